@@ -1,0 +1,141 @@
+//! Case vocabulary: status, priority, channel, tags and the change request an
+//! agent makes to a case.
+
+use crate::Invalid;
+use crate::ids::{AgentId, AgreementId, TeamId};
+use serde_json::{Map, Value};
+
+crate::string_enum!(
+    /// Where a case stands.
+    Status {
+        /// Nobody has looked at it yet.
+        New = "new",
+        /// Being worked by the business.
+        Open = "open",
+        /// Waiting on something only the customer can give.
+        PendingCustomer = "pending_customer",
+        /// Parked by the business (waiting on a third party, a part...).
+        OnHold = "on_hold",
+        /// Answered; reopens if the customer writes again.
+        Resolved = "resolved",
+        /// Final; a new message starts a follow-up case instead.
+        Closed = "closed",
+    }
+);
+
+crate::string_enum!(
+    /// How urgent a case is.
+    Priority {
+        /// Can wait.
+        Low = "low",
+        /// The default.
+        Normal = "normal",
+        /// Soon.
+        High = "high",
+        /// Now.
+        Urgent = "urgent",
+    }
+);
+
+crate::string_enum!(
+    /// How a message reached Tend, or a case began.
+    Channel {
+        /// Email (SMTP listener, IMAP polling or import).
+        Email = "email",
+        /// The customer portal.
+        Portal = "portal",
+        /// The public web form.
+        WebForm = "web_form",
+        /// The REST API.
+        Api = "api",
+        /// A phone call, noted by an agent.
+        Phone = "phone",
+    }
+);
+
+impl Status {
+    /// Whether a case in this status may move to `to`. Closed is final.
+    pub fn may_become(self, to: Status) -> bool {
+        self != Status::Closed || to == Status::Closed
+    }
+}
+
+/// Longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
+
+/// Normalises a tag to lower case and checks its characters.
+pub fn parse_tag(field: &str, raw: &str) -> Result<String, Invalid> {
+    let tag = raw.trim().to_lowercase();
+    let valid_chars = tag
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'));
+    if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || !valid_chars {
+        return Err(Invalid::new(
+            field,
+            format!("`{raw}` is not a tag: use 1-{MAX_TAG_CHARS} letters, digits, - _ : or ."),
+        ));
+    }
+    Ok(tag)
+}
+
+/// Parses a list of tags, dropping duplicates and keeping first-seen order.
+pub fn parse_tags(field: &str, raw: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    for t in raw {
+        let tag = parse_tag(field, t)?;
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
+}
+
+/// Checks custom fields are a flat object of scalars with sensible keys.
+pub fn parse_custom_fields(
+    field: &str,
+    raw: &Map<String, Value>,
+) -> Result<Map<String, Value>, Invalid> {
+    for (key, value) in raw {
+        let key_ok = !key.is_empty()
+            && key.len() <= 64
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !key_ok {
+            return Err(Invalid::new(
+                format!("{field}.{key}"),
+                "keys use 1-64 ASCII letters, digits or _",
+            ));
+        }
+        if value.is_object() || value.is_array() {
+            return Err(Invalid::new(
+                format!("{field}.{key}"),
+                "values are strings, numbers, booleans or null",
+            ));
+        }
+    }
+    Ok(raw.clone())
+}
+
+/// What an agent asks to change on a case; `None` leaves a field alone and
+/// `Some(None)` clears an optional one. Turned into events by
+/// [`crate::event::CaseState::plan`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseChange {
+    /// New subject.
+    pub subject: Option<String>,
+    /// New status.
+    pub status: Option<Status>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New assignee, or none.
+    pub assignee: Option<Option<AgentId>>,
+    /// New team, or none (a handoff).
+    pub team: Option<Option<TeamId>>,
+    /// New linked agreement, or none.
+    pub agreement: Option<Option<AgreementId>>,
+    /// Tags to add.
+    pub add_tags: Vec<String>,
+    /// Tags to remove.
+    pub remove_tags: Vec<String>,
+    /// Custom fields to set; a null value removes the field.
+    pub custom_fields: Map<String, Value>,
+}

@@ -1,0 +1,65 @@
+//! Email addresses, parsed once at the edge.
+
+use crate::Invalid;
+use serde::Serialize;
+
+/// A syntactically valid email address, trimmed, with its domain lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses `raw`, naming `field` in the error when it is not an address.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let trimmed = raw.trim();
+        let bad = || Invalid::new(field, format!("`{trimmed}` is not an email address"));
+        if trimmed.len() > 254 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(bad)?;
+        let domain_ok = !domain.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_domain_and_keeps_local_part() {
+        let e = EmailAddress::parse("email", "  Ann.Lee+x@Example.COM ").unwrap();
+        assert_eq!(e.as_str(), "Ann.Lee+x@example.com");
+    }
+
+    #[test]
+    fn rejects_non_addresses_naming_the_field() {
+        for raw in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@ex..com",
+        ] {
+            let err = EmailAddress::parse("email", raw).unwrap_err();
+            assert_eq!(err.field, "email", "{raw}");
+        }
+    }
+}

@@ -1,0 +1,564 @@
+//! The case event log: every change to a case is one appended event, and the
+//! case's current state is a fold over its events. Later derivations (SLA
+//! clocks, customer effort) are folds over the same log.
+
+use crate::Invalid;
+use crate::case::{CaseChange, Channel, Priority, Status};
+use crate::customer::VerificationLevel;
+use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use utoipa::ToSchema;
+
+crate::string_enum!(
+    /// Who caused an event or wrote a message.
+    ActorKind {
+        /// A member of staff.
+        Agent = "agent",
+        /// The customer.
+        Customer = "customer",
+        /// Tend itself (automation, channels).
+        System = "system",
+    }
+);
+
+/// Who caused an event: kind plus the agent or customer id, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Actor {
+    /// Agent, customer or system.
+    pub kind: ActorKind,
+    /// The agent's or customer's id; absent for the system.
+    pub id: Option<i64>,
+}
+
+impl Actor {
+    /// An agent acting.
+    pub fn agent(id: AgentId) -> Self {
+        Self {
+            kind: ActorKind::Agent,
+            id: Some(id.0),
+        }
+    }
+    /// A customer acting.
+    pub fn customer(id: CustomerId) -> Self {
+        Self {
+            kind: ActorKind::Customer,
+            id: Some(id.0),
+        }
+    }
+    /// Tend itself acting.
+    pub fn system() -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: None,
+        }
+    }
+}
+
+/// What happened, with exactly the data needed to replay it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventData {
+    /// The case began.
+    CaseOpened {
+        subject: String,
+        customer_id: CustomerId,
+        channel: Channel,
+        status: Status,
+        priority: Priority,
+        #[serde(default)]
+        tags: Vec<String>,
+        #[serde(default)]
+        agreement_id: Option<AgreementId>,
+        #[serde(default)]
+        team_id: Option<TeamId>,
+        #[serde(default)]
+        assignee_id: Option<AgentId>,
+    },
+    /// A message from the customer arrived.
+    MessageReceived {
+        message_id: MessageId,
+        channel: Channel,
+    },
+    /// An agent replied to the customer.
+    ReplySent {
+        message_id: MessageId,
+        channel: Channel,
+    },
+    /// An agent added an internal note, never shown to the customer.
+    NoteAdded { message_id: MessageId },
+    /// The subject was edited.
+    SubjectChanged { from: String, to: String },
+    /// The status moved.
+    StatusChanged { from: Status, to: Status },
+    /// The priority moved.
+    PriorityChanged { from: Priority, to: Priority },
+    /// The assignee changed (none means unassigned).
+    Assigned {
+        from: Option<AgentId>,
+        to: Option<AgentId>,
+    },
+    /// The case moved between teams: a handoff the customer may feel.
+    HandedOff {
+        from: Option<TeamId>,
+        to: Option<TeamId>,
+    },
+    /// Tags were added and/or removed.
+    TagsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    /// Custom fields were set (null removes).
+    CustomFieldsChanged { changes: Map<String, Value> },
+    /// The case was linked to another agreement, or unlinked.
+    AgreementLinked {
+        from: Option<AgreementId>,
+        to: Option<AgreementId>,
+    },
+    /// The customer's identity was verified, and how.
+    IdentityVerified {
+        level: VerificationLevel,
+        method: String,
+    },
+    /// The customer was asked to identify (again): customer effort.
+    IdentityRequested { reason: String },
+    /// The conversation moved to another channel: customer effort.
+    ChannelSwitched { from: Channel, to: Channel },
+    /// The customer was asked to do something: customer effort.
+    CustomerActionRequested { action: String },
+    /// The business promised something by a time.
+    PromiseMade { promise: String, due_at: Timestamp },
+    /// A promise was kept.
+    PromiseKept { promise: String },
+    /// A promise was broken.
+    PromiseBroken { promise: String },
+}
+
+impl EventData {
+    /// The event's type name as stored and sent (`status_changed`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventData::CaseOpened { .. } => "case_opened",
+            EventData::MessageReceived { .. } => "message_received",
+            EventData::ReplySent { .. } => "reply_sent",
+            EventData::NoteAdded { .. } => "note_added",
+            EventData::SubjectChanged { .. } => "subject_changed",
+            EventData::StatusChanged { .. } => "status_changed",
+            EventData::PriorityChanged { .. } => "priority_changed",
+            EventData::Assigned { .. } => "assigned",
+            EventData::HandedOff { .. } => "handed_off",
+            EventData::TagsChanged { .. } => "tags_changed",
+            EventData::CustomFieldsChanged { .. } => "custom_fields_changed",
+            EventData::AgreementLinked { .. } => "agreement_linked",
+            EventData::IdentityVerified { .. } => "identity_verified",
+            EventData::IdentityRequested { .. } => "identity_requested",
+            EventData::ChannelSwitched { .. } => "channel_switched",
+            EventData::CustomerActionRequested { .. } => "customer_action_requested",
+            EventData::PromiseMade { .. } => "promise_made",
+            EventData::PromiseKept { .. } => "promise_kept",
+            EventData::PromiseBroken { .. } => "promise_broken",
+        }
+    }
+}
+
+/// One stored entry of a case's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CaseEvent {
+    /// Global id of the event.
+    pub id: EventId,
+    /// The case it belongs to.
+    pub case_id: CaseId,
+    /// Position in the case's log, from 1 with no gaps.
+    pub seq: i64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who caused it.
+    pub actor: Actor,
+    /// What happened.
+    pub data: EventData,
+}
+
+/// A case as derived from its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseState {
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub customer_id: CustomerId,
+    pub assignee_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
+    pub agreement_id: Option<AgreementId>,
+    pub channel: Channel,
+    pub tags: BTreeSet<String>,
+    pub custom_fields: Map<String, Value>,
+    pub message_count: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Sequence number of the last event applied.
+    pub last_seq: i64,
+}
+
+/// Why a log could not be folded into a case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldError {
+    #[error("the log does not start with case_opened")]
+    NotOpened,
+    #[error("event {seq} repeats case_opened")]
+    OpenedTwice { seq: i64 },
+    #[error("event {seq} follows {previous}: the log has a gap or is out of order")]
+    OutOfOrder { seq: i64, previous: i64 },
+}
+
+impl CaseState {
+    /// Replays a whole log, checking it starts with `case_opened` and has no gaps.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Self, FoldError> {
+        let mut events = events.into_iter();
+        let first = events.next().ok_or(FoldError::NotOpened)?;
+        let mut state =
+            Self::opened(&first.data, first.at, first.seq).ok_or(FoldError::NotOpened)?;
+        for event in events {
+            if event.seq != state.last_seq + 1 {
+                return Err(FoldError::OutOfOrder {
+                    seq: event.seq,
+                    previous: state.last_seq,
+                });
+            }
+            if matches!(event.data, EventData::CaseOpened { .. }) {
+                return Err(FoldError::OpenedTwice { seq: event.seq });
+            }
+            state.apply(&event.data, event.at);
+        }
+        Ok(state)
+    }
+
+    /// The state right after a `case_opened` event, or `None` for any other event.
+    pub fn opened(data: &EventData, at: Timestamp, seq: i64) -> Option<Self> {
+        let EventData::CaseOpened {
+            subject,
+            customer_id,
+            channel,
+            status,
+            priority,
+            tags,
+            agreement_id,
+            team_id,
+            assignee_id,
+        } = data
+        else {
+            return None;
+        };
+        Some(Self {
+            subject: subject.clone(),
+            status: *status,
+            priority: *priority,
+            customer_id: *customer_id,
+            assignee_id: *assignee_id,
+            team_id: *team_id,
+            agreement_id: *agreement_id,
+            channel: *channel,
+            tags: tags.iter().cloned().collect(),
+            custom_fields: Map::new(),
+            message_count: 0,
+            created_at: at,
+            updated_at: at,
+            last_seq: seq,
+        })
+    }
+
+    /// Applies one later event. Events that record effort or promises leave
+    /// the case fields alone but still count as activity.
+    pub fn apply(&mut self, data: &EventData, at: Timestamp) {
+        match data {
+            EventData::MessageReceived { .. }
+            | EventData::ReplySent { .. }
+            | EventData::NoteAdded { .. } => {
+                self.message_count += 1;
+            }
+            EventData::SubjectChanged { to, .. } => self.subject.clone_from(to),
+            EventData::StatusChanged { to, .. } => self.status = *to,
+            EventData::PriorityChanged { to, .. } => self.priority = *to,
+            EventData::Assigned { to, .. } => self.assignee_id = *to,
+            EventData::HandedOff { to, .. } => self.team_id = *to,
+            EventData::AgreementLinked { to, .. } => self.agreement_id = *to,
+            EventData::TagsChanged { added, removed } => {
+                for tag in removed {
+                    self.tags.remove(tag);
+                }
+                self.tags.extend(added.iter().cloned());
+            }
+            EventData::CustomFieldsChanged { changes } => {
+                for (key, value) in changes {
+                    if value.is_null() {
+                        self.custom_fields.remove(key);
+                    } else {
+                        self.custom_fields.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            EventData::CaseOpened { .. }
+            | EventData::IdentityVerified { .. }
+            | EventData::IdentityRequested { .. }
+            | EventData::ChannelSwitched { .. }
+            | EventData::CustomerActionRequested { .. }
+            | EventData::PromiseMade { .. }
+            | EventData::PromiseKept { .. }
+            | EventData::PromiseBroken { .. } => {}
+        }
+        self.updated_at = at;
+        self.last_seq += 1;
+    }
+
+    /// The events that carry out `change`, leaving out anything that would
+    /// not change the case. Rejects moves out of `closed`.
+    pub fn plan(&self, change: &CaseChange) -> Result<Vec<EventData>, Invalid> {
+        let mut events = Vec::new();
+        if let Some(to) = change.subject.as_ref().filter(|s| **s != self.subject) {
+            events.push(EventData::SubjectChanged {
+                from: self.subject.clone(),
+                to: to.clone(),
+            });
+        }
+        if let Some(to) = change.status.filter(|s| *s != self.status) {
+            if !self.status.may_become(to) {
+                return Err(Invalid::new(
+                    "status",
+                    "a closed case cannot be reopened; open a follow-up case",
+                ));
+            }
+            events.push(EventData::StatusChanged {
+                from: self.status,
+                to,
+            });
+        }
+        if let Some(to) = change.priority.filter(|p| *p != self.priority) {
+            events.push(EventData::PriorityChanged {
+                from: self.priority,
+                to,
+            });
+        }
+        if let Some(to) = change.assignee.filter(|a| *a != self.assignee_id) {
+            events.push(EventData::Assigned {
+                from: self.assignee_id,
+                to,
+            });
+        }
+        if let Some(to) = change.team.filter(|t| *t != self.team_id) {
+            events.push(EventData::HandedOff {
+                from: self.team_id,
+                to,
+            });
+        }
+        if let Some(to) = change.agreement.filter(|a| *a != self.agreement_id) {
+            events.push(EventData::AgreementLinked {
+                from: self.agreement_id,
+                to,
+            });
+        }
+        let added: Vec<String> = change
+            .add_tags
+            .iter()
+            .filter(|t| !self.tags.contains(*t))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = change
+            .remove_tags
+            .iter()
+            .filter(|t| self.tags.contains(*t) && !change.add_tags.contains(t))
+            .cloned()
+            .collect();
+        if !added.is_empty() || !removed.is_empty() {
+            events.push(EventData::TagsChanged { added, removed });
+        }
+        let changes: Map<String, Value> = change
+            .custom_fields
+            .iter()
+            .filter(|(k, v)| self.custom_fields.get(*k).unwrap_or(&Value::Null) != *v)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !changes.is_empty() {
+            events.push(EventData::CustomFieldsChanged { changes });
+        }
+        Ok(events)
+    }
+
+    /// The status a new message moves the case to, if any: a customer writing
+    /// reopens a waiting or resolved case; a first public reply opens a new one.
+    pub fn status_after_message(&self, author: ActorKind, internal: bool) -> Option<Status> {
+        match (author, self.status) {
+            (ActorKind::Customer, Status::PendingCustomer | Status::Resolved | Status::OnHold) => {
+                Some(Status::Open)
+            }
+            (ActorKind::Agent, Status::New) if !internal => Some(Status::Open),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    fn opened() -> EventData {
+        EventData::CaseOpened {
+            subject: "Boiler leaks".into(),
+            customer_id: CustomerId(7),
+            channel: Channel::Email,
+            status: Status::New,
+            priority: Priority::Normal,
+            tags: vec!["boiler".into()],
+            agreement_id: None,
+            team_id: None,
+            assignee_id: None,
+        }
+    }
+
+    fn log(datas: Vec<EventData>) -> Vec<CaseEvent> {
+        datas
+            .into_iter()
+            .enumerate()
+            .map(|(i, data)| CaseEvent {
+                id: EventId(i as i64 + 100),
+                case_id: CaseId(1),
+                seq: i as i64 + 1,
+                at: at(i as i64),
+                actor: Actor::system(),
+                data,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fold_replays_changes_in_order() {
+        let events = log(vec![
+            opened(),
+            EventData::MessageReceived {
+                message_id: MessageId(1),
+                channel: Channel::Email,
+            },
+            EventData::Assigned {
+                from: None,
+                to: Some(AgentId(3)),
+            },
+            EventData::StatusChanged {
+                from: Status::New,
+                to: Status::Open,
+            },
+            EventData::TagsChanged {
+                added: vec!["vip".into()],
+                removed: vec!["boiler".into()],
+            },
+            EventData::IdentityRequested {
+                reason: "account change".into(),
+            },
+        ]);
+        let state = CaseState::fold(&events).unwrap();
+        assert_eq!(state.status, Status::Open);
+        assert_eq!(state.assignee_id, Some(AgentId(3)));
+        assert_eq!(
+            state.tags.iter().cloned().collect::<Vec<_>>(),
+            vec!["vip".to_string()]
+        );
+        assert_eq!(state.message_count, 1);
+        assert_eq!(state.last_seq, 6);
+        assert_eq!(state.updated_at, at(5));
+        assert_eq!(state.created_at, at(0));
+    }
+
+    #[test]
+    fn fold_rejects_logs_that_do_not_start_with_opened_or_have_gaps() {
+        let mut events = log(vec![
+            opened(),
+            EventData::PromiseKept {
+                promise: "x".into(),
+            },
+        ]);
+        assert_eq!(CaseState::fold(&events[1..]), Err(FoldError::NotOpened));
+        events[1].seq = 3;
+        assert!(matches!(
+            CaseState::fold(&events),
+            Err(FoldError::OutOfOrder { .. })
+        ));
+    }
+
+    #[test]
+    fn plan_emits_only_real_changes_and_folding_them_reaches_the_target() {
+        let mut state = CaseState::fold(&log(vec![opened()])).unwrap();
+        let change = CaseChange {
+            status: Some(Status::New),
+            priority: Some(Priority::High),
+            team: Some(Some(TeamId(2))),
+            add_tags: vec!["boiler".into(), "urgent".into()],
+            remove_tags: vec!["absent".into()],
+            custom_fields: [("floor".to_string(), Value::from(3))]
+                .into_iter()
+                .collect(),
+            ..CaseChange::default()
+        };
+        let events = state.plan(&change).unwrap();
+        let kinds: Vec<_> = events.iter().map(EventData::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "priority_changed",
+                "handed_off",
+                "tags_changed",
+                "custom_fields_changed"
+            ]
+        );
+        for e in &events {
+            state.apply(e, at(9));
+        }
+        assert!(
+            state.plan(&change).unwrap().is_empty(),
+            "replanning after applying is a no-op"
+        );
+        assert_eq!(state.custom_fields["floor"], Value::from(3));
+    }
+
+    #[test]
+    fn closed_cases_stay_closed() {
+        let mut state = CaseState::fold(&log(vec![opened()])).unwrap();
+        state.status = Status::Closed;
+        let err = state
+            .plan(&CaseChange {
+                status: Some(Status::Open),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert_eq!(err.field, "status");
+    }
+
+    #[test]
+    fn customer_message_reopens_waiting_case() {
+        let mut state = CaseState::fold(&log(vec![opened()])).unwrap();
+        assert_eq!(state.status_after_message(ActorKind::Agent, true), None);
+        assert_eq!(
+            state.status_after_message(ActorKind::Agent, false),
+            Some(Status::Open)
+        );
+        state.status = Status::PendingCustomer;
+        assert_eq!(
+            state.status_after_message(ActorKind::Customer, false),
+            Some(Status::Open)
+        );
+    }
+
+    #[test]
+    fn event_json_is_tagged_by_type() {
+        let json = serde_json::to_value(EventData::StatusChanged {
+            from: Status::New,
+            to: Status::Open,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "status_changed", "from": "new", "to": "open"})
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! Agents, teams and API tokens.
+
+use crate::model::{Agent, Team};
+use crate::rows::{flag, get, time, word};
+use crate::time::micros;
+use crate::{Result, Store, StoreError, now};
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+use tend_domain::agent::Role;
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::{AgentId, TeamId};
+
+/// A new agent.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub email: EmailAddress,
+    pub name: String,
+    pub role: Role,
+    /// Argon2 PHC string, when the agent may sign in with a password.
+    pub password_hash: Option<String>,
+}
+
+/// Who an API token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub agent_id: AgentId,
+    pub role: Role,
+}
+
+const AGENT_COLUMNS: &str = "id, email, name, role, active, created_at";
+
+fn agent(row: &AnyRow, team_ids: Vec<TeamId>) -> Result<Agent> {
+    Ok(Agent {
+        id: AgentId(get(row, "id")?),
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        role: word(row, "role", Role::parse)?,
+        active: flag(row, "active")?,
+        team_ids,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Creates an agent; the email must be new.
+    pub async fn create_agent(&self, new: &NewAgent) -> Result<Agent> {
+        let inserted = sqlx::query(
+            "INSERT INTO agents (email, name, role, password_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+        )
+        .bind(new.email.as_str())
+        .bind(&new.name)
+        .bind(new.role.as_str())
+        .bind(new.password_hash.as_deref())
+        .bind(micros(now()))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(StoreError::from);
+        match inserted {
+            Ok(row) => self.agent(AgentId(get(&row, "id")?)).await,
+            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict {
+                field: "email".into(),
+                message: format!("an agent with email {} already exists", new.email.as_str()),
+                existing_id: None,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One agent with their teams.
+    pub async fn agent(&self, id: AgentId) -> Result<Agent> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("agent"))?;
+        let teams =
+            sqlx::query("SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id")
+                .bind(id.0)
+                .fetch_all(&self.reader)
+                .await?;
+        let team_ids = teams
+            .iter()
+            .map(|r| get(r, "team_id").map(TeamId))
+            .collect::<Result<_>>()?;
+        agent(&row, team_ids)
+    }
+
+    /// The agent with this email, if any.
+    pub async fn agent_id_by_email(&self, email: &EmailAddress) -> Result<Option<AgentId>> {
+        let row = sqlx::query("SELECT id FROM agents WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| get(&r, "id").map(AgentId)).transpose()
+    }
+
+    /// Every agent, by id (agent counts are small).
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents ORDER BY id"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
+        let members = sqlx::query("SELECT agent_id, team_id FROM team_members ORDER BY team_id")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = get(row, "id")?;
+                let mut teams = Vec::new();
+                for m in &members {
+                    if get::<i64>(m, "agent_id")? == id {
+                        teams.push(TeamId(get(m, "team_id")?));
+                    }
+                }
+                agent(row, teams)
+            })
+            .collect()
+    }
+
+    /// Whether any admin exists (for the first-run hint).
+    pub async fn has_admin(&self) -> Result<bool> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM agents WHERE role = 'admin' AND active = 1")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(get::<i64>(&row, "n")? > 0)
+    }
+
+    /// Stores a new API token by its hash.
+    pub async fn create_api_token(&self, agent: AgentId, token_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (agent_id, token_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(agent.0)
+        .bind(token_hash)
+        .bind(micros(now()))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The active agent owning the token with this hash.
+    pub async fn token_owner(&self, token_hash: &str) -> Result<Option<TokenOwner>> {
+        let row = sqlx::query(
+            "SELECT a.id, a.role FROM api_tokens t JOIN agents a ON a.id = t.agent_id \
+             WHERE t.token_hash = $1 AND a.active = 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(TokenOwner {
+                agent_id: AgentId(get(&r, "id")?),
+                role: word(&r, "role", Role::parse)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Creates a team; names are unique.
+    pub async fn create_team(&self, name: &str) -> Result<Team> {
+        let inserted =
+            sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(micros(now()))
+                .fetch_one(&self.writer)
+                .await
+                .map_err(StoreError::from);
+        match inserted {
+            Ok(row) => self.team(TeamId(get(&row, "id")?)).await,
+            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict {
+                field: "name".into(),
+                message: format!("a team named {name} already exists"),
+                existing_id: None,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One team with its members.
+    pub async fn team(&self, id: TeamId) -> Result<Team> {
+        let row = sqlx::query("SELECT id, name, created_at FROM teams WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound("team"))?;
+        let members =
+            sqlx::query("SELECT agent_id FROM team_members WHERE team_id = $1 ORDER BY agent_id")
+                .bind(id.0)
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(Team {
+            id,
+            name: get(&row, "name")?,
+            member_ids: members
+                .iter()
+                .map(|r| get(r, "agent_id").map(AgentId))
+                .collect::<Result<_>>()?,
+            created_at: time(&row, "created_at")?,
+        })
+    }
+
+    /// Every team, by id.
+    pub async fn teams(&self) -> Result<Vec<Team>> {
+        let rows = sqlx::query("SELECT id FROM teams ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        let mut teams = Vec::with_capacity(rows.len());
+        for row in &rows {
+            teams.push(self.team(TeamId(get(row, "id")?)).await?);
+        }
+        Ok(teams)
+    }
+
+    /// Adds an agent to a team (a no-op when already a member).
+    pub async fn add_team_member(&self, team: TeamId, agent: AgentId) -> Result<Team> {
+        self.team(team).await?;
+        self.agent(agent).await.map_err(|_| {
+            tend_domain::Invalid::new("agent_id", format!("no agent with id {agent}"))
+        })?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(team.0)
+        .bind(agent.0)
+        .execute(&self.writer)
+        .await?;
+        self.team(team).await
+    }
+}

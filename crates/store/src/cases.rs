@@ -1,0 +1,629 @@
+//! Cases and their event log. Every change appends events and rewrites the
+//! case row from the folded state in the same transaction, so the row is
+//! always the fold of the log.
+
+use crate::cursor::{self, Cursor};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::messages::{NewMessage, insert_message};
+use crate::model::{Case, Message, Page};
+use crate::rows::{self, CASE_COLUMNS, get, word};
+use crate::sql::Sql;
+use crate::time::{from_micros, micros};
+use crate::{Dialect, Result, Store, StoreError, customers, now};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use tend_domain::Invalid;
+use tend_domain::case::{CaseChange, Channel, Priority, Status};
+use tend_domain::event::{Actor, ActorKind, CaseEvent, CaseState, EventData};
+use tend_domain::ids::*;
+
+/// A case to open, with the customer's first message.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub subject: String,
+    pub customer_id: CustomerId,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub team_id: Option<TeamId>,
+    pub assignee_id: Option<AgentId>,
+    pub agreement_id: Option<AgreementId>,
+    pub custom_fields: Map<String, Value>,
+    /// The customer's request.
+    pub message: NewMessage,
+}
+
+/// Who is assigned, for filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Agent(AgentId),
+    Nobody,
+}
+
+/// Filters for the case list; all given filters must match.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub statuses: Vec<Status>,
+    pub assignee: Option<AssigneeFilter>,
+    pub team_id: Option<TeamId>,
+    pub tag: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub updated_since: Option<Timestamp>,
+}
+
+/// Sort orders for the case list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseSort {
+    /// Most recently changed first (the default).
+    #[default]
+    UpdatedDesc,
+    UpdatedAsc,
+    CreatedDesc,
+    CreatedAsc,
+}
+
+impl CaseSort {
+    /// Parses `updated_at`, `-updated_at`, `created_at` or `-created_at`.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "-updated_at" => Ok(CaseSort::UpdatedDesc),
+            "updated_at" => Ok(CaseSort::UpdatedAsc),
+            "-created_at" => Ok(CaseSort::CreatedDesc),
+            "created_at" => Ok(CaseSort::CreatedAsc),
+            other => Err(Invalid::new(
+                "sort",
+                format!(
+                    "`{other}` is not one of: -updated_at, updated_at, -created_at, created_at"
+                ),
+            )),
+        }
+    }
+
+    fn column_and_direction(self) -> (&'static str, bool) {
+        match self {
+            CaseSort::UpdatedDesc => ("updated_at", true),
+            CaseSort::UpdatedAsc => ("updated_at", false),
+            CaseSort::CreatedDesc => ("created_at", true),
+            CaseSort::CreatedAsc => ("created_at", false),
+        }
+    }
+
+    fn key(self, case: &Case) -> i64 {
+        match self {
+            CaseSort::UpdatedDesc | CaseSort::UpdatedAsc => micros(case.updated_at),
+            CaseSort::CreatedDesc | CaseSort::CreatedAsc => micros(case.created_at),
+        }
+    }
+}
+
+impl Store {
+    /// Opens a case with the customer's first message.
+    pub async fn create_case(
+        &self,
+        new: &NewCase,
+        actor: Actor,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Case> {
+        self.check_case_refs(
+            Some(new.customer_id),
+            new.assignee_id,
+            new.team_id,
+            new.agreement_id,
+        )
+        .await?;
+        let mut tx = self.writer.begin().await?;
+        let id = write_new_case(&mut tx, self.dialect, new, actor, now()).await?;
+        idempotency::record(&mut tx, idem, "case", id.0).await?;
+        tx.commit().await?;
+        self.case(id).await
+    }
+
+    /// Opens many cases in one transaction (bulk loading for benchmarks and
+    /// imports), through the same write path as [`Store::create_case`].
+    /// References are not re-checked: the caller guarantees them.
+    pub async fn create_cases_unchecked(
+        &self,
+        cases: &[(NewCase, Vec<NewMessage>, Timestamp)],
+    ) -> Result<Vec<CaseId>> {
+        let mut tx = self.writer.begin().await?;
+        let mut ids = Vec::with_capacity(cases.len());
+        for (new, follow_ups, at) in cases {
+            let id = write_new_case(&mut tx, self.dialect, new, Actor::system(), *at).await?;
+            for msg in follow_ups {
+                write_message(&mut tx, self.dialect, id, msg, *at).await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// One case.
+    pub async fn case(&self, id: CaseId) -> Result<Case> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+        rows::case(&row)
+    }
+
+    /// Cases matching `filter`, in `sort` order, a page at a time.
+    pub async fn cases(
+        &self,
+        filter: &CaseFilter,
+        sort: CaseSort,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Case>> {
+        let (column, descending) = sort.column_and_direction();
+        let mut sql = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases"));
+        if !filter.statuses.is_empty() {
+            sql.and().push("status IN (");
+            for (i, s) in filter.statuses.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(s.as_str());
+            }
+            sql.push(")");
+        }
+        match filter.assignee {
+            Some(AssigneeFilter::Agent(a)) => {
+                sql.eq("assignee_id", Some(a.0));
+            }
+            Some(AssigneeFilter::Nobody) => {
+                sql.and().push("assignee_id IS NULL");
+            }
+            None => {}
+        }
+        sql.eq("team_id", filter.team_id.map(|t| t.0))
+            .eq("customer_id", filter.customer_id.map(|c| c.0));
+        if let Some(tag) = &filter.tag {
+            sql.and()
+                .push("id IN (SELECT case_id FROM case_tags WHERE tag = ")
+                .arg(tag.as_str())
+                .push(")");
+        }
+        if let Some(since) = filter.updated_since {
+            sql.and().push("updated_at >= ").arg(micros(since));
+        }
+        sql.after(column, after, descending)
+            .order_limit(column, descending, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let items = rows.iter().map(rows::case).collect::<Result<Vec<_>>>()?;
+        Ok(cursor::page(items, limit, |c| Cursor {
+            key: sort.key(c),
+            id: c.id.0,
+        }))
+    }
+
+    /// Applies an agent's change, appending one event per real change.
+    /// Returns the case and the events appended (none if nothing changed).
+    pub async fn update_case(
+        &self,
+        id: CaseId,
+        change: &CaseChange,
+        actor: Actor,
+    ) -> Result<(Case, Vec<CaseEvent>)> {
+        let flatten = |o: Option<Option<i64>>| o.flatten();
+        self.check_case_refs(
+            None,
+            flatten(change.assignee.map(|a| a.map(|a| a.0))).map(AgentId),
+            flatten(change.team.map(|t| t.map(|t| t.0))).map(TeamId),
+            flatten(change.agreement.map(|a| a.map(|a| a.0))).map(AgreementId),
+        )
+        .await?;
+        if let Some(Some(agreement)) = change.agreement {
+            self.check_agreement_holder(id, agreement).await?;
+        }
+        let mut tx = self.writer.begin().await?;
+        let mut state = load_state(&mut tx, self.dialect, id).await?;
+        let before = state.clone();
+        let at = now();
+        let mut events = Vec::new();
+        for data in state.plan(change)? {
+            events.push(append(&mut tx, id, &mut state, actor, data, at).await?);
+        }
+        if !events.is_empty() {
+            save_state(&mut tx, self.dialect, id, &state, &before).await?;
+        }
+        tx.commit().await?;
+        Ok((self.case(id).await?, events))
+    }
+
+    /// Adds a message (customer message, agent reply or internal note).
+    pub async fn add_message(
+        &self,
+        case_id: CaseId,
+        msg: &NewMessage,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Message> {
+        let mut tx = self.writer.begin().await?;
+        let id = write_message(&mut tx, self.dialect, case_id, msg, now()).await?;
+        idempotency::record(&mut tx, idem, "message", id.0).await?;
+        tx.commit().await?;
+        self.message(id).await
+    }
+
+    /// Appends an event that records something about the case without
+    /// changing its fields (identity, promises, customer effort). A verified
+    /// identity is also written to the customer, in the same transaction.
+    pub async fn record_event(
+        &self,
+        case_id: CaseId,
+        data: EventData,
+        actor: Actor,
+    ) -> Result<CaseEvent> {
+        let mut tx = self.writer.begin().await?;
+        let mut state = load_state(&mut tx, self.dialect, case_id).await?;
+        let before = state.clone();
+        let at = now();
+        if let EventData::IdentityVerified { level, method } = &data {
+            customers::set_verification(&mut tx, state.customer_id, *level, method, micros(at))
+                .await?;
+        }
+        let event = append(&mut tx, case_id, &mut state, actor, data, at).await?;
+        save_state(&mut tx, self.dialect, case_id, &state, &before).await?;
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    /// A case's events in order, a page at a time (the cursor is the seq).
+    pub async fn events(
+        &self,
+        case_id: CaseId,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<CaseEvent>> {
+        self.case(case_id).await?;
+        let mut sql = Sql::new(
+            "SELECT id, case_id, seq, actor_kind, actor_id, data, created_at FROM case_events",
+        );
+        sql.eq("case_id", Some(case_id.0));
+        if let Some(c) = after {
+            sql.and().push("seq > ").arg(c.key);
+        }
+        sql.order_limit("seq", false, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(CaseEvent {
+                    id: EventId(get(r, "id")?),
+                    case_id: CaseId(get(r, "case_id")?),
+                    seq: get(r, "seq")?,
+                    at: rows::time(r, "created_at")?,
+                    actor: rows::actor(r, "actor_kind", "actor_id")?,
+                    data: rows::json(r, "data")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(cursor::page(items, limit, |e| Cursor {
+            key: e.seq,
+            id: e.id.0,
+        }))
+    }
+
+    /// Checks that the ids a case refers to exist and can be used.
+    async fn check_case_refs(
+        &self,
+        customer: Option<CustomerId>,
+        assignee: Option<AgentId>,
+        team: Option<TeamId>,
+        agreement: Option<AgreementId>,
+    ) -> Result<()> {
+        let missing = |field: &str, what: &str, id: i64| {
+            Invalid::new(field, format!("no {what} with id {id}"))
+        };
+        if let Some(c) = customer {
+            self.customer(c)
+                .await
+                .map_err(|_| missing("customer_id", "customer", c.0))?;
+        }
+        if let Some(a) = assignee {
+            let agent = self
+                .agent(a)
+                .await
+                .map_err(|_| missing("assignee_id", "agent", a.0))?;
+            if !agent.active {
+                return Err(Invalid::new("assignee_id", "that agent is deactivated").into());
+            }
+        }
+        if let Some(t) = team {
+            self.team(t)
+                .await
+                .map_err(|_| missing("team_id", "team", t.0))?;
+        }
+        if let Some(a) = agreement {
+            let found = self
+                .agreement(a)
+                .await
+                .map_err(|_| missing("agreement_id", "agreement", a.0))?;
+            if let Some(c) = customer {
+                self.check_holder(&found, c).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_agreement_holder(&self, case_id: CaseId, agreement: AgreementId) -> Result<()> {
+        let case = self.case(case_id).await?;
+        let found = self.agreement(agreement).await?;
+        self.check_holder(&found, case.customer_id).await
+    }
+
+    /// An agreement may be linked to a case of its customer, or of a member
+    /// of its organisation.
+    async fn check_holder(
+        &self,
+        agreement: &crate::model::Agreement,
+        customer: CustomerId,
+    ) -> Result<()> {
+        let holder_ok = match (agreement.customer_id, agreement.organization_id) {
+            (Some(c), _) => c == customer,
+            (None, Some(org)) => self.customer(customer).await?.organization_id == Some(org),
+            (None, None) => false,
+        };
+        if holder_ok {
+            Ok(())
+        } else {
+            Err(Invalid::new("agreement_id", "that agreement belongs to another customer").into())
+        }
+    }
+}
+
+/// Writes a new case, its opening event and first message.
+async fn write_new_case(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    new: &NewCase,
+    actor: Actor,
+    at: Timestamp,
+) -> Result<CaseId> {
+    let opened = EventData::CaseOpened {
+        subject: new.subject.clone(),
+        customer_id: new.customer_id,
+        channel: new.channel,
+        status: Status::New,
+        priority: new.priority,
+        tags: new.tags.clone(),
+        agreement_id: new.agreement_id,
+        team_id: new.team_id,
+        assignee_id: new.assignee_id,
+    };
+    let mut state = CaseState::opened(&opened, at, 1)
+        .ok_or(StoreError::Corrupt("case_opened expected".into()))?;
+    let row = sqlx::query(
+        "INSERT INTO cases (subject, status, priority, channel, customer_id, assignee_id, team_id, agreement_id, \
+         tags, custom_fields, message_count, last_seq, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, 1, $10, $10) RETURNING id",
+    )
+    .bind(&state.subject)
+    .bind(state.status.as_str())
+    .bind(state.priority.as_str())
+    .bind(state.channel.as_str())
+    .bind(state.customer_id.0)
+    .bind(state.assignee_id.map(|a| a.0))
+    .bind(state.team_id.map(|t| t.0))
+    .bind(state.agreement_id.map(|a| a.0))
+    .bind(json(&state.tags)?)
+    .bind(micros(at))
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = CaseId(get(&row, "id")?);
+    insert_event(conn, id, 1, actor, &opened, at).await?;
+    for tag in &state.tags {
+        insert_tag(conn, id, tag).await?;
+    }
+    if dialect == Dialect::Sqlite {
+        sqlx::query("INSERT INTO cases_fts (rowid, subject) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(&state.subject)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let before = state.clone();
+    if !new.custom_fields.is_empty() {
+        let data = EventData::CustomFieldsChanged {
+            changes: new.custom_fields.clone(),
+        };
+        append(conn, id, &mut state, actor, data, at).await?;
+    }
+    let message_id = insert_message(conn, dialect, id, &new.message, at).await?;
+    let data = EventData::MessageReceived {
+        message_id,
+        channel: new.message.channel,
+    };
+    append(conn, id, &mut state, new.message.author, data, at).await?;
+    save_state(conn, dialect, id, &state, &before).await?;
+    Ok(id)
+}
+
+/// Writes a message on an existing case with its event and any status change.
+async fn write_message(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    case_id: CaseId,
+    msg: &NewMessage,
+    at: Timestamp,
+) -> Result<MessageId> {
+    let mut state = load_state(conn, dialect, case_id).await?;
+    if state.status == Status::Closed {
+        return Err(StoreError::State(format!(
+            "case #{case_id} is closed; open a follow-up case instead"
+        )));
+    }
+    let before = state.clone();
+    let id = insert_message(conn, dialect, case_id, msg, at).await?;
+    let data = match (msg.author.kind, msg.internal) {
+        (_, true) => EventData::NoteAdded { message_id: id },
+        (ActorKind::Customer, false) => EventData::MessageReceived {
+            message_id: id,
+            channel: msg.channel,
+        },
+        _ => EventData::ReplySent {
+            message_id: id,
+            channel: msg.channel,
+        },
+    };
+    append(conn, case_id, &mut state, msg.author, data, at).await?;
+    if let Some(to) = state.status_after_message(msg.author.kind, msg.internal) {
+        let from = state.status;
+        append(
+            conn,
+            case_id,
+            &mut state,
+            Actor::system(),
+            EventData::StatusChanged { from, to },
+            at,
+        )
+        .await?;
+    }
+    save_state(conn, dialect, case_id, &state, &before).await?;
+    Ok(id)
+}
+
+/// Loads the case row as domain state, locking it on PostgreSQL.
+async fn load_state(conn: &mut AnyConnection, dialect: Dialect, id: CaseId) -> Result<CaseState> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
+        dialect.for_update()
+    )))
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("case"))?;
+    let tags: Vec<String> = rows::json(&row, "tags")?;
+    Ok(CaseState {
+        subject: get(&row, "subject")?,
+        status: word(&row, "status", Status::parse)?,
+        priority: word(&row, "priority", Priority::parse)?,
+        customer_id: CustomerId(get(&row, "customer_id")?),
+        assignee_id: rows::optional_id(&row, "assignee_id", AgentId)?,
+        team_id: rows::optional_id(&row, "team_id", TeamId)?,
+        agreement_id: rows::optional_id(&row, "agreement_id", AgreementId)?,
+        channel: word(&row, "channel", Channel::parse)?,
+        tags: tags.into_iter().collect(),
+        custom_fields: rows::json(&row, "custom_fields")?,
+        message_count: get(&row, "message_count")?,
+        created_at: from_micros(get(&row, "created_at")?)?,
+        updated_at: from_micros(get(&row, "updated_at")?)?,
+        last_seq: get(&row, "last_seq")?,
+    })
+}
+
+/// Appends one event after the state's last and applies it to the state.
+async fn append(
+    conn: &mut AnyConnection,
+    case_id: CaseId,
+    state: &mut CaseState,
+    actor: Actor,
+    data: EventData,
+    at: Timestamp,
+) -> Result<CaseEvent> {
+    let seq = state.last_seq + 1;
+    let id = insert_event(conn, case_id, seq, actor, &data, at).await?;
+    state.apply(&data, at);
+    Ok(CaseEvent {
+        id,
+        case_id,
+        seq,
+        at,
+        actor,
+        data,
+    })
+}
+
+async fn insert_event(
+    conn: &mut AnyConnection,
+    case_id: CaseId,
+    seq: i64,
+    actor: Actor,
+    data: &EventData,
+    at: Timestamp,
+) -> Result<EventId> {
+    let row = sqlx::query(
+        "INSERT INTO case_events (case_id, seq, kind, actor_kind, actor_id, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(case_id.0)
+    .bind(seq)
+    .bind(data.kind())
+    .bind(actor.kind.as_str())
+    .bind(actor.id)
+    .bind(json(data)?)
+    .bind(micros(at))
+    .fetch_one(conn)
+    .await?;
+    Ok(EventId(get(&row, "id")?))
+}
+
+/// Rewrites the case row from the folded state; `before` lets the tag index
+/// and the search index change only what moved.
+async fn save_state(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    id: CaseId,
+    state: &CaseState,
+    before: &CaseState,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE cases SET subject = $1, status = $2, priority = $3, assignee_id = $4, team_id = $5, agreement_id = $6, \
+         tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11 WHERE id = $12",
+    )
+    .bind(&state.subject)
+    .bind(state.status.as_str())
+    .bind(state.priority.as_str())
+    .bind(state.assignee_id.map(|a| a.0))
+    .bind(state.team_id.map(|t| t.0))
+    .bind(state.agreement_id.map(|a| a.0))
+    .bind(json(&state.tags)?)
+    .bind(json(&state.custom_fields)?)
+    .bind(state.message_count)
+    .bind(state.last_seq)
+    .bind(micros(state.updated_at))
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await?;
+    for tag in state.tags.difference(&before.tags) {
+        insert_tag(conn, id, tag).await?;
+    }
+    for tag in before.tags.difference(&state.tags) {
+        sqlx::query("DELETE FROM case_tags WHERE tag = $1 AND case_id = $2")
+            .bind(tag.as_str())
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if dialect == Dialect::Sqlite && before.subject != state.subject {
+        sqlx::query("INSERT INTO cases_fts (cases_fts, rowid, subject) VALUES ('delete', $1, $2)")
+            .bind(id.0)
+            .bind(&before.subject)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO cases_fts (rowid, subject) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(&state.subject)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_tag(conn: &mut AnyConnection, id: CaseId, tag: &str) -> Result<()> {
+    sqlx::query("INSERT INTO case_tags (tag, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(tag)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

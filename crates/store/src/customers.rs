@@ -1,0 +1,259 @@
+//! Customers and their contact points. A contact point (email or phone)
+//! belongs to exactly one customer, so one person is one customer record
+//! whichever way they get in touch.
+
+use crate::cursor::{self, Cursor};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::model::{ContactPoint, Customer, Page};
+use crate::rows::{self, CUSTOMER_COLUMNS, get, word};
+use crate::sql::Sql;
+use crate::time::micros;
+use crate::{Result, Store, StoreError, now};
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use tend_domain::Invalid;
+use tend_domain::customer::{ContactKind, VerificationLevel};
+use tend_domain::ids::{CustomerId, OrganizationId};
+
+/// A new customer.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub name: String,
+    pub organization_id: Option<OrganizationId>,
+    /// Normalised contact points; at least one.
+    pub contact_points: Vec<ContactPoint>,
+}
+
+/// Edits to a customer; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerChange {
+    pub name: Option<String>,
+    pub organization_id: Option<Option<OrganizationId>>,
+    pub add_contact_points: Vec<ContactPoint>,
+}
+
+/// Filters for listing customers.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub organization_id: Option<OrganizationId>,
+    /// Exact contact point value (email or phone, normalised).
+    pub contact: Option<String>,
+}
+
+impl Store {
+    /// Creates a customer with its contact points.
+    pub async fn create_customer(
+        &self,
+        new: &NewCustomer,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Customer> {
+        if let Some(org) = new.organization_id {
+            self.check_organization(org).await?;
+        }
+        let mut tx = self.writer.begin().await?;
+        let t = micros(now());
+        let row = sqlx::query(
+            "INSERT INTO customers (name, organization_id, verification_level, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(new.organization_id.map(|o| o.0))
+        .bind(VerificationLevel::Unverified.as_str())
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = CustomerId(get(&row, "id")?);
+        for cp in &new.contact_points {
+            add_contact_point(&mut tx, id, cp).await?;
+        }
+        idempotency::record(&mut tx, idem, "customer", id.0).await?;
+        tx.commit().await?;
+        self.customer(id).await
+    }
+
+    /// One customer with contact points.
+    pub async fn customer(&self, id: CustomerId) -> Result<Customer> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("customer"))?;
+        let mut customer = rows::customer(&row)?;
+        customer.contact_points = self.contact_points(id).await?;
+        Ok(customer)
+    }
+
+    async fn contact_points(&self, id: CustomerId) -> Result<Vec<ContactPoint>> {
+        let rows = sqlx::query(
+            "SELECT kind, value FROM contact_points WHERE customer_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactPoint {
+                    kind: word(r, "kind", ContactKind::parse)?,
+                    value: get(r, "value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Customers by id, a page at a time.
+    pub async fn customers(
+        &self,
+        filter: &CustomerFilter,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Customer>> {
+        let columns = CUSTOMER_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut sql = Sql::new(format!("SELECT {columns} FROM customers c"));
+        if let Some(contact) = &filter.contact {
+            sql.and()
+                .push("c.id IN (SELECT customer_id FROM contact_points WHERE value = ")
+                .arg(contact.as_str())
+                .push(")");
+        }
+        sql.eq("c.organization_id", filter.organization_id.map(|o| o.0));
+        sql.after("c.id", after, false)
+            .order_limit("c.id", false, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut c = rows::customer(row)?;
+            c.contact_points = self.contact_points(c.id).await?;
+            items.push(c);
+        }
+        Ok(cursor::page(items, limit, |c| Cursor {
+            key: c.id.0,
+            id: c.id.0,
+        }))
+    }
+
+    /// Applies `change` to a customer.
+    pub async fn update_customer(
+        &self,
+        id: CustomerId,
+        change: &CustomerChange,
+    ) -> Result<Customer> {
+        let current = self.customer(id).await?;
+        if let Some(Some(org)) = change.organization_id {
+            self.check_organization(org).await?;
+        }
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE customers SET name = $1, organization_id = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(change.name.as_deref().unwrap_or(&current.name))
+        .bind(
+            change
+                .organization_id
+                .unwrap_or(current.organization_id)
+                .map(|o| o.0),
+        )
+        .bind(micros(now()))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        for cp in change
+            .add_contact_points
+            .iter()
+            .filter(|cp| !current.contact_points.contains(cp))
+        {
+            add_contact_point(&mut tx, id, cp).await?;
+        }
+        tx.commit().await?;
+        self.customer(id).await
+    }
+
+    /// The customer owning a contact point, if any.
+    pub async fn customer_id_by_contact(
+        &self,
+        kind: ContactKind,
+        value: &str,
+    ) -> Result<Option<CustomerId>> {
+        let row =
+            sqlx::query("SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2")
+                .bind(kind.as_str())
+                .bind(value)
+                .fetch_optional(&self.reader)
+                .await?;
+        row.map(|r| get(&r, "customer_id").map(CustomerId))
+            .transpose()
+    }
+
+    async fn check_organization(&self, id: OrganizationId) -> Result<()> {
+        match self.organization(id).await {
+            Err(StoreError::NotFound(_)) => {
+                Err(Invalid::new("organization_id", format!("no organization with id {id}")).into())
+            }
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+/// Sets a customer's verification level inside a case transaction.
+pub(crate) async fn set_verification(
+    conn: &mut AnyConnection,
+    id: CustomerId,
+    level: VerificationLevel,
+    method: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE customers SET verification_level = $1, verification_method = $2, updated_at = $3 WHERE id = $4")
+        .bind(level.as_str())
+        .bind(method)
+        .bind(at)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn add_contact_point(
+    conn: &mut AnyConnection,
+    id: CustomerId,
+    cp: &ContactPoint,
+) -> Result<()> {
+    // Look first: on PostgreSQL a failed INSERT would abort the transaction.
+    let owner =
+        sqlx::query("SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2")
+            .bind(cp.kind.as_str())
+            .bind(&cp.value)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| get::<i64>(&r, "customer_id"))
+            .transpose()?;
+    let conflict = |existing_id| StoreError::Conflict {
+        field: cp.kind.as_str().into(),
+        message: format!(
+            "{} {} already belongs to another customer",
+            cp.kind, cp.value
+        ),
+        existing_id,
+    };
+    if owner.is_some() {
+        return Err(conflict(owner));
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO contact_points (customer_id, kind, value, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id.0)
+    .bind(cp.kind.as_str())
+    .bind(&cp.value)
+    .bind(micros(now()))
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from);
+    match inserted {
+        Err(e) if e.is_unique_violation() => Err(conflict(None)),
+        other => other.map(|_| ()),
+    }
+}

@@ -1,0 +1,49 @@
+//! Storage errors, in terms the web layer can map to status codes.
+
+use tend_domain::Invalid;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is well-formed but refers to something invalid.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// A uniqueness rule would be broken (e.g. an email already in use).
+    #[error("{message}")]
+    Conflict {
+        field: String,
+        message: String,
+        existing_id: Option<i64>,
+    },
+    /// The action is not possible in the current state.
+    #[error("{0}")]
+    State(String),
+    /// Another request with the same idempotency key committed first.
+    #[error("a request with this idempotency key is already being processed")]
+    IdempotencyRace,
+    /// Bad configuration (e.g. an unknown database URL).
+    #[error("{0}")]
+    Config(String),
+    /// Stored data that does not parse: a bug or a hand-edited database.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether this is a unique-constraint violation from the database.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Tend's storage. One [`Store`] serves both backends: SQLite (embedded, the
+//! default) and PostgreSQL, picked from the database URL in [`Store::connect`].
+//! Statements are written once in SQL both dialects accept; the few places
+//! where they differ (full-text search, row locking) ask [`Dialect`].
+//!
+//! Every change to a case goes through [`cases`], which appends events to the
+//! case log and updates the case row from the fold of that log in the same
+//! transaction.
+
+pub mod agents;
+pub mod agreements;
+pub mod blobs;
+pub mod cases;
+pub mod cursor;
+pub mod customers;
+mod dialect;
+mod error;
+pub mod idempotency;
+pub mod messages;
+pub mod model;
+pub mod organizations;
+mod rows;
+pub mod search;
+mod sql;
+mod time;
+
+pub use dialect::Dialect;
+pub use error::StoreError;
+pub use time::now;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How durable a SQLite commit is. `Full` syncs the WAL on every commit, so an
+/// acknowledged write survives power loss; `Normal` survives a crash of Tend
+/// but not of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// fsync on every commit.
+    #[default]
+    Full,
+    /// fsync at checkpoints only.
+    Normal,
+}
+
+/// Pool sizing and durability knobs.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections for reads (and, on PostgreSQL, writes).
+    pub max_connections: u32,
+    /// SQLite commit durability.
+    pub sqlite_sync: SqliteSync,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            sqlite_sync: SqliteSync::Full,
+        }
+    }
+}
+
+/// The database behind Tend.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// Pool for reads.
+    reader: AnyPool,
+    /// Pool for writes: on SQLite a single connection, because SQLite has one
+    /// writer at a time and a queue in-process beats retrying on `SQLITE_BUSY`.
+    writer: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`). A SQLite file
+    /// is created if missing and put in WAL mode.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url)?;
+        let connect_options = AnyConnectOptions::from_str(&dialect.normalize_url(url))?;
+        let store = match dialect {
+            Dialect::Sqlite => {
+                let sync = match options.sqlite_sync {
+                    SqliteSync::Full => "FULL",
+                    SqliteSync::Normal => "NORMAL",
+                };
+                let pragmas = format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;"
+                );
+                let pool = |max: u32| {
+                    let pragmas = pragmas.clone();
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(move |conn, _meta| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move {
+                                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                                Ok(())
+                            })
+                        })
+                        .connect_with(connect_options.clone())
+                };
+                let writer = pool(1).await?;
+                let reader = pool(options.max_connections.max(1)).await?;
+                Store {
+                    reader,
+                    writer,
+                    dialect,
+                }
+            }
+            Dialect::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(connect_options)
+                    .await?;
+                Store {
+                    reader: pool.clone(),
+                    writer: pool,
+                    dialect,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Which backend this store talks to.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Closes all connections, letting SQLite checkpoint its WAL.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}

@@ -1,0 +1,185 @@
+//! Messages on cases and their attachments. Message bodies are indexed for
+//! search in the same transaction that stores them.
+
+use crate::cursor::{self, Cursor};
+use crate::model::{Attachment, Message, Page};
+use crate::rows::{self, MESSAGE_COLUMNS, get};
+use crate::sql::Sql;
+use crate::time::micros;
+use crate::{Dialect, Result, Store, StoreError, blobs};
+use jiff::Timestamp;
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
+use tend_domain::case::Channel;
+use tend_domain::event::Actor;
+use tend_domain::ids::{AttachmentId, CaseId, MessageId};
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub author: Actor,
+    pub channel: Channel,
+    /// Internal notes are never shown to customers.
+    pub internal: bool,
+    pub body_text: String,
+    /// Untrusted HTML; sanitised before it is stored.
+    pub body_html: Option<String>,
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file to attach.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl Store {
+    /// One message with its attachments.
+    pub async fn message(&self, id: MessageId) -> Result<Message> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("message"))?;
+        let mut message = rows::message(&row)?;
+        message.attachments = self
+            .attachments_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok(message)
+    }
+
+    /// A case's messages, oldest first, a page at a time.
+    pub async fn messages(
+        &self,
+        case_id: CaseId,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Message>> {
+        self.case(case_id).await?;
+        let mut sql = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
+        sql.eq("case_id", Some(case_id.0))
+            .after("id", after, false)
+            .order_limit("id", false, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let mut items = rows.iter().map(rows::message).collect::<Result<Vec<_>>>()?;
+        let ids: Vec<MessageId> = items.iter().map(|m| m.id).collect();
+        let mut attachments = self.attachments_of(&ids).await?;
+        for m in &mut items {
+            m.attachments = attachments.remove(&m.id).unwrap_or_default();
+        }
+        Ok(cursor::page(items, limit, |m| Cursor {
+            key: m.id.0,
+            id: m.id.0,
+        }))
+    }
+
+    async fn attachments_of(
+        &self,
+        ids: &[MessageId],
+    ) -> Result<HashMap<MessageId, Vec<Attachment>>> {
+        let mut by_message: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(by_message);
+        }
+        let mut sql = Sql::new(
+            "SELECT id, message_id, filename, content_type, size, sha256 FROM attachments",
+        );
+        sql.and().push("message_id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(id.0);
+        }
+        sql.push(") ORDER BY id");
+        for row in sql.query().fetch_all(&self.reader).await? {
+            by_message
+                .entry(MessageId(get(&row, "message_id")?))
+                .or_default()
+                .push(attachment(&row)?);
+        }
+        Ok(by_message)
+    }
+
+    /// An attachment's metadata, the message it belongs to and whether that
+    /// message is an internal note.
+    pub async fn attachment(&self, id: AttachmentId) -> Result<(Attachment, CaseId, bool)> {
+        let row = sqlx::query(
+            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, m.case_id, m.internal \
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("attachment"))?;
+        Ok((
+            attachment(&row)?,
+            CaseId(get(&row, "case_id")?),
+            rows::flag(&row, "internal")?,
+        ))
+    }
+}
+
+fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: AttachmentId(get(row, "id")?),
+        filename: get(row, "filename")?,
+        content_type: get(row, "content_type")?,
+        size: get(row, "size")?,
+        sha256: get(row, "sha256")?,
+    })
+}
+
+/// Inserts a message row, its attachments and its search entry.
+pub(crate) async fn insert_message(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    case_id: CaseId,
+    msg: &NewMessage,
+    at: Timestamp,
+) -> Result<MessageId> {
+    let html = msg.body_html.as_deref().map(tend_domain::html::sanitize);
+    let row = sqlx::query(
+        "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(case_id.0)
+    .bind(msg.author.kind.as_str())
+    .bind(msg.author.id)
+    .bind(msg.channel.as_str())
+    .bind(i64::from(msg.internal))
+    .bind(&msg.body_text)
+    .bind(html)
+    .bind(micros(at))
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = MessageId(get(&row, "id")?);
+    for file in &msg.attachments {
+        let sha256 = blobs::put(conn, &file.data).await?;
+        sqlx::query(
+            "INSERT INTO attachments (message_id, filename, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(&file.filename)
+        .bind(&file.content_type)
+        .bind(file.data.len() as i64)
+        .bind(sha256)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if dialect == Dialect::Sqlite {
+        sqlx::query("INSERT INTO messages_fts (rowid, body_text) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(&msg.body_text)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,163 @@
+//! Read models: what the store hands back, shaped as the API sends it.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tend_domain::agent::Role;
+use tend_domain::case::{Channel, Priority, Status};
+use tend_domain::customer::{AgreementStatus, ContactKind, VerificationLevel};
+use tend_domain::event::Actor;
+use tend_domain::ids::*;
+use utoipa::ToSchema;
+
+/// A page of results and the cursor for the next one (absent on the last page).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to fetch the next page; null when there is none.
+    pub next_cursor: Option<String>,
+}
+
+/// A member of staff.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Agent {
+    pub id: AgentId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub team_ids: Vec<TeamId>,
+    pub created_at: Timestamp,
+}
+
+/// A team of agents.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub member_ids: Vec<AgentId>,
+    pub created_at: Timestamp,
+}
+
+/// An organisation customers belong to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub domain: Option<String>,
+    /// Whether members may see each other's cases in the portal.
+    pub share_cases: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One way to reach a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ContactPoint {
+    pub kind: ContactKind,
+    pub value: String,
+}
+
+/// One person, with every way to reach them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    pub organization_id: Option<OrganizationId>,
+    pub verification_level: VerificationLevel,
+    /// How the identity was verified, when an agent did it.
+    pub verification_method: Option<String>,
+    pub contact_points: Vec<ContactPoint>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A plan, contract or subscription held by a customer or an organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Agreement {
+    pub id: AgreementId,
+    pub customer_id: Option<CustomerId>,
+    pub organization_id: Option<OrganizationId>,
+    pub name: String,
+    pub reference: Option<String>,
+    pub status: AgreementStatus,
+    /// First day in force (YYYY-MM-DD).
+    pub starts_on: Option<String>,
+    /// Last day in force (YYYY-MM-DD).
+    pub ends_on: Option<String>,
+    pub terms: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A case as it stands now (the fold of its event log).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Case {
+    pub id: CaseId,
+    /// Human-facing reference, e.g. `#1234`.
+    pub reference: String,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    /// Channel the case began on.
+    pub channel: Channel,
+    pub customer_id: CustomerId,
+    pub assignee_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
+    pub agreement_id: Option<AgreementId>,
+    pub tags: Vec<String>,
+    pub custom_fields: Map<String, Value>,
+    pub message_count: i64,
+    /// Sequence number of the last event in the case's log.
+    pub last_seq: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A file attached to a message, stored once per content hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// A message on a case: from the customer, a reply, or an internal note.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub case_id: CaseId,
+    pub author: Actor,
+    pub channel: Channel,
+    /// Internal notes are never shown to customers.
+    pub internal: bool,
+    pub body_text: String,
+    /// Sanitised HTML, when the message had HTML.
+    pub body_html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub created_at: Timestamp,
+}
+
+/// One full-text search result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub case_id: CaseId,
+    pub case_reference: String,
+    pub case_subject: String,
+    pub case_status: Status,
+    /// The matching message, or null when the case subject matched.
+    pub message_id: Option<MessageId>,
+    pub internal: bool,
+    /// Matching text, HTML-escaped, with matches wrapped in `<mark>`.
+    pub snippet_html: String,
+    /// Relevance; higher is better.
+    pub score: f64,
+}
+
+/// The human-facing reference for a case id.
+pub fn case_reference(id: CaseId) -> String {
+    format!("#{}", id.0)
+}

@@ -1,0 +1,96 @@
+//! Organisations.
+
+use crate::cursor::{self, Cursor};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::model::{Organization, Page};
+use crate::rows::{self, ORGANIZATION_COLUMNS, get};
+use crate::sql::Sql;
+use crate::time::micros;
+use crate::{Result, Store, StoreError, now};
+use sqlx::AssertSqlSafe;
+use tend_domain::ids::OrganizationId;
+
+/// A new organisation, or the fields of one being edited.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFields {
+    pub name: Option<String>,
+    /// `Some(None)` clears the domain.
+    pub domain: Option<Option<String>>,
+    pub share_cases: Option<bool>,
+}
+
+impl Store {
+    /// Creates an organisation (`fields.name` is required by the caller).
+    pub async fn create_organization(
+        &self,
+        fields: &OrganizationFields,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Organization> {
+        let mut tx = self.writer.begin().await?;
+        let t = micros(now());
+        let row = sqlx::query(
+            "INSERT INTO organizations (name, domain, share_cases, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(fields.name.as_deref().unwrap_or_default())
+        .bind(fields.domain.clone().flatten())
+        .bind(i64::from(fields.share_cases.unwrap_or(false)))
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = get(&row, "id")?;
+        idempotency::record(&mut tx, idem, "organization", id).await?;
+        tx.commit().await?;
+        self.organization(OrganizationId(id)).await
+    }
+
+    /// One organisation.
+    pub async fn organization(&self, id: OrganizationId) -> Result<Organization> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("organization"))?;
+        rows::organization(&row)
+    }
+
+    /// Organisations by id, a page at a time.
+    pub async fn organizations(
+        &self,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Organization>> {
+        let mut sql = Sql::new(format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations"));
+        sql.after("id", after, false)
+            .order_limit("id", false, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let items = rows
+            .iter()
+            .map(rows::organization)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(cursor::page(items, limit, |o| Cursor {
+            key: o.id.0,
+            id: o.id.0,
+        }))
+    }
+
+    /// Changes the given fields.
+    pub async fn update_organization(
+        &self,
+        id: OrganizationId,
+        fields: &OrganizationFields,
+    ) -> Result<Organization> {
+        let current = self.organization(id).await?;
+        sqlx::query("UPDATE organizations SET name = $1, domain = $2, share_cases = $3, updated_at = $4 WHERE id = $5")
+            .bind(fields.name.as_deref().unwrap_or(&current.name))
+            .bind(fields.domain.clone().unwrap_or(current.domain))
+            .bind(i64::from(fields.share_cases.unwrap_or(current.share_cases)))
+            .bind(micros(now()))
+            .bind(id.0)
+            .execute(&self.writer)
+            .await?;
+        self.organization(id).await
+    }
+}

@@ -1,0 +1,148 @@
+//! Decoding rows into read models, shared by every query that returns them.
+
+use crate::model::*;
+use crate::time::from_micros;
+use crate::{Result, StoreError};
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tend_domain::Invalid;
+use tend_domain::case::{Channel, Priority, Status};
+use tend_domain::customer::{AgreementStatus, VerificationLevel};
+use tend_domain::event::{Actor, ActorKind};
+use tend_domain::ids::*;
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    Ok(row.try_get(col)?)
+}
+
+pub(crate) fn time(row: &AnyRow, col: &str) -> Result<Timestamp> {
+    from_micros(get(row, col)?)
+}
+
+pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(get::<i64>(row, col)? != 0)
+}
+
+/// Parses a stored enum word, treating failure as corruption.
+pub(crate) fn word<T>(
+    row: &AnyRow,
+    col: &str,
+    parse: fn(&str, &str) -> Result<T, Invalid>,
+) -> Result<T> {
+    let raw: String = get(row, col)?;
+    parse(col, &raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T> {
+    let raw: String = get(row, col)?;
+    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Result<Option<T>> {
+    Ok(get::<Option<i64>>(row, col)?.map(wrap))
+}
+
+/// Columns [`case`] reads, for `SELECT` lists.
+pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, customer_id, assignee_id, team_id, \
+     agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at";
+
+pub(crate) fn case(row: &AnyRow) -> Result<Case> {
+    let id = CaseId(get(row, "id")?);
+    Ok(Case {
+        id,
+        reference: case_reference(id),
+        subject: get(row, "subject")?,
+        status: word(row, "status", Status::parse)?,
+        priority: word(row, "priority", Priority::parse)?,
+        channel: word(row, "channel", Channel::parse)?,
+        customer_id: CustomerId(get(row, "customer_id")?),
+        assignee_id: optional_id(row, "assignee_id", AgentId)?,
+        team_id: optional_id(row, "team_id", TeamId)?,
+        agreement_id: optional_id(row, "agreement_id", AgreementId)?,
+        tags: json(row, "tags")?,
+        custom_fields: json(row, "custom_fields")?,
+        message_count: get(row, "message_count")?,
+        last_seq: get(row, "last_seq")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) const ORGANIZATION_COLUMNS: &str =
+    "id, name, domain, share_cases, created_at, updated_at";
+
+pub(crate) fn organization(row: &AnyRow) -> Result<Organization> {
+    Ok(Organization {
+        id: OrganizationId(get(row, "id")?),
+        name: get(row, "name")?,
+        domain: get(row, "domain")?,
+        share_cases: flag(row, "share_cases")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) const CUSTOMER_COLUMNS: &str =
+    "id, name, organization_id, verification_level, verification_method, created_at, updated_at";
+
+/// A customer without contact points; callers attach them.
+pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
+    Ok(Customer {
+        id: CustomerId(get(row, "id")?),
+        name: get(row, "name")?,
+        organization_id: optional_id(row, "organization_id", OrganizationId)?,
+        verification_level: word(row, "verification_level", VerificationLevel::parse)?,
+        verification_method: get(row, "verification_method")?,
+        contact_points: Vec::new(),
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) const AGREEMENT_COLUMNS: &str = "id, customer_id, organization_id, name, reference, status, starts_on, \
+     ends_on, terms, created_at, updated_at";
+
+pub(crate) fn agreement(row: &AnyRow) -> Result<Agreement> {
+    Ok(Agreement {
+        id: AgreementId(get(row, "id")?),
+        customer_id: optional_id(row, "customer_id", CustomerId)?,
+        organization_id: optional_id(row, "organization_id", OrganizationId)?,
+        name: get(row, "name")?,
+        reference: get(row, "reference")?,
+        status: word(row, "status", AgreementStatus::parse)?,
+        starts_on: get(row, "starts_on")?,
+        ends_on: get(row, "ends_on")?,
+        terms: get(row, "terms")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor> {
+    Ok(Actor {
+        kind: word(row, kind_col, ActorKind::parse)?,
+        id: get(row, id_col)?,
+    })
+}
+
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at";
+
+/// A message without attachments; callers attach them.
+pub(crate) fn message(row: &AnyRow) -> Result<Message> {
+    Ok(Message {
+        id: MessageId(get(row, "id")?),
+        case_id: CaseId(get(row, "case_id")?),
+        author: actor(row, "author_kind", "author_id")?,
+        channel: word(row, "channel", Channel::parse)?,
+        internal: flag(row, "internal")?,
+        body_text: get(row, "body_text")?,
+        body_html: get(row, "body_html")?,
+        attachments: Vec::new(),
+        created_at: time(row, "created_at")?,
+    })
+}

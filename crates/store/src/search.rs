@@ -1,0 +1,241 @@
+//! Full-text search over case subjects and message bodies: FTS5 with bm25 on
+//! SQLite, tsvector with GIN and ts_rank on PostgreSQL. The best hits are
+//! found first; snippets are made only for those, then HTML-escaped with the
+//! matches wrapped in `<mark>`.
+
+use crate::model::{SearchHit, case_reference};
+use crate::rows::{flag, get, word};
+use crate::sql::Sql;
+use crate::{Dialect, Result, Store};
+use std::collections::HashMap;
+use tend_domain::Invalid;
+use tend_domain::case::Status;
+use tend_domain::ids::{CaseId, MessageId};
+
+/// Marks the database puts around matches; private-use characters, so they
+/// never collide with escaping.
+const START: char = '\u{E000}';
+const STOP: char = '\u{E001}';
+
+/// Words of a query: letters and digits only, so user input can never be
+/// read as search syntax. At most 16 words.
+pub fn query_terms(raw: &str) -> Result<Vec<String>, Invalid> {
+    let terms: Vec<String> = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(16)
+        .map(str::to_lowercase)
+        .collect();
+    if terms.is_empty() {
+        return Err(Invalid::new("q", "give at least one word to search for"));
+    }
+    Ok(terms)
+}
+
+struct Candidate {
+    case_id: CaseId,
+    message_id: Option<MessageId>,
+    score: f64,
+}
+
+impl Store {
+    /// The `limit` best matches for `terms` (all must match).
+    pub async fn search(&self, terms: &[String], limit: i64) -> Result<Vec<SearchHit>> {
+        let (match_expr, case_sql, message_sql) = match self.dialect {
+            Dialect::Sqlite => (
+                terms
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "SELECT rowid AS id, rowid AS case_id, -bm25(cases_fts) AS score FROM cases_fts \
+                 WHERE cases_fts MATCH $1 ORDER BY bm25(cases_fts) LIMIT $2",
+                "SELECT f.rowid AS id, m.case_id, f.score FROM (SELECT rowid, -bm25(messages_fts) AS score \
+                 FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY bm25(messages_fts) LIMIT $2) f \
+                 JOIN messages m ON m.id = f.rowid",
+            ),
+            Dialect::Postgres => (
+                terms.join(" "),
+                "SELECT id, id AS case_id, ts_rank(search_vector, q)::float8 AS score \
+                 FROM cases, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY score DESC LIMIT $2",
+                "SELECT id, case_id, ts_rank(search_vector, q)::float8 AS score \
+                 FROM messages, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY score DESC LIMIT $2",
+            ),
+        };
+        let mut candidates = Vec::new();
+        for (sql, is_message) in [(case_sql, false), (message_sql, true)] {
+            let rows = sqlx::query(sql)
+                .bind(&match_expr)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+            for row in rows {
+                let id: i64 = get(&row, "id")?;
+                candidates.push(Candidate {
+                    case_id: CaseId(get(&row, "case_id")?),
+                    message_id: is_message.then_some(MessageId(id)),
+                    score: get(&row, "score")?,
+                });
+            }
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        candidates.truncate(limit.max(0) as usize);
+        self.hits(&match_expr, candidates).await
+    }
+
+    /// Adds case details and highlighted snippets to the chosen candidates.
+    async fn hits(&self, match_expr: &str, candidates: Vec<Candidate>) -> Result<Vec<SearchHit>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let case_ids: Vec<i64> = candidates.iter().map(|c| c.case_id.0).collect();
+        let message_ids: Vec<i64> = candidates
+            .iter()
+            .filter_map(|c| c.message_id.map(|m| m.0))
+            .collect();
+        let (subject_sql, body_sql) = match self.dialect {
+            Dialect::Sqlite => (
+                format!(
+                    "SELECT c.id, c.subject, c.status, highlight(cases_fts, 0, '{START}', '{STOP}') AS snippet \
+                         FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid WHERE cases_fts MATCH $1 AND c.id IN "
+                ),
+                format!(
+                    "SELECT m.id, m.internal, snippet(messages_fts, 0, '{START}', '{STOP}', '…', 24) AS snippet \
+                         FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
+                         WHERE messages_fts MATCH $1 AND m.id IN "
+                ),
+            ),
+            Dialect::Postgres => {
+                let opts = format!(
+                    "StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=1"
+                );
+                (
+                    format!(
+                        "SELECT c.id, c.subject, c.status, ts_headline('english', c.subject, \
+                             plainto_tsquery('english', $1), '{opts}') AS snippet FROM cases c WHERE c.id IN "
+                    ),
+                    format!(
+                        "SELECT m.id, m.internal, ts_headline('english', m.body_text, \
+                             plainto_tsquery('english', $1), '{opts}') AS snippet FROM messages m WHERE m.id IN "
+                    ),
+                )
+            }
+        };
+        // Subjects of every case involved; the highlight is only used for subject hits.
+        let mut cases = HashMap::new();
+        let mut sql = Sql::new(subject_sql);
+        sql.arg(match_expr);
+        push_id_list(&mut sql, &case_ids);
+        for row in sql.query().fetch_all(&self.reader).await? {
+            cases.insert(
+                CaseId(get(&row, "id")?),
+                (
+                    get::<String>(&row, "subject")?,
+                    word(&row, "status", Status::parse)?,
+                    Some(get::<String>(&row, "snippet")?),
+                ),
+            );
+        }
+        // Cases that matched only through messages: plain subject, no highlight.
+        let mut sql = Sql::new("SELECT id, subject, status FROM cases WHERE id IN ");
+        push_id_list(&mut sql, &case_ids);
+        for row in sql.query().fetch_all(&self.reader).await? {
+            cases.entry(CaseId(get(&row, "id")?)).or_insert((
+                get(&row, "subject")?,
+                word(&row, "status", Status::parse)?,
+                None,
+            ));
+        }
+        let mut bodies = HashMap::new();
+        if !message_ids.is_empty() {
+            let mut sql = Sql::new(body_sql);
+            sql.arg(match_expr);
+            push_id_list(&mut sql, &message_ids);
+            for row in sql.query().fetch_all(&self.reader).await? {
+                bodies.insert(
+                    MessageId(get(&row, "id")?),
+                    (flag(&row, "internal")?, get::<String>(&row, "snippet")?),
+                );
+            }
+        }
+        let mut hits = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            let Some((subject, status, subject_snippet)) = cases.get(&c.case_id) else {
+                continue;
+            };
+            let (internal, raw_snippet) = match c.message_id {
+                Some(m) => match bodies.get(&m) {
+                    Some((internal, s)) => (*internal, s.clone()),
+                    None => continue,
+                },
+                None => (
+                    false,
+                    subject_snippet.clone().unwrap_or_else(|| subject.clone()),
+                ),
+            };
+            hits.push(SearchHit {
+                case_id: c.case_id,
+                case_reference: case_reference(c.case_id),
+                case_subject: subject.clone(),
+                case_status: *status,
+                message_id: c.message_id,
+                internal,
+                snippet_html: highlight_html(&raw_snippet),
+                score: c.score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+fn push_id_list(sql: &mut Sql, ids: &[i64]) {
+    sql.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(*id);
+    }
+    sql.push(")");
+}
+
+/// Escapes text for HTML and turns the match marks into `<mark>` tags.
+fn highlight_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            START => out.push_str("<mark>"),
+            STOP => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_drop_syntax_and_require_a_word() {
+        assert_eq!(
+            query_terms(r#"printer "NOT" OR* (jam)"#).unwrap(),
+            ["printer", "not", "or", "jam"]
+        );
+        assert_eq!(query_terms("  -- ").unwrap_err().field, "q");
+    }
+
+    #[test]
+    fn highlight_escapes_everything_but_the_marks() {
+        let raw = format!("<b>{START}jam{STOP}</b> & more");
+        assert_eq!(
+            highlight_html(&raw),
+            "&lt;b&gt;<mark>jam</mark>&lt;/b&gt; &amp; more"
+        );
+    }
+}

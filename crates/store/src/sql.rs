@@ -1,0 +1,138 @@
+//! A small builder for statements whose WHERE clause depends on the request,
+//! numbering `$n` placeholders so both dialects accept them.
+
+use crate::cursor::Cursor;
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+/// SQL text plus its arguments, in placeholder order.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+    has_where: bool,
+}
+
+impl Sql {
+    pub(crate) fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Appends raw SQL.
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub(crate) fn arg(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    /// Starts the next condition with WHERE or AND.
+    pub(crate) fn and(&mut self) -> &mut Self {
+        self.text
+            .push_str(if self.has_where { " AND " } else { " WHERE " });
+        self.has_where = true;
+        self
+    }
+
+    /// Adds `column = value` when a value is given.
+    pub(crate) fn eq(&mut self, column: &str, value: Option<impl Into<Arg>>) -> &mut Self {
+        if let Some(v) = value {
+            self.and().push(column).push(" = ").arg(v);
+        }
+        self
+    }
+
+    /// Adds the keyset condition for the page after `cursor`, in the given
+    /// direction, over `(key_column, id)`.
+    pub(crate) fn after(
+        &mut self,
+        key_column: &str,
+        cursor: Option<Cursor>,
+        descending: bool,
+    ) -> &mut Self {
+        if let Some(c) = cursor {
+            let op = if descending { " < " } else { " > " };
+            if key_column == "id" {
+                self.and().push("id").push(op).arg(c.id);
+            } else {
+                self.and()
+                    .push("(")
+                    .push(key_column)
+                    .push(", id)")
+                    .push(op)
+                    .push("(")
+                    .arg(c.key)
+                    .push(", ")
+                    .arg(c.id)
+                    .push(")");
+            }
+        }
+        self
+    }
+
+    /// Orders by `(key_column, id)` and fetches one row more than `limit`.
+    pub(crate) fn order_limit(
+        &mut self,
+        key_column: &str,
+        descending: bool,
+        limit: i64,
+    ) -> &mut Self {
+        let dir = if descending { " DESC" } else { " ASC" };
+        if key_column == "id" {
+            self.push(" ORDER BY id").push(dir);
+        } else {
+            self.push(" ORDER BY ")
+                .push(key_column)
+                .push(dir)
+                .push(", id")
+                .push(dir);
+        }
+        self.push(" LIMIT ").arg(limit + 1)
+    }
+
+    /// The statement, ready to run.
+    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        q
+    }
+}
