@@ -137,6 +137,33 @@ pub enum EventData {
 }
 
 impl EventData {
+    /// Checks this event may be recorded on its own through the API: events
+    /// that change case fields or messages come only from their own commands.
+    pub fn check_recordable(&self) -> Result<(), Invalid> {
+        let text = match self {
+            EventData::IdentityVerified { method, .. } => Some(("method", method)),
+            EventData::IdentityRequested { reason } => Some(("reason", reason)),
+            EventData::CustomerActionRequested { action } => Some(("action", action)),
+            EventData::PromiseMade { promise, .. }
+            | EventData::PromiseKept { promise }
+            | EventData::PromiseBroken { promise } => Some(("promise", promise)),
+            EventData::ChannelSwitched { .. } => None,
+            other => {
+                return Err(Invalid::new(
+                    "type",
+                    format!(
+                        "`{}` events are made by their own endpoints, not recorded directly",
+                        other.kind()
+                    ),
+                ));
+            }
+        };
+        if let Some((field, value)) = text {
+            crate::text::required(field, value, 1000)?;
+        }
+        Ok(())
+    }
+
     /// The event's type name as stored and sent (`status_changed`...).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -547,6 +574,29 @@ mod tests {
             state.status_after_message(ActorKind::Customer, false),
             Some(Status::Open)
         );
+    }
+
+    #[test]
+    fn only_annotation_events_are_recordable() {
+        assert!(
+            EventData::IdentityRequested {
+                reason: "address change".into()
+            }
+            .check_recordable()
+            .is_ok()
+        );
+        assert_eq!(
+            EventData::IdentityRequested { reason: " ".into() }
+                .check_recordable()
+                .unwrap_err()
+                .field,
+            "reason"
+        );
+        let status = EventData::StatusChanged {
+            from: Status::New,
+            to: Status::Closed,
+        };
+        assert_eq!(status.check_recordable().unwrap_err().field, "type");
     }
 
     #[test]

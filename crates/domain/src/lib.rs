@@ -14,3 +14,34 @@ mod string_enum;
 pub mod text;
 
 pub use invalid::Invalid;
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+    /// serde (and so the API and OpenAPI document) and `as_str` must agree.
+    #[test]
+    fn wire_words_match_serde_for_every_enum() {
+        fn check<T: serde::Serialize + Copy>(all: &[T], as_str: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(
+                    serde_json::to_value(v).unwrap(),
+                    serde_json::Value::from(as_str(*v))
+                );
+            }
+        }
+        check(case::Status::ALL, case::Status::as_str);
+        check(case::Priority::ALL, case::Priority::as_str);
+        check(case::Channel::ALL, case::Channel::as_str);
+        check(agent::Role::ALL, agent::Role::as_str);
+        check(
+            customer::VerificationLevel::ALL,
+            customer::VerificationLevel::as_str,
+        );
+        check(customer::ContactKind::ALL, customer::ContactKind::as_str);
+        check(
+            customer::AgreementStatus::ALL,
+            customer::AgreementStatus::as_str,
+        );
+        check(event::ActorKind::ALL, event::ActorKind::as_str);
+    }
+}

@@ -2,14 +2,17 @@
 //! each stored and sent as a lower-case string.
 
 /// Declares an enum whose variants map one-to-one to wire strings, with
-/// `as_str`, `parse` (naming the field on error) and `ALL`.
+/// `as_str`, `parse` (naming the field on error) and `ALL`. The wire string
+/// must be the snake_case form of the variant name: serde and the OpenAPI
+/// schema derive it from the name (a test checks they agree).
 #[macro_export]
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+            $($(#[$vdoc])* $variant),+
         }
 
         impl $name {

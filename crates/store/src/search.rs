@@ -124,7 +124,7 @@ impl Store {
         // Subjects of every case involved; the highlight is only used for subject hits.
         let mut cases = HashMap::new();
         let mut sql = Sql::new(subject_sql);
-        sql.arg(match_expr);
+        sql.bind(match_expr);
         push_id_list(&mut sql, &case_ids);
         for row in sql.query().fetch_all(&self.reader).await? {
             cases.insert(
@@ -149,7 +149,7 @@ impl Store {
         let mut bodies = HashMap::new();
         if !message_ids.is_empty() {
             let mut sql = Sql::new(body_sql);
-            sql.arg(match_expr);
+            sql.bind(match_expr);
             push_id_list(&mut sql, &message_ids);
             for row in sql.query().fetch_all(&self.reader).await? {
                 bodies.insert(

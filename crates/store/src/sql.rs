@@ -60,6 +60,12 @@ impl Sql {
         self
     }
 
+    /// Binds the next numbered placeholder already written in the text.
+    pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self
+    }
+
     /// Starts the next condition with WHERE or AND.
     pub(crate) fn and(&mut self) -> &mut Self {
         self.text

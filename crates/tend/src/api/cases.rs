@@ -1,0 +1,456 @@
+//! Cases, their messages, events and attachments.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
+use super::idempotency::{self, Outcome};
+use super::{PageParams, created, nullable};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tend_domain::agent::Action;
+use tend_domain::case::{self as case_rules, CaseChange, Channel, Priority, Status};
+use tend_domain::event::{Actor, CaseEvent, EventData};
+use tend_domain::ids::*;
+use tend_domain::{Invalid, text};
+use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
+use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::model::{Case, Message, Page};
+use utoipa::{IntoParams, ToSchema};
+
+/// Longest subject, in characters.
+const MAX_SUBJECT: usize = 250;
+/// Longest message body, in characters.
+const MAX_BODY: usize = 200_000;
+
+/// A file sent inline with a message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentUpload {
+    /// File name shown to people; path parts are removed.
+    filename: String,
+    /// MIME type [default: application/octet-stream].
+    content_type: Option<String>,
+    /// The file, base64-encoded (standard alphabet).
+    content_base64: String,
+}
+
+/// Opens a case for a customer with their first message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    subject: String,
+    customer_id: CustomerId,
+    /// The customer's request, as plain text.
+    message: String,
+    /// The same request as HTML; sanitised before it is stored.
+    message_html: Option<String>,
+    /// Channel the request came through [default: api].
+    channel: Option<Channel>,
+    /// [default: normal]
+    priority: Option<Priority>,
+    #[serde(default)]
+    tags: Vec<String>,
+    team_id: Option<TeamId>,
+    assignee_id: Option<AgentId>,
+    agreement_id: Option<AgreementId>,
+    #[serde(default)]
+    custom_fields: Map<String, Value>,
+    #[serde(default)]
+    attachments: Vec<AttachmentUpload>,
+}
+
+/// Changes to a case; absent fields stay as they are, null clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCase {
+    subject: Option<String>,
+    status: Option<Status>,
+    priority: Option<Priority>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    assignee_id: Option<Option<AgentId>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    team_id: Option<Option<TeamId>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    agreement_id: Option<Option<AgreementId>>,
+    #[serde(default)]
+    add_tags: Vec<String>,
+    #[serde(default)]
+    remove_tags: Vec<String>,
+    /// Fields to set; null removes a field.
+    #[serde(default)]
+    custom_fields: Map<String, Value>,
+}
+
+/// A reply to the customer or an internal note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    /// Plain-text body.
+    body: String,
+    /// HTML body; sanitised before it is stored.
+    body_html: Option<String>,
+    /// True for an internal note the customer never sees.
+    #[serde(default)]
+    internal: bool,
+    #[serde(default)]
+    attachments: Vec<AttachmentUpload>,
+}
+
+/// Filters for the case list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListParams {
+    /// Comma-separated statuses, e.g. `new,open`.
+    status: Option<String>,
+    /// An agent id, `me`, or `none` for unassigned cases.
+    assignee: Option<String>,
+    team_id: Option<i64>,
+    tag: Option<String>,
+    customer_id: Option<i64>,
+    /// Only cases changed at or after this RFC 3339 time.
+    updated_since: Option<String>,
+    /// `-updated_at` (default), `updated_at`, `-created_at` or `created_at`.
+    sort: Option<String>,
+}
+
+impl CaseListParams {
+    fn filter(&self, me: AgentId) -> Result<CaseFilter, Invalid> {
+        let statuses = match &self.status {
+            Some(s) => s
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| Status::parse("status", s.trim()))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        let assignee = match self.assignee.as_deref() {
+            None => None,
+            Some("none") => Some(AssigneeFilter::Nobody),
+            Some("me") => Some(AssigneeFilter::Agent(me)),
+            Some(id) => Some(AssigneeFilter::Agent(AgentId(id.parse().map_err(
+                |_| Invalid::new("assignee", "use an agent id, `me` or `none`"),
+            )?))),
+        };
+        let updated_since = self
+            .updated_since
+            .as_deref()
+            .map(|t| {
+                t.parse::<jiff::Timestamp>().map_err(|_| {
+                    Invalid::new(
+                        "updated_since",
+                        "use an RFC 3339 time, e.g. 2026-01-31T09:00:00Z",
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(CaseFilter {
+            statuses,
+            assignee,
+            team_id: self.team_id.map(TeamId),
+            tag: self
+                .tag
+                .as_deref()
+                .map(|t| case_rules::parse_tag("tag", t))
+                .transpose()?,
+            customer_id: self.customer_id.map(CustomerId),
+            updated_since,
+        })
+    }
+}
+
+/// Lists cases, newest change first unless `sort` says otherwise.
+#[utoipa::path(get, path = "/cases", tag = "cases", params(CaseListParams, PageParams),
+    responses((status = 200, description = "A page of cases", body = Page<Case>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    me: Principal,
+    Params(filters): Params<CaseListParams>,
+    Params(page): Params<PageParams>,
+) -> ApiResult<axum::Json<Page<Case>>> {
+    me.require(Action::Read)?;
+    let filter = filters.filter(me.agent_id)?;
+    let sort = filters
+        .sort
+        .as_deref()
+        .map(CaseSort::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let (cursor, limit) = page.parse()?;
+    Ok(axum::Json(
+        s.store.cases(&filter, sort, cursor, limit).await?,
+    ))
+}
+
+/// Opens a case with the customer's first message.
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = CreateCase,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, description = "The new case", body = Case)))]
+pub async fn create(
+    State(s): State<AppState>,
+    me: Principal,
+    idem: IdempotencyHeader,
+    body: Json<CreateCase>,
+) -> ApiResult<Response> {
+    me.require(Action::Work)?;
+    let key = body.idempotency_key(&me, &idem);
+    let req = &body.value;
+    let channel = req.channel.unwrap_or(Channel::Api);
+    let new = NewCase {
+        subject: text::required("subject", &req.subject, MAX_SUBJECT)?,
+        customer_id: req.customer_id,
+        channel,
+        priority: req.priority.unwrap_or(Priority::Normal),
+        tags: case_rules::parse_tags("tags", &req.tags)?,
+        team_id: req.team_id,
+        assignee_id: req.assignee_id,
+        agreement_id: req.agreement_id,
+        custom_fields: case_rules::parse_custom_fields("custom_fields", &req.custom_fields)?,
+        message: NewMessage {
+            author: Actor::customer(req.customer_id),
+            channel,
+            internal: false,
+            body_text: text::required("message", &req.message, MAX_BODY)?,
+            body_html: req.message_html.clone(),
+            attachments: attachments(&s, &req.attachments)?,
+        },
+    };
+    let outcome = idempotency::run(
+        &s.store,
+        key.as_ref(),
+        "case",
+        s.store.create_case(&new, me.actor(), key.as_ref()),
+    )
+    .await?;
+    let (case, replayed) = match outcome {
+        Outcome::Fresh(c) => (c, false),
+        Outcome::Replayed(id) => (s.store.case(CaseId(id)).await?, true),
+    };
+    Ok(created(
+        format!("/api/v1/cases/{}", case.id),
+        replayed,
+        case,
+    ))
+}
+
+/// One case.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The case", body = Case)))]
+pub async fn get(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Case>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.case(CaseId(id)).await?))
+}
+
+/// Changes a case; each real change is appended to the case's event log.
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = UpdateCase,
+    responses((status = 200, description = "The changed case", body = Case)))]
+pub async fn update(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<UpdateCase>,
+) -> ApiResult<axum::Json<Case>> {
+    me.require(Action::Work)?;
+    let req = &body.value;
+    let change = CaseChange {
+        subject: req
+            .subject
+            .as_deref()
+            .map(|t| text::required("subject", t, MAX_SUBJECT))
+            .transpose()?,
+        status: req.status,
+        priority: req.priority,
+        assignee: req.assignee_id,
+        team: req.team_id,
+        agreement: req.agreement_id,
+        add_tags: case_rules::parse_tags("add_tags", &req.add_tags)?,
+        remove_tags: case_rules::parse_tags("remove_tags", &req.remove_tags)?,
+        custom_fields: case_rules::parse_custom_fields("custom_fields", &req.custom_fields)?,
+    };
+    let (case, _events) = s.store.update_case(CaseId(id), &change, me.actor()).await?;
+    Ok(axum::Json(case))
+}
+
+/// A case's messages, oldest first, with attachment details.
+#[utoipa::path(get, path = "/cases/{id}/messages", tag = "cases", params(("id" = i64, Path), PageParams),
+    responses((status = 200, description = "A page of messages", body = Page<Message>)))]
+pub async fn messages(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    Params(page): Params<PageParams>,
+) -> ApiResult<axum::Json<Page<Message>>> {
+    me.require(Action::Read)?;
+    let (cursor, limit) = page.parse()?;
+    Ok(axum::Json(
+        s.store.messages(CaseId(id), cursor, limit).await?,
+    ))
+}
+
+/// Replies to the customer, or adds an internal note (`"internal": true`).
+#[utoipa::path(post, path = "/cases/{id}/messages", tag = "cases", params(("id" = i64, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = PostMessage,
+    responses((status = 201, description = "The stored message", body = Message)))]
+pub async fn post_message(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    idem: IdempotencyHeader,
+    body: Json<PostMessage>,
+) -> ApiResult<Response> {
+    me.require(Action::Work)?;
+    let key = body.idempotency_key(&me, &idem);
+    let req = &body.value;
+    let case = s.store.case(CaseId(id)).await?;
+    let msg = NewMessage {
+        author: me.actor(),
+        channel: case.channel,
+        internal: req.internal,
+        body_text: text::required("body", &req.body, MAX_BODY)?,
+        body_html: req.body_html.clone(),
+        attachments: attachments(&s, &req.attachments)?,
+    };
+    let outcome = idempotency::run(
+        &s.store,
+        key.as_ref(),
+        "message",
+        s.store.add_message(case.id, &msg, key.as_ref()),
+    )
+    .await?;
+    let (message, replayed) = match outcome {
+        Outcome::Fresh(m) => (m, false),
+        Outcome::Replayed(id) => (s.store.message(MessageId(id)).await?, true),
+    };
+    Ok(created(
+        format!("/api/v1/cases/{}/messages", case.id),
+        replayed,
+        message,
+    ))
+}
+
+/// A case's event log, in order (the cursor continues after the last `seq`).
+#[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", params(("id" = i64, Path), PageParams),
+    responses((status = 200, description = "A page of events", body = Page<CaseEvent>)))]
+pub async fn events(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    Params(page): Params<PageParams>,
+) -> ApiResult<axum::Json<Page<CaseEvent>>> {
+    me.require(Action::Read)?;
+    let (cursor, limit) = page.parse()?;
+    Ok(axum::Json(s.store.events(CaseId(id), cursor, limit).await?))
+}
+
+/// Records something that happened on the case without changing its fields:
+/// identity requested or verified, a channel switch, an action asked of the
+/// customer, or a promise made, kept or broken.
+#[utoipa::path(post, path = "/cases/{id}/events", tag = "cases", params(("id" = i64, Path)), request_body = EventData,
+    responses((status = 201, description = "The appended event", body = CaseEvent)))]
+pub async fn record_event(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<EventData>,
+) -> ApiResult<Response> {
+    me.require(Action::Work)?;
+    let data = body.value;
+    data.check_recordable()?;
+    let event = s.store.record_event(CaseId(id), data, me.actor()).await?;
+    Ok(created(format!("/api/v1/cases/{id}/events"), false, event))
+}
+
+/// Downloads an attachment. Always sent as a download, never rendered inline.
+#[utoipa::path(get, path = "/attachments/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
+pub async fn attachment(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    me.require(Action::Read)?;
+    let (meta, _case, _internal) = s.store.attachment(AttachmentId(id)).await?;
+    let data = s.store.blob(&meta.sha256).await?;
+    let mut response = data.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&meta.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        meta.filename.replace(['"', '\\'], "_")
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    Ok(response)
+}
+
+/// Decodes and checks uploaded files against the attachment limit.
+fn attachments(s: &AppState, uploads: &[AttachmentUpload]) -> Result<Vec<NewAttachment>, ApiError> {
+    uploads
+        .iter()
+        .enumerate()
+        .map(|(i, up)| {
+            let field = format!("attachments[{i}]");
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(up.content_base64.trim())
+                .map_err(|_| Invalid::new(format!("{field}.content_base64"), "not valid base64"))?;
+            if data.len() > s.limits.max_attachment_bytes {
+                return Err(ApiError::AttachmentTooLarge {
+                    field,
+                    limit: s.limits.max_attachment_bytes,
+                });
+            }
+            Ok(NewAttachment {
+                filename: filename(&format!("{field}.filename"), &up.filename)?,
+                content_type: content_type(
+                    &format!("{field}.content_type"),
+                    up.content_type.as_deref(),
+                )?,
+                data,
+            })
+        })
+        .collect()
+}
+
+/// Keeps the last path component of a file name, without control characters.
+fn filename(field: &str, raw: &str) -> Result<String, Invalid> {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    text::required(field, &clean, 255)
+}
+
+fn content_type(field: &str, raw: Option<&str>) -> Result<String, Invalid> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok("application/octet-stream".into());
+    };
+    let valid = raw.len() <= 127
+        && raw
+            .split_once('/')
+            .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/.+-_;= ".contains(c));
+    if valid {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(Invalid::new(field, format!("`{raw}` is not a MIME type")))
+    }
+}

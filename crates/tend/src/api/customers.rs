@@ -1,0 +1,210 @@
+//! Customers: one person, every contact point.
+
+use super::error::ApiResult;
+use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
+use super::idempotency::{self, Outcome};
+use super::{PageParams, created, nullable};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use tend_domain::agent::Action;
+use tend_domain::customer::{ContactKind, normalize_phone};
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::{CustomerId, OrganizationId};
+use tend_domain::{Invalid, text};
+use tend_store::customers::{CustomerChange, CustomerFilter, NewCustomer};
+use tend_store::model::{ContactPoint, Customer, Page};
+use utoipa::{IntoParams, ToSchema};
+
+/// A new customer. Give at least one email address or phone number.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomer {
+    name: String,
+    /// Primary email address.
+    email: Option<String>,
+    /// Primary phone number.
+    phone: Option<String>,
+    /// Further email addresses.
+    #[serde(default)]
+    emails: Vec<String>,
+    /// Further phone numbers.
+    #[serde(default)]
+    phones: Vec<String>,
+    organization_id: Option<OrganizationId>,
+}
+
+/// Changes to a customer; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomer {
+    name: Option<String>,
+    /// Null removes the customer from their organisation.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    organization_id: Option<Option<OrganizationId>>,
+    /// Email addresses to add.
+    #[serde(default)]
+    add_emails: Vec<String>,
+    /// Phone numbers to add.
+    #[serde(default)]
+    add_phones: Vec<String>,
+}
+
+/// Customer list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerListParams {
+    /// Exact email address.
+    email: Option<String>,
+    /// Exact phone number (any formatting).
+    phone: Option<String>,
+    organization_id: Option<i64>,
+}
+
+/// Parses (field name, raw value) pairs into contact points.
+fn contact_points<'a>(
+    emails: impl IntoIterator<Item = (String, &'a str)>,
+    phones: impl IntoIterator<Item = (String, &'a str)>,
+) -> Result<Vec<ContactPoint>, Invalid> {
+    let mut points: Vec<ContactPoint> = Vec::new();
+    for (field, raw) in emails {
+        let value = EmailAddress::parse(&field, raw)?.as_str().to_string();
+        points.push(ContactPoint {
+            kind: ContactKind::Email,
+            value,
+        });
+    }
+    for (field, raw) in phones {
+        points.push(ContactPoint {
+            kind: ContactKind::Phone,
+            value: normalize_phone(&field, raw)?,
+        });
+    }
+    points.dedup();
+    Ok(points)
+}
+
+fn numbered<'a>(
+    field: &'a str,
+    values: &'a [String],
+) -> impl Iterator<Item = (String, &'a str)> + 'a {
+    values
+        .iter()
+        .enumerate()
+        .map(move |(i, v)| (format!("{field}[{i}]"), v.as_str()))
+}
+
+/// Lists customers by id.
+#[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerListParams, PageParams),
+    responses((status = 200, description = "A page of customers", body = Page<Customer>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    me: Principal,
+    Params(filters): Params<CustomerListParams>,
+    Params(page): Params<PageParams>,
+) -> ApiResult<axum::Json<Page<Customer>>> {
+    me.require(Action::Read)?;
+    let contact = match (&filters.email, &filters.phone) {
+        (Some(e), _) => Some(EmailAddress::parse("email", e)?.as_str().to_string()),
+        (None, Some(p)) => Some(normalize_phone("phone", p)?),
+        (None, None) => None,
+    };
+    let filter = CustomerFilter {
+        organization_id: filters.organization_id.map(OrganizationId),
+        contact,
+    };
+    let (cursor, limit) = page.parse()?;
+    Ok(axum::Json(s.store.customers(&filter, cursor, limit).await?))
+}
+
+/// Creates a customer. An email or phone already on another customer is a 409
+/// naming that customer in `details.existing_id`.
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CreateCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, description = "The new customer", body = Customer)))]
+pub async fn create(
+    State(s): State<AppState>,
+    me: Principal,
+    idem: IdempotencyHeader,
+    body: Json<CreateCustomer>,
+) -> ApiResult<Response> {
+    me.require(Action::Work)?;
+    let key = body.idempotency_key(&me, &idem);
+    let req = &body.value;
+    let points = contact_points(
+        req.email
+            .iter()
+            .map(|e| ("email".to_string(), e.as_str()))
+            .chain(numbered("emails", &req.emails)),
+        req.phone
+            .iter()
+            .map(|p| ("phone".to_string(), p.as_str()))
+            .chain(numbered("phones", &req.phones)),
+    )?;
+    if points.is_empty() {
+        return Err(Invalid::new("email", "give an email address or a phone number").into());
+    }
+    let new = NewCustomer {
+        name: text::required("name", &req.name, 200)?,
+        organization_id: req.organization_id,
+        contact_points: points,
+    };
+    let outcome = idempotency::run(
+        &s.store,
+        key.as_ref(),
+        "customer",
+        s.store.create_customer(&new, key.as_ref()),
+    )
+    .await?;
+    let (customer, replayed) = match outcome {
+        Outcome::Fresh(c) => (c, false),
+        Outcome::Replayed(id) => (s.store.customer(CustomerId(id)).await?, true),
+    };
+    Ok(created(
+        format!("/api/v1/customers/{}", customer.id),
+        replayed,
+        customer,
+    ))
+}
+
+/// One customer.
+#[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)),
+    responses((status = 200, description = "The customer", body = Customer)))]
+pub async fn get(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Customer>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.customer(CustomerId(id)).await?))
+}
+
+/// Changes a customer or adds contact points.
+#[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = UpdateCustomer,
+    responses((status = 200, description = "The changed customer", body = Customer)))]
+pub async fn update(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<UpdateCustomer>,
+) -> ApiResult<axum::Json<Customer>> {
+    me.require(Action::Work)?;
+    let req = &body.value;
+    let change = CustomerChange {
+        name: req
+            .name
+            .as_deref()
+            .map(|n| text::required("name", n, 200))
+            .transpose()?,
+        organization_id: req.organization_id,
+        add_contact_points: contact_points(
+            numbered("add_emails", &req.add_emails),
+            numbered("add_phones", &req.add_phones),
+        )?,
+    };
+    Ok(axum::Json(
+        s.store.update_customer(CustomerId(id), &change).await?,
+    ))
+}

@@ -1,0 +1,218 @@
+//! REST API v1: JSON over HTTP with bearer tokens. Handlers parse the
+//! request, check the role, call the store and render; they never write SQL.
+//! The OpenAPI 3.1 document is generated from the handlers and types here and
+//! served at `/api/v1/openapi.json`.
+
+mod agreements;
+mod cases;
+mod customers;
+pub mod error;
+mod extract;
+mod idempotency;
+mod organizations;
+mod search;
+mod staff;
+
+use crate::server::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use error::ErrorBody;
+use extract::BodyLimit;
+use serde::Serialize;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tend API", version = "1", description = "Tend's REST API. Authenticate with `Authorization: Bearer <token>` (create one with `tend token create`). Errors use one envelope: `{\"error\": {\"code\", \"message\", \"details\"}}`. POSTs accept an `Idempotency-Key` header: a retried request returns the first request's resource instead of creating another."),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+/// Declares the bearer scheme.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Adds the error responses every operation can give, all in the one envelope.
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let errors = [
+            ("400", "Malformed request (bad JSON, bad path id)"),
+            ("401", "Missing or invalid token"),
+            ("403", "The token's role may not do this"),
+            ("404", "No such resource"),
+            ("409", "Conflicts with existing data or the case's state"),
+            ("413", "Body or attachment too large"),
+            ("415", "Body is not JSON"),
+            ("422", "Validation failed; `details.field` names the field"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, description) in errors {
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                                    "ErrorBody",
+                                ))))
+                                .build(),
+                        )
+                        .build();
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert(RefOr::T(response));
+                }
+            }
+        }
+    }
+}
+
+/// The v1 routes with their OpenAPI description.
+fn v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(cases::list, cases::create))
+        .routes(routes!(cases::get, cases::update))
+        .routes(routes!(cases::messages, cases::post_message))
+        .routes(routes!(cases::events, cases::record_event))
+        .routes(routes!(cases::attachment))
+        .routes(routes!(customers::list, customers::create))
+        .routes(routes!(customers::get, customers::update))
+        .routes(routes!(organizations::list, organizations::create))
+        .routes(routes!(organizations::get, organizations::update))
+        .routes(routes!(agreements::list, agreements::create))
+        .routes(routes!(agreements::get, agreements::update))
+        .routes(routes!(staff::me))
+        .routes(routes!(staff::agents, staff::create_agent))
+        .routes(routes!(staff::agent))
+        .routes(routes!(staff::teams, staff::create_team))
+        .routes(routes!(staff::team))
+        .routes(routes!(staff::add_member))
+        .routes(routes!(search::search))
+}
+
+/// The OpenAPI document, as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = OpenApiRouter::<AppState>::new()
+        .nest("/api/v1", v1())
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    // Paths exist only once the router is split, so add their errors now.
+    StandardErrors.modify(&mut doc);
+    doc
+}
+
+/// The application: API, health check and OpenAPI document.
+pub fn router(state: AppState) -> Router {
+    let limit = state.limits.max_body_bytes;
+    let (api, _) = OpenApiRouter::new().nest("/api/v1", v1()).split_for_parts();
+    let doc = openapi();
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc.clone()) }),
+        )
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(Extension(BodyLimit(limit)))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound("route".into())
+}
+
+/// A 201 response with `Location`, marking replays of idempotent requests.
+fn created<T: Serialize>(location: String, outcome_replayed: bool, value: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(value)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    if outcome_replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Query parameters shared by every paged list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PageParams {
+    /// Page size, 1-100 (default 25).
+    limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+impl PageParams {
+    fn parse(&self) -> Result<(Option<tend_store::cursor::Cursor>, i64), tend_domain::Invalid> {
+        let cursor = self
+            .cursor
+            .as_deref()
+            .map(tend_store::cursor::Cursor::decode)
+            .transpose()?;
+        Ok((cursor, tend_store::cursor::limit(self.limit)?))
+    }
+}
+
+/// Deserialises a field that may be absent (leave alone), null (clear) or a value.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}

@@ -1,0 +1,161 @@
+//! Agents and teams. Reading is for every role; changes are for admins.
+
+use super::error::ApiResult;
+use super::extract::{Id, Json, Principal};
+use crate::auth;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use tend_domain::agent::{Action, Role};
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::{AgentId, TeamId};
+use tend_domain::{Invalid, text};
+use tend_store::agents::NewAgent;
+use tend_store::model::{Agent, Team};
+use utoipa::ToSchema;
+
+/// A new agent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    email: String,
+    name: String,
+    role: Role,
+    /// Optional password for signing in to the web UI (at least 12 characters).
+    password: Option<String>,
+}
+
+/// A new team.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    name: String,
+}
+
+/// An agent to add to a team.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    agent_id: AgentId,
+}
+
+/// Checks a new password and hashes it.
+fn password_hash(field: &str, password: &str) -> Result<String, super::error::ApiError> {
+    auth::checked_password_hash(password).map_err(|e| match e {
+        auth::PasswordError::TooShort => Invalid::new(field, e.to_string()).into(),
+        auth::PasswordError::Hash(cause) => {
+            tracing::error!(error = %cause, "hashing a password failed");
+            super::error::ApiError::Internal
+        }
+    })
+}
+
+/// The agent the token belongs to.
+#[utoipa::path(get, path = "/me", tag = "staff", responses((status = 200, description = "You", body = Agent)))]
+pub async fn me(State(s): State<AppState>, me: Principal) -> ApiResult<axum::Json<Agent>> {
+    Ok(axum::Json(s.store.agent(me.agent_id).await?))
+}
+
+/// Every agent.
+#[utoipa::path(get, path = "/agents", tag = "staff", responses((status = 200, description = "All agents", body = Vec<Agent>)))]
+pub async fn agents(State(s): State<AppState>, me: Principal) -> ApiResult<axum::Json<Vec<Agent>>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.agents().await?))
+}
+
+/// Creates an agent (admins only).
+#[utoipa::path(post, path = "/agents", tag = "staff", request_body = CreateAgent,
+    responses((status = 201, description = "The new agent", body = Agent)))]
+pub async fn create_agent(
+    State(s): State<AppState>,
+    me: Principal,
+    body: Json<CreateAgent>,
+) -> ApiResult<Response> {
+    me.require(Action::Administer)?;
+    let req = &body.value;
+    let new = NewAgent {
+        email: EmailAddress::parse("email", &req.email)?,
+        name: text::required("name", &req.name, 200)?,
+        role: req.role,
+        password_hash: req
+            .password
+            .as_deref()
+            .map(|p| password_hash("password", p))
+            .transpose()?,
+    };
+    let agent = s.store.create_agent(&new).await?;
+    Ok(super::created(
+        format!("/api/v1/agents/{}", agent.id),
+        false,
+        agent,
+    ))
+}
+
+/// One agent.
+#[utoipa::path(get, path = "/agents/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, description = "The agent", body = Agent)))]
+pub async fn agent(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Agent>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.agent(AgentId(id)).await?))
+}
+
+/// Every team.
+#[utoipa::path(get, path = "/teams", tag = "staff", responses((status = 200, description = "All teams", body = Vec<Team>)))]
+pub async fn teams(State(s): State<AppState>, me: Principal) -> ApiResult<axum::Json<Vec<Team>>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.teams().await?))
+}
+
+/// Creates a team (admins only).
+#[utoipa::path(post, path = "/teams", tag = "staff", request_body = CreateTeam,
+    responses((status = 201, description = "The new team", body = Team)))]
+pub async fn create_team(
+    State(s): State<AppState>,
+    me: Principal,
+    body: Json<CreateTeam>,
+) -> ApiResult<Response> {
+    me.require(Action::Administer)?;
+    let team = s
+        .store
+        .create_team(&text::required("name", &body.value.name, 100)?)
+        .await?;
+    Ok(super::created(
+        format!("/api/v1/teams/{}", team.id),
+        false,
+        team,
+    ))
+}
+
+/// One team.
+#[utoipa::path(get, path = "/teams/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, description = "The team", body = Team)))]
+pub async fn team(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Team>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.team(TeamId(id)).await?))
+}
+
+/// Adds an agent to a team (admins only).
+#[utoipa::path(post, path = "/teams/{id}/members", tag = "staff", params(("id" = i64, Path)), request_body = AddMember,
+    responses((status = 200, description = "The team", body = Team)))]
+pub async fn add_member(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<AddMember>,
+) -> ApiResult<axum::Json<Team>> {
+    me.require(Action::Administer)?;
+    Ok(axum::Json(
+        s.store
+            .add_team_member(TeamId(id), body.value.agent_id)
+            .await?,
+    ))
+}

@@ -1,0 +1,210 @@
+//! The operator command line. Scripts and tests rely on these names:
+//! `serve`, `migrate`, `version`, `admin create`, `token create`, `bench`.
+
+use crate::config::{ServeArgs, Settings, StoreArgs};
+use crate::{auth, bench, server};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::process::ExitCode;
+use tend_domain::agent::Role;
+use tend_domain::email::EmailAddress;
+use tend_store::agents::NewAgent;
+use tracing_subscriber::EnvFilter;
+
+/// Tend: a customer-centric service desk.
+#[derive(Debug, Parser)]
+#[command(name = "tend", version, about)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (HTTP API) until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the version.
+    Version,
+    /// Manage admin agents.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Seed a dataset and measure Tend over HTTP (see docs/benchmarks.md).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an admin agent.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for an agent on standard output. Only its hash is stored.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Parses arguments, runs the command and maps errors to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("TEND_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Version => {
+            println!("tend {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(serve) => {
+            let settings = Settings::resolve(&cli.store, &serve)?;
+            run_server(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let store = server::open_store(&settings).await?;
+            store.close().await;
+            println!(
+                "database is up to date: {}",
+                settings.database_url_redacted()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let hash = password
+                .map(|p| crate::auth::checked_password_hash(&p))
+                .transpose()?;
+            let store = server::open_store(&settings).await?;
+            let agent = store
+                .create_agent(&NewAgent {
+                    email: EmailAddress::parse("email", &email)?,
+                    name: tend_domain::text::required("name", &name, 200)?,
+                    role: Role::Admin,
+                    password_hash: hash,
+                })
+                .await?;
+            store.close().await;
+            println!(
+                "created admin {} <{}> (id {})",
+                agent.name, agent.email, agent.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { email },
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let store = server::open_store(&settings).await?;
+            let email = EmailAddress::parse("email", &email)?;
+            let Some(agent) = store.agent_id_by_email(&email).await? else {
+                bail!("no agent with email {}", email.as_str());
+            };
+            let token = auth::new_token();
+            store
+                .create_api_token(agent, &auth::token_hash(&token))
+                .await?;
+            store.close().await;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => bench::run(cli.store, args).await,
+    }
+}
+
+async fn run_server(settings: Settings) -> anyhow::Result<()> {
+    let store = server::open_store(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "Tend {} listening on http://{addr}",
+        env!("CARGO_PKG_VERSION")
+    );
+    eprintln!("database: {}", settings.database_url_redacted());
+    if !store.has_admin().await? {
+        eprintln!(
+            "\nNo admin yet. Create one and an API token (same --data-dir/--database-url):\n  \
+             echo 'a long password' | tend admin create --email you@example.com --name 'Your Name' --password-stdin\n  \
+             tend token create --email you@example.com\n\
+             then call the API with `Authorization: Bearer <token>`; the API is described at http://{addr}/api/v1/openapi.json\n"
+        );
+    }
+    let app = server::app(store.clone(), &settings);
+    server::serve(listener, app, server::shutdown_signal()).await?;
+    store.close().await;
+    eprintln!("Tend stopped");
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = input.lines().next().unwrap_or_default().to_string();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}

@@ -1,0 +1,219 @@
+//! One typed settings struct, layered: built-in defaults < TOML file
+//! (`--config`) < `TEND_*` environment < command-line flags. clap resolves
+//! flags over environment; the TOML file fills whatever neither gave.
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tend_store::{SqliteSync, StoreOptions};
+
+/// Where Tend keeps its data and which database it uses; shared by every
+/// command that opens the database.
+#[derive(Debug, Clone, Args, Default)]
+pub struct StoreArgs {
+    /// TOML configuration file (keys as in the flags, with `_`: data_dir, listen...).
+    #[arg(long, env = "TEND_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded SQLite database and other local state [default: ./tend-data].
+    #[arg(long, env = "TEND_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite in --data-dir].
+    #[arg(long, env = "TEND_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// SQLite commit durability: `full` syncs every commit to disk, `normal` only at checkpoints [default: full].
+    #[arg(long, env = "TEND_SQLITE_SYNC", global = true, value_enum)]
+    pub sqlite_sync: Option<SyncMode>,
+    /// Database connections in the pool [default: 8].
+    #[arg(long, env = "TEND_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<u32>,
+}
+
+/// Options only the server needs.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on for HTTP [default: 127.0.0.1:8080].
+    #[arg(long, env = "TEND_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Largest request body accepted, in bytes [default: 26214400 (25 MiB)].
+    #[arg(long, env = "TEND_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Largest single attachment accepted, in bytes [default: 10485760 (10 MiB)].
+    #[arg(long, env = "TEND_MAX_ATTACHMENT_BYTES")]
+    pub max_attachment_bytes: Option<usize>,
+}
+
+/// SQLite durability, as a flag value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    Full,
+    Normal,
+}
+
+/// The TOML file's shape: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    sqlite_sync: Option<SyncMode>,
+    max_connections: Option<u32>,
+    listen: Option<SocketAddr>,
+    max_body_bytes: Option<usize>,
+    max_attachment_bytes: Option<usize>,
+}
+
+/// Resolved settings.
+#[derive(Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// May hold a password: never printed whole (see [`Settings::database_url_redacted`]).
+    pub database_url: String,
+    pub store: StoreOptions,
+    pub listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub max_attachment_bytes: usize,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url_redacted())
+            .field("store", &self.store)
+            .field("listen", &self.listen)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Resolves the layers. Reads the TOML file if one is named.
+    pub fn resolve(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        let file = match &store.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = store
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("tend-data"));
+        let database_url = store
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tend.db").display()));
+        let sync = store
+            .sqlite_sync
+            .or(file.sqlite_sync)
+            .unwrap_or(SyncMode::Full);
+        Ok(Self {
+            data_dir,
+            database_url,
+            store: StoreOptions {
+                max_connections: store.max_connections.or(file.max_connections).unwrap_or(8),
+                sqlite_sync: match sync {
+                    SyncMode::Full => SqliteSync::Full,
+                    SyncMode::Normal => SqliteSync::Normal,
+                },
+            },
+            listen: serve
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            max_body_bytes: serve
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(25 * 1024 * 1024),
+            max_attachment_bytes: serve
+                .max_attachment_bytes
+                .or(file.max_attachment_bytes)
+                .unwrap_or(10 * 1024 * 1024),
+        })
+    }
+
+    /// The database URL with any password replaced by `***`.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+}
+
+/// Hides the password part of `scheme://user:password@host/...`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                url.to_string()
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_resolve_flags_over_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("tend-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tend.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/tend\"\nlisten = \"0.0.0.0:9000\"\nmax_connections = 3\n",
+        )
+        .unwrap();
+        let store = StoreArgs {
+            config: Some(file),
+            max_connections: Some(5),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/srv/tend"));
+        assert_eq!(s.database_url, "sqlite:///srv/tend/tend.db");
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.store.max_connections, 5, "flag/env beats file");
+        assert_eq!(
+            s.max_body_bytes,
+            25 * 1024 * 1024,
+            "default when nobody says"
+        );
+    }
+
+    #[test]
+    fn unknown_file_keys_are_errors_and_passwords_are_redacted() {
+        let dir = std::env::temp_dir().join(format!("tend-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tend.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let store = StoreArgs {
+            config: Some(file),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&store, &ServeArgs::default()).is_err());
+        assert_eq!(
+            redact_url("postgres://tend:s3cret@db/tend"),
+            "postgres://tend:***@db/tend"
+        );
+        assert_eq!(
+            redact_url("postgres://tend@db/tend"),
+            "postgres://tend@db/tend"
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! Starts Tend on a free port with a fresh database and gives tests a small
+//! HTTP client for it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tend::config::{ServeArgs, Settings, StoreArgs};
+use tend_domain::agent::Role;
+use tend_domain::email::EmailAddress;
+use tend_store::Store;
+use tend_store::agents::NewAgent;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The admin URL of the PostgreSQL server tests create databases on.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEND_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether PostgreSQL tests can run; in CI they must.
+pub fn postgres_available() -> bool {
+    if postgres_url().is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "CI must set TEND_TEST_POSTGRES_URL so PostgreSQL tests run"
+    );
+    eprintln!("skipping PostgreSQL variant: TEND_TEST_POSTGRES_URL is not set");
+    false
+}
+
+static NEXT_DB: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh database URL for one test, plus what is needed to drop it.
+pub struct FreshDatabase {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl FreshDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+                Self {
+                    url,
+                    pg_name: None,
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_url().unwrap();
+                let name = format!(
+                    "tend_t_{}_{}",
+                    std::process::id(),
+                    NEXT_DB.fetch_add(1, Ordering::SeqCst)
+                );
+                admin_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+                let url = match admin.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("TEND_TEST_POSTGRES_URL must end in /DATABASE"),
+                };
+                Self {
+                    url,
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    /// The temporary directory used as the data dir.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let admin = postgres_url().unwrap();
+            // Drop runs inside the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(admin_exec(
+                    &admin,
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ));
+            })
+            .join();
+        }
+    }
+}
+
+async fn admin_exec(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to TEND_TEST_POSTGRES_URL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .expect(sql);
+}
+
+/// A running Tend with an admin token.
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub admin: String,
+    pub store: Store,
+    _db: FreshDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Knobs for a test server.
+#[derive(Default)]
+pub struct Options {
+    pub max_body_bytes: Option<usize>,
+    pub max_attachment_bytes: Option<usize>,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Options::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, options: Options) -> Self {
+        let db = FreshDatabase::new(backend).await;
+        let store_args = StoreArgs {
+            data_dir: Some(db.dir().to_path_buf()),
+            database_url: Some(db.url.clone()),
+            max_connections: Some(4),
+            ..StoreArgs::default()
+        };
+        let serve_args = ServeArgs {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            max_body_bytes: options.max_body_bytes,
+            max_attachment_bytes: options.max_attachment_bytes,
+        };
+        let settings = Settings::resolve(&store_args, &serve_args).unwrap();
+        let store = tend::server::open_store(&settings).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = tend::server::app(store.clone(), &settings);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(tend::server::serve(listener, app, async move {
+            let _ = rx.await;
+        }));
+        let mut server = Self {
+            base,
+            http: reqwest::Client::new(),
+            admin: String::new(),
+            store,
+            _db: db,
+            shutdown: Some(tx),
+        };
+        server.admin = server.agent_token("admin@example.com", Role::Admin).await;
+        server
+    }
+
+    /// Creates an agent with `role` directly in the store (as `tend admin
+    /// create` does) and returns a fresh API token for it.
+    pub async fn agent_token(&self, email: &str, role: Role) -> String {
+        let agent = self
+            .store
+            .create_agent(&NewAgent {
+                email: EmailAddress::parse("email", email).unwrap(),
+                name: email.into(),
+                role,
+                password_hash: None,
+            })
+            .await
+            .unwrap();
+        let token = tend::auth::new_token();
+        self.store
+            .create_api_token(agent.id, &tend::auth::token_hash(&token))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Sends a request with a token (or none) and an optional JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Reply::from(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, Some(&self.admin), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(&self.admin), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(&self.admin), Some(body))
+            .await
+    }
+
+    /// Creates a customer and returns its id.
+    pub async fn customer(&self, name: &str, email: &str) -> i64 {
+        let r = self
+            .post("/api/v1/customers", json!({"name": name, "email": email}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.id()
+    }
+
+    /// Creates a case for `customer` and returns its id.
+    pub async fn case(&self, customer: i64, subject: &str, message: &str) -> i64 {
+        let r = self
+            .post(
+                "/api/v1/cases",
+                json!({"subject": subject, "customer_id": customer, "message": message}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.id()
+    }
+
+    /// Every item of a paged list, following cursors.
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut url = path.to_string();
+        loop {
+            let r = self.get(&url).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            items.extend(r.body["data"].as_array().unwrap().iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => {
+                    let sep = if path.contains('?') { '&' } else { '?' };
+                    url = format!("{path}{sep}cursor={c}");
+                }
+                None => return items,
+            }
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response: status, headers and JSON body (Null when not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+    }
+
+    /// Asserts an error envelope with this status and code; returns the field named.
+    pub fn error(&self, status: StatusCode, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.body
+        );
+        self.body["error"]["details"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}

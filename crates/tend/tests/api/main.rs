@@ -1,0 +1,45 @@
+//! Tend's integration tests: every test starts a real server on a free port
+//! with a fresh database and talks HTTP to it. Each test runs twice, on
+//! SQLite and on PostgreSQL (set `TEND_TEST_POSTGRES_URL`; in CI a missing
+//! PostgreSQL is a failure, not a skip).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod agreements;
+mod cases;
+mod cli;
+mod customers;
+mod errors;
+mod idempotency;
+mod openapi;
+mod permissions;
+mod schema;
+mod search;
+
+/// Generates `sqlite::name` and `postgres::name` tests from
+/// `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::harness::postgres_available() {
+                        super::$name($crate::harness::Backend::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}
