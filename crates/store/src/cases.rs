@@ -114,10 +114,10 @@ impl Store {
         )
         .await?;
         let mut tx = self.writer.begin().await?;
-        let id = write_new_case(&mut tx, self.dialect, new, actor, now()).await?;
+        let (id, state) = write_new_case(&mut tx, self.dialect, new, actor, now()).await?;
         idempotency::record(&mut tx, idem, "case", id.0).await?;
         tx.commit().await?;
-        self.case(id).await
+        Ok(Case::from_state(id, &state))
     }
 
     /// Opens many cases in one transaction (bulk loading for benchmarks and
@@ -130,7 +130,7 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         let mut ids = Vec::with_capacity(cases.len());
         for (new, follow_ups, at) in cases {
-            let id = write_new_case(&mut tx, self.dialect, new, Actor::system(), *at).await?;
+            let (id, _) = write_new_case(&mut tx, self.dialect, new, Actor::system(), *at).await?;
             for msg in follow_ups {
                 write_message(&mut tx, self.dialect, id, msg, *at).await?;
             }
@@ -233,7 +233,7 @@ impl Store {
             save_state(&mut tx, self.dialect, id, &state, &before).await?;
         }
         tx.commit().await?;
-        Ok((self.case(id).await?, events))
+        Ok((Case::from_state(id, &state), events))
     }
 
     /// Adds a message (customer message, agent reply or internal note).
@@ -377,14 +377,15 @@ impl Store {
     }
 }
 
-/// Writes a new case, its opening event and first message.
+/// Writes a new case, its opening event and first message; returns the
+/// case's id and folded state.
 async fn write_new_case(
     conn: &mut AnyConnection,
     dialect: Dialect,
     new: &NewCase,
     actor: Actor,
     at: Timestamp,
-) -> Result<CaseId> {
+) -> Result<(CaseId, CaseState)> {
     let opened = EventData::CaseOpened {
         subject: new.subject.clone(),
         customer_id: new.customer_id,
@@ -441,7 +442,7 @@ async fn write_new_case(
     };
     append(conn, id, &mut state, new.message.author, data, at).await?;
     save_state(conn, dialect, id, &state, &before).await?;
-    Ok(id)
+    Ok((id, state))
 }
 
 /// Writes a message on an existing case with its event and any status change.

@@ -157,6 +157,30 @@ pub struct SearchHit {
     pub score: f64,
 }
 
+impl Case {
+    /// The case as the fold of its log leaves it.
+    pub fn from_state(id: CaseId, state: &tend_domain::event::CaseState) -> Self {
+        Case {
+            id,
+            reference: case_reference(id),
+            subject: state.subject.clone(),
+            status: state.status,
+            priority: state.priority,
+            channel: state.channel,
+            customer_id: state.customer_id,
+            assignee_id: state.assignee_id,
+            team_id: state.team_id,
+            agreement_id: state.agreement_id,
+            tags: state.tags.iter().cloned().collect(),
+            custom_fields: state.custom_fields.clone(),
+            message_count: state.message_count,
+            last_seq: state.last_seq,
+            created_at: state.created_at,
+            updated_at: state.updated_at,
+        }
+    }
+}
+
 /// The human-facing reference for a case id.
 pub fn case_reference(id: CaseId) -> String {
     format!("#{}", id.0)
