@@ -2,8 +2,8 @@
 
 use super::error::ApiResult;
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
-use super::idempotency::{self, Outcome};
-use super::{PageParams, created, nullable};
+use super::idempotency::Create;
+use super::{PageParams, nullable};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -133,22 +133,18 @@ pub async fn create(
         terms: text::optional("terms", req.terms.as_deref(), 20_000)?,
     };
     check_order(new.starts_on.as_deref(), new.ends_on.as_deref())?;
-    let outcome = idempotency::run(
-        &s.store,
-        key.as_ref(),
-        "agreement",
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "agreement",
+        collection: "/api/v1/agreements",
+    }
+    .respond(
         s.store.create_agreement(&new, key.as_ref()),
+        |id| s.store.agreement(AgreementId(id)),
+        |a| a.id.0,
     )
-    .await?;
-    let (agreement, replayed) = match outcome {
-        Outcome::Fresh(a) => (a, false),
-        Outcome::Replayed(id) => (s.store.agreement(AgreementId(id)).await?, true),
-    };
-    Ok(created(
-        format!("/api/v1/agreements/{}", agreement.id),
-        replayed,
-        agreement,
-    ))
+    .await
 }
 
 /// One agreement.

@@ -2,7 +2,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
-use super::idempotency::{self, Outcome};
+use super::idempotency::Create;
 use super::{PageParams, created, nullable};
 use crate::server::AppState;
 use axum::extract::State;
@@ -221,22 +221,18 @@ pub async fn create(
             attachments: attachments(&s, &req.attachments)?,
         },
     };
-    let outcome = idempotency::run(
-        &s.store,
-        key.as_ref(),
-        "case",
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "case",
+        collection: "/api/v1/cases",
+    }
+    .respond(
         s.store.create_case(&new, me.actor(), key.as_ref()),
+        |id| s.store.case(CaseId(id)),
+        |c| c.id.0,
     )
-    .await?;
-    let (case, replayed) = match outcome {
-        Outcome::Fresh(c) => (c, false),
-        Outcome::Replayed(id) => (s.store.case(CaseId(id)).await?, true),
-    };
-    Ok(created(
-        format!("/api/v1/cases/{}", case.id),
-        replayed,
-        case,
-    ))
+    .await
 }
 
 /// One case.
@@ -320,22 +316,19 @@ pub async fn post_message(
         body_html: req.body_html.clone(),
         attachments: attachments(&s, &req.attachments)?,
     };
-    let outcome = idempotency::run(
-        &s.store,
-        key.as_ref(),
-        "message",
+    let collection = format!("/api/v1/cases/{}/messages", case.id);
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "message",
+        collection: &collection,
+    }
+    .respond(
         s.store.add_message(case.id, &msg, key.as_ref()),
+        |id| s.store.message(MessageId(id)),
+        |m| m.id.0,
     )
-    .await?;
-    let (message, replayed) = match outcome {
-        Outcome::Fresh(m) => (m, false),
-        Outcome::Replayed(id) => (s.store.message(MessageId(id)).await?, true),
-    };
-    Ok(created(
-        format!("/api/v1/cases/{}/messages", case.id),
-        replayed,
-        message,
-    ))
+    .await
 }
 
 /// A case's event log, in order (the cursor continues after the last `seq`).

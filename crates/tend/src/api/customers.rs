@@ -2,8 +2,8 @@
 
 use super::error::ApiResult;
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
-use super::idempotency::{self, Outcome};
-use super::{PageParams, created, nullable};
+use super::idempotency::Create;
+use super::{PageParams, nullable};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -151,22 +151,18 @@ pub async fn create(
         organization_id: req.organization_id,
         contact_points: points,
     };
-    let outcome = idempotency::run(
-        &s.store,
-        key.as_ref(),
-        "customer",
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "customer",
+        collection: "/api/v1/customers",
+    }
+    .respond(
         s.store.create_customer(&new, key.as_ref()),
+        |id| s.store.customer(CustomerId(id)),
+        |c| c.id.0,
     )
-    .await?;
-    let (customer, replayed) = match outcome {
-        Outcome::Fresh(c) => (c, false),
-        Outcome::Replayed(id) => (s.store.customer(CustomerId(id)).await?, true),
-    };
-    Ok(created(
-        format!("/api/v1/customers/{}", customer.id),
-        replayed,
-        customer,
-    ))
+    .await
 }
 
 /// One customer.

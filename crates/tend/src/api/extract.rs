@@ -149,21 +149,23 @@ fn req_with_json_check(req: Request) -> Result<Request, ApiError> {
 /// naming the field where serde says which.
 fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            let detail = text
-                .split_once(": ")
-                .map(|(_, rest)| rest)
-                .unwrap_or(&text)
-                .to_string();
-            ApiError::Invalid(Invalid::new(field_of(&detail), detail))
-        }
+        JsonRejection::JsonDataError(e) => shape_error(&e.body_text()),
         JsonRejection::JsonSyntaxError(e) => {
             ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
         other => ApiError::BadRequest(other.body_text()),
     }
+}
+
+/// A 422 for input of the wrong shape, from axum's "Failed to ...: detail" text.
+fn shape_error(text: &str) -> ApiError {
+    let detail = text
+        .split_once(": ")
+        .map(|(_, rest)| rest)
+        .unwrap_or(text)
+        .to_string();
+    ApiError::Invalid(Invalid::new(field_of(&detail), detail))
 }
 
 /// The field a serde message is about: `missing field `x``, `unknown field `x``
@@ -214,13 +216,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(q) => Ok(Params(q.0)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                let text = e.body_text();
-                let detail = text
-                    .split_once(": ")
-                    .map(|(_, rest)| rest)
-                    .unwrap_or(&text)
-                    .to_string();
-                Err(ApiError::Invalid(Invalid::new(field_of(&detail), detail)))
+                Err(shape_error(&e.body_text()))
             }
             Err(other) => Err(ApiError::BadRequest(other.body_text())),
         }

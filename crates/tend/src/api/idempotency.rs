@@ -3,35 +3,58 @@
 //! written by the store in the resource's own transaction.
 
 use crate::api::error::ApiError;
+use axum::response::Response;
+use serde::Serialize;
 use tend_store::idempotency::IdempotencyKey;
 use tend_store::{Store, StoreError};
 
-/// The result of an idempotent create.
-pub enum Outcome<T> {
-    /// Created now.
-    Fresh(T),
-    /// An earlier request with the same key created the resource with this id.
-    Replayed(i64),
+/// One idempotent create: what it makes and how to find an earlier result.
+pub struct Create<'a> {
+    pub store: &'a Store,
+    pub key: Option<&'a IdempotencyKey>,
+    /// Kind of resource, recorded with the key (`case`, `customer`...).
+    pub resource: &'a str,
+    /// Collection URL; the new resource's id is appended for `Location`.
+    pub collection: &'a str,
 }
 
-/// Runs `create` unless `key` was already used; a concurrent twin that
-/// commits first turns into a replay of its result.
-pub async fn run<T>(
-    store: &Store,
-    key: Option<&IdempotencyKey>,
-    resource: &str,
-    create: impl Future<Output = Result<T, StoreError>>,
-) -> Result<Outcome<T>, ApiError> {
-    if let Some(id) = earlier(store, key, resource).await? {
-        return Ok(Outcome::Replayed(id));
-    }
-    match create.await {
-        Ok(value) => Ok(Outcome::Fresh(value)),
-        Err(StoreError::IdempotencyRace) => match earlier(store, key, resource).await? {
-            Some(id) => Ok(Outcome::Replayed(id)),
-            None => Err(StoreError::IdempotencyRace.into()),
-        },
-        Err(e) => Err(e.into()),
+impl Create<'_> {
+    /// Runs `create` unless the key was already used, answering 201 with the
+    /// resource either way; a concurrent twin that commits first turns into a
+    /// replay of its result, fetched with `fetch`.
+    pub async fn respond<T, Fetched>(
+        self,
+        create: impl Future<Output = Result<T, StoreError>>,
+        fetch: impl FnOnce(i64) -> Fetched,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Result<Response, ApiError>
+    where
+        T: Serialize,
+        Fetched: Future<Output = Result<T, StoreError>>,
+    {
+        let replayed = match earlier(self.store, self.key, self.resource).await? {
+            Some(id) => Some(id),
+            None => match create.await {
+                Ok(value) => {
+                    return Ok(super::created(
+                        format!("{}/{}", self.collection, id_of(&value)),
+                        false,
+                        value,
+                    ));
+                }
+                Err(StoreError::IdempotencyRace) => {
+                    earlier(self.store, self.key, self.resource).await?
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let id = replayed.ok_or(StoreError::IdempotencyRace)?;
+        let value = fetch(id).await?;
+        Ok(super::created(
+            format!("{}/{id}", self.collection),
+            true,
+            value,
+        ))
     }
 }
 

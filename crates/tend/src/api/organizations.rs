@@ -2,8 +2,8 @@
 
 use super::error::ApiResult;
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
-use super::idempotency::{self, Outcome};
-use super::{PageParams, created, nullable};
+use super::idempotency::Create;
+use super::{PageParams, nullable};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -74,22 +74,18 @@ pub async fn create(
     me.require(Action::Work)?;
     let key = body.idempotency_key(&me, &idem);
     let fields = body.value.fields(true)?;
-    let outcome = idempotency::run(
-        &s.store,
-        key.as_ref(),
-        "organization",
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "organization",
+        collection: "/api/v1/organizations",
+    }
+    .respond(
         s.store.create_organization(&fields, key.as_ref()),
+        |id| s.store.organization(OrganizationId(id)),
+        |o| o.id.0,
     )
-    .await?;
-    let (org, replayed) = match outcome {
-        Outcome::Fresh(o) => (o, false),
-        Outcome::Replayed(id) => (s.store.organization(OrganizationId(id)).await?, true),
-    };
-    Ok(created(
-        format!("/api/v1/organizations/{}", org.id),
-        replayed,
-        org,
-    ))
+    .await
 }
 
 /// One organisation.
