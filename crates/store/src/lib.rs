@@ -101,6 +101,9 @@ impl Store {
                     let pragmas = pragmas.clone();
                     AnyPoolOptions::new()
                         .max_connections(max)
+                        // A local file cannot go stale like a network
+                        // connection; the ping would double each acquire's cost.
+                        .test_before_acquire(false)
                         .acquire_timeout(Duration::from_secs(30))
                         .after_connect(move |conn, _meta| {
                             let pragmas = pragmas.clone();
