@@ -114,7 +114,7 @@ impl Store {
         )
         .await?;
         let mut tx = self.writer.begin().await?;
-        let (id, state) = write_new_case(&mut tx, self.dialect, new, actor, now()).await?;
+        let (id, state) = write_new_case(&mut tx, new, actor, now()).await?;
         idempotency::record(&mut tx, idem, "case", id.0).await?;
         tx.commit().await?;
         Ok(Case::from_state(id, &state))
@@ -130,7 +130,7 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         let mut ids = Vec::with_capacity(cases.len());
         for (new, follow_ups, at) in cases {
-            let (id, _) = write_new_case(&mut tx, self.dialect, new, Actor::system(), *at).await?;
+            let (id, _) = write_new_case(&mut tx, new, Actor::system(), *at).await?;
             for msg in follow_ups {
                 write_message(&mut tx, self.dialect, id, msg, *at).await?;
             }
@@ -230,7 +230,7 @@ impl Store {
             events.push(append(&mut tx, id, &mut state, actor, data, at).await?);
         }
         if !events.is_empty() {
-            save_state(&mut tx, self.dialect, id, &state, &before).await?;
+            save_state(&mut tx, id, &state, &before).await?;
         }
         tx.commit().await?;
         Ok((Case::from_state(id, &state), events))
@@ -268,7 +268,7 @@ impl Store {
                 .await?;
         }
         let event = append(&mut tx, case_id, &mut state, actor, data, at).await?;
-        save_state(&mut tx, self.dialect, case_id, &state, &before).await?;
+        save_state(&mut tx, case_id, &state, &before).await?;
         tx.commit().await?;
         Ok(event)
     }
@@ -377,11 +377,10 @@ impl Store {
     }
 }
 
-/// Writes a new case, its opening event and first message; returns the
+/// Writes a new case, its opening events and first message; returns the
 /// case's id and folded state.
 async fn write_new_case(
     conn: &mut AnyConnection,
-    dialect: Dialect,
     new: &NewCase,
     actor: Actor,
     at: Timestamp,
@@ -399,10 +398,31 @@ async fn write_new_case(
     };
     let mut state = CaseState::opened(&opened, at, 1)
         .ok_or(StoreError::Corrupt("case_opened expected".into()))?;
+    let mut log = vec![(actor, opened)];
+    if !new.custom_fields.is_empty() {
+        log.push((
+            actor,
+            EventData::CustomFieldsChanged {
+                changes: new.custom_fields.clone(),
+            },
+        ));
+    }
+    // The fold does not depend on the message id, which only exists once the
+    // case row does: fold first, write the case row once, then the log.
+    log.push((
+        new.message.author,
+        EventData::MessageReceived {
+            message_id: MessageId(0),
+            channel: new.message.channel,
+        },
+    ));
+    for (_, data) in &log[1..] {
+        state.apply(data, at);
+    }
     let row = sqlx::query(
         "INSERT INTO cases (subject, status, priority, channel, customer_id, assignee_id, team_id, agreement_id, \
          tags, custom_fields, message_count, last_seq, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, 1, $10, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
     )
     .bind(&state.subject)
     .bind(state.status.as_str())
@@ -413,35 +433,30 @@ async fn write_new_case(
     .bind(state.team_id.map(|t| t.0))
     .bind(state.agreement_id.map(|a| a.0))
     .bind(json(&state.tags)?)
+    .bind(json(&state.custom_fields)?)
+    .bind(state.message_count)
+    .bind(state.last_seq)
     .bind(micros(at))
     .fetch_one(&mut *conn)
     .await?;
     let id = CaseId(get(&row, "id")?);
-    insert_event(conn, id, 1, actor, &opened, at).await?;
     for tag in &state.tags {
         insert_tag(conn, id, tag).await?;
     }
-    if dialect == Dialect::Sqlite {
-        sqlx::query("INSERT INTO cases_fts (rowid, subject) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(&state.subject)
-            .execute(&mut *conn)
-            .await?;
+    let message_id = insert_message(conn, id, &new.message, at).await?;
+    if let Some((
+        _,
+        EventData::MessageReceived {
+            message_id: placeholder,
+            ..
+        },
+    )) = log.last_mut()
+    {
+        *placeholder = message_id;
     }
-    let before = state.clone();
-    if !new.custom_fields.is_empty() {
-        let data = EventData::CustomFieldsChanged {
-            changes: new.custom_fields.clone(),
-        };
-        append(conn, id, &mut state, actor, data, at).await?;
+    for (seq, (who, data)) in (1..).zip(&log) {
+        insert_event(conn, id, seq, *who, data, at).await?;
     }
-    let message_id = insert_message(conn, dialect, id, &new.message, at).await?;
-    let data = EventData::MessageReceived {
-        message_id,
-        channel: new.message.channel,
-    };
-    append(conn, id, &mut state, new.message.author, data, at).await?;
-    save_state(conn, dialect, id, &state, &before).await?;
     Ok((id, state))
 }
 
@@ -460,7 +475,7 @@ async fn write_message(
         )));
     }
     let before = state.clone();
-    let id = insert_message(conn, dialect, case_id, msg, at).await?;
+    let id = insert_message(conn, case_id, msg, at).await?;
     let data = match (msg.author.kind, msg.internal) {
         (_, true) => EventData::NoteAdded { message_id: id },
         (ActorKind::Customer, false) => EventData::MessageReceived {
@@ -485,7 +500,7 @@ async fn write_message(
         )
         .await?;
     }
-    save_state(conn, dialect, case_id, &state, &before).await?;
+    save_state(conn, case_id, &state, &before).await?;
     Ok(id)
 }
 
@@ -565,10 +580,9 @@ async fn insert_event(
 }
 
 /// Rewrites the case row from the folded state; `before` lets the tag index
-/// and the search index change only what moved.
+/// change only what moved.
 async fn save_state(
     conn: &mut AnyConnection,
-    dialect: Dialect,
     id: CaseId,
     state: &CaseState,
     before: &CaseState,
@@ -598,18 +612,6 @@ async fn save_state(
         sqlx::query("DELETE FROM case_tags WHERE tag = $1 AND case_id = $2")
             .bind(tag.as_str())
             .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
-    }
-    if dialect == Dialect::Sqlite && before.subject != state.subject {
-        sqlx::query("INSERT INTO cases_fts (cases_fts, rowid, subject) VALUES ('delete', $1, $2)")
-            .bind(id.0)
-            .bind(&before.subject)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("INSERT INTO cases_fts (rowid, subject) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(&state.subject)
             .execute(&mut *conn)
             .await?;
     }

@@ -1,12 +1,12 @@
-//! Messages on cases and their attachments. Message bodies are indexed for
-//! search in the same transaction that stores them.
+//! Messages on cases and their attachments. Bodies are indexed for search by
+//! the database itself (a trigger on SQLite, a generated column on PostgreSQL).
 
 use crate::cursor::{self, Cursor};
 use crate::model::{Attachment, Message, Page};
 use crate::rows::{self, MESSAGE_COLUMNS, get};
 use crate::sql::Sql;
 use crate::time::micros;
-use crate::{Dialect, Result, Store, StoreError, blobs};
+use crate::{Result, Store, StoreError, blobs};
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
@@ -140,7 +140,6 @@ fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
 /// Inserts a message row, its attachments and its search entry.
 pub(crate) async fn insert_message(
     conn: &mut AnyConnection,
-    dialect: Dialect,
     case_id: CaseId,
     msg: &NewMessage,
     at: Timestamp,
@@ -173,13 +172,6 @@ pub(crate) async fn insert_message(
         .bind(sha256)
         .execute(&mut *conn)
         .await?;
-    }
-    if dialect == Dialect::Sqlite {
-        sqlx::query("INSERT INTO messages_fts (rowid, body_text) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(&msg.body_text)
-            .execute(&mut *conn)
-            .await?;
     }
     Ok(id)
 }

@@ -160,6 +160,24 @@ CREATE TABLE idempotency_keys (
 );
 
 -- Full-text search: external-content FTS5 tables over case subjects and
--- message bodies, kept in step by the store in the same transaction.
+-- message bodies, kept in step by triggers (as PostgreSQL's generated
+-- columns are), so every write path indexes without knowing about it.
 CREATE VIRTUAL TABLE cases_fts USING fts5(subject, content='cases', content_rowid='id', tokenize='porter unicode61');
 CREATE VIRTUAL TABLE messages_fts USING fts5(body_text, content='messages', content_rowid='id', tokenize='porter unicode61');
+
+CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO cases_fts (rowid, subject) VALUES (new.id, new.subject);
+END;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF subject ON cases WHEN old.subject <> new.subject BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, subject) VALUES ('delete', old.id, old.subject);
+    INSERT INTO cases_fts (rowid, subject) VALUES (new.id, new.subject);
+END;
+CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, subject) VALUES ('delete', old.id, old.subject);
+END;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, body_text) VALUES (new.id, new.body_text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body_text) VALUES ('delete', old.id, old.body_text);
+END;
