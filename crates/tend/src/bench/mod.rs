@@ -1,13 +1,393 @@
-//! The load generator (`tend bench`): placeholder until the bench module lands.
+//! The load generator, `tend bench`: seeds a realistic dataset into the
+//! configured database (SQLite or PostgreSQL, chosen exactly as for `tend
+//! serve`), starts `tend serve` as a child process on loopback and measures
+//! it over HTTP: case creation, case lists, case pages, search and the
+//! server's memory. Progress goes to stderr, the report to stdout.
+//!
+//! - [`seed`] (with [`corpus`]) generates and bulk-writes the dataset;
+//! - [`process`] runs the server child;
+//! - [`load`] sends requests and measures them;
+//! - [`report`] prints the results.
 
-use crate::config::StoreArgs;
+mod corpus;
+mod load;
+mod process;
+mod report;
+mod seed;
+
+use crate::auth;
+use crate::config::{ServeArgs, Settings, StoreArgs};
+use crate::server;
+use anyhow::{Context, anyhow, bail};
+use load::{Call, RssSampler, Target};
+use rand::Rng;
+use rand::rngs::StdRng;
+use report::{DatasetFacts, PhaseRow, Report};
+use seed::Dataset;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tend_domain::ids::CustomerId;
+use tend_store::{Dialect, SqliteSync};
 
-/// Options for `tend bench`.
+/// Options for `tend bench`. The database is chosen by the global
+/// `--data-dir` / `--database-url` / `--sqlite-sync` options, as for `serve`.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Cases the database should hold before measuring; only missing ones are seeded.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    cases: u64,
+    /// Customers the cases belong to [default: cases / 20, at least 100].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    customers: Option<u64>,
+    /// Seed of the dataset generator (same seed, same dataset).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Cases written per transaction while seeding.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    seed_batch: u64,
+    /// Only seed the dataset; do not start the server or measure.
+    #[arg(long)]
+    seed_only: bool,
+    /// Case creations over one connection.
+    #[arg(long, default_value_t = 2000)]
+    create_sequential: usize,
+    /// Case creations spread over --concurrency connections.
+    #[arg(long, default_value_t = 20_000)]
+    create_concurrent: usize,
+    /// Keep-alive connections for the concurrent create phase.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
+    concurrency: u64,
+    /// Requests per read phase (case list, case, case messages), each run with 1 and 8 connections.
+    #[arg(long, default_value_t = 2000)]
+    reads: usize,
+    /// Search requests per term (zebra, printer, qqnomatchqq), over one connection.
+    #[arg(long, default_value_t = 200)]
+    search_requests: usize,
+    /// Also write the raw results as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
 
-/// Runs the benchmark.
-pub async fn run(_store: StoreArgs, _args: BenchArgs) -> anyhow::Result<ExitCode> {
+/// Connection counts the read phases run with.
+const READ_CONNECTIONS: [usize; 2] = [1, 8];
+/// GETs that warm the server up before the second idle memory reading.
+const WARM_UP_REQUESTS: usize = 100;
+/// How often memory is sampled under load.
+const RSS_EVERY: Duration = Duration::from_millis(100);
+/// The case list query every list request starts from.
+const LIST: &str = "/api/v1/cases?limit=25";
+/// Phase names, as the report shows them.
+const CREATE: &str = "case create `POST /cases`";
+const LIST_PHASE: &str = "case list `GET /cases?limit=25`";
+const CASE_PHASE: &str = "case `GET /cases/{id}`";
+const MESSAGES_PHASE: &str = "case messages `GET /cases/{id}/messages`";
+
+impl BenchArgs {
+    fn plan(&self) -> anyhow::Result<seed::Plan> {
+        let cases = usize::try_from(self.cases)?;
+        let customers = match self.customers {
+            Some(n) => usize::try_from(n)?,
+            None => (cases / 20).max(100),
+        };
+        Ok(seed::Plan {
+            cases,
+            customers,
+            seed: self.seed,
+            batch: usize::try_from(self.seed_batch)?,
+        })
+    }
+}
+
+/// Runs the benchmark: seed, start the server, measure, report.
+pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(&store_args, &ServeArgs::default())?;
+    eprintln!("database: {}", settings.database_url_redacted());
+    let store = server::open_store(&settings).await?;
+    let dialect = store.dialect();
+    let prepared = prepare(&store, &args).await;
+    // Closed before the server starts (also on error), so SQLite
+    // checkpoints and the server is the only process using the database
+    // while it is measured.
+    store.close().await;
+    let Some((dataset, token)) = prepared? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut server = process::Server::spawn(&settings, store_args.config.as_deref())?;
+    let target = Target::new(server.addr(), &token)?;
+    let started_in = server.wait_ready(&target).await?;
+    eprintln!(
+        "tend serve (pid {}) ready on {} after {:.2} s; its log: {}",
+        server.pid(),
+        server.addr(),
+        started_in.as_secs_f64(),
+        server.log().display()
+    );
+    let mut bench = Bench {
+        target,
+        pid: server.pid(),
+        workload: Workload::new(&dataset),
+        report: new_report(&settings, dialect, &dataset, started_in),
+    };
+    // On Ctrl-C or SIGTERM, return instead of dying, so the guard still
+    // stops the server.
+    let measured = tokio::select! {
+        result = bench.measure(&args) => result,
+        () = server::shutdown_signal() => Err(anyhow!("interrupted")),
+    };
+    measured
+        .with_context(|| format!("measuring stopped (server log: {})", server.log().display()))?;
+    let status = server.stop().await?;
+    if !status.success() {
+        eprintln!("note: tend serve exited with {status}");
+    }
+    print!("{}", bench.report.markdown());
+    if let Some(path) = &args.json {
+        bench.report.write_json(path)?;
+        eprintln!("raw results written to {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seeds the dataset and, unless only seeding, makes a fresh API token for
+/// the bench admin (only its hash is stored).
+async fn prepare(
+    store: &tend_store::Store,
+    args: &BenchArgs,
+) -> anyhow::Result<Option<(Dataset, String)>> {
+    let dataset = seed::prepare(store, args.plan()?).await?;
+    if args.seed_only {
+        return Ok(None);
+    }
+    let token = auth::new_token();
+    store
+        .create_api_token(dataset.admin, &auth::token_hash(&token))
+        .await
+        .context("creating the bench API token")?;
+    Ok(Some((dataset, token)))
+}
+
+fn new_report(
+    settings: &Settings,
+    dialect: Dialect,
+    data: &Dataset,
+    started_in: Duration,
+) -> Report {
+    Report {
+        tend_version: env!("CARGO_PKG_VERSION"),
+        backend: match dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        },
+        database: settings.database_url_redacted(),
+        sqlite_sync: (dialect == Dialect::Sqlite).then_some(match settings.store.sqlite_sync {
+            SqliteSync::Full => "full",
+            SqliteSync::Normal => "normal",
+        }),
+        pool_connections: settings.store.max_connections,
+        machine: report::machine(),
+        dataset: DatasetFacts {
+            cases: data.case_ids.len(),
+            messages: data.messages,
+            customers: data.customers.len(),
+            cases_after_creates: data.case_ids.len(),
+        },
+        seeding: data.summary.clone(),
+        server_start_seconds: started_in.as_secs_f64(),
+        rss: Vec::new(),
+        phases: Vec::new(),
+    }
+}
+
+/// What requests pick from: existing case ids and bench customers, shared
+/// by every worker of every phase.
+struct Workload {
+    case_ids: Arc<[i64]>,
+    customers: Arc<[CustomerId]>,
+}
+
+impl Workload {
+    fn new(data: &Dataset) -> Self {
+        Self {
+            case_ids: data.case_ids.clone().into(),
+            customers: data.customers.clone().into(),
+        }
+    }
+
+    /// `POST /api/v1/cases` with generated support text.
+    fn create(&self) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+        let customers = self.customers.clone();
+        move |rng, _| Call::post_json("/api/v1/cases", seed::create_request(rng, &customers))
+    }
+
+    /// The case list, rotating through: no filter, `status=open`, a second
+    /// page (one of `second_pages`), one customer's cases.
+    fn list(
+        &self,
+        second_pages: Arc<[String]>,
+    ) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+        let customers = self.customers.clone();
+        move |rng, i| {
+            Call::get(match i % 4 {
+                0 => LIST.to_string(),
+                1 => format!("{LIST}&status=open"),
+                2 => second_pages[(i / 4) % second_pages.len()].clone(),
+                _ => format!(
+                    "{LIST}&customer_id={}",
+                    seed::random_customer(rng, &customers)
+                ),
+            })
+        }
+    }
+
+    /// `GET /api/v1/cases/{random id}{suffix}`.
+    fn case_page(
+        &self,
+        suffix: &'static str,
+    ) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+        let ids = self.case_ids.clone();
+        move |rng, _| {
+            let id = ids[rng.random_range(0..ids.len())];
+            Call::get(format!("/api/v1/cases/{id}{suffix}"))
+        }
+    }
+
+    /// A mix of every read, for warming the server up.
+    fn mixed_reads(
+        &self,
+        second_pages: Arc<[String]>,
+    ) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+        let list = self.list(second_pages);
+        let case = self.case_page("");
+        let messages = self.case_page("/messages");
+        let search = search(corpus::COMMON_WORD);
+        move |rng, i| match i % 4 {
+            0 => list(rng, i / 4),
+            1 => case(rng, i),
+            2 => messages(rng, i),
+            _ => search(rng, i),
+        }
+    }
+}
+
+/// `GET /api/v1/search?q=term`.
+fn search(term: &'static str) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+    move |_, _| Call::get(format!("/api/v1/search?q={term}"))
+}
+
+/// One measuring session against a running server.
+struct Bench {
+    target: Target,
+    pid: u32,
+    workload: Workload,
+    report: Report,
+}
+
+impl Bench {
+    /// Every phase, in order; each is reported as it completes.
+    async fn measure(&mut self, args: &BenchArgs) -> anyhow::Result<()> {
+        if self.workload.case_ids.is_empty() {
+            bail!("the database holds no cases to read");
+        }
+        self.rss("idle after start-up")?;
+        let second_pages = self.second_pages().await?;
+        // Warm-up is not a measurement: printed, but not in the report.
+        let warm_up = self.workload.mixed_reads(second_pages.clone());
+        let outcome = load::run(&self.target, "warm-up", WARM_UP_REQUESTS, 1, warm_up).await?;
+        eprintln!(
+            "{}",
+            PhaseRow::new("warm-up (mixed GETs)", 1, &outcome).summary()
+        );
+        self.rss(&format!("idle after {WARM_UP_REQUESTS} warm-up GETs"))?;
+        self.creates(args).await?;
+        for connections in READ_CONNECTIONS {
+            let list = self.workload.list(second_pages.clone());
+            self.phase(LIST_PHASE, args.reads, connections, list)
+                .await?;
+        }
+        for (name, suffix) in [(CASE_PHASE, ""), (MESSAGES_PHASE, "/messages")] {
+            for connections in READ_CONNECTIONS {
+                let page = self.workload.case_page(suffix);
+                self.phase(name, args.reads, connections, page).await?;
+            }
+        }
+        for term in [corpus::RARE_WORD, corpus::COMMON_WORD, corpus::ABSENT_WORD] {
+            let name = format!("search `GET /search?q={term}`");
+            self.phase(&name, args.search_requests, 1, search(term))
+                .await?;
+        }
+        self.rss("idle after all phases")
+    }
+
+    /// Sequential, then concurrent case creation, sampling memory meanwhile.
+    async fn creates(&mut self, args: &BenchArgs) -> anyhow::Result<()> {
+        let create = self.workload.create();
+        self.phase(CREATE, args.create_sequential, 1, create)
+            .await?;
+        if args.create_concurrent > 0 {
+            let concurrency = usize::try_from(args.concurrency)?;
+            let sampler = RssSampler::start(self.pid, RSS_EVERY);
+            let create = self.workload.create();
+            let result = self
+                .phase(CREATE, args.create_concurrent, concurrency, create)
+                .await;
+            let max = sampler.finish().await?;
+            result?;
+            self.report.add_rss(
+                &format!("max under create load ({concurrency} connections)"),
+                max,
+            );
+        }
+        let created: usize = self
+            .report
+            .phases
+            .iter()
+            .filter(|p| p.phase == CREATE)
+            .map(|p| p.requests - p.errors)
+            .sum();
+        self.report.dataset.cases_after_creates += created;
+        Ok(())
+    }
+
+    /// Runs one phase and records its row.
+    async fn phase<F>(
+        &mut self,
+        name: &str,
+        requests: usize,
+        connections: usize,
+        build: F,
+    ) -> anyhow::Result<()>
+    where
+        F: Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static,
+    {
+        if requests == 0 {
+            return Ok(());
+        }
+        let outcome = load::run(&self.target, name, requests, connections, build).await?;
+        self.report
+            .add_phase(PhaseRow::new(name, connections, &outcome));
+        Ok(())
+    }
+
+    fn rss(&mut self, moment: &str) -> anyhow::Result<()> {
+        let kib = load::rss_kib(self.pid)?;
+        self.report.add_rss(moment, kib);
+        Ok(())
+    }
+
+    /// Second pages of the unfiltered and the `status=open` list, found by
+    /// asking for the first pages (the cursor is opaque). A list too short
+    /// for a second page is read from its first page instead.
+    async fn second_pages(&self) -> anyhow::Result<Arc<[String]>> {
+        let mut pages = Vec::new();
+        for first in [LIST.to_string(), format!("{LIST}&status=open")] {
+            let page = load::fetch_json(&self.target, &first).await?;
+            pages.push(match page["next_cursor"].as_str() {
+                Some(cursor) => format!("{first}&cursor={cursor}"),
+                None => first,
+            });
+        }
+        Ok(pages.into())
+    }
 }
