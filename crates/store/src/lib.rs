@@ -16,6 +16,7 @@ pub mod customers;
 mod dialect;
 mod error;
 pub mod idempotency;
+mod maintenance;
 pub mod messages;
 pub mod model;
 pub mod organizations;
@@ -95,7 +96,7 @@ impl Store {
                 };
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;"
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;"
                 );
                 let pool = |max: u32| {
                     let pragmas = pragmas.clone();

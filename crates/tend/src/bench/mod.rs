@@ -157,6 +157,12 @@ async fn prepare(
     args: &BenchArgs,
 ) -> anyhow::Result<Option<(Dataset, String)>> {
     let dataset = seed::prepare(store, args.plan()?).await?;
+    let started = std::time::Instant::now();
+    store.optimize().await.context("optimizing after seeding")?;
+    eprintln!(
+        "optimized (statistics, search indexes) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if args.seed_only {
         return Ok(None);
     }
