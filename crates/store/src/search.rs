@@ -1,7 +1,10 @@
 //! Full-text search over case subjects and message bodies: FTS5 with bm25 on
-//! SQLite, tsvector with GIN and ts_rank on PostgreSQL. The best hits are
-//! found first; snippets are made only for those, then HTML-escaped with the
-//! matches wrapped in `<mark>`.
+//! SQLite, tsvector with GIN and ts_rank on PostgreSQL. Relevance is ranked
+//! among the most recent [`RANKING_WINDOW`] matches of each kind, so a word
+//! that appears in half the database costs no more than a rare one; in a
+//! service desk recent cases are the likely ones anyway. Snippets are made
+//! only for the hits returned, then HTML-escaped with the matches wrapped in
+//! `<mark>`.
 
 use crate::model::{SearchHit, case_reference};
 use crate::rows::{flag, get, word};
@@ -11,6 +14,9 @@ use std::collections::HashMap;
 use tend_domain::Invalid;
 use tend_domain::case::Status;
 use tend_domain::ids::{CaseId, MessageId};
+
+/// How many of the newest matches (per kind: subjects, messages) are ranked.
+pub const RANKING_WINDOW: i64 = 1000;
 
 /// Marks the database puts around matches; private-use characters, so they
 /// never collide with escaping.
@@ -48,18 +54,21 @@ impl Store {
                     .map(|t| format!("\"{t}\""))
                     .collect::<Vec<_>>()
                     .join(" "),
-                "SELECT rowid AS id, rowid AS case_id, -bm25(cases_fts) AS score FROM cases_fts \
-                 WHERE cases_fts MATCH $1 ORDER BY bm25(cases_fts) LIMIT $2",
-                "SELECT f.rowid AS id, m.case_id, f.score FROM (SELECT rowid, -bm25(messages_fts) AS score \
-                 FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY bm25(messages_fts) LIMIT $2) f \
-                 JOIN messages m ON m.id = f.rowid",
+                "SELECT id, case_id, score FROM (SELECT rowid AS id, rowid AS case_id, -bm25(cases_fts) AS score \
+                 FROM cases_fts WHERE cases_fts MATCH $1 ORDER BY rowid DESC LIMIT $3) \
+                 ORDER BY score DESC LIMIT $2",
+                "SELECT f.id, m.case_id, f.score FROM (SELECT id, score FROM (SELECT rowid AS id, \
+                 -bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH $1 \
+                 ORDER BY rowid DESC LIMIT $3) ORDER BY score DESC LIMIT $2) f JOIN messages m ON m.id = f.id",
             ),
             Dialect::Postgres => (
                 terms.join(" "),
-                "SELECT id, id AS case_id, ts_rank(search_vector, q)::float8 AS score \
-                 FROM cases, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY score DESC LIMIT $2",
-                "SELECT id, case_id, ts_rank(search_vector, q)::float8 AS score \
-                 FROM messages, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY score DESC LIMIT $2",
+                "SELECT id, case_id, score FROM (SELECT id, id AS case_id, ts_rank(search_vector, q)::float8 AS score \
+                 FROM cases, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY id DESC LIMIT $3) w \
+                 ORDER BY score DESC LIMIT $2",
+                "SELECT id, case_id, score FROM (SELECT id, case_id, ts_rank(search_vector, q)::float8 AS score \
+                 FROM messages, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY id DESC LIMIT $3) w \
+                 ORDER BY score DESC LIMIT $2",
             ),
         };
         let mut candidates = Vec::new();
@@ -67,6 +76,7 @@ impl Store {
             let rows = sqlx::query(sql)
                 .bind(&match_expr)
                 .bind(limit)
+                .bind(RANKING_WINDOW)
                 .fetch_all(&self.reader)
                 .await?;
             for row in rows {
