@@ -73,7 +73,10 @@ impl Store {
         };
         let mut candidates = Vec::new();
         for (sql, is_message) in [(case_sql, false), (message_sql, true)] {
+            // Unprepared, so PostgreSQL plans for this very word: a generic
+            // plan cannot tell a rare word (use the index) from a common one.
             let rows = sqlx::query(sql)
+                .persistent(false)
                 .bind(&match_expr)
                 .bind(limit)
                 .bind(RANKING_WINDOW)
