@@ -258,6 +258,7 @@ impl Store {
         case_id: CaseId,
         data: EventData,
         actor: Actor,
+        idem: Option<&IdempotencyKey>,
     ) -> Result<CaseEvent> {
         let mut tx = self.writer.begin().await?;
         let mut state = load_state(&mut tx, self.dialect, case_id).await?;
@@ -269,8 +270,21 @@ impl Store {
         }
         let event = append(&mut tx, case_id, &mut state, actor, data, at).await?;
         save_state(&mut tx, case_id, &state, &before).await?;
+        idempotency::record(&mut tx, idem, "event", event.id.0).await?;
         tx.commit().await?;
         Ok(event)
+    }
+
+    /// One event.
+    pub async fn event(&self, id: EventId) -> Result<CaseEvent> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM case_events WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("event"))?;
+        event(&row)
     }
 
     /// A case's events in order, a page at a time (the cursor is the seq).
@@ -281,28 +295,14 @@ impl Store {
         limit: i64,
     ) -> Result<Page<CaseEvent>> {
         self.case(case_id).await?;
-        let mut sql = Sql::new(
-            "SELECT id, case_id, seq, actor_kind, actor_id, data, created_at FROM case_events",
-        );
+        let mut sql = Sql::new(format!("SELECT {EVENT_COLUMNS} FROM case_events"));
         sql.eq("case_id", Some(case_id.0));
         if let Some(c) = after {
             sql.and().push("seq > ").arg(c.key);
         }
         sql.order_limit("seq", false, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(CaseEvent {
-                    id: EventId(get(r, "id")?),
-                    case_id: CaseId(get(r, "case_id")?),
-                    seq: get(r, "seq")?,
-                    at: rows::time(r, "created_at")?,
-                    actor: rows::actor(r, "actor_kind", "actor_id")?,
-                    data: rows::json(r, "data")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
         Ok(cursor::page(items, limit, |e| Cursor {
             key: e.seq,
             id: e.id.0,
@@ -375,6 +375,19 @@ impl Store {
             Err(Invalid::new("agreement_id", "that agreement belongs to another customer").into())
         }
     }
+}
+
+const EVENT_COLUMNS: &str = "id, case_id, seq, actor_kind, actor_id, data, created_at";
+
+fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
+    Ok(CaseEvent {
+        id: EventId(get(r, "id")?),
+        case_id: CaseId(get(r, "case_id")?),
+        seq: get(r, "seq")?,
+        at: rows::time(r, "created_at")?,
+        actor: rows::actor(r, "actor_kind", "actor_id")?,
+        data: rows::json(r, "data")?,
+    })
 }
 
 /// Writes a new case, its opening events and first message; returns the

@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
-use super::{PageParams, created, nullable};
+use super::{PageParams, nullable};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -348,19 +348,45 @@ pub async fn events(
 /// Records something that happened on the case without changing its fields:
 /// identity requested or verified, a channel switch, an action asked of the
 /// customer, or a promise made, kept or broken.
-#[utoipa::path(post, path = "/cases/{id}/events", tag = "cases", params(("id" = i64, Path)), request_body = EventData,
+#[utoipa::path(post, path = "/cases/{id}/events", tag = "cases", params(("id" = i64, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = EventData,
     responses((status = 201, description = "The appended event", body = CaseEvent)))]
 pub async fn record_event(
     State(s): State<AppState>,
     me: Principal,
     Id(id): Id,
+    idem: IdempotencyHeader,
     body: Json<EventData>,
 ) -> ApiResult<Response> {
     me.require(Action::Work)?;
+    let key = body.idempotency_key(&me, &idem);
     let data = body.value;
     data.check_recordable()?;
-    let event = s.store.record_event(CaseId(id), data, me.actor()).await?;
-    Ok(created(format!("/api/v1/cases/{id}/events"), false, event))
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "event",
+        collection: "/api/v1/events",
+    }
+    .respond(
+        s.store
+            .record_event(CaseId(id), data, me.actor(), key.as_ref()),
+        |id| s.store.event(EventId(id)),
+        |e| e.id.0,
+    )
+    .await
+}
+
+/// One event of any case's log.
+#[utoipa::path(get, path = "/events/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The event", body = CaseEvent)))]
+pub async fn event(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<CaseEvent>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.event(EventId(id)).await?))
 }
 
 /// Downloads an attachment. Always sent as a download, never rendered inline.

@@ -105,6 +105,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get, cases::update))
         .routes(routes!(cases::messages, cases::post_message))
         .routes(routes!(cases::events, cases::record_event))
+        .routes(routes!(cases::event))
         .routes(routes!(cases::attachment))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))

@@ -74,6 +74,27 @@ async fn retried_posts_never_create_duplicates(b: Backend) {
     let m2 = post_with_key(&t, &path, "msg-1", &reply).await;
     assert_eq!(m1.id(), m2.id());
     assert_eq!(t.all(&path).await.len(), 2, "customer message + one reply");
+    let asked = json!({"type": "identity_requested", "reason": "address change"});
+    let events = format!("/api/v1/cases/{case_id}/events");
+    let e1 = post_with_key(&t, &events, "ev-1", &asked).await;
+    let e2 = post_with_key(&t, &events, "ev-1", &asked).await;
+    assert_eq!(e1.status, StatusCode::CREATED, "{}", e1.body);
+    assert_eq!(e1.id(), e2.id(), "a retried effort event is recorded once");
+    assert_eq!(
+        e2.headers["location"],
+        format!("/api/v1/events/{}", e1.id()).as_str()
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/events/{}", e1.id())).await.body,
+        e1.body
+    );
+    let kinds: Vec<_> = t
+        .all(&events)
+        .await
+        .into_iter()
+        .filter(|e| e["data"]["type"] == "identity_requested")
+        .collect();
+    assert_eq!(kinds.len(), 1);
     let bad = post_with_key(
         &t,
         "/api/v1/customers",
