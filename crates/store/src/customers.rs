@@ -11,6 +11,7 @@ use crate::time::micros;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
 use tend_domain::Invalid;
 use tend_domain::customer::{ContactKind, VerificationLevel};
 use tend_domain::ids::{CustomerId, OrganizationId};
@@ -81,25 +82,37 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound("customer"))?;
         let mut customer = rows::customer(&row)?;
-        customer.contact_points = self.contact_points(id).await?;
+        customer.contact_points = self
+            .contact_points_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         Ok(customer)
     }
 
-    async fn contact_points(&self, id: CustomerId) -> Result<Vec<ContactPoint>> {
-        let rows = sqlx::query(
-            "SELECT kind, value FROM contact_points WHERE customer_id = $1 ORDER BY id",
-        )
-        .bind(id.0)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ContactPoint {
-                    kind: word(r, "kind", ContactKind::parse)?,
-                    value: get(r, "value")?,
-                })
-            })
-            .collect()
+    /// Contact points of several customers in one query.
+    async fn contact_points_of(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<HashMap<CustomerId, Vec<ContactPoint>>> {
+        let mut by_customer: HashMap<CustomerId, Vec<ContactPoint>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(by_customer);
+        }
+        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        let mut sql =
+            Sql::new("SELECT customer_id, kind, value FROM contact_points WHERE customer_id IN ");
+        sql.id_list(&ids).push(" ORDER BY id");
+        for r in sql.query().fetch_all(&self.reader).await? {
+            by_customer
+                .entry(CustomerId(get(&r, "customer_id")?))
+                .or_default()
+                .push(ContactPoint {
+                    kind: word(&r, "kind", ContactKind::parse)?,
+                    value: get(&r, "value")?,
+                });
+        }
+        Ok(by_customer)
     }
 
     /// Customers by id, a page at a time.
@@ -125,11 +138,14 @@ impl Store {
         sql.after("c.id", after, false)
             .order_limit("c.id", false, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut c = rows::customer(row)?;
-            c.contact_points = self.contact_points(c.id).await?;
-            items.push(c);
+        let mut items = rows
+            .iter()
+            .map(rows::customer)
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<CustomerId> = items.iter().map(|c| c.id).collect();
+        let mut points = self.contact_points_of(&ids).await?;
+        for c in &mut items {
+            c.contact_points = points.remove(&c.id).unwrap_or_default();
         }
         Ok(cursor::page(items, limit, |c| Cursor {
             key: c.id.0,

@@ -91,14 +91,11 @@ impl Store {
         let mut sql = Sql::new(
             "SELECT id, message_id, filename, content_type, size, sha256 FROM attachments",
         );
-        sql.and().push("message_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(id.0);
-        }
-        sql.push(") ORDER BY id");
+        let ids: Vec<i64> = ids.iter().map(|m| m.0).collect();
+        sql.and()
+            .push("message_id IN ")
+            .id_list(&ids)
+            .push(" ORDER BY id");
         for row in sql.query().fetch_all(&self.reader).await? {
             by_message
                 .entry(MessageId(get(&row, "message_id")?))

@@ -138,7 +138,7 @@ impl Store {
         let mut cases = HashMap::new();
         let mut sql = Sql::new(subject_sql);
         sql.bind(match_expr);
-        push_id_list(&mut sql, &case_ids);
+        sql.id_list(&case_ids);
         for row in sql.query().fetch_all(&self.reader).await? {
             cases.insert(
                 CaseId(get(&row, "id")?),
@@ -151,7 +151,7 @@ impl Store {
         }
         // Cases that matched only through messages: plain subject, no highlight.
         let mut sql = Sql::new("SELECT id, subject, status FROM cases WHERE id IN ");
-        push_id_list(&mut sql, &case_ids);
+        sql.id_list(&case_ids);
         for row in sql.query().fetch_all(&self.reader).await? {
             cases.entry(CaseId(get(&row, "id")?)).or_insert((
                 get(&row, "subject")?,
@@ -163,7 +163,7 @@ impl Store {
         if !message_ids.is_empty() {
             let mut sql = Sql::new(body_sql);
             sql.bind(match_expr);
-            push_id_list(&mut sql, &message_ids);
+            sql.id_list(&message_ids);
             for row in sql.query().fetch_all(&self.reader).await? {
                 bodies.insert(
                     MessageId(get(&row, "id")?),
@@ -199,17 +199,6 @@ impl Store {
         }
         Ok(hits)
     }
-}
-
-fn push_id_list(sql: &mut Sql, ids: &[i64]) {
-    sql.push("(");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(*id);
-    }
-    sql.push(")");
 }
 
 /// Escapes text for HTML and turns the match marks into `<mark>` tags.

@@ -66,6 +66,18 @@ impl Sql {
         self
     }
 
+    /// Appends `(id, id, ...)` with each id bound.
+    pub(crate) fn id_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.push("(");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.arg(*id);
+        }
+        self.push(")")
+    }
+
     /// Starts the next condition with WHERE or AND.
     pub(crate) fn and(&mut self) -> &mut Self {
         self.text
