@@ -6,6 +6,9 @@ use crate::time::micros;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tend_domain::agent::Role;
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::{AgentId, TeamId};
@@ -25,6 +28,33 @@ pub struct NewAgent {
 pub struct TokenOwner {
     pub agent_id: AgentId,
     pub role: Role,
+}
+
+/// How long a token's owner is remembered without asking the database.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Tokens most remembered at once; past that the cache starts afresh.
+const TOKEN_CACHE_SIZE: usize = 10_000;
+
+/// Recently seen tokens and their owners, for [`Store::token_owner`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, (TokenOwner, Instant)>>>);
+
+impl TokenCache {
+    fn get(&self, token_hash: &str) -> Option<TokenOwner> {
+        let cache = self.0.lock().ok()?;
+        let (owner, seen) = cache.get(token_hash)?;
+        (seen.elapsed() < TOKEN_CACHE_TTL).then_some(*owner)
+    }
+
+    fn put(&self, token_hash: &str, owner: TokenOwner) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= TOKEN_CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(token_hash.to_owned(), (owner, Instant::now()));
+        }
+    }
 }
 
 const AGENT_COLUMNS: &str = "id, email, name, role, active, created_at";
@@ -143,8 +173,14 @@ impl Store {
         Ok(())
     }
 
-    /// The active agent owning the token with this hash.
+    /// The active agent owning the token with this hash. Answers are cached
+    /// for [`TOKEN_CACHE_TTL`], so a request costs no query for a token seen
+    /// moments ago; a revoked token or deactivated agent stops working within
+    /// that time. Unknown tokens are never cached.
     pub async fn token_owner(&self, token_hash: &str) -> Result<Option<TokenOwner>> {
+        if let Some(owner) = self.token_cache.get(token_hash) {
+            return Ok(Some(owner));
+        }
         let row = sqlx::query(
             "SELECT a.id, a.role FROM api_tokens t JOIN agents a ON a.id = t.agent_id \
              WHERE t.token_hash = $1 AND a.active = 1",
@@ -152,13 +188,18 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| {
-            Ok(TokenOwner {
-                agent_id: AgentId(get(&r, "id")?),
-                role: word(&r, "role", Role::parse)?,
+        let owner = row
+            .map(|r| {
+                Ok::<_, StoreError>(TokenOwner {
+                    agent_id: AgentId(get(&r, "id")?),
+                    role: word(&r, "role", Role::parse)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if let Some(owner) = owner {
+            self.token_cache.put(token_hash, owner);
+        }
+        Ok(owner)
     }
 
     /// Creates a team; names are unique.

@@ -2,11 +2,12 @@
 //! organisation.
 
 use crate::cursor::{self, Cursor};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::model::{Agreement, Page};
-use crate::rows::{self, AGREEMENT_COLUMNS, get};
+use crate::rows::{self, AGREEMENT_COLUMNS};
 use crate::sql::Sql;
 use crate::time::micros;
+use crate::tx::args;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AssertSqlSafe;
 use tend_domain::Invalid;
@@ -71,25 +72,25 @@ impl Store {
                 (None, Some(o.0))
             }
         };
-        let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO agreements (customer_id, organization_id, name, reference, status, starts_on, ends_on, terms, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(customer)
-        .bind(org)
-        .bind(&new.name)
-        .bind(new.reference.as_deref())
-        .bind(new.status.as_str())
-        .bind(new.starts_on.as_deref())
-        .bind(new.ends_on.as_deref())
-        .bind(new.terms.as_deref())
-        .bind(micros(now()))
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = get(&row, "id")?;
-        idempotency::record(&mut tx, idem, "agreement", id).await?;
-        tx.commit().await?;
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO agreements (customer_id, organization_id, name, reference, status, starts_on, ends_on, \
+                 terms, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                args![
+                    customer,
+                    org,
+                    &new.name,
+                    new.reference.as_deref(),
+                    new.status.as_str(),
+                    new.starts_on.as_deref(),
+                    new.ends_on.as_deref(),
+                    new.terms.as_deref(),
+                    micros(now()),
+                ],
+                "agreement",
+                idem,
+            )
+            .await?;
         self.agreement(AgreementId(id)).await
     }
 

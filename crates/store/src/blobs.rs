@@ -3,19 +3,18 @@
 //! refers to it, so there is never a half-written file or a dangling reference.
 
 use crate::rows::get;
+use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError};
 use sha2::{Digest, Sha256};
-use sqlx::AnyConnection;
 
 /// Stores `data` if new and returns its hex SHA-256.
-pub(crate) async fn put(conn: &mut AnyConnection, data: &[u8]) -> Result<String> {
+pub(crate) async fn put(tx: &mut Tx, data: &[u8]) -> Result<String> {
     let sha256 = hex(&Sha256::digest(data));
-    sqlx::query("INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-        .bind(&sha256)
-        .bind(data.len() as i64)
-        .bind(data)
-        .execute(conn)
-        .await?;
+    tx.execute(
+        "INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        args![&sha256, data.len() as i64, data],
+    )
+    .await?;
     Ok(sha256)
 }
 

@@ -6,13 +6,13 @@ use crate::cursor::{self, Cursor};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::messages::{NewMessage, insert_message};
 use crate::model::{Case, Message, Page};
-use crate::rows::{self, CASE_COLUMNS, get, word};
+use crate::rows::{self, CASE_COLUMNS, get, parse_json, parse_word};
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
+use crate::tx::{Arg, Tx, args};
 use crate::{Dialect, Result, Store, StoreError, customers, now};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
-use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use tend_domain::Invalid;
 use tend_domain::case::{CaseChange, Channel, Priority, Status};
@@ -102,21 +102,30 @@ impl Store {
     /// Opens a case with the customer's first message.
     pub async fn create_case(
         &self,
-        new: &NewCase,
+        new: NewCase,
         actor: Actor,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Case> {
+        // The customer is checked inside the write (one indexed read on the
+        // writer); it is looked up here only to check an agreement's holder.
         self.check_case_refs(
-            Some(new.customer_id),
+            new.agreement_id.map(|_| new.customer_id),
             new.assignee_id,
             new.team_id,
             new.agreement_id,
         )
         .await?;
-        let mut tx = self.writer.begin().await?;
-        let (id, state) = write_new_case(&mut tx, new, actor, now()).await?;
-        idempotency::record(&mut tx, idem, "case", id.0).await?;
-        tx.commit().await?;
+        let idem = idem.cloned();
+        let (id, state) = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    customers::ensure_exists(conn, new.customer_id).await?;
+                    let (id, state) = write_new_case(conn, &new, actor, now()).await?;
+                    idempotency::record(conn, idem.as_ref(), "case", id.0).await?;
+                    Ok((id, state))
+                })
+            })
+            .await?;
         Ok(Case::from_state(id, &state))
     }
 
@@ -125,19 +134,23 @@ impl Store {
     /// References are not re-checked: the caller guarantees them.
     pub async fn create_cases_unchecked(
         &self,
-        cases: &[(NewCase, Vec<NewMessage>, Timestamp)],
+        cases: Vec<(NewCase, Vec<NewMessage>, Timestamp)>,
     ) -> Result<Vec<CaseId>> {
-        let mut tx = self.writer.begin().await?;
-        let mut ids = Vec::with_capacity(cases.len());
-        for (new, follow_ups, at) in cases {
-            let (id, _) = write_new_case(&mut tx, new, Actor::system(), *at).await?;
-            for msg in follow_ups {
-                write_message(&mut tx, self.dialect, id, msg, *at).await?;
-            }
-            ids.push(id);
-        }
-        tx.commit().await?;
-        Ok(ids)
+        let dialect = self.dialect;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut ids = Vec::with_capacity(cases.len());
+                for (new, follow_ups, at) in &cases {
+                    let (id, _) = write_new_case(conn, new, Actor::system(), *at).await?;
+                    for msg in follow_ups {
+                        write_message(conn, dialect, id, msg, *at).await?;
+                    }
+                    ids.push(id);
+                }
+                Ok(ids)
+            })
+        })
+        .await
     }
 
     /// One case.
@@ -221,32 +234,42 @@ impl Store {
         if let Some(Some(agreement)) = change.agreement {
             self.check_agreement_holder(id, agreement).await?;
         }
-        let mut tx = self.writer.begin().await?;
-        let mut state = load_state(&mut tx, self.dialect, id).await?;
-        let before = state.clone();
-        let at = now();
-        let mut events = Vec::new();
-        for data in state.plan(change)? {
-            events.push(append(&mut tx, id, &mut state, actor, data, at).await?);
-        }
-        if !events.is_empty() {
-            save_state(&mut tx, id, &state, &before).await?;
-        }
-        tx.commit().await?;
-        Ok((Case::from_state(id, &state), events))
+        let (dialect, change) = (self.dialect, change.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut state = load_state(conn, dialect, id).await?;
+                let before = state.clone();
+                let at = now();
+                let mut events = Vec::new();
+                for data in state.plan(&change)? {
+                    events.push(append(conn, id, &mut state, actor, data, at).await?);
+                }
+                if !events.is_empty() {
+                    save_state(conn, id, &state, &before).await?;
+                }
+                Ok((Case::from_state(id, &state), events))
+            })
+        })
+        .await
     }
 
     /// Adds a message (customer message, agent reply or internal note).
     pub async fn add_message(
         &self,
         case_id: CaseId,
-        msg: &NewMessage,
+        msg: NewMessage,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Message> {
-        let mut tx = self.writer.begin().await?;
-        let id = write_message(&mut tx, self.dialect, case_id, msg, now()).await?;
-        idempotency::record(&mut tx, idem, "message", id.0).await?;
-        tx.commit().await?;
+        let (dialect, idem) = (self.dialect, idem.cloned());
+        let id = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let id = write_message(conn, dialect, case_id, &msg, now()).await?;
+                    idempotency::record(conn, idem.as_ref(), "message", id.0).await?;
+                    Ok(id)
+                })
+            })
+            .await?;
         self.message(id).await
     }
 
@@ -260,19 +283,29 @@ impl Store {
         actor: Actor,
         idem: Option<&IdempotencyKey>,
     ) -> Result<CaseEvent> {
-        let mut tx = self.writer.begin().await?;
-        let mut state = load_state(&mut tx, self.dialect, case_id).await?;
-        let before = state.clone();
-        let at = now();
-        if let EventData::IdentityVerified { level, method } = &data {
-            customers::set_verification(&mut tx, state.customer_id, *level, method, micros(at))
-                .await?;
-        }
-        let event = append(&mut tx, case_id, &mut state, actor, data, at).await?;
-        save_state(&mut tx, case_id, &state, &before).await?;
-        idempotency::record(&mut tx, idem, "event", event.id.0).await?;
-        tx.commit().await?;
-        Ok(event)
+        let (dialect, idem) = (self.dialect, idem.cloned());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut state = load_state(conn, dialect, case_id).await?;
+                let before = state.clone();
+                let at = now();
+                if let EventData::IdentityVerified { level, method } = &data {
+                    customers::set_verification(
+                        conn,
+                        state.customer_id,
+                        *level,
+                        method,
+                        micros(at),
+                    )
+                    .await?;
+                }
+                let event = append(conn, case_id, &mut state, actor, data, at).await?;
+                save_state(conn, case_id, &state, &before).await?;
+                idempotency::record(conn, idem.as_ref(), "event", event.id.0).await?;
+                Ok(event)
+            })
+        })
+        .await
     }
 
     /// One event.
@@ -393,7 +426,7 @@ fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
 /// Writes a new case, its opening events and first message; returns the
 /// case's id and folded state.
 async fn write_new_case(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     new: &NewCase,
     actor: Actor,
     at: Timestamp,
@@ -432,31 +465,19 @@ async fn write_new_case(
     for (_, data) in &log[1..] {
         state.apply(data, at);
     }
-    let row = sqlx::query(
-        "INSERT INTO cases (subject, status, priority, channel, customer_id, assignee_id, team_id, agreement_id, \
-         tags, custom_fields, message_count, last_seq, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-    )
-    .bind(&state.subject)
-    .bind(state.status.as_str())
-    .bind(state.priority.as_str())
-    .bind(state.channel.as_str())
-    .bind(state.customer_id.0)
-    .bind(state.assignee_id.map(|a| a.0))
-    .bind(state.team_id.map(|t| t.0))
-    .bind(state.agreement_id.map(|a| a.0))
-    .bind(json(&state.tags)?)
-    .bind(json(&state.custom_fields)?)
-    .bind(state.message_count)
-    .bind(state.last_seq)
-    .bind(micros(at))
-    .fetch_one(&mut *conn)
-    .await?;
-    let id = CaseId(get(&row, "id")?);
+    let row = tx
+        .fetch_one(
+            "INSERT INTO cases (subject, status, priority, assignee_id, team_id, agreement_id, tags, custom_fields, \
+             message_count, last_seq, updated_at, channel, customer_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11) RETURNING id",
+            folded_columns(&state, [state.channel.as_str().into(), state.customer_id.0.into()])?,
+        )
+        .await?;
+    let id = CaseId(row.int("id")?);
     for tag in &state.tags {
-        insert_tag(conn, id, tag).await?;
+        insert_tag(tx, id, tag).await?;
     }
-    let message_id = insert_message(conn, id, &new.message, at).await?;
+    let message_id = insert_message(tx, id, &new.message, at).await?;
     if let Some((
         _,
         EventData::MessageReceived {
@@ -468,27 +489,27 @@ async fn write_new_case(
         *placeholder = message_id;
     }
     for (seq, (who, data)) in (1..).zip(&log) {
-        insert_event(conn, id, seq, *who, data, at).await?;
+        insert_event(tx, id, seq, *who, data, at).await?;
     }
     Ok((id, state))
 }
 
 /// Writes a message on an existing case with its event and any status change.
 async fn write_message(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     dialect: Dialect,
     case_id: CaseId,
     msg: &NewMessage,
     at: Timestamp,
 ) -> Result<MessageId> {
-    let mut state = load_state(conn, dialect, case_id).await?;
+    let mut state = load_state(tx, dialect, case_id).await?;
     if state.status == Status::Closed {
         return Err(StoreError::State(format!(
             "case #{case_id} is closed; open a follow-up case instead"
         )));
     }
     let before = state.clone();
-    let id = insert_message(conn, case_id, msg, at).await?;
+    let id = insert_message(tx, case_id, msg, at).await?;
     let data = match (msg.author.kind, msg.internal) {
         (_, true) => EventData::NoteAdded { message_id: id },
         (ActorKind::Customer, false) => EventData::MessageReceived {
@@ -500,11 +521,11 @@ async fn write_message(
             channel: msg.channel,
         },
     };
-    append(conn, case_id, &mut state, msg.author, data, at).await?;
+    append(tx, case_id, &mut state, msg.author, data, at).await?;
     if let Some(to) = state.status_after_message(msg.author.kind, msg.internal) {
         let from = state.status;
         append(
-            conn,
+            tx,
             case_id,
             &mut state,
             Actor::system(),
@@ -513,42 +534,44 @@ async fn write_message(
         )
         .await?;
     }
-    save_state(conn, case_id, &state, &before).await?;
+    save_state(tx, case_id, &state, &before).await?;
     Ok(id)
 }
 
 /// Loads the case row as domain state, locking it on PostgreSQL.
-async fn load_state(conn: &mut AnyConnection, dialect: Dialect, id: CaseId) -> Result<CaseState> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
-        dialect.for_update()
-    )))
-    .bind(id.0)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound("case"))?;
-    let tags: Vec<String> = rows::json(&row, "tags")?;
+async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Result<CaseState> {
+    let row = tx
+        .fetch_optional(
+            &format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
+                dialect.for_update()
+            ),
+            args![id.0],
+        )
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+    let tags: Vec<String> = parse_json("tags", &row.text("tags")?)?;
     Ok(CaseState {
-        subject: get(&row, "subject")?,
-        status: word(&row, "status", Status::parse)?,
-        priority: word(&row, "priority", Priority::parse)?,
-        customer_id: CustomerId(get(&row, "customer_id")?),
-        assignee_id: rows::optional_id(&row, "assignee_id", AgentId)?,
-        team_id: rows::optional_id(&row, "team_id", TeamId)?,
-        agreement_id: rows::optional_id(&row, "agreement_id", AgreementId)?,
-        channel: word(&row, "channel", Channel::parse)?,
+        subject: row.text("subject")?,
+        status: parse_word("status", &row.text("status")?, Status::parse)?,
+        priority: parse_word("priority", &row.text("priority")?, Priority::parse)?,
+        customer_id: CustomerId(row.int("customer_id")?),
+        assignee_id: row.opt_int("assignee_id")?.map(AgentId),
+        team_id: row.opt_int("team_id")?.map(TeamId),
+        agreement_id: row.opt_int("agreement_id")?.map(AgreementId),
+        channel: parse_word("channel", &row.text("channel")?, Channel::parse)?,
         tags: tags.into_iter().collect(),
-        custom_fields: rows::json(&row, "custom_fields")?,
-        message_count: get(&row, "message_count")?,
-        created_at: from_micros(get(&row, "created_at")?)?,
-        updated_at: from_micros(get(&row, "updated_at")?)?,
-        last_seq: get(&row, "last_seq")?,
+        custom_fields: parse_json("custom_fields", &row.text("custom_fields")?)?,
+        message_count: row.int("message_count")?,
+        created_at: from_micros(row.int("created_at")?)?,
+        updated_at: from_micros(row.int("updated_at")?)?,
+        last_seq: row.int("last_seq")?,
     })
 }
 
 /// Appends one event after the state's last and applies it to the state.
 async fn append(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     case_id: CaseId,
     state: &mut CaseState,
     actor: Actor,
@@ -556,7 +579,7 @@ async fn append(
     at: Timestamp,
 ) -> Result<CaseEvent> {
     let seq = state.last_seq + 1;
-    let id = insert_event(conn, case_id, seq, actor, &data, at).await?;
+    let id = insert_event(tx, case_id, seq, actor, &data, at).await?;
     state.apply(&data, at);
     Ok(CaseEvent {
         id,
@@ -569,74 +592,78 @@ async fn append(
 }
 
 async fn insert_event(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     case_id: CaseId,
     seq: i64,
     actor: Actor,
     data: &EventData,
     at: Timestamp,
 ) -> Result<EventId> {
-    let row = sqlx::query(
-        "INSERT INTO case_events (case_id, seq, kind, actor_kind, actor_id, data, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(case_id.0)
-    .bind(seq)
-    .bind(data.kind())
-    .bind(actor.kind.as_str())
-    .bind(actor.id)
-    .bind(json(data)?)
-    .bind(micros(at))
-    .fetch_one(conn)
-    .await?;
-    Ok(EventId(get(&row, "id")?))
+    let row = tx
+        .fetch_one(
+            "INSERT INTO case_events (case_id, seq, kind, actor_kind, actor_id, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![
+                case_id.0,
+                seq,
+                data.kind(),
+                actor.kind.as_str(),
+                actor.id,
+                json(data)?,
+                micros(at),
+            ],
+        )
+        .await?;
+    Ok(EventId(row.int("id")?))
 }
 
 /// Rewrites the case row from the folded state; `before` lets the tag index
 /// change only what moved.
-async fn save_state(
-    conn: &mut AnyConnection,
-    id: CaseId,
-    state: &CaseState,
-    before: &CaseState,
-) -> Result<()> {
-    sqlx::query(
+async fn save_state(tx: &mut Tx, id: CaseId, state: &CaseState, before: &CaseState) -> Result<()> {
+    tx.execute(
         "UPDATE cases SET subject = $1, status = $2, priority = $3, assignee_id = $4, team_id = $5, agreement_id = $6, \
          tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11 WHERE id = $12",
+        folded_columns(state, [id.0.into()])?,
     )
-    .bind(&state.subject)
-    .bind(state.status.as_str())
-    .bind(state.priority.as_str())
-    .bind(state.assignee_id.map(|a| a.0))
-    .bind(state.team_id.map(|t| t.0))
-    .bind(state.agreement_id.map(|a| a.0))
-    .bind(json(&state.tags)?)
-    .bind(json(&state.custom_fields)?)
-    .bind(state.message_count)
-    .bind(state.last_seq)
-    .bind(micros(state.updated_at))
-    .bind(id.0)
-    .execute(&mut *conn)
     .await?;
     for tag in state.tags.difference(&before.tags) {
-        insert_tag(conn, id, tag).await?;
+        insert_tag(tx, id, tag).await?;
     }
     for tag in before.tags.difference(&state.tags) {
-        sqlx::query("DELETE FROM case_tags WHERE tag = $1 AND case_id = $2")
-            .bind(tag.as_str())
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
+        tx.execute(
+            "DELETE FROM case_tags WHERE tag = $1 AND case_id = $2",
+            args![tag.as_str(), id.0],
+        )
+        .await?;
     }
     Ok(())
 }
 
-async fn insert_tag(conn: &mut AnyConnection, id: CaseId, tag: &str) -> Result<()> {
-    sqlx::query("INSERT INTO case_tags (tag, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(tag)
-        .bind(id.0)
-        .execute(conn)
-        .await?;
+/// The case row's columns that follow the fold, as `$1`...`$11`, then `more`.
+fn folded_columns<const N: usize>(state: &CaseState, more: [Arg; N]) -> Result<Vec<Arg>> {
+    let mut columns = args![
+        &state.subject,
+        state.status.as_str(),
+        state.priority.as_str(),
+        state.assignee_id.map(|a| a.0),
+        state.team_id.map(|t| t.0),
+        state.agreement_id.map(|a| a.0),
+        json(&state.tags)?,
+        json(&state.custom_fields)?,
+        state.message_count,
+        state.last_seq,
+        micros(state.updated_at),
+    ];
+    columns.extend(more);
+    Ok(columns)
+}
+
+async fn insert_tag(tx: &mut Tx, id: CaseId, tag: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO case_tags (tag, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        args![tag, id.0],
+    )
+    .await?;
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use crate::model::{ContactPoint, Customer, Page};
 use crate::rows::{self, CUSTOMER_COLUMNS, get, word};
 use crate::sql::Sql;
 use crate::time::micros;
+use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError, now};
-use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::Invalid;
@@ -51,24 +51,31 @@ impl Store {
         if let Some(org) = new.organization_id {
             self.check_organization(org).await?;
         }
-        let mut tx = self.writer.begin().await?;
-        let t = micros(now());
-        let row = sqlx::query(
-            "INSERT INTO customers (name, organization_id, verification_level, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(&new.name)
-        .bind(new.organization_id.map(|o| o.0))
-        .bind(VerificationLevel::Unverified.as_str())
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id = CustomerId(get(&row, "id")?);
-        for cp in &new.contact_points {
-            add_contact_point(&mut tx, id, cp).await?;
-        }
-        idempotency::record(&mut tx, idem, "customer", id.0).await?;
-        tx.commit().await?;
+        let (new, idem) = (new.clone(), idem.cloned());
+        let id = self
+            .write(move |conn| {
+                Box::pin(async move {
+                let row = conn
+                    .fetch_one(
+                        "INSERT INTO customers (name, organization_id, verification_level, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                        args![
+                            &new.name,
+                            new.organization_id.map(|o| o.0),
+                            VerificationLevel::Unverified.as_str(),
+                            micros(now()),
+                        ],
+                    )
+                    .await?;
+                let id = CustomerId(row.int("id")?);
+                for cp in &new.contact_points {
+                    add_contact_point(conn, id, cp).await?;
+                }
+                idempotency::record(conn, idem.as_ref(), "customer", id.0).await?;
+                    Ok(id)
+                })
+            })
+            .await?;
         self.customer(id).await
     }
 
@@ -163,29 +170,28 @@ impl Store {
         if let Some(Some(org)) = change.organization_id {
             self.check_organization(org).await?;
         }
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "UPDATE customers SET name = $1, organization_id = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(change.name.as_deref().unwrap_or(&current.name))
-        .bind(
-            change
-                .organization_id
-                .unwrap_or(current.organization_id)
-                .map(|o| o.0),
-        )
-        .bind(micros(now()))
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-        for cp in change
+        let name = change.name.clone().unwrap_or(current.name);
+        let organization_id = change.organization_id.unwrap_or(current.organization_id);
+        let added: Vec<ContactPoint> = change
             .add_contact_points
             .iter()
             .filter(|cp| !current.contact_points.contains(cp))
-        {
-            add_contact_point(&mut tx, id, cp).await?;
-        }
-        tx.commit().await?;
+            .cloned()
+            .collect();
+        self.write(move |conn| {
+            Box::pin(async move {
+                conn.execute(
+                    "UPDATE customers SET name = $1, organization_id = $2, updated_at = $3 WHERE id = $4",
+                    args![name, organization_id.map(|o| o.0), micros(now()), id.0],
+                )
+                .await?;
+                for cp in &added {
+                    add_contact_point(conn, id, cp).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
         self.customer(id).await
     }
 
@@ -215,38 +221,43 @@ impl Store {
     }
 }
 
+/// Fails with an error naming `customer_id` unless the customer exists.
+pub(crate) async fn ensure_exists(tx: &mut Tx, id: CustomerId) -> Result<()> {
+    match tx
+        .fetch_optional("SELECT id FROM customers WHERE id = $1", args![id.0])
+        .await?
+    {
+        Some(_) => Ok(()),
+        None => Err(Invalid::new("customer_id", format!("no customer with id {id}")).into()),
+    }
+}
+
 /// Sets a customer's verification level inside a case transaction.
 pub(crate) async fn set_verification(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: CustomerId,
     level: VerificationLevel,
     method: &str,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE customers SET verification_level = $1, verification_method = $2, updated_at = $3 WHERE id = $4")
-        .bind(level.as_str())
-        .bind(method)
-        .bind(at)
-        .bind(id.0)
-        .execute(conn)
-        .await?;
+    tx.execute(
+        "UPDATE customers SET verification_level = $1, verification_method = $2, updated_at = $3 WHERE id = $4",
+        args![level.as_str(), method, at, id.0],
+    )
+    .await?;
     Ok(())
 }
 
-async fn add_contact_point(
-    conn: &mut AnyConnection,
-    id: CustomerId,
-    cp: &ContactPoint,
-) -> Result<()> {
+async fn add_contact_point(tx: &mut Tx, id: CustomerId, cp: &ContactPoint) -> Result<()> {
     // Look first: on PostgreSQL a failed INSERT would abort the transaction.
-    let owner =
-        sqlx::query("SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2")
-            .bind(cp.kind.as_str())
-            .bind(&cp.value)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| get::<i64>(&r, "customer_id"))
-            .transpose()?;
+    let owner = tx
+        .fetch_optional(
+            "SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2",
+            args![cp.kind.as_str(), &cp.value],
+        )
+        .await?
+        .map(|r| r.int("customer_id"))
+        .transpose()?;
     let conflict = |existing_id| StoreError::Conflict {
         field: cp.kind.as_str().into(),
         message: format!(
@@ -258,16 +269,12 @@ async fn add_contact_point(
     if owner.is_some() {
         return Err(conflict(owner));
     }
-    let inserted = sqlx::query(
-        "INSERT INTO contact_points (customer_id, kind, value, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id.0)
-    .bind(cp.kind.as_str())
-    .bind(&cp.value)
-    .bind(micros(now()))
-    .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from);
+    let inserted = tx
+        .execute(
+            "INSERT INTO contact_points (customer_id, kind, value, created_at) VALUES ($1, $2, $3, $4)",
+            args![id.0, cp.kind.as_str(), &cp.value, micros(now())],
+        )
+        .await;
     match inserted {
         Err(e) if e.is_unique_violation() => Err(conflict(None)),
         other => other.map(|_| ()),

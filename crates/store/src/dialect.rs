@@ -38,6 +38,16 @@ impl Dialect {
         }
     }
 
+    /// The file a `sqlite:` URL names (`sqlite://PATH` or `sqlite:PATH`,
+    /// without query parameters).
+    pub(crate) fn sqlite_file(url: &str) -> &str {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        path.split('?').next().unwrap_or(path)
+    }
+
     /// Suffix that locks selected rows until the transaction ends. SQLite
     /// needs none: its single writer connection already serialises writes.
     pub(crate) fn for_update(self) -> &'static str {

@@ -33,6 +33,12 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A write's transaction could not be committed.
+    #[error("the write was not saved: {0}")]
+    Commit(String),
+    /// The SQLite writer connection failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -43,6 +49,11 @@ impl StoreError {
     pub(crate) fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
             _ => false,
         }
     }

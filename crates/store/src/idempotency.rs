@@ -5,8 +5,8 @@
 
 use crate::rows::get;
 use crate::time::micros;
+use crate::tx::{Arg, Tx, args};
 use crate::{Result, Store, StoreError, now};
-use sqlx::AnyConnection;
 use tend_domain::ids::AgentId;
 
 /// A client's idempotency key for one request.
@@ -52,29 +52,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Inserts one row with `sql` (which must return its `id`) and records
+    /// the idempotency key for it, in one write transaction.
+    pub(crate) async fn insert_returning_id(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+        resource: &'static str,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<i64> {
+        let idem = idem.cloned();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let id = tx.fetch_one(sql, args).await?.int("id")?;
+                record(tx, idem.as_ref(), resource, id).await?;
+                Ok(id)
+            })
+        })
+        .await
+    }
+}
+
 /// Records `key` as having created `resource` `id`, inside the caller's
 /// transaction. A concurrent request that already used the key makes this
 /// fail with [`StoreError::IdempotencyRace`].
 pub(crate) async fn record(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     key: Option<&IdempotencyKey>,
     resource: &str,
     id: i64,
 ) -> Result<()> {
     let Some(key) = key else { return Ok(()) };
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (agent_id, key, request_hash, resource, resource_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(key.agent_id.0)
-    .bind(&key.key)
-    .bind(&key.request_hash)
-    .bind(resource)
-    .bind(id)
-    .bind(micros(now()))
-    .execute(conn)
-    .await
-    .map_err(StoreError::from);
+    let inserted = tx
+        .execute(
+            "INSERT INTO idempotency_keys (agent_id, key, request_hash, resource, resource_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            args![key.agent_id.0, &key.key, &key.request_hash, resource, id, micros(now())],
+        )
+        .await;
     match inserted {
         Err(e) if e.is_unique_violation() => Err(StoreError::IdempotencyRace),
         other => other.map(|_| ()),

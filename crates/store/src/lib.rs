@@ -24,10 +24,14 @@ mod rows;
 pub mod search;
 mod sql;
 mod time;
+mod tx;
+mod writer;
 
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use time::now;
+pub use tx::Tx;
+pub use writer::WriteFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -78,6 +82,9 @@ pub struct Store {
     /// Pool for writes: on SQLite a single connection, because SQLite has one
     /// writer at a time and a queue in-process beats retrying on `SQLITE_BUSY`.
     writer: AnyPool,
+    /// On SQLite, the task that group-commits writes on `writer`.
+    group_commit: Option<writer::GroupCommit>,
+    token_cache: agents::TokenCache,
     dialect: Dialect,
 }
 
@@ -116,9 +123,12 @@ impl Store {
                         .connect_with(connect_options.clone())
                 };
                 let writer = pool(1).await?;
+                let group_commit = writer::GroupCommit::start(Dialect::sqlite_file(url), &pragmas)?;
                 let reader = pool(options.max_connections.max(1)).await?;
                 Store {
                     reader,
+                    group_commit: Some(group_commit),
+                    token_cache: Default::default(),
                     writer,
                     dialect,
                 }
@@ -132,6 +142,8 @@ impl Store {
                 Store {
                     reader: pool.clone(),
                     writer: pool,
+                    group_commit: None,
+                    token_cache: Default::default(),
                     dialect,
                 }
             }

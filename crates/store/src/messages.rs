@@ -6,9 +6,9 @@ use crate::model::{Attachment, Message, Page};
 use crate::rows::{self, MESSAGE_COLUMNS, get};
 use crate::sql::Sql;
 use crate::time::micros;
+use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError, blobs};
 use jiff::Timestamp;
-use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::case::Channel;
@@ -136,38 +136,35 @@ fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
 
 /// Inserts a message row, its attachments and its search entry.
 pub(crate) async fn insert_message(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     case_id: CaseId,
     msg: &NewMessage,
     at: Timestamp,
 ) -> Result<MessageId> {
     let html = msg.body_html.as_deref().map(tend_domain::html::sanitize);
-    let row = sqlx::query(
-        "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(case_id.0)
-    .bind(msg.author.kind.as_str())
-    .bind(msg.author.id)
-    .bind(msg.channel.as_str())
-    .bind(i64::from(msg.internal))
-    .bind(&msg.body_text)
-    .bind(html)
-    .bind(micros(at))
-    .fetch_one(&mut *conn)
-    .await?;
-    let id = MessageId(get(&row, "id")?);
-    for file in &msg.attachments {
-        let sha256 = blobs::put(conn, &file.data).await?;
-        sqlx::query(
-            "INSERT INTO attachments (message_id, filename, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5)",
+    let row = tx
+        .fetch_one(
+            "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            args![
+                case_id.0,
+                msg.author.kind.as_str(),
+                msg.author.id,
+                msg.channel.as_str(),
+                msg.internal,
+                &msg.body_text,
+                html,
+                micros(at),
+            ],
         )
-        .bind(id.0)
-        .bind(&file.filename)
-        .bind(&file.content_type)
-        .bind(file.data.len() as i64)
-        .bind(sha256)
-        .execute(&mut *conn)
+        .await?;
+    let id = MessageId(row.int("id")?);
+    for file in &msg.attachments {
+        let sha256 = blobs::put(tx, &file.data).await?;
+        tx.execute(
+            "INSERT INTO attachments (message_id, filename, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5)",
+            args![id.0, &file.filename, &file.content_type, file.data.len() as i64, sha256],
+        )
         .await?;
     }
     Ok(id)

@@ -1,11 +1,12 @@
 //! Organisations.
 
 use crate::cursor::{self, Cursor};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::model::{Organization, Page};
-use crate::rows::{self, ORGANIZATION_COLUMNS, get};
+use crate::rows::{self, ORGANIZATION_COLUMNS};
 use crate::sql::Sql;
 use crate::time::micros;
+use crate::tx::args;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AssertSqlSafe;
 use tend_domain::ids::OrganizationId;
@@ -26,21 +27,20 @@ impl Store {
         fields: &OrganizationFields,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Organization> {
-        let mut tx = self.writer.begin().await?;
-        let t = micros(now());
-        let row = sqlx::query(
-            "INSERT INTO organizations (name, domain, share_cases, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(fields.name.as_deref().unwrap_or_default())
-        .bind(fields.domain.clone().flatten())
-        .bind(i64::from(fields.share_cases.unwrap_or(false)))
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = get(&row, "id")?;
-        idempotency::record(&mut tx, idem, "organization", id).await?;
-        tx.commit().await?;
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO organizations (name, domain, share_cases, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                args![
+                    fields.name.as_deref().unwrap_or_default(),
+                    fields.domain.clone().flatten(),
+                    fields.share_cases.unwrap_or(false),
+                    micros(now()),
+                ],
+                "organization",
+                idem,
+            )
+            .await?;
         self.organization(OrganizationId(id)).await
     }
 

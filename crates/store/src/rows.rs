@@ -33,13 +33,25 @@ pub(crate) fn word<T>(
     col: &str,
     parse: fn(&str, &str) -> Result<T, Invalid>,
 ) -> Result<T> {
-    let raw: String = get(row, col)?;
-    parse(col, &raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    parse_word(col, &get::<String>(row, col)?, parse)
+}
+
+/// Parses the stored enum word `raw` of column `col`.
+pub(crate) fn parse_word<T>(
+    col: &str,
+    raw: &str,
+    parse: fn(&str, &str) -> Result<T, Invalid>,
+) -> Result<T> {
+    parse(col, raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T> {
-    let raw: String = get(row, col)?;
-    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+    parse_json(col, &get::<String>(row, col)?)
+}
+
+/// Parses the stored JSON `raw` of column `col`.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(col: &str, raw: &str) -> Result<T> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Result<Option<T>> {

@@ -228,7 +228,7 @@ pub async fn create(
         collection: "/api/v1/cases",
     }
     .respond(
-        s.store.create_case(&new, me.actor(), key.as_ref()),
+        s.store.create_case(new, me.actor(), key.as_ref()),
         |id| s.store.case(CaseId(id)),
         |c| c.id.0,
     )
@@ -324,7 +324,7 @@ pub async fn post_message(
         collection: &collection,
     }
     .respond(
-        s.store.add_message(case.id, &msg, key.as_ref()),
+        s.store.add_message(case.id, msg, key.as_ref()),
         |id| s.store.message(MessageId(id)),
         |m| m.id.0,
     )

@@ -261,7 +261,7 @@ async fn seed_cases(
             .map(|(_, follow_ups, _)| 1 + follow_ups.len() as u64)
             .sum::<u64>();
         let written = store
-            .create_cases_unchecked(&cases)
+            .create_cases_unchecked(cases)
             .await
             .with_context(|| format!("seeding cases {start}..{end}"))?;
         ids.extend(written.into_iter().map(|id| id.0));

@@ -10,6 +10,7 @@ mod harness;
 mod agreements;
 mod cases;
 mod cli;
+mod concurrency;
 mod customers;
 mod errors;
 mod idempotency;

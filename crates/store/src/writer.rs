@@ -1,0 +1,169 @@
+//! Write transactions. On SQLite one thread owns the writer connection and
+//! commits whatever work is waiting as one transaction (group commit): each
+//! piece of work runs in its own savepoint, so a failure undoes only that
+//! piece, and every caller hears back only after the shared COMMIT is durable.
+//! A commit writes each touched page (B-tree leaves, the full-text index) once
+//! per transaction, and the work runs on the thread that owns the connection,
+//! so sharing a commit among concurrent writers costs one thread hand-off per
+//! batch rather than one per statement. On PostgreSQL every piece of work is
+//! its own transaction on the pool, which already writes in parallel.
+
+use crate::tx::Tx;
+use crate::{Result, Store, StoreError};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::task::{Context, Poll, Waker};
+use tokio::sync::oneshot;
+
+/// A boxed future borrowing the transaction it runs in.
+pub type WriteFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
+
+/// Most pieces of work committed together; bounds how long one batch holds
+/// the writer and how much one failed COMMIT can take with it.
+const MAX_BATCH: usize = 256;
+
+/// Called once the batch a successful piece of work belonged to has been
+/// committed (or failed to commit, with the reason).
+type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// One piece of work for the writer thread.
+type Job = Box<dyn FnOnce(&mut Tx) -> Outcome + Send>;
+
+/// What a job did: succeeded (and waits for the commit) or failed (and has
+/// already told its caller).
+enum Outcome {
+    Done(Finish),
+    Failed,
+}
+
+/// The handle through which a [`Store`] sends work to its SQLite writer thread.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Opens the writer connection on `path` with `pragmas` and starts the
+    /// thread that owns it. The thread ends when every handle is dropped.
+    pub(crate) fn start(path: &str, pragmas: &str) -> Result<Self> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.execute_batch(pragmas)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("tend-sqlite-writer".into())
+            .spawn(move || run(conn, queue))
+            .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(GroupCommit { jobs })
+    }
+}
+
+impl Store {
+    /// Runs `work` in a write transaction and returns its result once the
+    /// transaction is durably committed. An error from `work` undoes all of
+    /// its writes and nothing else.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> WriteFuture<'c, T> + Send + 'static,
+    {
+        let Some(group) = &self.group_commit else {
+            let mut tx = Tx::Postgres(self.writer.begin().await?);
+            let value = work(&mut tx).await?;
+            if let Tx::Postgres(tx) = tx {
+                tx.commit().await?;
+            }
+            return Ok(value);
+        };
+        let (reply, answer) = oneshot::channel::<Result<T>>();
+        let job: Job = Box::new(move |tx| match run_ready(work(tx)) {
+            Ok(value) => Outcome::Done(Box::new(move |commit_error| {
+                let _ = reply.send(match commit_error {
+                    None => Ok(value),
+                    Some(why) => Err(StoreError::Commit(why.to_owned())),
+                });
+            })),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                Outcome::Failed
+            }
+        });
+        group
+            .jobs
+            .send(job)
+            .map_err(|_| StoreError::Commit("the SQLite writer has stopped".into()))?;
+        answer.await.map_err(|_| {
+            StoreError::Commit("the write was not committed: its batch failed".into())
+        })?
+    }
+}
+
+/// Drives a write future on the writer thread. On SQLite every statement is
+/// synchronous, so the future is ready at its first poll.
+fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
+    match work.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(StoreError::Commit(
+            "a SQLite write waited on something outside its transaction".into(),
+        )),
+    }
+}
+
+/// The writer thread: waits for work, then takes everything queued (up to
+/// [`MAX_BATCH`]) into one transaction.
+fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Job>) {
+    let mut tx = Tx::Sqlite(conn);
+    while let Ok(first) = queue.recv() {
+        let batch = std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1));
+        let mut finishers = Vec::new();
+        let error = commit_batch(&mut tx, batch, &mut finishers)
+            .err()
+            .map(|e| e.to_string());
+        if let Some(why) = &error {
+            tracing::error!(error = %why, "group commit failed");
+        }
+        for finish in finishers {
+            finish(error.as_deref());
+        }
+    }
+}
+
+/// Runs each job in its own savepoint inside one transaction and commits,
+/// collecting the finishers of the jobs that succeeded. A job that panics is
+/// rolled back like one that failed (its caller hears that its write was not
+/// committed). After a failed COMMIT the transaction is rolled back.
+fn commit_batch(
+    tx: &mut Tx,
+    jobs: impl Iterator<Item = Job>,
+    finishers: &mut Vec<Finish>,
+) -> Result<()> {
+    sql(tx, "BEGIN IMMEDIATE")?;
+    let run_all = || {
+        for job in jobs {
+            sql(tx, "SAVEPOINT job")?;
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(tx))) {
+                Ok(Outcome::Done(finish)) => {
+                    sql(tx, "RELEASE job")?;
+                    finishers.push(finish);
+                }
+                Ok(Outcome::Failed) | Err(_) => sql(tx, "ROLLBACK TO job; RELEASE job")?,
+            }
+        }
+        sql(tx, "COMMIT")
+    };
+    let result = run_all();
+    if result.is_err() && matches!(tx, Tx::Sqlite(conn) if !conn.is_autocommit()) {
+        let _ = sql(tx, "ROLLBACK");
+    }
+    result
+}
+
+/// Runs transaction-control SQL on the writer connection.
+fn sql(tx: &Tx, statements: &str) -> Result<()> {
+    match tx {
+        Tx::Sqlite(conn) => Ok(conn.execute_batch(statements)?),
+        Tx::Postgres(_) => Err(StoreError::Config("the writer thread needs SQLite".into())),
+    }
+}
