@@ -22,6 +22,7 @@ pub mod model;
 pub mod organizations;
 mod rows;
 pub mod search;
+mod search_index;
 mod sql;
 mod time;
 mod tx;

@@ -7,6 +7,7 @@ impl Store {
     /// Updates planner statistics and merges search-index segments. Takes a
     /// while on large databases; safe to run while Tend serves.
     pub async fn optimize(&self) -> Result<()> {
+        self.catch_up_search_index().await?;
         let statements: &[&str] = match self.dialect {
             Dialect::Sqlite => &[
                 "ANALYZE",

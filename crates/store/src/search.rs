@@ -47,6 +47,7 @@ struct Candidate {
 impl Store {
     /// The `limit` best matches for `terms` (all must match).
     pub async fn search(&self, terms: &[String], limit: i64) -> Result<Vec<SearchHit>> {
+        self.catch_up_search_index().await?;
         let (match_expr, case_sql, message_sql) = match self.dialect {
             Dialect::Sqlite => (
                 terms

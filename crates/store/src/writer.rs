@@ -9,12 +9,13 @@
 //! its own transaction on the pool, which already writes in parallel.
 
 use crate::tx::Tx;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, search_index};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A boxed future borrowing the transaction it runs in.
@@ -50,6 +51,7 @@ impl GroupCommit {
     pub(crate) fn start(path: &str, pragmas: &str) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(pragmas)?;
+        conn.execute_batch("PRAGMA cache_size = -64000;")?;
         conn.set_prepared_statement_cache_capacity(64);
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
@@ -112,43 +114,85 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 }
 
 /// The writer thread: waits for work, then takes everything queued (up to
-/// [`MAX_BATCH`]) into one transaction.
+/// [`MAX_BATCH`]) into one transaction. Every [`CATCH_UP_EVERY`], busy or
+/// idle, it also brings the full-text index up to date.
 fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Job>) {
     let mut tx = Tx::Sqlite(conn);
-    while let Ok(first) = queue.recv() {
-        let batch = std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1));
-        let mut finishers = Vec::new();
-        let error = commit_batch(&mut tx, batch, &mut finishers)
-            .err()
-            .map(|e| e.to_string());
-        if let Some(why) = &error {
-            tracing::error!(error = %why, "group commit failed");
+    let mut caught_up = Instant::now();
+    loop {
+        let batch: Vec<Job> = match queue.recv_timeout(CATCH_UP_EVERY) {
+            Ok(first) => std::iter::once(first)
+                .chain(queue.try_iter().take(MAX_BATCH - 1))
+                .collect(),
+            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        if !batch.is_empty() {
+            commit_and_answer(&mut tx, batch);
         }
-        for finish in finishers {
-            finish(error.as_deref());
+        if caught_up.elapsed() >= CATCH_UP_EVERY {
+            commit_and_answer(&mut tx, vec![catch_up_job()]);
+            caught_up = Instant::now();
         }
     }
 }
 
-/// Runs each job in its own savepoint inside one transaction and commits,
-/// collecting the finishers of the jobs that succeeded. A job that panics is
-/// rolled back like one that failed (its caller hears that its write was not
-/// committed). After a failed COMMIT the transaction is rolled back.
-fn commit_batch(
-    tx: &mut Tx,
-    jobs: impl Iterator<Item = Job>,
-    finishers: &mut Vec<Finish>,
-) -> Result<()> {
+/// How often the writer thread catches up the full-text index.
+const CATCH_UP_EVERY: Duration = Duration::from_millis(250);
+
+/// A job that indexes new rows for search, logging (not raising) failures.
+fn catch_up_job() -> Job {
+    Box::new(|tx| match run_ready(Box::pin(search_index::catch_up(tx))) {
+        Ok(_) => Outcome::Done(Box::new(|_| {})),
+        Err(e) => {
+            tracing::error!(error = %e, "indexing new rows for search failed");
+            Outcome::Failed
+        }
+    })
+}
+
+/// Commits `batch` and tells each job's caller the outcome.
+fn commit_and_answer(tx: &mut Tx, batch: Vec<Job>) {
+    let mut finishers = Vec::new();
+    let error = commit_batch(tx, batch, &mut finishers)
+        .err()
+        .map(|e| e.to_string());
+    if let Some(why) = &error {
+        tracing::error!(error = %why, "group commit failed");
+    }
+    for finish in finishers {
+        finish(error.as_deref());
+    }
+}
+
+/// Runs the jobs in one transaction and commits, collecting the finishers of
+/// the jobs that succeeded. When several jobs share the transaction each runs
+/// in its own savepoint; a job alone needs none (its failure rolls back the
+/// whole transaction), which matters for bulk jobs: SQLite's cost per
+/// statement inside a savepoint grows with the pages the savepoint has
+/// touched. A job that panics is rolled back like one that failed (its
+/// caller hears that its write was not committed). After a failed COMMIT the
+/// transaction is rolled back.
+fn commit_batch(tx: &mut Tx, jobs: Vec<Job>, finishers: &mut Vec<Finish>) -> Result<()> {
+    let isolate = jobs.len() > 1;
     sql(tx, "BEGIN IMMEDIATE")?;
     let run_all = || {
         for job in jobs {
-            sql(tx, "SAVEPOINT job")?;
+            if isolate {
+                sql(tx, "SAVEPOINT job")?;
+            }
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(tx))) {
                 Ok(Outcome::Done(finish)) => {
-                    sql(tx, "RELEASE job")?;
+                    if isolate {
+                        sql(tx, "RELEASE job")?;
+                    }
                     finishers.push(finish);
                 }
-                Ok(Outcome::Failed) | Err(_) => sql(tx, "ROLLBACK TO job; RELEASE job")?,
+                Ok(Outcome::Failed) | Err(_) if isolate => {
+                    sql(tx, "ROLLBACK TO job")?;
+                    sql(tx, "RELEASE job")?
+                }
+                Ok(Outcome::Failed) | Err(_) => return sql(tx, "ROLLBACK"),
             }
         }
         sql(tx, "COMMIT")
@@ -160,10 +204,10 @@ fn commit_batch(
     result
 }
 
-/// Runs transaction-control SQL on the writer connection.
-fn sql(tx: &Tx, statements: &str) -> Result<()> {
+/// Runs one transaction-control statement on the writer connection.
+fn sql(tx: &Tx, statement: &str) -> Result<()> {
     match tx {
-        Tx::Sqlite(conn) => Ok(conn.execute_batch(statements)?),
+        Tx::Sqlite(conn) => Ok(conn.prepare_cached(statement)?.raw_execute().map(|_| ())?),
         Tx::Postgres(_) => Err(StoreError::Config("the writer thread needs SQLite".into())),
     }
 }
