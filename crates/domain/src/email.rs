@@ -33,9 +33,31 @@ impl EmailAddress {
         Ok(Self(trimmed.to_lowercase()))
     }
 
+    /// Stands in for the sender of a message that names none that can be
+    /// read (`.invalid` is reserved: it can never receive mail).
+    pub fn unknown_sender() -> Self {
+        Self("unknown-sender@unknown.invalid".into())
+    }
+
     /// The address as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+crate::string_enum! {
+    /// What an email answering a closed case does, per inbox.
+    ClosedReply {
+        /// The case opens again.
+        Reopen = "reopen",
+        /// A new case is opened that refers to the closed one.
+        FollowUp = "follow_up",
     }
 }
 
@@ -63,5 +85,11 @@ mod tests {
             let err = EmailAddress::parse("email", raw).unwrap_err();
             assert_eq!(err.field, "email", "{raw}");
         }
+    }
+
+    #[test]
+    fn the_unknown_sender_parses_as_itself() {
+        let unknown = EmailAddress::unknown_sender();
+        assert_eq!(EmailAddress::parse("from", unknown.as_str()), Ok(unknown));
     }
 }

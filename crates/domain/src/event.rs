@@ -410,6 +410,16 @@ impl CaseState {
         Ok(events)
     }
 
+    /// The event that reopens a closed case because its customer wrote
+    /// again. Agents cannot reopen a closed case; an email answering it may,
+    /// when its inbox says so.
+    pub fn reopen_on_reply(&self) -> Option<EventData> {
+        (self.status == Status::Closed).then_some(EventData::StatusChanged {
+            from: Status::Closed,
+            to: Status::Open,
+        })
+    }
+
     /// The status a new message moves the case to, if any: a customer writing
     /// reopens a waiting or resolved case; a first public reply opens a new one.
     pub fn status_after_message(&self, author: ActorKind, internal: bool) -> Option<Status> {

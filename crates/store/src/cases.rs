@@ -120,7 +120,7 @@ impl Store {
             .write(move |conn| {
                 Box::pin(async move {
                     customers::ensure_exists(conn, new.customer_id).await?;
-                    let (id, state) = write_new_case(conn, &new, actor, now()).await?;
+                    let (id, state, _) = write_new_case(conn, &new, actor, now()).await?;
                     idempotency::record(conn, idem.as_ref(), "case", id.0).await?;
                     Ok((id, state))
                 })
@@ -141,7 +141,7 @@ impl Store {
             Box::pin(async move {
                 let mut ids = Vec::with_capacity(cases.len());
                 for (new, follow_ups, at) in &cases {
-                    let (id, _) = write_new_case(conn, new, Actor::system(), *at).await?;
+                    let (id, _, _) = write_new_case(conn, new, Actor::system(), *at).await?;
                     for msg in follow_ups {
                         write_message(conn, dialect, id, msg, *at).await?;
                     }
@@ -237,16 +237,8 @@ impl Store {
         let (dialect, change) = (self.dialect, change.clone());
         self.write(move |conn| {
             Box::pin(async move {
-                let mut state = load_state(conn, dialect, id).await?;
-                let before = state.clone();
-                let at = now();
-                let mut events = Vec::new();
-                for data in state.plan(&change)? {
-                    events.push(append(conn, id, &mut state, actor, data, at).await?);
-                }
-                if !events.is_empty() {
-                    save_state(conn, id, &state, &before).await?;
-                }
+                let (state, events) =
+                    apply_change(conn, dialect, id, &change, actor, now()).await?;
                 Ok((Case::from_state(id, &state), events))
             })
         })
@@ -425,12 +417,12 @@ fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
 
 /// Writes a new case, its opening events and first message; returns the
 /// case's id and folded state.
-async fn write_new_case(
+pub(crate) async fn write_new_case(
     tx: &mut Tx,
     new: &NewCase,
     actor: Actor,
     at: Timestamp,
-) -> Result<(CaseId, CaseState)> {
+) -> Result<(CaseId, CaseState, MessageId)> {
     let opened = EventData::CaseOpened {
         subject: new.subject.clone(),
         customer_id: new.customer_id,
@@ -491,11 +483,49 @@ async fn write_new_case(
     for (seq, (who, data)) in (1..).zip(&log) {
         insert_event(tx, id, seq, *who, data, at).await?;
     }
-    Ok((id, state))
+    Ok((id, state, message_id))
+}
+
+/// Applies an agent's (or the system's) change to a case, appending one event
+/// per real change; returns the new state and the events.
+pub(crate) async fn apply_change(
+    tx: &mut Tx,
+    dialect: Dialect,
+    id: CaseId,
+    change: &CaseChange,
+    actor: Actor,
+    at: Timestamp,
+) -> Result<(CaseState, Vec<CaseEvent>)> {
+    let mut state = load_state(tx, dialect, id).await?;
+    let before = state.clone();
+    let mut events = Vec::new();
+    for data in state.plan(change)? {
+        events.push(append(tx, id, &mut state, actor, data, at).await?);
+    }
+    if !events.is_empty() {
+        save_state(tx, id, &state, &before).await?;
+    }
+    Ok((state, events))
+}
+
+/// Reopens a closed case because its customer wrote again.
+pub(crate) async fn reopen_on_reply(
+    tx: &mut Tx,
+    dialect: Dialect,
+    id: CaseId,
+    at: Timestamp,
+) -> Result<()> {
+    let mut state = load_state(tx, dialect, id).await?;
+    let before = state.clone();
+    if let Some(data) = state.reopen_on_reply() {
+        append(tx, id, &mut state, Actor::system(), data, at).await?;
+        save_state(tx, id, &state, &before).await?;
+    }
+    Ok(())
 }
 
 /// Writes a message on an existing case with its event and any status change.
-async fn write_message(
+pub(crate) async fn write_message(
     tx: &mut Tx,
     dialect: Dialect,
     case_id: CaseId,

@@ -14,6 +14,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::Invalid;
 use tend_domain::customer::{ContactKind, VerificationLevel};
+use tend_domain::email::EmailAddress;
 use tend_domain::ids::{CustomerId, OrganizationId};
 
 /// A new customer.
@@ -55,23 +56,8 @@ impl Store {
         let id = self
             .write(move |conn| {
                 Box::pin(async move {
-                let row = conn
-                    .fetch_one(
-                        "INSERT INTO customers (name, organization_id, verification_level, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                        args![
-                            &new.name,
-                            new.organization_id.map(|o| o.0),
-                            VerificationLevel::Unverified.as_str(),
-                            micros(now()),
-                        ],
-                    )
-                    .await?;
-                let id = CustomerId(row.int("id")?);
-                for cp in &new.contact_points {
-                    add_contact_point(conn, id, cp).await?;
-                }
-                idempotency::record(conn, idem.as_ref(), "customer", id.0).await?;
+                    let id = insert_customer(conn, &new).await?;
+                    idempotency::record(conn, idem.as_ref(), "customer", id.0).await?;
                     Ok(id)
                 })
             })
@@ -219,6 +205,56 @@ impl Store {
             other => other.map(|_| ()),
         }
     }
+}
+
+/// Inserts a customer with its contact points.
+async fn insert_customer(tx: &mut Tx, new: &NewCustomer) -> Result<CustomerId> {
+    let row = tx
+        .fetch_one(
+            "INSERT INTO customers (name, organization_id, verification_level, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            args![
+                &new.name,
+                new.organization_id.map(|o| o.0),
+                VerificationLevel::Unverified.as_str(),
+                micros(now()),
+            ],
+        )
+        .await?;
+    let id = CustomerId(row.int("id")?);
+    for cp in &new.contact_points {
+        add_contact_point(tx, id, cp).await?;
+    }
+    Ok(id)
+}
+
+/// The customer with this email address, created (named `name`, or after the
+/// address) when there is none.
+pub(crate) async fn find_or_create_by_email(
+    tx: &mut Tx,
+    address: &EmailAddress,
+    name: Option<&str>,
+) -> Result<CustomerId> {
+    let contact = ContactPoint::email(address);
+    if let Some(row) = tx
+        .fetch_optional(
+            "SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2",
+            args![contact.kind.as_str(), &contact.value],
+        )
+        .await?
+    {
+        return Ok(CustomerId(row.int("customer_id")?));
+    }
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(address.as_str());
+    let new = NewCustomer {
+        name: name.chars().take(200).collect(),
+        organization_id: None,
+        contact_points: vec![contact],
+    };
+    insert_customer(tx, &new).await
 }
 
 /// Fails with an error naming `customer_id` unless the customer exists.

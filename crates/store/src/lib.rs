@@ -14,6 +14,7 @@ pub mod cases;
 pub mod cursor;
 pub mod customers;
 mod dialect;
+pub mod email;
 mod error;
 pub mod idempotency;
 mod maintenance;

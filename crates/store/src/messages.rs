@@ -2,7 +2,7 @@
 //! the database itself (a trigger on SQLite, a generated column on PostgreSQL).
 
 use crate::cursor::{self, Cursor};
-use crate::model::{Attachment, Message, Page};
+use crate::model::{Attachment, EmailDetails, Message, Page};
 use crate::rows::{self, MESSAGE_COLUMNS, get};
 use crate::sql::Sql;
 use crate::time::micros;
@@ -26,6 +26,10 @@ pub struct NewMessage {
     /// Untrusted HTML; sanitised before it is stored.
     pub body_html: Option<String>,
     pub attachments: Vec<NewAttachment>,
+    /// Email headers, for messages that came or went by email.
+    pub email: Option<EmailDetails>,
+    /// The raw message, already stored in blobs.
+    pub raw_sha256: Option<String>,
 }
 
 /// A file to attach.
@@ -105,6 +109,18 @@ impl Store {
         Ok(by_message)
     }
 
+    /// The raw source of an email message, as received.
+    pub async fn message_raw(&self, id: MessageId) -> Result<Vec<u8>> {
+        let row = sqlx::query("SELECT raw_sha256 FROM messages WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound("message"))?;
+        let sha256: Option<String> = get(&row, "raw_sha256")?;
+        self.blob(&sha256.ok_or(StoreError::NotFound("raw message"))?)
+            .await
+    }
+
     /// An attachment's metadata, the message it belongs to and whether that
     /// message is an internal note.
     pub async fn attachment(&self, id: AttachmentId) -> Result<(Attachment, CaseId, bool)> {
@@ -142,10 +158,12 @@ pub(crate) async fn insert_message(
     at: Timestamp,
 ) -> Result<MessageId> {
     let html = msg.body_html.as_deref().map(tend_domain::html::sanitize);
+    let email = msg.email.as_ref();
     let row = tx
         .fetch_one(
-            "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at, \
+             email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             args![
                 case_id.0,
                 msg.author.kind.as_str(),
@@ -155,6 +173,12 @@ pub(crate) async fn insert_message(
                 &msg.body_text,
                 html,
                 micros(at),
+                email.and_then(|e| e.message_id.clone()),
+                email.map(|e| e.from.clone()),
+                email.map(|e| e.subject.clone()),
+                email.map(|e| serde_json::to_string(&e.cc)).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                email.is_some_and(|e| e.automated),
+                msg.raw_sha256.clone(),
             ],
         )
         .await?;

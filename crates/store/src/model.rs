@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use tend_domain::agent::Role;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::customer::{AgreementStatus, ContactKind, VerificationLevel};
+use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
 use tend_domain::ids::*;
 use utoipa::ToSchema;
@@ -57,6 +58,16 @@ pub struct Organization {
 pub struct ContactPoint {
     pub kind: ContactKind,
     pub value: String,
+}
+
+impl ContactPoint {
+    /// An email address as a contact point.
+    pub fn email(address: &EmailAddress) -> Self {
+        ContactPoint {
+            kind: ContactKind::Email,
+            value: address.as_str().to_owned(),
+        }
+    }
 }
 
 /// One person, with every way to reach them.
@@ -138,7 +149,25 @@ pub struct Message {
     /// Sanitised HTML, when the message had HTML.
     pub body_html: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// For messages that came or went by email.
+    pub email: Option<EmailDetails>,
     pub created_at: Timestamp,
+}
+
+/// What an email message carries beyond its body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct EmailDetails {
+    /// The Message-ID header, without angle brackets.
+    pub message_id: Option<String>,
+    /// The sender's address.
+    pub from: String,
+    pub subject: String,
+    /// Addresses in Cc.
+    pub cc: Vec<String>,
+    /// An auto-reply, bounce or bulk mail: Tend never answers it automatically.
+    pub automated: bool,
+    /// Whether the raw message is stored (`GET /messages/{id}/raw`).
+    pub has_raw: bool,
 }
 
 /// One full-text search result.

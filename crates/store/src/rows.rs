@@ -141,8 +141,8 @@ pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor>
     })
 }
 
-pub(crate) const MESSAGE_COLUMNS: &str =
-    "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at";
+pub(crate) const MESSAGE_COLUMNS: &str = "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, \
+     created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256";
 
 /// A message without attachments; callers attach them.
 pub(crate) fn message(row: &AnyRow) -> Result<Message> {
@@ -155,6 +155,26 @@ pub(crate) fn message(row: &AnyRow) -> Result<Message> {
         body_text: get(row, "body_text")?,
         body_html: get(row, "body_html")?,
         attachments: Vec::new(),
+        email: email_details(row)?,
         created_at: time(row, "created_at")?,
     })
+}
+
+/// The email columns of a message row, when it is an email.
+fn email_details(row: &AnyRow) -> Result<Option<EmailDetails>> {
+    let Some(from) = get::<Option<String>>(row, "email_from")? else {
+        return Ok(None);
+    };
+    let cc = match get::<Option<String>>(row, "email_cc")? {
+        Some(raw) => parse_json("email_cc", &raw)?,
+        None => Vec::new(),
+    };
+    Ok(Some(EmailDetails {
+        message_id: get(row, "email_message_id")?,
+        from,
+        subject: get::<Option<String>>(row, "email_subject")?.unwrap_or_default(),
+        cc,
+        automated: flag(row, "email_automated")?,
+        has_raw: get::<Option<String>>(row, "raw_sha256")?.is_some(),
+    }))
 }

@@ -1,5 +1,6 @@
 //! The operator command line. Scripts and tests rely on these names:
-//! `serve`, `migrate`, `version`, `admin create`, `token create`, `bench`.
+//! `serve`, `migrate`, `version`, `admin create`, `token create`,
+//! `inbox create`, `mail import`, `bench`.
 
 use crate::config::{ServeArgs, Settings, StoreArgs};
 use crate::{auth, bench, server};
@@ -8,7 +9,7 @@ use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;
 use tend_domain::agent::Role;
-use tend_domain::email::EmailAddress;
+use tend_domain::email::{ClosedReply, EmailAddress};
 use tend_store::agents::NewAgent;
 use tracing_subscriber::EnvFilter;
 
@@ -40,8 +41,48 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage inboxes (the addresses Tend takes email for).
+    Inbox {
+        #[command(subcommand)]
+        command: InboxCommand,
+    },
+    /// Work with email.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Seed a dataset and measure Tend over HTTP (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum InboxCommand {
+    /// Create an inbox and print its id.
+    Create {
+        /// The address customers write to, e.g. support@example.com.
+        #[arg(long)]
+        address: String,
+        /// Shown to agents [default: the address].
+        #[arg(long)]
+        name: Option<String>,
+        /// What a reply to a closed case does.
+        #[arg(long, default_value = "reopen", value_parser = ["reopen", "follow_up"])]
+        closed_reply: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// File .eml files, mbox files and Maildir folders into an inbox, printing a
+    /// line per message and a summary; exits non-zero if any message failed.
+    Import {
+        /// The inbox to file into [default: the only inbox].
+        #[arg(long)]
+        inbox: Option<String>,
+        /// Files and Maildir folders.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +208,57 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Inbox {
+            command:
+                InboxCommand::Create {
+                    address,
+                    name,
+                    closed_reply,
+                },
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let store = server::open_store(&settings).await?;
+            let address = EmailAddress::parse("address", &address)?;
+            let name = match name {
+                Some(n) => tend_domain::text::required("name", &n, 200)?,
+                None => address.as_str().to_owned(),
+            };
+            let closed_reply = ClosedReply::parse("closed-reply", &closed_reply)?;
+            let inbox = store.create_inbox(&address, &name, closed_reply).await?;
+            store.close().await;
+            println!(
+                "created inbox {} <{}> (id {})",
+                inbox.name, inbox.address, inbox.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mail {
+            command: MailCommand::Import { inbox, paths },
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let store = server::open_store(&settings).await?;
+            let inbox = match inbox {
+                Some(address) => {
+                    let address = EmailAddress::parse("inbox", &address)?;
+                    store.inbox_by_address(&address).await?.with_context(|| {
+                        format!("no inbox for {address}; create it with `tend inbox create`")
+                    })?
+                }
+                None => match store.inboxes().await?.as_slice() {
+                    [only] => only.clone(),
+                    [] => bail!("no inbox yet; create one with `tend inbox create --address ...`"),
+                    _ => bail!("there are several inboxes; name one with --inbox ADDRESS"),
+                },
+            };
+            let mut out = std::io::stdout().lock();
+            let summary = crate::mail::import::import(&store, &inbox, &paths, &mut out).await?;
+            store.close().await;
+            Ok(if summary.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Bench(args) => bench::run(cli.store, args).await,
     }
 }
@@ -189,6 +281,13 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
              tend token create --email you@example.com\n\
              then call the API with `Authorization: Bearer <token>`; the API is described at http://{addr}/api/v1/openapi.json\n"
         );
+    }
+    if let Some(smtp) = settings.smtp_listen {
+        let smtp_settings = crate::mail::smtp::SmtpSettings::from_settings(&settings);
+        let bound = crate::mail::smtp::start(smtp, store.clone(), smtp_settings)
+            .await
+            .with_context(|| format!("cannot listen for SMTP on {smtp}"))?;
+        eprintln!("SMTP listening on {bound}");
     }
     let app = server::app(store.clone(), &settings);
     server::serve(listener, app, server::shutdown_signal()).await?;

@@ -41,6 +41,12 @@ pub struct ServeArgs {
     /// Largest single attachment accepted, in bytes [default: 10485760 (10 MiB)].
     #[arg(long, env = "TEND_MAX_ATTACHMENT_BYTES")]
     pub max_attachment_bytes: Option<usize>,
+    /// Address for the built-in SMTP listener, e.g. 0.0.0.0:25 [default: off].
+    #[arg(long, env = "TEND_SMTP_LISTEN")]
+    pub smtp_listen: Option<SocketAddr>,
+    /// Largest email accepted over SMTP, in bytes [default: 26214400 (25 MiB)].
+    #[arg(long, env = "TEND_SMTP_MAX_MESSAGE_BYTES")]
+    pub smtp_max_message_bytes: Option<usize>,
 }
 
 /// SQLite durability, as a flag value.
@@ -62,6 +68,8 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     max_body_bytes: Option<usize>,
     max_attachment_bytes: Option<usize>,
+    smtp_listen: Option<SocketAddr>,
+    smtp_max_message_bytes: Option<usize>,
 }
 
 /// Resolved settings.
@@ -74,6 +82,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
     pub max_attachment_bytes: usize,
+    /// Where the SMTP listener runs, if it does.
+    pub smtp_listen: Option<SocketAddr>,
+    pub smtp_max_message_bytes: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -85,6 +96,8 @@ impl std::fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("smtp_listen", &self.smtp_listen)
+            .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .finish()
     }
 }
@@ -132,6 +145,11 @@ impl Settings {
                 .max_attachment_bytes
                 .or(file.max_attachment_bytes)
                 .unwrap_or(10 * 1024 * 1024),
+            smtp_listen: serve.smtp_listen.or(file.smtp_listen),
+            smtp_max_message_bytes: serve
+                .smtp_max_message_bytes
+                .or(file.smtp_max_message_bytes)
+                .unwrap_or(25 * 1024 * 1024),
         })
     }
 

@@ -7,4 +7,5 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod mail;
 pub mod server;

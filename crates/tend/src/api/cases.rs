@@ -219,6 +219,8 @@ pub async fn create(
             body_text: text::required("message", &req.message, MAX_BODY)?,
             body_html: req.message_html.clone(),
             attachments: attachments(&s, &req.attachments)?,
+            email: None,
+            raw_sha256: None,
         },
     };
     Create {
@@ -315,6 +317,8 @@ pub async fn post_message(
         body_text: text::required("body", &req.body, MAX_BODY)?,
         body_html: req.body_html.clone(),
         attachments: attachments(&s, &req.attachments)?,
+        email: None,
+        raw_sha256: None,
     };
     let collection = format!("/api/v1/cases/{}/messages", case.id);
     Create {
@@ -400,16 +404,38 @@ pub async fn attachment(
     me.require(Action::Read)?;
     let (meta, _case, _internal) = s.store.attachment(AttachmentId(id)).await?;
     let data = s.store.blob(&meta.sha256).await?;
+    Ok(download(data, &meta.content_type, &meta.filename))
+}
+
+/// The raw source of an email message, as received.
+#[utoipa::path(get, path = "/messages/{id}/raw", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The message as received (message/rfc822)", content_type = "message/rfc822")))]
+pub async fn raw_message(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    me.require(Action::Read)?;
+    let data = s.store.message_raw(MessageId(id)).await?;
+    Ok(download(
+        data,
+        "message/rfc822",
+        &format!("message-{id}.eml"),
+    ))
+}
+
+/// A file download that a browser never renders in Tend's origin.
+fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
     let mut response = data.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&meta.content_type)
+        HeaderValue::from_str(content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     let disposition = format!(
         "attachment; filename=\"{}\"",
-        meta.filename.replace(['"', '\\'], "_")
+        filename.replace(['"', '\\'], "_")
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
@@ -418,7 +444,7 @@ pub async fn attachment(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox"),
     );
-    Ok(response)
+    response
 }
 
 /// Decodes and checks uploaded files against the attachment limit.

@@ -9,6 +9,7 @@ mod customers;
 pub mod error;
 mod extract;
 mod idempotency;
+mod inboxes;
 mod organizations;
 mod search;
 mod staff;
@@ -107,6 +108,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))
         .routes(routes!(cases::attachment))
+        .routes(routes!(cases::raw_message))
+        .routes(routes!(inboxes::list, inboxes::create))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))
         .routes(routes!(organizations::list, organizations::create))

@@ -321,6 +321,8 @@ impl<'a> Generator<'a> {
             body_text: body,
             body_html: None,
             attachments: Vec::new(),
+            email: None,
+            raw_sha256: None,
         };
         let customer = Actor::customer(customer_id);
         let agent = Actor::agent(self.admin);

@@ -26,6 +26,7 @@ async fn bad_input_gets_a_precise_error_and_changes_nothing(b: Backend) {
         Options {
             max_body_bytes: Some(64 * 1024),
             max_attachment_bytes: Some(1024),
+            ..Options::default()
         },
     )
     .await;

@@ -122,6 +122,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub admin: String,
     pub store: Store,
+    /// The SMTP listener, when started with `Options::smtp`.
+    pub smtp: Option<std::net::SocketAddr>,
     _db: FreshDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -131,6 +133,9 @@ pub struct TestServer {
 pub struct Options {
     pub max_body_bytes: Option<usize>,
     pub max_attachment_bytes: Option<usize>,
+    /// Also run the SMTP listener (its address is in `TestServer::smtp`).
+    pub smtp: bool,
+    pub smtp_max_message_bytes: Option<usize>,
 }
 
 impl TestServer {
@@ -150,12 +155,25 @@ impl TestServer {
             listen: Some("127.0.0.1:0".parse().unwrap()),
             max_body_bytes: options.max_body_bytes,
             max_attachment_bytes: options.max_attachment_bytes,
+            smtp_max_message_bytes: options.smtp_max_message_bytes,
+            ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
         let store = tend::server::open_store(&settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = tend::server::app(store.clone(), &settings);
+        let smtp = if options.smtp {
+            let settings = tend::mail::smtp::SmtpSettings::from_settings(&settings);
+            let addr = "127.0.0.1:0".parse().unwrap();
+            Some(
+                tend::mail::smtp::start(addr, store.clone(), settings)
+                    .await
+                    .unwrap(),
+            )
+        } else {
+            None
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(tend::server::serve(listener, app, async move {
             let _ = rx.await;
@@ -165,6 +183,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             admin: String::new(),
             store,
+            smtp,
             _db: db,
             shutdown: Some(tx),
         };

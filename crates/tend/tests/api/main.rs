@@ -12,6 +12,7 @@ mod cases;
 mod cli;
 mod concurrency;
 mod customers;
+mod email;
 mod errors;
 mod idempotency;
 mod openapi;

@@ -1,0 +1,306 @@
+//! The email channel's storage: inboxes, and taking in one email message.
+//! Ingesting is one write transaction: the raw message, the sender as a
+//! customer, and the message on the case it threads into (or a new case), so
+//! a message acknowledged to the sending server is never half stored.
+
+use crate::cases::{reopen_on_reply, write_message, write_new_case};
+use crate::messages::NewMessage;
+use crate::model::case_reference;
+use crate::tx::{Arg, Tx, args};
+use crate::{Dialect, Result, Store, StoreError, blobs, customers, now};
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+use tend_domain::case::{Channel, Priority, Status};
+use tend_domain::email::{ClosedReply, EmailAddress};
+use tend_domain::event::Actor;
+use tend_domain::ids::{CaseId, CustomerId, MessageId};
+use utoipa::ToSchema;
+
+/// An address Tend receives mail for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Inbox {
+    pub id: i64,
+    pub address: String,
+    pub name: String,
+    pub closed_reply: ClosedReply,
+    pub created_at: jiff::Timestamp,
+}
+
+/// An email message to take in, already parsed.
+#[derive(Debug, Clone)]
+pub struct InboundEmail {
+    /// The inbox it was delivered to.
+    pub inbox: Inbox,
+    /// The message exactly as received.
+    pub raw: Vec<u8>,
+    /// The sender, and their display name.
+    pub from: EmailAddress,
+    pub from_name: Option<String>,
+    /// Cc'd people, recorded as customers too.
+    pub cc: Vec<(EmailAddress, Option<String>)>,
+    /// Where it may belong: Message-IDs it answers, a case number from the
+    /// subject or from a plus address.
+    pub thread: ThreadHints,
+    /// The message itself, with `email` details filled in.
+    pub message: NewMessage,
+    /// Subject for a new case.
+    pub subject: String,
+}
+
+/// Clues to the case an email answers, strongest first.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadHints {
+    /// In-Reply-To and References, newest first, without angle brackets.
+    pub references: Vec<String>,
+    /// A `[#1234]` in the subject.
+    pub subject_case: Option<i64>,
+    /// A plus address (`support+1234@`).
+    pub address_case: Option<i64>,
+}
+
+/// What became of an ingested email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ingested {
+    pub case_id: CaseId,
+    pub message_id: MessageId,
+    pub outcome: IngestOutcome,
+}
+
+/// How an email was filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// It opened a new case.
+    NewCase,
+    /// It joined an open case.
+    Threaded,
+    /// It reopened a closed case.
+    Reopened,
+    /// It answered a closed case and opened a follow-up.
+    FollowUp,
+    /// The same message was already stored; nothing changed.
+    Duplicate,
+}
+
+const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at";
+
+impl Store {
+    /// Creates an inbox; addresses are unique.
+    pub async fn create_inbox(
+        &self,
+        address: &EmailAddress,
+        name: &str,
+        closed_reply: ClosedReply,
+    ) -> Result<Inbox> {
+        if self.inbox_by_address(address).await?.is_some() {
+            return Err(StoreError::Conflict {
+                field: "address".into(),
+                message: format!("an inbox for {address} already exists"),
+                existing_id: None,
+            });
+        }
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO inboxes (address, name, closed_reply, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![
+                    address.as_str(),
+                    name,
+                    closed_reply.as_str(),
+                    crate::time::micros(now())
+                ],
+                "inbox",
+                None,
+            )
+            .await?;
+        self.inbox(id).await
+    }
+
+    /// One inbox.
+    pub async fn inbox(&self, id: i64) -> Result<Inbox> {
+        self.inboxes_where("id = $1", Arg::from(id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("inbox"))
+    }
+
+    /// The inbox for `address`, if there is one.
+    pub async fn inbox_by_address(&self, address: &EmailAddress) -> Result<Option<Inbox>> {
+        Ok(self
+            .inboxes_where("address = $1", Arg::from(address.as_str()))
+            .await?
+            .pop())
+    }
+
+    /// Every inbox, by id.
+    pub async fn inboxes(&self) -> Result<Vec<Inbox>> {
+        self.inboxes_where("1 = $1", Arg::from(1)).await
+    }
+
+    async fn inboxes_where(&self, condition: &str, arg: Arg) -> Result<Vec<Inbox>> {
+        let query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {INBOX_COLUMNS} FROM inboxes WHERE {condition} ORDER BY id"
+        )));
+        let query = match arg {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::Blob(v) => query.bind(v),
+        };
+        query
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Inbox {
+                    id: crate::rows::get(r, "id")?,
+                    address: crate::rows::get(r, "address")?,
+                    name: crate::rows::get(r, "name")?,
+                    closed_reply: crate::rows::word(r, "closed_reply", ClosedReply::parse)?,
+                    created_at: crate::rows::time(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Files an email: stores its raw source, finds or creates the sender
+    /// (and anyone in Cc) as customers, and adds it to the case it answers
+    /// or opens a new one. The same message delivered twice is stored once.
+    pub async fn ingest_email(&self, mail: InboundEmail) -> Result<Ingested> {
+        let dialect = self.dialect;
+        self.write(move |tx| Box::pin(ingest(tx, dialect, mail)))
+            .await
+    }
+}
+
+async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result<Ingested> {
+    let raw_sha256 = blobs::put(tx, &mail.raw).await?;
+    let message_id = mail
+        .message
+        .email
+        .as_ref()
+        .and_then(|e| e.message_id.clone());
+    if let Some(message_id) = &message_id {
+        let seen = tx
+            .fetch_optional(
+                "SELECT id, case_id FROM messages WHERE email_message_id = $1 AND raw_sha256 = $2",
+                args![message_id, &raw_sha256],
+            )
+            .await?;
+        if let Some(row) = seen {
+            return Ok(Ingested {
+                case_id: CaseId(row.int("case_id")?),
+                message_id: MessageId(row.int("id")?),
+                outcome: IngestOutcome::Duplicate,
+            });
+        }
+    }
+    let customer =
+        customers::find_or_create_by_email(tx, &mail.from, mail.from_name.as_deref()).await?;
+    for (address, name) in &mail.cc {
+        if *address != mail.from && !is_inbox(&mail.inbox, address) {
+            customers::find_or_create_by_email(tx, address, name.as_deref()).await?;
+        }
+    }
+    mail.message.author = Actor::customer(customer);
+    mail.message.channel = Channel::Email;
+    mail.message.raw_sha256 = Some(raw_sha256);
+    let at = now();
+    let Some(case_id) = thread_case(tx, &mail.thread).await? else {
+        let (case_id, message_id) = open_case(tx, &mail, customer, None).await?;
+        return Ok(Ingested {
+            case_id,
+            message_id,
+            outcome: IngestOutcome::NewCase,
+        });
+    };
+    let status = tx
+        .fetch_one("SELECT status FROM cases WHERE id = $1", args![case_id.0])
+        .await?
+        .text("status")?;
+    let outcome = if status != Status::Closed.as_str() {
+        IngestOutcome::Threaded
+    } else if mail.inbox.closed_reply == ClosedReply::FollowUp {
+        let (case_id, message_id) = open_case(tx, &mail, customer, Some(case_id)).await?;
+        return Ok(Ingested {
+            case_id,
+            message_id,
+            outcome: IngestOutcome::FollowUp,
+        });
+    } else {
+        reopen_on_reply(tx, dialect, case_id, at).await?;
+        IngestOutcome::Reopened
+    };
+    let message_id = write_message(tx, dialect, case_id, &mail.message, at).await?;
+    Ok(Ingested {
+        case_id,
+        message_id,
+        outcome,
+    })
+}
+
+/// Opens a case for `mail`; a follow-up records the case it follows.
+async fn open_case(
+    tx: &mut Tx,
+    mail: &InboundEmail,
+    customer: CustomerId,
+    follows: Option<CaseId>,
+) -> Result<(CaseId, MessageId)> {
+    let mut custom_fields = serde_json::Map::new();
+    if let Some(previous) = follows {
+        custom_fields.insert(
+            "follow_up_of".into(),
+            serde_json::Value::String(case_reference(previous)),
+        );
+    }
+    let new = crate::cases::NewCase {
+        subject: mail.subject.clone(),
+        customer_id: customer,
+        channel: Channel::Email,
+        priority: Priority::Normal,
+        tags: Vec::new(),
+        team_id: None,
+        assignee_id: None,
+        agreement_id: None,
+        custom_fields,
+        message: mail.message.clone(),
+    };
+    let (case_id, _, message_id) = write_new_case(tx, &new, Actor::system(), now()).await?;
+    Ok((case_id, message_id))
+}
+
+fn is_inbox(inbox: &Inbox, address: &EmailAddress) -> bool {
+    inbox.address == address.as_str()
+}
+
+/// The case an email answers: by the Message-IDs it refers to (inbound and
+/// outbound), then a case number in its subject, then a plus address.
+async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<CaseId>> {
+    if !hints.references.is_empty() {
+        let refs: Vec<&String> = hints.references.iter().take(50).collect();
+        let placeholders: Vec<String> = (1..=refs.len()).map(|i| format!("${i}")).collect();
+        let found = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT case_id FROM messages WHERE email_message_id IN ({}) ORDER BY id DESC LIMIT 1",
+                    placeholders.join(", ")
+                ),
+                refs.into_iter().map(Arg::from).collect(),
+            )
+            .await?;
+        if let Some(row) = found {
+            return Ok(Some(CaseId(row.int("case_id")?)));
+        }
+    }
+    for candidate in [hints.subject_case, hints.address_case]
+        .into_iter()
+        .flatten()
+    {
+        if tx
+            .fetch_optional("SELECT id FROM cases WHERE id = $1", args![candidate])
+            .await?
+            .is_some()
+        {
+            return Ok(Some(CaseId(candidate)));
+        }
+    }
+    Ok(None)
+}

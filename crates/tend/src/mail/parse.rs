@@ -1,0 +1,278 @@
+//! Reading an email (MIME, any charset, broken headers) into what the store
+//! files: sender, Cc, subject, threading hints, text and HTML bodies and
+//! attachments. Never fails: a message that cannot be read still becomes a
+//! message, with a note saying so; its raw source is kept either way.
+
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use tend_domain::case::Channel;
+use tend_domain::email::EmailAddress;
+use tend_domain::event::Actor;
+use tend_store::email::{InboundEmail, Inbox, ThreadHints};
+use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::model::EmailDetails;
+
+/// Longest subject kept, in characters.
+const MAX_SUBJECT: usize = 500;
+
+/// Reads `raw`, delivered to `inbox` at `recipient` by `envelope_from`
+/// (the SMTP `MAIL FROM`, when known).
+pub fn inbound(
+    raw: Vec<u8>,
+    inbox: Inbox,
+    recipient: Option<&str>,
+    envelope_from: Option<&str>,
+) -> InboundEmail {
+    let address_case = recipient.and_then(plus_address_case);
+    let parsed = MessageParser::default().parse(&raw).map(|m| read(&m));
+    let mut mail = match parsed {
+        Some(read) => read,
+        None => Read::unreadable(),
+    };
+    if mail.from.is_none() {
+        mail.from = envelope_from
+            .and_then(|a| EmailAddress::parse("from", a).ok())
+            .map(|a| (a, None));
+    }
+    let (from, from_name) = mail.from.unwrap_or_else(unknown_sender);
+    let subject_case = subject_case(&mail.subject);
+    let subject = if mail.subject.trim().is_empty() {
+        "(no subject)".to_owned()
+    } else {
+        mail.subject.trim().chars().take(MAX_SUBJECT).collect()
+    };
+    let details = EmailDetails {
+        message_id: mail.message_id,
+        from: from.as_str().to_owned(),
+        subject: subject.clone(),
+        cc: mail.cc.iter().map(|(a, _)| a.as_str().to_owned()).collect(),
+        automated: mail.automated,
+        has_raw: true,
+    };
+    InboundEmail {
+        inbox,
+        raw,
+        from,
+        from_name,
+        cc: mail.cc,
+        thread: ThreadHints {
+            references: mail.references,
+            subject_case,
+            address_case,
+        },
+        message: NewMessage {
+            // The store sets the author once it knows the customer.
+            author: Actor::system(),
+            channel: Channel::Email,
+            internal: false,
+            body_text: mail.body_text,
+            body_html: mail.body_html,
+            attachments: mail.attachments,
+            email: Some(details),
+            raw_sha256: None,
+        },
+        subject,
+    }
+}
+
+/// What could be read from a message.
+struct Read {
+    from: Option<(EmailAddress, Option<String>)>,
+    cc: Vec<(EmailAddress, Option<String>)>,
+    subject: String,
+    message_id: Option<String>,
+    references: Vec<String>,
+    body_text: String,
+    body_html: Option<String>,
+    attachments: Vec<NewAttachment>,
+    automated: bool,
+}
+
+impl Read {
+    fn unreadable() -> Self {
+        Read {
+            from: None,
+            cc: Vec::new(),
+            subject: "(unreadable email)".into(),
+            message_id: None,
+            references: Vec::new(),
+            body_text: "Tend could not read this email. Its raw source is kept with this message."
+                .into(),
+            body_html: None,
+            attachments: Vec::new(),
+            automated: false,
+        }
+    }
+}
+
+fn read(m: &Message<'_>) -> Read {
+    let from = m
+        .from()
+        .or_else(|| m.sender())
+        .or_else(|| m.reply_to())
+        .and_then(|a| addresses(a).into_iter().next());
+    let mut references = header_ids(m.in_reply_to());
+    let mut older = header_ids(m.references());
+    older.reverse();
+    references.extend(older);
+    references.dedup();
+    let html = m
+        .html_part(0)
+        .filter(|p| p.is_content_type("text", "html"))
+        .and_then(|_| m.body_html(0))
+        .map(|h| h.into_owned());
+    let mut body_text = m.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    if body_text.trim().is_empty() && html.is_none() {
+        body_text = "(this email has no text)".into();
+    }
+    Read {
+        from,
+        cc: m.cc().map(addresses).unwrap_or_default(),
+        subject: m.subject().unwrap_or_default().to_owned(),
+        message_id: m.message_id().map(str::to_owned),
+        references,
+        body_text,
+        body_html: html,
+        attachments: attachments(m),
+        automated: is_automated(m),
+    }
+}
+
+/// Every readable address in a header, with its display name.
+fn addresses(a: &Address<'_>) -> Vec<(EmailAddress, Option<String>)> {
+    a.iter()
+        .filter_map(|addr| {
+            let parsed = EmailAddress::parse("address", addr.address()?).ok()?;
+            Some((parsed, addr.name().map(str::to_owned)))
+        })
+        .collect()
+}
+
+/// Message-IDs in In-Reply-To or References, in header order.
+fn header_ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![id.to_string()],
+        HeaderValue::TextList(ids) => ids.iter().map(|id| id.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn attachments(m: &Message<'_>) -> Vec<NewAttachment> {
+    m.attachments()
+        .enumerate()
+        .map(|(i, part)| {
+            let content_type = part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_lowercase();
+            let filename = part
+                .attachment_name()
+                .map(sanitize_filename)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| default_name(i, &content_type));
+            NewAttachment {
+                filename,
+                content_type,
+                data: part.contents().to_vec(),
+            }
+        })
+        .collect()
+}
+
+fn default_name(i: usize, content_type: &str) -> String {
+    let extension = match content_type {
+        "message/rfc822" => "eml",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        _ => "bin",
+    };
+    format!("attachment-{}.{extension}", i + 1)
+}
+
+/// A filename without path parts or control characters.
+fn sanitize_filename(raw: &str) -> String {
+    raw.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Auto-replies, bounces and bulk mail, which Tend must never answer
+/// automatically (that is how mail loops start).
+fn is_automated(m: &Message<'_>) -> bool {
+    let header = |name: &str| m.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    let auto_submitted = header("Auto-Submitted").is_some_and(|v| v != "no");
+    let bulk = header("Precedence")
+        .is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list" | "auto_reply"));
+    let autoreply_headers = ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
+        .iter()
+        .any(|h| m.header_raw(*h).is_some());
+    let daemon = m
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.to_ascii_lowercase())
+        .is_some_and(|a| a.starts_with("mailer-daemon@") || a.starts_with("postmaster@"));
+    let report = m.is_content_type("multipart", "report");
+    auto_submitted || bulk || autoreply_headers || daemon || report
+}
+
+fn unknown_sender() -> (EmailAddress, Option<String>) {
+    (
+        EmailAddress::unknown_sender(),
+        Some("Unknown sender".into()),
+    )
+}
+
+/// A case number written as `[#1234]` in a subject.
+pub fn subject_case(subject: &str) -> Option<i64> {
+    subject.match_indices("[#").find_map(|(at, _)| {
+        let rest = &subject[at + 2..];
+        let end = rest.find(']')?;
+        rest[..end].parse().ok().filter(|n| *n > 0)
+    })
+}
+
+/// A case number in a plus address: `support+1234@example.com`.
+pub fn plus_address_case(address: &str) -> Option<i64> {
+    let (local, _) = address.rsplit_once('@')?;
+    let (_, tag) = local.rsplit_once('+')?;
+    tag.parse().ok().filter(|n| *n > 0)
+}
+
+/// The inbox address a recipient stands for (`support+1234@` is `support@`).
+pub fn inbox_address(recipient: &str) -> Option<EmailAddress> {
+    let (local, domain) = recipient.rsplit_once('@')?;
+    let base = local.split_once('+').map_or(local, |(base, _)| base);
+    EmailAddress::parse("recipient", &format!("{base}@{domain}")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_case_numbers_in_subjects_and_addresses() {
+        assert_eq!(subject_case("Re: Printer [#1234] broken"), Some(1234));
+        assert_eq!(subject_case("[#x] then [#77]"), Some(77));
+        assert_eq!(subject_case("no reference"), None);
+        assert_eq!(plus_address_case("support+42@example.com"), Some(42));
+        assert_eq!(plus_address_case("support+abc@example.com"), None);
+        assert_eq!(
+            inbox_address("Support+42@Example.com").unwrap().as_str(),
+            "support@example.com"
+        );
+    }
+}

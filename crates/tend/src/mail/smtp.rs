@@ -1,0 +1,331 @@
+//! Tend's SMTP listener: takes mail for its inboxes from the internet (MX)
+//! or a relay. It answers `250` to the end of DATA only once the message is
+//! committed to the database, so a message the sender saw accepted is never
+//! lost. The session is written here rather than with an SMTP crate because
+//! that acknowledgement has to wait on an async commit.
+
+use super::{deliver, parse};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tend_store::Store;
+use tend_store::email::Inbox;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// Longest command line accepted (RFC 5321 allows 512 octets).
+const MAX_LINE: usize = 4096;
+/// Recipients accepted per message.
+const MAX_RECIPIENTS: usize = 100;
+/// A silent client is dropped after this long.
+const IDLE: Duration = Duration::from_secs(300);
+
+/// Listener settings.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    /// Largest message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Name announced in the greeting.
+    pub hostname: String,
+}
+
+impl SmtpSettings {
+    /// The listener settings from Tend's configuration.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        SmtpSettings {
+            max_message_bytes: settings.smtp_max_message_bytes,
+            hostname: "tend".into(),
+        }
+    }
+}
+
+/// Binds `addr` and serves SMTP there in the background; answers the address
+/// bound (useful with port 0).
+pub async fn start(
+    addr: SocketAddr,
+    store: Store,
+    settings: SmtpSettings,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(serve(listener, store, settings));
+    Ok(bound)
+}
+
+/// Accepts SMTP sessions on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, store: Store, settings: SmtpSettings) {
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting an SMTP connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (store, settings) = (store.clone(), settings.clone());
+        tokio::spawn(async move {
+            let (read, write) = socket.into_split();
+            if let Err(e) = session(read, write, &store, &settings, peer).await {
+                tracing::debug!(%peer, error = %e, "SMTP session ended");
+            }
+        });
+    }
+}
+
+/// One message being received.
+#[derive(Default)]
+struct Envelope {
+    from: Option<String>,
+    /// The inbox and the address it was reached at.
+    recipients: Vec<(Inbox, String)>,
+}
+
+/// Runs one SMTP session to its end.
+async fn session<R, W>(
+    read: R,
+    mut write: W,
+    store: &Store,
+    settings: &SmtpSettings,
+    peer: SocketAddr,
+) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut reader = BufReader::new(read);
+    reply(
+        &mut write,
+        &format!("220 {} Tend ESMTP ready", settings.hostname),
+    )
+    .await?;
+    let mut envelope: Option<Envelope> = None;
+    let mut greeted = false;
+    loop {
+        let Some(line) = read_line(&mut reader).await? else {
+            return Ok(());
+        };
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end_matches(['\r', '\n']);
+        let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
+        match verb.to_ascii_uppercase().as_str() {
+            "EHLO" => {
+                greeted = true;
+                envelope = None;
+                let text = format!(
+                    "250-{} greets {}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES",
+                    settings.hostname,
+                    arg.trim(),
+                    settings.max_message_bytes
+                );
+                reply(&mut write, &text).await?;
+            }
+            "HELO" => {
+                greeted = true;
+                envelope = None;
+                reply(&mut write, &format!("250 {}", settings.hostname)).await?;
+            }
+            "MAIL" if !greeted => reply(&mut write, "503 5.5.1 Say EHLO first").await?,
+            "MAIL" => match mail_from(arg, settings.max_message_bytes) {
+                Ok(from) => {
+                    envelope = Some(Envelope {
+                        from,
+                        recipients: Vec::new(),
+                    });
+                    reply(&mut write, "250 2.1.0 OK").await?;
+                }
+                Err(answer) => reply(&mut write, answer).await?,
+            },
+            "RCPT" => {
+                let answer = match envelope.as_mut() {
+                    None => "503 5.5.1 MAIL first".to_owned(),
+                    Some(env) if env.recipients.len() >= MAX_RECIPIENTS => {
+                        "452 4.5.3 Too many recipients".to_owned()
+                    }
+                    Some(env) => rcpt_to(env, arg, store).await,
+                };
+                reply(&mut write, &answer).await?;
+            }
+            "DATA" => {
+                let ready = envelope.as_ref().is_some_and(|e| !e.recipients.is_empty());
+                if !ready {
+                    reply(&mut write, "503 5.5.1 RCPT first").await?;
+                    continue;
+                }
+                reply(&mut write, "354 End data with <CR><LF>.<CR><LF>").await?;
+                let Some(raw) = read_data(&mut reader, settings.max_message_bytes).await? else {
+                    envelope = None;
+                    reply(&mut write, "552 5.3.4 Message too big for this server").await?;
+                    continue;
+                };
+                let answer = match envelope.take() {
+                    Some(env) => accept(store, env, raw, peer).await,
+                    None => "503 5.5.1 RCPT first".to_owned(),
+                };
+                reply(&mut write, &answer).await?;
+            }
+            "RSET" => {
+                envelope = None;
+                reply(&mut write, "250 2.0.0 OK").await?;
+            }
+            "NOOP" => reply(&mut write, "250 2.0.0 OK").await?,
+            "VRFY" => reply(&mut write, "252 2.5.2 Send some mail and see").await?,
+            "QUIT" => {
+                reply(&mut write, "221 2.0.0 Bye").await?;
+                return Ok(());
+            }
+            "STARTTLS" => reply(&mut write, "454 4.7.0 TLS not available").await?,
+            _ => reply(&mut write, "500 5.5.2 Command not recognised").await?,
+        }
+    }
+}
+
+/// Files the message (once, into the first recipient's inbox) and gives the
+/// answer to DATA: success only after the commit.
+async fn accept(store: &Store, env: Envelope, raw: Vec<u8>, peer: SocketAddr) -> String {
+    let Some((inbox, recipient)) = env.recipients.into_iter().next() else {
+        return "503 5.5.1 RCPT first".into();
+    };
+    match deliver(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
+        Ok(filed) => format!("250 2.0.0 Filed on case #{}", filed.case_id),
+        Err(e) => {
+            tracing::error!(%peer, error = %e, "storing an incoming email failed");
+            "451 4.3.0 Could not store the message; try again later".into()
+        }
+    }
+}
+
+/// Parses `MAIL FROM:<address> [SIZE=n]`; the null sender `<>` is allowed.
+fn mail_from(arg: &str, max: usize) -> Result<Option<String>, &'static str> {
+    let Some(rest) = strip_prefix_ci(arg, "FROM:") else {
+        return Err("501 5.5.4 Syntax: MAIL FROM:<address>");
+    };
+    let (path, params) = split_path(rest).ok_or("501 5.1.7 Bad sender address syntax")?;
+    for param in params.split_whitespace() {
+        if let Some(size) = strip_prefix_ci(param, "SIZE=") {
+            match size.parse::<usize>() {
+                Ok(n) if n > max => return Err("552 5.3.4 Message too big for this server"),
+                Ok(_) => {}
+                Err(_) => return Err("501 5.5.4 Bad SIZE parameter"),
+            }
+        }
+    }
+    Ok((!path.is_empty()).then(|| path.to_owned()))
+}
+
+/// Accepts `RCPT TO:<address>` when the address belongs to an inbox.
+async fn rcpt_to(env: &mut Envelope, arg: &str, store: &Store) -> String {
+    let Some(path) = strip_prefix_ci(arg, "TO:")
+        .and_then(split_path)
+        .map(|(p, _)| p)
+    else {
+        return "501 5.5.4 Syntax: RCPT TO:<address>".into();
+    };
+    let Some(address) = parse::inbox_address(path) else {
+        return "501 5.1.3 Bad recipient address syntax".into();
+    };
+    match store.inbox_by_address(&address).await {
+        Ok(Some(inbox)) => {
+            env.recipients.push((inbox, path.to_owned()));
+            "250 2.1.5 OK".into()
+        }
+        Ok(None) => "550 5.1.1 No such mailbox here".into(),
+        Err(e) => {
+            tracing::error!(error = %e, "looking up an inbox failed");
+            "451 4.3.0 Temporary failure; try again later".into()
+        }
+    }
+}
+
+/// Splits `<path> params` into the path inside the brackets and the rest.
+fn split_path(raw: &str) -> Option<(&str, &str)> {
+    let raw = raw.trim_start();
+    let rest = raw.strip_prefix('<')?;
+    let end = rest.find('>')?;
+    Some((rest[..end].trim(), &rest[end + 1..]))
+}
+
+fn strip_prefix_ci<'a>(raw: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = raw.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| raw[prefix.len()..].trim_start())
+}
+
+/// Reads one line (up to [`MAX_LINE`]); `None` at end of stream or on idle
+/// timeout.
+async fn read_line<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let read = tokio::time::timeout(IDLE, async {
+        let mut limited = (&mut *reader).take(MAX_LINE as u64);
+        limited.read_until(b'\n', &mut line).await
+    })
+    .await;
+    match read {
+        Ok(Ok(0)) | Err(_) => Ok(None),
+        Ok(Ok(_)) => Ok(Some(line)),
+        Ok(Err(e)) => Err(e),
+    }
+}
+
+/// Reads the message after DATA up to the lone `.`, undoing dot-stuffing.
+/// `None` when it is larger than `max` (the rest is read and dropped).
+async fn read_data<R: AsyncBufReadExt + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut message = Vec::new();
+    let mut too_big = false;
+    loop {
+        let mut line = Vec::new();
+        let n = tokio::time::timeout(IDLE, reader.read_until(b'\n', &mut line))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "DATA timed out"))??;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed during DATA",
+            ));
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Ok((!too_big).then_some(message));
+        }
+        let content = line.strip_prefix(b".").unwrap_or(&line);
+        if message.len() + content.len() > max {
+            too_big = true;
+            message.clear();
+        }
+        if !too_big {
+            message.extend_from_slice(content);
+        }
+    }
+}
+
+async fn reply<W: AsyncWrite + Unpin>(write: &mut W, text: &str) -> std::io::Result<()> {
+    write.write_all(text.as_bytes()).await?;
+    write.write_all(b"\r\n").await?;
+    write.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_envelope_commands() {
+        assert_eq!(mail_from("FROM:<a@b.co>", 100), Ok(Some("a@b.co".into())));
+        assert_eq!(mail_from("from: <> SIZE=10", 100), Ok(None));
+        assert!(
+            mail_from("FROM:<a@b.co> SIZE=1000", 100)
+                .unwrap_err()
+                .starts_with("552")
+        );
+        assert!(
+            mail_from("TO:<a@b.co>", 100)
+                .unwrap_err()
+                .starts_with("501")
+        );
+        assert_eq!(
+            split_path("<x@y.z> BODY=8BITMIME"),
+            Some(("x@y.z", " BODY=8BITMIME"))
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! The email channel end to end: real SMTP sessions (lettre as the client)
+//! against Tend's listener, the inbox API and `tend mail import`.
+
+use crate::harness::{Backend, Options, Reply, TestServer};
+use lettre::address::Envelope;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+crate::both_backends!(
+    smtp_mail_opens_cases_and_replies_thread,
+    unreadable_and_automated_mail_is_kept,
+    smtp_refuses_unknown_recipients_and_oversized_mail,
+    inboxes_are_validated_and_admin_only,
+);
+
+async fn server(b: Backend) -> TestServer {
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_max_message_bytes: Some(64 * 1024),
+            ..Options::default()
+        },
+    )
+    .await;
+    let inbox = t
+        .post(
+            "/api/v1/inboxes",
+            json!({"address": "support@example.com", "name": "Support"}),
+        )
+        .await;
+    assert_eq!(inbox.status, StatusCode::CREATED, "{}", inbox.body);
+    t
+}
+
+/// Sends `raw` over SMTP from `from` to `to`; the server's answer to DATA.
+async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
+    let smtp = t.smtp.unwrap();
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
+        .port(smtp.port())
+        .build();
+    let envelope = Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+    mailer
+        .send_raw(&envelope, raw.as_bytes())
+        .await
+        .map(|r| r.message().collect::<Vec<_>>().join(" "))
+        .map_err(|e| e.to_string())
+}
+
+async fn cases(t: &TestServer) -> Vec<Value> {
+    t.all("/api/v1/cases").await
+}
+
+async fn messages(t: &TestServer, case: i64) -> Vec<Value> {
+    t.all(&format!("/api/v1/cases/{case}/messages")).await
+}
+
+const FIRST: &str = "From: Ann Lee <Ann@Example.org>\r\n\
+To: support@example.com\r\n\
+Cc: Bob <bob@example.org>\r\n\
+Subject: =?utf-8?q?Printer_prints_=E2=82=AC_signs?=\r\n\
+Message-ID: <first-1@example.org>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: multipart/alternative; boundary=\"b2\"\r\n\
+\r\n\
+--b2\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+My printer only prints =A4 signs. Caf=E9 menu ruined.\r\n\
+--b2\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<p>My printer only prints signs.<script>alert(1)</script></p>\r\n\
+--b2--\r\n\
+--b1\r\n\
+Content-Type: application/pdf; name=\"scan.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQKJcfs\r\n\
+--b1--\r\n";
+
+async fn smtp_mail_opens_cases_and_replies_thread(b: Backend) {
+    let t = server(b).await;
+    let answer = send(&t, "ann@example.org", "support@example.com", FIRST).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    let all = cases(&t).await;
+    assert_eq!(all.len(), 1);
+    let case = all[0]["id"].as_i64().unwrap();
+    assert_eq!(all[0]["channel"], "email");
+    assert_eq!(all[0]["subject"], "Printer prints € signs");
+    let msgs = messages(&t, case).await;
+    assert_eq!(msgs.len(), 1);
+    let m = &msgs[0];
+    assert_eq!(m["email"]["from"], "ann@example.org");
+    assert_eq!(m["email"]["message_id"], "first-1@example.org");
+    assert_eq!(m["email"]["cc"], json!(["bob@example.org"]));
+    assert!(
+        m["body_text"].as_str().unwrap().contains("Café menu"),
+        "{m}"
+    );
+    let html = m["body_html"].as_str().unwrap();
+    assert!(
+        html.contains("My printer") && !html.contains("<script"),
+        "{html}"
+    );
+    assert_eq!(m["attachments"][0]["filename"], "scan.pdf");
+    assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
+    assert_eq!(m["attachments"][0]["size"], 12);
+    // The sender and the Cc'd person are customers, found by address.
+    let ann = t.all("/api/v1/customers?email=ann@example.org").await;
+    assert_eq!(ann.len(), 1);
+    assert_eq!(ann[0]["name"], "Ann Lee");
+    assert_eq!(all[0]["customer_id"], ann[0]["id"]);
+    assert_eq!(
+        t.all("/api/v1/customers?email=bob@example.org").await.len(),
+        1
+    );
+    // The raw source is kept byte for byte.
+    let raw = t
+        .http
+        .get(format!("{}/api/v1/messages/{}/raw", t.base, m["id"]))
+        .bearer_auth(&t.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::OK);
+    assert_eq!(raw.headers()["content-type"], "message/rfc822");
+    // (lettre ends DATA with an extra CRLF of its own before the final dot.)
+    let kept = raw.bytes().await.unwrap();
+    assert_eq!(kept.trim_ascii_end(), FIRST.as_bytes().trim_ascii_end());
+
+    // Delivered again: stored once.
+    send(&t, "ann@example.org", "support@example.com", FIRST)
+        .await
+        .unwrap();
+    assert_eq!(messages(&t, case).await.len(), 1);
+
+    // A reply threads by In-Reply-To, one by the subject, one by plus address.
+    let by_header = "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Re: Printer\r\n\
+        Message-ID: <second@example.org>\r\nIn-Reply-To: <first-1@example.org>\r\n\r\nStill broken.\r\n";
+    let by_subject = format!(
+        "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Update [#{case}]\r\n\
+         Message-ID: <third@example.org>\r\n\r\nAny news?\r\n"
+    );
+    let by_address = "From: ann@example.org\r\nTo: support@example.com\r\nSubject: hello\r\n\
+        Message-ID: <fourth@example.org>\r\n\r\nThanks\r\n";
+    send(&t, "ann@example.org", "support@example.com", by_header)
+        .await
+        .unwrap();
+    send(&t, "ann@example.org", "support@example.com", &by_subject)
+        .await
+        .unwrap();
+    send(
+        &t,
+        "ann@example.org",
+        &format!("support+{case}@example.com"),
+        by_address,
+    )
+    .await
+    .unwrap();
+    assert_eq!(messages(&t, case).await.len(), 4);
+    assert_eq!(cases(&t).await.len(), 1);
+
+    // A reply to a closed case reopens it (the inbox's default).
+    let closed = t
+        .patch(
+            &format!("/api/v1/cases/{case}"),
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let late = "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Re: again\r\n\
+        Message-ID: <fifth@example.org>\r\nReferences: <first-1@example.org> <second@example.org>\r\n\r\nIt broke again.\r\n";
+    send(&t, "ann@example.org", "support@example.com", late)
+        .await
+        .unwrap();
+    let reopened = t.get(&format!("/api/v1/cases/{case}")).await;
+    assert_eq!(reopened.body["status"], "open");
+    assert_eq!(messages(&t, case).await.len(), 5);
+
+    // Unrelated mail opens a new case.
+    let other =
+        "From: carl@example.net\r\nTo: support@example.com\r\nSubject: New question\r\n\r\nHi\r\n";
+    send(&t, "carl@example.net", "support@example.com", other)
+        .await
+        .unwrap();
+    assert_eq!(cases(&t).await.len(), 2);
+}
+
+async fn unreadable_and_automated_mail_is_kept(b: Backend) {
+    let t = server(b).await;
+    // No headers worth the name, binary junk and an empty body.
+    let junk = "\u{1}\u{2}garbage without headers\r\n\r\n\u{7f}";
+    send(&t, "someone@example.net", "support@example.com", junk)
+        .await
+        .unwrap();
+    let auto = "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Out of office\r\n\
+        Auto-Submitted: auto-replied\r\nMessage-ID: <ooo@example.org>\r\n\r\nI am away.\r\n";
+    send(&t, "ann@example.org", "support@example.com", auto)
+        .await
+        .unwrap();
+    let all = cases(&t).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    let mut automated = Vec::new();
+    for case in &all {
+        for m in messages(&t, case["id"].as_i64().unwrap()).await {
+            assert_eq!(m["email"]["has_raw"], true);
+            automated.push(m["email"]["automated"].as_bool().unwrap());
+        }
+    }
+    automated.sort();
+    assert_eq!(automated, vec![false, true]);
+}
+
+async fn smtp_refuses_unknown_recipients_and_oversized_mail(b: Backend) {
+    let t = server(b).await;
+    let plain = "From: ann@example.org\r\nSubject: x\r\n\r\nhello\r\n";
+    let refused = send(&t, "ann@example.org", "sales@example.com", plain).await;
+    assert!(refused.as_ref().unwrap_err().contains("550"), "{refused:?}");
+    let big = format!(
+        "From: ann@example.org\r\nSubject: big\r\n\r\n{}\r\n",
+        "x".repeat(100) + &"\r\nyyyyyyyyyy".repeat(8000)
+    );
+    let too_big = send(&t, "ann@example.org", "support@example.com", &big).await;
+    assert!(too_big.as_ref().unwrap_err().contains("552"), "{too_big:?}");
+    assert!(
+        cases(&t).await.is_empty(),
+        "nothing stored from refused mail"
+    );
+}
+
+async fn inboxes_are_validated_and_admin_only(b: Backend) {
+    let t = server(b).await;
+    let dup = t
+        .post("/api/v1/inboxes", json!({"address": "Support@Example.com"}))
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.body);
+    let bad = t.post("/api/v1/inboxes", json!({"address": "nope"})).await;
+    assert_eq!(
+        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "address"
+    );
+    let agent = t
+        .agent_token("agent@example.com", tend_domain::agent::Role::Agent)
+        .await;
+    let forbidden = Reply::from(
+        t.http
+            .post(format!("{}/api/v1/inboxes", t.base))
+            .bearer_auth(&agent)
+            .json(&json!({"address": "sales@example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let listed = t.get("/api/v1/inboxes").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body[0]["closed_reply"], "reopen");
+}
