@@ -6,6 +6,7 @@ use crate::cursor::{self, Cursor};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::messages::{NewMessage, insert_message};
 use crate::model::{Case, Message, Page};
+use crate::outbound::OutboundEmail;
 use crate::rows::{self, CASE_COLUMNS, get, parse_json, parse_word};
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
@@ -245,18 +246,27 @@ impl Store {
         .await
     }
 
-    /// Adds a message (customer message, agent reply or internal note).
+    /// Adds a message (customer message, agent reply or internal note); a
+    /// reply that goes out by email is queued with it, in the same
+    /// transaction.
     pub async fn add_message(
         &self,
         case_id: CaseId,
-        msg: NewMessage,
+        mut msg: NewMessage,
+        outbound: Option<OutboundEmail>,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Message> {
         let (dialect, idem) = (self.dialect, idem.cloned());
         let id = self
             .write(move |conn| {
                 Box::pin(async move {
+                    if let Some(mail) = &outbound {
+                        msg.raw_sha256 = Some(crate::blobs::put(conn, &mail.raw).await?);
+                    }
                     let id = write_message(conn, dialect, case_id, &msg, now()).await?;
+                    if let Some(mail) = &outbound {
+                        crate::outbound::enqueue(conn, id, mail).await?;
+                    }
                     idempotency::record(conn, idem.as_ref(), "message", id.0).await?;
                     Ok(id)
                 })

@@ -203,6 +203,9 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
     mail.message.author = Actor::customer(customer);
     mail.message.channel = Channel::Email;
     mail.message.raw_sha256 = Some(raw_sha256);
+    if let Some(email) = &mut mail.message.email {
+        email.inbox_id = Some(mail.inbox.id);
+    }
     let at = now();
     let Some(case_id) = thread_case(tx, &mail.thread).await? else {
         let (case_id, message_id) = open_case(tx, &mail, customer, None).await?;

@@ -21,6 +21,7 @@ mod maintenance;
 pub mod messages;
 pub mod model;
 pub mod organizations;
+pub mod outbound;
 mod rows;
 pub mod search;
 mod search_index;

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::case::Channel;
-use tend_domain::event::Actor;
+use tend_domain::event::{Actor, ActorKind};
 use tend_domain::ids::{AttachmentId, CaseId, MessageId};
 
 /// A message to store.
@@ -56,6 +56,8 @@ impl Store {
             .await?
             .remove(&id)
             .unwrap_or_default();
+        self.add_deliveries(std::slice::from_mut(&mut message))
+            .await?;
         Ok(message)
     }
 
@@ -78,6 +80,7 @@ impl Store {
         for m in &mut items {
             m.attachments = attachments.remove(&m.id).unwrap_or_default();
         }
+        self.add_deliveries(&mut items).await?;
         Ok(cursor::page(items, limit, |m| Cursor {
             key: m.id.0,
             id: m.id.0,
@@ -107,6 +110,22 @@ impl Store {
                 .push(attachment(&row)?);
         }
         Ok(by_message)
+    }
+
+    /// Fills in the delivery status of replies sent by email.
+    async fn add_deliveries(&self, messages: &mut [Message]) -> Result<()> {
+        let sent: Vec<MessageId> = messages
+            .iter()
+            .filter(|m| m.email.is_some() && m.author.kind != ActorKind::Customer)
+            .map(|m| m.id)
+            .collect();
+        let mut deliveries = self.deliveries_of(&sent).await?;
+        for m in messages {
+            if let Some(email) = &mut m.email {
+                email.delivery = deliveries.remove(&m.id);
+            }
+        }
+        Ok(())
     }
 
     /// The raw source of an email message, as received.
@@ -162,8 +181,8 @@ pub(crate) async fn insert_message(
     let row = tx
         .fetch_one(
             "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at, \
-             email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             args![
                 case_id.0,
                 msg.author.kind.as_str(),
@@ -179,6 +198,7 @@ pub(crate) async fn insert_message(
                 email.map(|e| serde_json::to_string(&e.cc)).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 email.is_some_and(|e| e.automated),
                 msg.raw_sha256.clone(),
+                email.and_then(|e| e.inbox_id),
             ],
         )
         .await?;

@@ -168,6 +168,10 @@ pub struct EmailDetails {
     pub automated: bool,
     /// Whether the raw message is stored (`GET /messages/{id}/raw`).
     pub has_raw: bool,
+    /// The inbox it came in on or went out from.
+    pub inbox_id: Option<i64>,
+    /// For a reply sent by email: how its delivery is going.
+    pub delivery: Option<crate::outbound::Delivery>,
 }
 
 /// One full-text search result.

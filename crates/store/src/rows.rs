@@ -142,7 +142,7 @@ pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor>
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, \
-     created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256";
+     created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id";
 
 /// A message without attachments; callers attach them.
 pub(crate) fn message(row: &AnyRow) -> Result<Message> {
@@ -176,5 +176,7 @@ fn email_details(row: &AnyRow) -> Result<Option<EmailDetails>> {
         cc,
         automated: flag(row, "email_automated")?,
         has_raw: get::<Option<String>>(row, "raw_sha256")?.is_some(),
+        inbox_id: get(row, "email_inbox_id")?,
+        delivery: None,
     }))
 }

@@ -116,6 +116,18 @@ impl TxRow {
         }
     }
 
+    /// A blob column.
+    pub(crate) fn blob(&self, col: &str) -> Result<Vec<u8>> {
+        use rusqlite::types::Value;
+        match self {
+            TxRow::Sqlite(_) => match self.sqlite_value(col)? {
+                Value::Blob(v) => Ok(v.clone()),
+                other => Err(mistyped(col, "a blob", other)),
+            },
+            TxRow::Postgres(row) => Ok(row.try_get(col)?),
+        }
+    }
+
     fn sqlite_value(&self, col: &str) -> Result<&rusqlite::types::Value> {
         match self {
             TxRow::Sqlite(values) => values

@@ -289,6 +289,14 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen for SMTP on {smtp}"))?;
         eprintln!("SMTP listening on {bound}");
     }
+    match &settings.smtp_relay {
+        Some(url) => {
+            let relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
+            eprintln!("sending email through {relay:?}");
+            crate::mail::outbound::start(store.clone(), relay);
+        }
+        None => eprintln!("no --smtp-relay: email replies are queued, not sent"),
+    }
     let app = server::app(store.clone(), &settings);
     server::serve(listener, app, server::shutdown_signal()).await?;
     store.close().await;

@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Largest email accepted over SMTP, in bytes [default: 26214400 (25 MiB)].
     #[arg(long, env = "TEND_SMTP_MAX_MESSAGE_BYTES")]
     pub smtp_max_message_bytes: Option<usize>,
+    /// SMTP relay for outgoing replies, smtp://[user:password@]host[:port] [default: none; replies stay queued].
+    #[arg(long, env = "TEND_SMTP_RELAY", hide_env_values = true)]
+    pub smtp_relay: Option<String>,
 }
 
 /// SQLite durability, as a flag value.
@@ -70,6 +73,7 @@ struct FileSettings {
     max_attachment_bytes: Option<usize>,
     smtp_listen: Option<SocketAddr>,
     smtp_max_message_bytes: Option<usize>,
+    smtp_relay: Option<String>,
 }
 
 /// Resolved settings.
@@ -85,6 +89,8 @@ pub struct Settings {
     /// Where the SMTP listener runs, if it does.
     pub smtp_listen: Option<SocketAddr>,
     pub smtp_max_message_bytes: usize,
+    /// Where replies are sent; may hold a password.
+    pub smtp_relay: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -98,6 +104,7 @@ impl std::fmt::Debug for Settings {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("smtp_listen", &self.smtp_listen)
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
+            .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .finish()
     }
 }
@@ -150,6 +157,7 @@ impl Settings {
                 .smtp_max_message_bytes
                 .or(file.smtp_max_message_bytes)
                 .unwrap_or(25 * 1024 * 1024),
+            smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
         })
     }
 

@@ -18,7 +18,8 @@ use tend_domain::ids::*;
 use tend_domain::{Invalid, text};
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
 use tend_store::messages::{NewAttachment, NewMessage};
-use tend_store::model::{Case, Message, Page};
+use tend_store::model::{Case, EmailDetails, Message, Page};
+use tend_store::outbound::{OutboundEmail, ReplyContext};
 use utoipa::{IntoParams, ToSchema};
 
 /// Longest subject, in characters.
@@ -310,7 +311,7 @@ pub async fn post_message(
     let key = body.idempotency_key(&me, &idem);
     let req = &body.value;
     let case = s.store.case(CaseId(id)).await?;
-    let msg = NewMessage {
+    let mut msg = NewMessage {
         author: me.actor(),
         channel: case.channel,
         internal: req.internal,
@@ -320,6 +321,10 @@ pub async fn post_message(
         email: None,
         raw_sha256: None,
     };
+    let outbound = match (req.internal, s.store.reply_context(case.id).await?) {
+        (false, Some(ctx)) => Some(email_reply(&ctx, case.id, &mut msg)?),
+        _ => None,
+    };
     let collection = format!("/api/v1/cases/{}/messages", case.id);
     Create {
         store: &s.store,
@@ -328,11 +333,39 @@ pub async fn post_message(
         collection: &collection,
     }
     .respond(
-        s.store.add_message(case.id, msg, key.as_ref()),
+        s.store.add_message(case.id, msg, outbound, key.as_ref()),
         |id| s.store.message(MessageId(id)),
         |m| m.id.0,
     )
     .await
+}
+
+/// Renders a reply as email for the case's conversation and marks the
+/// message with its email details; answers the email to queue.
+fn email_reply(
+    ctx: &ReplyContext,
+    case: CaseId,
+    msg: &mut NewMessage,
+) -> Result<OutboundEmail, ApiError> {
+    let rendered = crate::mail::outbound::render(
+        ctx,
+        case,
+        &msg.body_text,
+        msg.body_html.as_deref(),
+        &msg.attachments,
+    )
+    .map_err(|e| Invalid::new("email", e))?;
+    msg.email = Some(EmailDetails {
+        message_id: Some(rendered.message_id),
+        from: ctx.inbox.address.clone(),
+        subject: rendered.subject,
+        cc: Vec::new(),
+        automated: false,
+        has_raw: true,
+        inbox_id: Some(ctx.inbox.id),
+        delivery: None,
+    });
+    Ok(rendered.email)
 }
 
 /// A case's event log, in order (the cursor continues after the last `seq`).

@@ -3,6 +3,7 @@
 //! which files one raw message into one inbox.
 
 pub mod import;
+pub mod outbound;
 pub mod parse;
 pub mod smtp;
 

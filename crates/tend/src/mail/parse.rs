@@ -47,6 +47,8 @@ pub fn inbound(
         cc: mail.cc.iter().map(|(a, _)| a.as_str().to_owned()).collect(),
         automated: mail.automated,
         has_raw: true,
+        inbox_id: None,
+        delivery: None,
     };
     InboundEmail {
         inbox,

@@ -12,6 +12,7 @@ crate::both_backends!(
     unreadable_and_automated_mail_is_kept,
     smtp_refuses_unknown_recipients_and_oversized_mail,
     inboxes_are_validated_and_admin_only,
+    replies_go_out_by_email_and_thread_back,
 );
 
 async fn server(b: Backend) -> TestServer {
@@ -263,4 +264,133 @@ async fn inboxes_are_validated_and_admin_only(b: Backend) {
     let listed = t.get("/api/v1/inboxes").await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
     assert_eq!(listed.body[0]["closed_reply"], "reopen");
+}
+
+/// Polls `check` every 100 ms for up to 15 s.
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..150 {
+        if let Some(found) = check().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn replies_go_out_by_email_and_thread_back(b: Backend) {
+    // The customer's mail server: another Tend whose inbox is Ann's address.
+    let customer_side = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let inbox = customer_side
+        .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
+        .await;
+    assert_eq!(inbox.status, StatusCode::CREATED);
+    let relay = format!("smtp://{}", customer_side.smtp.unwrap());
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_relay: Some(relay),
+            ..Options::default()
+        },
+    )
+    .await;
+    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
+        .await;
+    send(&t, "ann@example.org", "support@example.com", FIRST)
+        .await
+        .unwrap();
+    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+
+    let note = t
+        .post(
+            &format!("/api/v1/cases/{case}/messages"),
+            json!({"body": "check toner", "internal": true}),
+        )
+        .await;
+    assert!(
+        note.body["email"].is_null(),
+        "notes never go out: {}",
+        note.body
+    );
+    let reply = t
+        .post(
+            &format!("/api/v1/cases/{case}/messages"),
+            json!({"body": "Please try a new cartridge.", "body_html": "<p>Please try a <b>new</b> cartridge.</p>"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let email = &reply.body["email"];
+    assert_eq!(email["from"], "support@example.com");
+    let subject = email["subject"].as_str().unwrap();
+    assert!(subject.ends_with(&format!("[#{case}]")), "{subject}");
+    let sent_id = email["message_id"].as_str().unwrap().to_owned();
+
+    // It arrives at the customer's server, threaded and multipart.
+    let received = eventually("the reply at the customer's server", || async {
+        let all = cases(&customer_side).await;
+        (!all.is_empty()).then(|| all[0].clone())
+    })
+    .await;
+    assert_eq!(received["subject"], subject);
+    let arrived = messages(&customer_side, received["id"].as_i64().unwrap()).await;
+    assert_eq!(arrived[0]["email"]["from"], "support@example.com");
+    assert_eq!(arrived[0]["email"]["message_id"], sent_id);
+    assert!(
+        arrived[0]["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("new cartridge")
+    );
+    assert!(
+        arrived[0]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>new</b>")
+    );
+    let raw = customer_side
+        .http
+        .get(format!(
+            "{}/api/v1/messages/{}/raw",
+            customer_side.base, arrived[0]["id"]
+        ))
+        .bearer_auth(&customer_side.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.contains("In-Reply-To: <first-1@example.org>"), "{raw}");
+    assert!(raw.contains("References: <first-1@example.org>"), "{raw}");
+
+    // The queue records the delivery.
+    let reply_id = reply.body["id"].as_i64().unwrap();
+    eventually("the delivery status", || async {
+        let all = messages(&t, case).await;
+        let mine = all.iter().find(|x| x["id"] == reply_id).cloned().unwrap();
+        (mine["email"]["delivery"]["status"] == "sent").then_some(())
+    })
+    .await;
+
+    // The customer answers the reply: it threads by our Message-ID.
+    let answer = format!(
+        "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Re: {subject}\r\n\
+         Message-ID: <answer@example.org>\r\nIn-Reply-To: <{sent_id}>\r\n\r\nThat worked.\r\n"
+    );
+    send(&t, "ann@example.org", "support@example.com", &answer)
+        .await
+        .unwrap();
+    assert_eq!(cases(&t).await.len(), 1);
+    assert_eq!(messages(&t, case).await.len(), 4);
 }

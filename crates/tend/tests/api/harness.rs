@@ -136,6 +136,8 @@ pub struct Options {
     /// Also run the SMTP listener (its address is in `TestServer::smtp`).
     pub smtp: bool,
     pub smtp_max_message_bytes: Option<usize>,
+    /// Send queued email through this relay (`smtp://host:port`).
+    pub smtp_relay: Option<String>,
 }
 
 impl TestServer {
@@ -174,6 +176,10 @@ impl TestServer {
         } else {
             None
         };
+        if let Some(url) = &options.smtp_relay {
+            let relay = tend::mail::outbound::Relay::parse(url).unwrap();
+            tend::mail::outbound::start(store.clone(), relay);
+        }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(tend::server::serve(listener, app, async move {
             let _ = rx.await;

@@ -1,0 +1,264 @@
+//! Sending replies by email: rendering an agent's reply as a message that
+//! threads in the customer's mail program (its own Message-ID, In-Reply-To
+//! and References, the case number in the subject, text and HTML, the
+//! attachments, from the inbox address), and the worker that hands queued
+//! messages to the SMTP relay with retries and backoff.
+
+use lettre::address::Envelope;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration;
+use tend_domain::ids::CaseId;
+use tend_store::Store;
+use tend_store::messages::NewAttachment;
+use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
+
+/// Attempts before an email is given up on.
+const MAX_ATTEMPTS: i64 = 10;
+/// How long a claimed email is the worker's before it is due again.
+const LEASE: Duration = Duration::from_secs(300);
+/// How often the worker looks for due email when the queue is quiet.
+const POLL: Duration = Duration::from_millis(500);
+
+/// A rendered reply and the Message-ID it carries (without brackets).
+pub struct Rendered {
+    pub email: OutboundEmail,
+    pub message_id: String,
+    pub subject: String,
+}
+
+/// Renders an agent's reply on `case` for the conversation in `ctx`.
+pub fn render(
+    ctx: &ReplyContext,
+    case: CaseId,
+    body_text: &str,
+    body_html: Option<&str>,
+    attachments: &[NewAttachment],
+) -> Result<Rendered, String> {
+    let reference = format!("[#{case}]");
+    let subject = if ctx.case_subject.contains(&reference) {
+        format!("Re: {}", ctx.case_subject)
+    } else {
+        format!("Re: {} {reference}", ctx.case_subject)
+    };
+    let domain = ctx
+        .inbox
+        .address
+        .rsplit_once('@')
+        .map_or("tend.invalid", |(_, d)| d);
+    let message_id = format!("tend.{case}.{}@{domain}", random_token());
+    let from: Mailbox = format!(
+        "{} <{}>",
+        ctx.inbox.name.replace(['<', '>', '"'], ""),
+        ctx.inbox.address
+    )
+    .parse()
+    .or_else(|_| ctx.inbox.address.parse())
+    .map_err(|e| format!("inbox address: {e}"))?;
+    let to: Mailbox = ctx
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient: {e}"))?;
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject.clone())
+        .message_id(Some(format!("<{message_id}>")))
+        .header(AutoSubmittedNo);
+    if let Some(last) = ctx.references.last() {
+        builder = builder.in_reply_to(format!("<{last}>"));
+    }
+    if !ctx.references.is_empty() {
+        let all: Vec<String> = ctx.references.iter().map(|r| format!("<{r}>")).collect();
+        builder = builder.references(all.join(" "));
+    }
+    let text = SinglePart::plain(body_text.to_owned());
+    let body = match body_html {
+        Some(html) => MultiPart::alternative()
+            .singlepart(text)
+            .singlepart(SinglePart::html(tend_domain::html::sanitize(html))),
+        None => MultiPart::mixed().singlepart(text),
+    };
+    let body = attachments.iter().fold(body, |body, file| {
+        let content_type = ContentType::parse(&file.content_type).unwrap_or(
+            ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN),
+        );
+        body.singlepart(
+            Attachment::new(file.filename.clone()).body(file.data.clone(), content_type),
+        )
+    });
+    let message = builder
+        .multipart(body)
+        .map_err(|e| format!("building the email: {e}"))?;
+    Ok(Rendered {
+        email: OutboundEmail {
+            sender: ctx.inbox.address.clone(),
+            recipient: ctx.recipient.clone(),
+            raw: message.formatted(),
+        },
+        message_id,
+        subject,
+    })
+}
+
+/// `Auto-Submitted: no`: a person wrote this, so auto-responders may answer.
+#[derive(Clone)]
+struct AutoSubmittedNo;
+
+impl lettre::message::header::Header for AutoSubmittedNo {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmittedNo)
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "no".into())
+    }
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where to hand outgoing mail: `smtp://[user:password@]host[:port]`.
+#[derive(Clone)]
+pub struct Relay {
+    host: String,
+    port: u16,
+    credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "smtp://{}:{}", self.host, self.port)
+    }
+}
+
+impl Relay {
+    /// Parses a relay URL.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let rest = url
+            .strip_prefix("smtp://")
+            .ok_or_else(|| format!("`{}` is not an smtp:// URL", crate::config::redact_url(url)))?;
+        let rest = rest.trim_end_matches('/');
+        let (credentials, host_port) = match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                (Some((user.to_owned(), password.to_owned())), host)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| format!("bad relay port `{p}`"))?),
+            None => (host_port, 25),
+        };
+        if host.is_empty() {
+            return Err("the relay URL names no host".into());
+        }
+        Ok(Relay {
+            host: host.to_owned(),
+            port,
+            credentials,
+        })
+    }
+
+    fn transport(&self) -> AsyncSmtpTransport<Tokio1Executor> {
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .timeout(Some(Duration::from_secs(60)));
+        match &self.credentials {
+            Some((user, password)) => builder
+                .credentials(Credentials::new(user.clone(), password.clone()))
+                .build(),
+            None => builder.build(),
+        }
+    }
+}
+
+/// Starts the worker that sends queued email through `relay`.
+pub fn start(store: Store, relay: Relay) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let transport = relay.transport();
+        loop {
+            let due = match store.claim_outbound(16, LEASE).await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the outbound queue failed");
+                    Vec::new()
+                }
+            };
+            if due.is_empty() {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+            for mail in due {
+                send_one(&store, &transport, mail).await;
+            }
+        }
+    })
+}
+
+async fn send_one(
+    store: &Store,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    mail: QueuedEmail,
+) {
+    let result = match envelope(&mail) {
+        Ok(envelope) => transport
+            .send_raw(&envelope, &mail.raw)
+            .await
+            .map(|_| ())
+            .map_err(|e| (e.is_permanent(), e.to_string())),
+        Err(e) => Err((true, e)),
+    };
+    let recorded = match result {
+        Ok(()) => store.outbound_sent(mail.id).await,
+        Err((permanent, error)) => {
+            let attempts = mail.attempts + 1;
+            let retry_at = (!permanent && attempts < MAX_ATTEMPTS).then(|| backoff(attempts));
+            tracing::warn!(id = mail.id, attempts, permanent, %error, "sending an email failed");
+            store.outbound_failed(mail.id, &error, retry_at).await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(id = mail.id, error = %e, "recording an email's delivery failed");
+    }
+}
+
+fn envelope(mail: &QueuedEmail) -> Result<Envelope, String> {
+    let from = mail.sender.parse().map_err(|e| format!("sender: {e}"))?;
+    let to = mail
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient: {e}"))?;
+    Envelope::new(Some(from), vec![to]).map_err(|e| e.to_string())
+}
+
+/// When to try again after `attempts` failures: 30 s doubling, at most 1 h.
+fn backoff(attempts: i64) -> jiff::Timestamp {
+    let seconds = 30_i64.saturating_mul(1 << attempts.clamp(0, 7)).min(3600);
+    tend_store::now()
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap_or_else(|_| tend_store::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_relay_urls() {
+        let r = Relay::parse("smtp://user:secret@mail.example.com:2525").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("mail.example.com", 2525));
+        assert_eq!(r.credentials, Some(("user".into(), "secret".into())));
+        assert!(!format!("{r:?}").contains("secret"));
+        assert_eq!(Relay::parse("smtp://localhost").unwrap().port, 25);
+        assert!(Relay::parse("http://x").is_err());
+    }
+}
