@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 crate::both_backends!(operator_cli_sets_up_and_serves);
 
-fn tend(db: &FreshDatabase) -> Command {
+pub fn tend(db: &FreshDatabase) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tend"));
     cmd.arg("--data-dir")
         .arg(db.dir())
@@ -18,7 +18,7 @@ fn tend(db: &FreshDatabase) -> Command {
     cmd
 }
 
-struct Server(Child);
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

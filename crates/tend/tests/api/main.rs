@@ -11,6 +11,7 @@ mod agreements;
 mod cases;
 mod cli;
 mod concurrency;
+mod crash;
 mod customers;
 mod email;
 mod errors;
