@@ -53,6 +53,8 @@ enum Command {
     },
     /// Seed a dataset and measure Tend over HTTP (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Measure the email channel: Maildir import and SMTP delivery (see docs/benchmarks.md).
+    BenchMail(bench::mail::MailBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Bench(args) => bench::run(cli.store, args).await,
+        Command::BenchMail(args) => bench::mail::run(cli.store, args).await,
     }
 }
 

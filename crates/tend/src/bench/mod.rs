@@ -11,6 +11,7 @@
 
 mod corpus;
 mod load;
+pub mod mail;
 mod process;
 mod report;
 mod seed;

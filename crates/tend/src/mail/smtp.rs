@@ -62,6 +62,10 @@ pub async fn serve(listener: TcpListener, store: Store, settings: SmtpSettings) 
                 continue;
             }
         };
+        // Replies are small and each waits for the next command.
+        if let Err(e) = socket.set_nodelay(true) {
+            tracing::debug!(error = %e, "setting TCP_NODELAY failed");
+        }
         let (store, settings) = (store.clone(), settings.clone());
         tokio::spawn(async move {
             let (read, write) = socket.into_split();
@@ -299,9 +303,13 @@ async fn read_data<R: AsyncBufReadExt + Unpin>(
     }
 }
 
+/// Sends one reply in one write: split writes meet delayed ACKs and stall
+/// each command for tens of milliseconds.
 async fn reply<W: AsyncWrite + Unpin>(write: &mut W, text: &str) -> std::io::Result<()> {
-    write.write_all(text.as_bytes()).await?;
-    write.write_all(b"\r\n").await?;
+    let mut line = String::with_capacity(text.len() + 2);
+    line.push_str(text);
+    line.push_str("\r\n");
+    write.write_all(line.as_bytes()).await?;
     write.flush().await
 }
 
