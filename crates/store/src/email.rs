@@ -9,7 +9,6 @@ use crate::model::case_reference;
 use crate::tx::{Arg, Tx, args};
 use crate::{Dialect, Result, Store, StoreError, blobs, customers, now};
 use serde::Serialize;
-use sqlx::AssertSqlSafe;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::email::{ClosedReply, EmailAddress};
 use tend_domain::event::Actor;
@@ -137,14 +136,8 @@ impl Store {
     }
 
     async fn inboxes_where(&self, condition: &str, arg: Arg) -> Result<Vec<Inbox>> {
-        let query = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {INBOX_COLUMNS} FROM inboxes WHERE {condition} ORDER BY id"
-        )));
-        let query = match arg {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-            Arg::Blob(v) => query.bind(v),
-        };
+        let sql = format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE {condition} ORDER BY id");
+        let query = crate::tx::bind(&sql, vec![arg]);
         query
             .fetch_all(&self.reader)
             .await?

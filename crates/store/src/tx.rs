@@ -221,7 +221,11 @@ fn prepare<'c>(
     Ok(stmt)
 }
 
-fn bind(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+/// A sqlx query for `sql` with `args` bound in order.
+pub(crate) fn bind(
+    sql: &str,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
     args.into_iter()
         .fold(sqlx::query(AssertSqlSafe(sql)), |q, arg| match arg {
             Arg::Int(v) => q.bind(v),
