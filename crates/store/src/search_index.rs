@@ -65,10 +65,23 @@ pub(crate) async fn catch_up(tx: &mut Tx) -> Result<bool> {
 impl Store {
     /// Brings the full-text index up to date with every committed row.
     pub async fn catch_up_search_index(&self) -> Result<()> {
-        if self.dialect != Dialect::Sqlite {
+        if self.dialect != Dialect::Sqlite || !self.search_backlog().await? {
             return Ok(());
         }
         while self.write(|tx| Box::pin(catch_up(tx))).await? {}
         Ok(())
+    }
+
+    /// Whether any committed row is not indexed yet: a read, so a search
+    /// bothers the writer only when there is something to index.
+    async fn search_backlog(&self) -> Result<bool> {
+        let pending = sqlx::query(
+            "SELECT 1 AS pending FROM fts_progress p WHERE \
+             (p.name = 'cases' AND EXISTS (SELECT 1 FROM cases WHERE id > p.indexed_id)) OR \
+             (p.name = 'messages' AND EXISTS (SELECT 1 FROM messages WHERE id > p.indexed_id)) LIMIT 1",
+        )
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(pending.is_some())
     }
 }
