@@ -11,7 +11,7 @@ use crate::rows::{self, CASE_COLUMNS, get, parse_json, parse_word};
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, customers, now};
+use crate::{Dialect, Result, Store, StoreError, customers, now, open_case_pg};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
@@ -116,6 +116,11 @@ impl Store {
             new.agreement_id,
         )
         .await?;
+        if self.dialect == Dialect::Postgres && new.message.attachments.is_empty() {
+            let (id, state) =
+                open_case_pg::open_case(&self.writer, &new, actor, idem, now()).await?;
+            return Ok(Case::from_state(id, &state));
+        }
         let idem = idem.cloned();
         let (id, state) = self
             .write(move |conn| {
@@ -425,6 +430,24 @@ fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
     })
 }
 
+/// The columns of a new case row, in the order of [`new_case_values`];
+/// `created_at` takes the same value as `updated_at` (`$11`).
+macro_rules! new_case_columns {
+    () => {
+        "subject, status, priority, assignee_id, team_id, agreement_id, tags, custom_fields, \
+         message_count, last_seq, updated_at, channel, customer_id, created_at"
+    };
+}
+pub(crate) use new_case_columns;
+
+/// The values of a new case row, `$1` to `$13` of [`new_case_columns`].
+pub(crate) fn new_case_values(state: &CaseState) -> Result<Vec<Arg>> {
+    folded_columns(
+        state,
+        [state.channel.as_str().into(), state.customer_id.0.into()],
+    )
+}
+
 /// Writes a new case, its opening events and first message; returns the
 /// case's id and folded state.
 pub(crate) async fn write_new_case(
@@ -433,6 +456,46 @@ pub(crate) async fn write_new_case(
     actor: Actor,
     at: Timestamp,
 ) -> Result<(CaseId, CaseState, MessageId)> {
+    let (state, mut log) = fold_new_case(new, actor, at)?;
+    let row = tx
+        .fetch_one(
+            concat!(
+                "INSERT INTO cases (",
+                new_case_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11) RETURNING id"
+            ),
+            new_case_values(&state)?,
+        )
+        .await?;
+    let id = CaseId(row.int("id")?);
+    for tag in &state.tags {
+        insert_tag(tx, id, tag).await?;
+    }
+    let message_id = insert_message(tx, id, &new.message, at).await?;
+    if let Some((
+        _,
+        EventData::MessageReceived {
+            message_id: placeholder,
+            ..
+        },
+    )) = log.last_mut()
+    {
+        *placeholder = message_id;
+    }
+    for (seq, (who, data)) in (1..).zip(&log) {
+        insert_event(tx, id, seq, *who, data, at).await?;
+    }
+    Ok((id, state, message_id))
+}
+
+/// The state and opening events of a new case: `case_opened`, any custom
+/// fields, and `message_received` for the first message, whose `message_id`
+/// is a placeholder (0) until the message row exists.
+pub(crate) fn fold_new_case(
+    new: &NewCase,
+    actor: Actor,
+    at: Timestamp,
+) -> Result<(CaseState, Vec<(Actor, EventData)>)> {
     let opened = EventData::CaseOpened {
         subject: new.subject.clone(),
         customer_id: new.customer_id,
@@ -467,33 +530,7 @@ pub(crate) async fn write_new_case(
     for (_, data) in &log[1..] {
         state.apply(data, at);
     }
-    let row = tx
-        .fetch_one(
-            "INSERT INTO cases (subject, status, priority, assignee_id, team_id, agreement_id, tags, custom_fields, \
-             message_count, last_seq, updated_at, channel, customer_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11) RETURNING id",
-            folded_columns(&state, [state.channel.as_str().into(), state.customer_id.0.into()])?,
-        )
-        .await?;
-    let id = CaseId(row.int("id")?);
-    for tag in &state.tags {
-        insert_tag(tx, id, tag).await?;
-    }
-    let message_id = insert_message(tx, id, &new.message, at).await?;
-    if let Some((
-        _,
-        EventData::MessageReceived {
-            message_id: placeholder,
-            ..
-        },
-    )) = log.last_mut()
-    {
-        *placeholder = message_id;
-    }
-    for (seq, (who, data)) in (1..).zip(&log) {
-        insert_event(tx, id, seq, *who, data, at).await?;
-    }
-    Ok((id, state, message_id))
+    Ok((state, log))
 }
 
 /// Applies an agent's (or the system's) change to a case, appending one event

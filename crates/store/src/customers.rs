@@ -264,8 +264,13 @@ pub(crate) async fn ensure_exists(tx: &mut Tx, id: CustomerId) -> Result<()> {
         .await?
     {
         Some(_) => Ok(()),
-        None => Err(Invalid::new("customer_id", format!("no customer with id {id}")).into()),
+        None => Err(no_such_customer(id)),
     }
+}
+
+/// The error for a new case naming a customer that does not exist.
+pub(crate) fn no_such_customer(id: CustomerId) -> StoreError {
+    Invalid::new("customer_id", format!("no customer with id {id}")).into()
 }
 
 /// Sets a customer's verification level inside a case transaction.

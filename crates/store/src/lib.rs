@@ -20,6 +20,7 @@ pub mod idempotency;
 mod maintenance;
 pub mod messages;
 pub mod model;
+mod open_case_pg;
 pub mod organizations;
 pub mod outbound;
 mod rows;
@@ -37,7 +38,7 @@ pub use tx::Tx;
 pub use writer::WriteFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection as _, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -58,6 +59,10 @@ pub enum SqliteSync {
     /// fsync at checkpoints only.
     Normal,
 }
+
+/// How long a PostgreSQL connection may sit idle before it is pinged again
+/// ahead of use.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(5);
 
 /// Pool sizing and durability knobs.
 #[derive(Debug, Clone)]
@@ -140,6 +145,18 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(options.max_connections.max(2))
                     .acquire_timeout(Duration::from_secs(30))
+                    // A ping before every acquire doubles the round trips of
+                    // a busy pool; only a connection idle for a while (which a
+                    // server restart may have cut) is pinged first.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PING_WHEN_IDLE_FOR {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(connect_options)
                     .await?;
                 Store {

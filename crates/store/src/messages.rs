@@ -6,7 +6,7 @@ use crate::model::{Attachment, EmailDetails, Message, Page};
 use crate::rows::{self, MESSAGE_COLUMNS, get};
 use crate::sql::Sql;
 use crate::time::micros;
-use crate::tx::{Tx, args};
+use crate::tx::{Arg, Tx, args};
 use crate::{Result, Store, StoreError, blobs};
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
@@ -169,6 +169,15 @@ fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
     })
 }
 
+/// The message columns [`message_values`] fills, in its order.
+macro_rules! message_value_columns {
+    () => {
+        "author_kind, author_id, channel, internal, body_text, body_html, created_at, email_message_id, \
+         email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id"
+    };
+}
+pub(crate) use message_value_columns;
+
 /// Inserts a message row, its attachments and its search entry.
 pub(crate) async fn insert_message(
     tx: &mut Tx,
@@ -176,30 +185,16 @@ pub(crate) async fn insert_message(
     msg: &NewMessage,
     at: Timestamp,
 ) -> Result<MessageId> {
-    let html = msg.body_html.as_deref().map(tend_domain::html::sanitize);
-    let email = msg.email.as_ref();
+    let mut values = args![case_id.0];
+    values.extend(message_values(msg, at)?);
     let row = tx
         .fetch_one(
-            "INSERT INTO messages (case_id, author_kind, author_id, channel, internal, body_text, body_html, created_at, \
-             email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-            args![
-                case_id.0,
-                msg.author.kind.as_str(),
-                msg.author.id,
-                msg.channel.as_str(),
-                msg.internal,
-                &msg.body_text,
-                html,
-                micros(at),
-                email.and_then(|e| e.message_id.clone()),
-                email.map(|e| e.from.clone()),
-                email.map(|e| e.subject.clone()),
-                email.map(|e| serde_json::to_string(&e.cc)).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                email.is_some_and(|e| e.automated),
-                msg.raw_sha256.clone(),
-                email.and_then(|e| e.inbox_id),
-            ],
+            concat!(
+                "INSERT INTO messages (case_id, ",
+                message_value_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+            ),
+            values,
         )
         .await?;
     let id = MessageId(row.int("id")?);
@@ -212,4 +207,30 @@ pub(crate) async fn insert_message(
         .await?;
     }
     Ok(id)
+}
+
+/// The values of a message row but its `case_id`, in the order of
+/// [`message_value_columns`], with the HTML sanitised.
+pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>> {
+    let email = msg.email.as_ref();
+    let cc = email
+        .map(|e| serde_json::to_string(&e.cc))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(args![
+        msg.author.kind.as_str(),
+        msg.author.id,
+        msg.channel.as_str(),
+        msg.internal,
+        &msg.body_text,
+        msg.body_html.as_deref().map(tend_domain::html::sanitize),
+        micros(at),
+        email.and_then(|e| e.message_id.clone()),
+        email.map(|e| e.from.clone()),
+        email.map(|e| e.subject.clone()),
+        cc,
+        email.is_some_and(|e| e.automated),
+        msg.raw_sha256.clone(),
+        email.and_then(|e| e.inbox_id),
+    ])
 }

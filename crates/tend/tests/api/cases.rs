@@ -1,7 +1,7 @@
 use crate::harness::{Backend, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tend_domain::event::{CaseEvent, CaseState};
+use tend_domain::event::{CaseEvent, CaseState, EventData};
 
 crate::both_backends!(
     case_lifecycle_is_an_event_log_whose_fold_is_the_case,
@@ -54,7 +54,18 @@ async fn case_lifecycle_is_an_event_log_whose_fold_is_the_case(b: Backend) {
     assert_eq!(r.body["channel"], "api");
     assert_eq!(r.body["tags"], json!(["boiler"]));
     assert_eq!(r.body["message_count"], 1);
-    assert_fold_matches(&t, id).await;
+    let opening = assert_fold_matches(&t, id).await;
+    let first_message = t.all(&format!("/api/v1/cases/{id}/messages")).await[0]["id"].clone();
+    assert!(
+        matches!(opening.last().map(|e| &e.data),
+            Some(EventData::MessageReceived { message_id, .. }) if json!(message_id.0) == first_message),
+        "message_received names the first message: {opening:?}"
+    );
+    let tagged = t.get("/api/v1/cases?tag=boiler").await.body;
+    assert_eq!(
+        tagged["data"][0]["id"], id,
+        "the tag index holds the new case"
+    );
 
     let team = t
         .post("/api/v1/teams", json!({"name": "Plumbing"}))
