@@ -184,9 +184,15 @@ impl Store {
                     args![sha256, id],
                 )
                 .await?;
-                let case_id =
-                    set_status(tx, dialect, id, DeliveryStatus::Bounced, Some(&reason), now())
-                        .await?;
+                let case_id = set_status(
+                    tx,
+                    dialect,
+                    id,
+                    DeliveryStatus::Bounced,
+                    Some(&reason),
+                    now(),
+                )
+                .await?;
                 Ok(Some(Ingested {
                     case_id,
                     message_id,
@@ -265,7 +271,10 @@ async fn set_status(
             args![id],
         )
         .await?;
-    let (case, message) = (CaseId(row.int("case_id")?), MessageId(row.int("message_id")?));
+    let (case, message) = (
+        CaseId(row.int("case_id")?),
+        MessageId(row.int("message_id")?),
+    );
     tx.execute(
         "UPDATE outbound_mail SET status = $1, last_error = $2, updated_at = $3 WHERE id = $4",
         args![status.as_str(), detail.clone(), micros(at), id],
@@ -278,7 +287,11 @@ async fn set_status(
     Ok(case)
 }
 
-fn delivery_event(message_id: MessageId, status: DeliveryStatus, detail: Option<String>) -> EventData {
+fn delivery_event(
+    message_id: MessageId,
+    status: DeliveryStatus,
+    detail: Option<String>,
+) -> EventData {
     EventData::EmailDeliveryChanged {
         message_id,
         status,

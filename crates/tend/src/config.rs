@@ -156,7 +156,9 @@ impl Settings {
         ) {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
-            _ => anyhow::bail!("--smtp-tls-cert and --smtp-tls-key go together: give both or neither"),
+            _ => anyhow::bail!(
+                "--smtp-tls-cert and --smtp-tls-key go together: give both or neither"
+            ),
         };
         let sync = store
             .sqlite_sync
@@ -194,7 +196,10 @@ impl Settings {
             mail_rate_limit: RateLimit {
                 messages: serve.mail_rate_limit.or(file.mail_rate_limit).unwrap_or(30),
                 window: Duration::from_secs(
-                    serve.mail_rate_window.or(file.mail_rate_window).unwrap_or(600),
+                    serve
+                        .mail_rate_window
+                        .or(file.mail_rate_window)
+                        .unwrap_or(600),
                 ),
             },
         })

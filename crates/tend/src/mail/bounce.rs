@@ -185,7 +185,8 @@ fn quotes_smtp_reply(line: &str) -> bool {
     line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .any(|word| {
             let word = word.trim_end_matches('.');
-            let basic = word.len() == 3 && word.starts_with(['4', '5']) && word.parse::<u16>().is_ok();
+            let basic =
+                word.len() == 3 && word.starts_with(['4', '5']) && word.parse::<u16>().is_ok();
             let enhanced = word.starts_with(['4', '5'])
                 && word.split('.').count() == 3
                 && word.split('.').all(|n| !n.is_empty() && n.len() <= 3);
@@ -195,12 +196,17 @@ fn quotes_smtp_reply(line: &str) -> bool {
 
 /// A Message-ID without angle brackets or surrounding space.
 fn clean_id(raw: &str) -> String {
-    raw.trim().trim_start_matches('<').trim_end_matches('>').trim().to_owned()
+    raw.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned()
 }
 
 fn strip_prefix_ci<'a>(raw: &'a str, prefix: &str) -> Option<&'a str> {
     let head = raw.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &raw[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &raw[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -227,7 +233,7 @@ Original-Recipient: rfc822;nobody@example.org\r\n\
 Action: failed\r\n\
 Status: 5.1.1\r\n\
 Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.org>:\r\n\
- Recipient address rejected: User unknown\r\n\
+\tRecipient address rejected: User unknown\r\n\
 \r\n\
 --r\r\n\
 Content-Type: text/rfc822-headers\r\n\
@@ -270,7 +276,7 @@ Remote host said: 550 No such user here\r\n\
 \r\n\
 From: support@example.com\r\n\
 Message-ID:\r\n\
- <tend.7.ff@example.com>\r\n\
+\t<tend.7.ff@example.com>\r\n\
 Subject: Re: hi\r\n";
         let bounce = read(qmail.as_bytes()).unwrap();
         assert_eq!(bounce.message_ids, vec!["tend.7.ff@example.com"]);

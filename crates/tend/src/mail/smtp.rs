@@ -126,9 +126,9 @@ async fn connection(
     // Dropping the buffer drops anything the client sent after STARTTLS in
     // the clear: it must not count as said inside TLS (RFC 3207, 4.2).
     let handshake = acceptor.accept(plain.into_inner());
-    let secure = tokio::time::timeout(IDLE, handshake)
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+    let secure = tokio::time::timeout(IDLE, handshake).await.map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out")
+    })??;
     // A fresh session: the client must say EHLO again (RFC 3207, 4.2).
     let mut secure = BufReader::new(secure);
     session(&mut secure, store, settings, peer, Tls::Active).await?;
@@ -209,8 +209,11 @@ where
             "MAIL" => match mail_from(arg, settings.max_message_bytes) {
                 Ok(from) if !settings.limiter.admit(&sender_key(from.as_deref(), peer)) => {
                     tracing::info!(%peer, from = ?from, "throttling a sender over its mail rate limit");
-                    reply(conn, "450 4.7.1 Too much mail from this sender; try again later")
-                        .await?;
+                    reply(
+                        conn,
+                        "450 4.7.1 Too much mail from this sender; try again later",
+                    )
+                    .await?;
                 }
                 Ok(from) => {
                     envelope = Some(Envelope {

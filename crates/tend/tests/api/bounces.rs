@@ -99,18 +99,28 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let (reply_id, sent_id) = (
         reply.id(),
-        reply.body["email"]["message_id"].as_str().unwrap().to_owned(),
+        reply.body["email"]["message_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
     );
     eventually("the reply's sent event", || async {
         (deliveries(&t, case).await.len() == 2).then_some(())
     })
     .await;
-    let statuses: Vec<String> = deliveries(&t, case).await.into_iter().map(|d| d.0).collect();
+    let statuses: Vec<String> = deliveries(&t, case)
+        .await
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
     assert_eq!(statuses, ["queued", "sent"]);
 
     // The case is closed; then Ann's server bounces the reply.
-    t.patch(&format!("/api/v1/cases/{case}"), json!({"status": "closed"}))
-        .await;
+    t.patch(
+        &format!("/api/v1/cases/{case}"),
+        json!({"status": "closed"}),
+    )
+    .await;
     let bounce = dsn(&sent_id);
     let filed = send(&t, "postmaster@example.org", "support@example.com", &bounce).await;
     assert!(filed.is_ok(), "{filed:?}");
@@ -127,7 +137,10 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
     );
     let events = deliveries(&t, case).await;
     assert_eq!(events.len(), 3);
-    assert_eq!(events[2], ("bounced".into(), json!("552 5.2.2 Mailbox full")));
+    assert_eq!(
+        events[2],
+        ("bounced".into(), json!("552 5.2.2 Mailbox full"))
+    );
     // The same bounce again changes nothing.
     send(&t, "postmaster@example.org", "support@example.com", &bounce)
         .await
@@ -182,5 +195,8 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
     assert_eq!(all.len(), 3);
     let noise = messages(&t, newest(all)).await;
     assert_eq!(noise[0]["email"]["automated"], true);
-    assert_eq!(noise[0]["email"]["message_id"], "dsn-someone-else@example.org");
+    assert_eq!(
+        noise[0]["email"]["message_id"],
+        "dsn-someone-else@example.org"
+    );
 }

@@ -36,7 +36,12 @@ pub(crate) async fn server(b: Backend) -> TestServer {
 }
 
 /// Sends `raw` over SMTP from `from` to `to`; the server's answer to DATA.
-pub(crate) async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
+pub(crate) async fn send(
+    t: &TestServer,
+    from: &str,
+    to: &str,
+    raw: &str,
+) -> Result<String, String> {
     let smtp = t.smtp.unwrap();
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())

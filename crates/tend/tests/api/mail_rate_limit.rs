@@ -37,8 +37,15 @@ async fn senders_over_the_rate_limit_retry_later_and_lose_nothing(b: Backend) {
     }
     let throttled = send(&t, "Ann@Example.org", "support@example.com", &mail(ann, 3)).await;
     let error = throttled.unwrap_err();
-    assert!(error.contains("450") && error.contains("try again later"), "{error}");
-    assert_eq!(cases(&t).await.len(), 2, "the throttled message is not taken");
+    assert!(
+        error.contains("450") && error.contains("try again later"),
+        "{error}"
+    );
+    assert_eq!(
+        cases(&t).await.len(),
+        2,
+        "the throttled message is not taken"
+    );
     // Someone else is not held up.
     let bob = "bob@example.org";
     send(&t, bob, "support@example.com", &mail(bob, 1))

@@ -129,11 +129,18 @@ async fn starttls_upgrades_the_session_and_mail_is_stored(b: Backend) {
     assert!(answer(&mut plain).await.starts_with("220"));
     let ehlo = say(&mut plain, "EHLO client.example").await;
     assert!(ehlo.contains("250-STARTTLS"), "{ehlo}");
-    assert!(say(&mut plain, "MAIL FROM:<ann@example.org>").await.starts_with("250"));
+    assert!(
+        say(&mut plain, "MAIL FROM:<ann@example.org>")
+            .await
+            .starts_with("250")
+    );
     assert!(say(&mut plain, "STARTTLS").await.starts_with("220"));
     let mut roots = RootCertStore::empty();
     roots
-        .add(tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(ca.ca_pem.as_bytes()).unwrap())
+        .add(
+            tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(ca.ca_pem.as_bytes())
+                .unwrap(),
+        )
         .unwrap();
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
@@ -150,10 +157,20 @@ async fn starttls_upgrades_the_session_and_mail_is_stored(b: Backend) {
         .unwrap();
     let mut secure = BufReader::new(stream);
     let before_ehlo = say(&mut secure, "RCPT TO:<support@example.com>").await;
-    assert!(before_ehlo.starts_with("503"), "state was reset: {before_ehlo}");
-    assert!(say(&mut secure, "MAIL FROM:<ann@example.org>").await.starts_with("503"));
+    assert!(
+        before_ehlo.starts_with("503"),
+        "state was reset: {before_ehlo}"
+    );
+    assert!(
+        say(&mut secure, "MAIL FROM:<ann@example.org>")
+            .await
+            .starts_with("503")
+    );
     let ehlo = say(&mut secure, "EHLO client.example").await;
-    assert!(ehlo.starts_with("250") && !ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(
+        ehlo.starts_with("250") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
     assert!(say(&mut secure, "STARTTLS").await.starts_with("503"));
     assert!(say(&mut secure, "QUIT").await.starts_with("221"));
 
@@ -162,7 +179,10 @@ async fn starttls_upgrades_the_session_and_mail_is_stored(b: Backend) {
     let mut conn = BufReader::new(TcpStream::connect(bare.smtp.unwrap()).await.unwrap());
     answer(&mut conn).await;
     let ehlo = say(&mut conn, "EHLO client.example").await;
-    assert!(ehlo.starts_with("250") && !ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(
+        ehlo.starts_with("250") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
     assert!(say(&mut conn, "STARTTLS").await.starts_with("454"));
 }
 
@@ -182,7 +202,13 @@ async fn serve_refuses_to_start_with_unreadable_tls_files() {
     }
     let missing = db.dir().join("missing.pem");
     let out = tend(&db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-listen",
+            "127.0.0.1:0",
+        ])
         .arg("--smtp-tls-cert")
         .arg(&missing)
         .arg("--smtp-tls-key")
