@@ -61,6 +61,20 @@ crate::string_enum! {
     }
 }
 
+crate::string_enum! {
+    /// Where an outbound email stands.
+    DeliveryStatus {
+        /// Waiting in the queue for the relay (again, after a failed try).
+        Queued = "queued",
+        /// Handed to the relay.
+        Sent = "sent",
+        /// Given up on: a permanent error, or every retry failed.
+        Failed = "failed",
+        /// Came back: the recipient's server returned a bounce report.
+        Bounced = "bounced",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 use crate::Invalid;
 use crate::case::{CaseChange, Channel, Priority, Status};
 use crate::customer::VerificationLevel;
+use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -134,6 +135,14 @@ pub enum EventData {
     PromiseKept { promise: String },
     /// A promise was broken.
     PromiseBroken { promise: String },
+    /// The email carrying a reply changed status: queued, sent, failed
+    /// (retries exhausted) or bounced; `detail` says why when it went wrong.
+    EmailDeliveryChanged {
+        message_id: MessageId,
+        status: DeliveryStatus,
+        #[serde(default)]
+        detail: Option<String>,
+    },
 }
 
 impl EventData {
@@ -186,6 +195,7 @@ impl EventData {
             EventData::PromiseMade { .. } => "promise_made",
             EventData::PromiseKept { .. } => "promise_kept",
             EventData::PromiseBroken { .. } => "promise_broken",
+            EventData::EmailDeliveryChanged { .. } => "email_delivery_changed",
         }
     }
 }
@@ -331,7 +341,8 @@ impl CaseState {
             | EventData::CustomerActionRequested { .. }
             | EventData::PromiseMade { .. }
             | EventData::PromiseKept { .. }
-            | EventData::PromiseBroken { .. } => {}
+            | EventData::PromiseBroken { .. }
+            | EventData::EmailDeliveryChanged { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;
@@ -607,6 +618,12 @@ mod tests {
             to: Status::Closed,
         };
         assert_eq!(status.check_recordable().unwrap_err().field, "type");
+        let delivery = EventData::EmailDeliveryChanged {
+            message_id: MessageId(1),
+            status: DeliveryStatus::Bounced,
+            detail: None,
+        };
+        assert_eq!(delivery.check_recordable().unwrap_err().field, "type");
     }
 
     #[test]

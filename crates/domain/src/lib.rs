@@ -43,5 +43,6 @@ mod tests {
             customer::AgreementStatus::as_str,
         );
         check(event::ActorKind::ALL, event::ActorKind::as_str);
+        check(email::DeliveryStatus::ALL, email::DeliveryStatus::as_str);
     }
 }

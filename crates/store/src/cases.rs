@@ -270,7 +270,7 @@ impl Store {
                     }
                     let id = write_message(conn, dialect, case_id, &msg, now()).await?;
                     if let Some(mail) = &outbound {
-                        crate::outbound::enqueue(conn, id, mail).await?;
+                        crate::outbound::enqueue(conn, dialect, case_id, id, mail).await?;
                     }
                     idempotency::record(conn, idem.as_ref(), "message", id.0).await?;
                     Ok(id)
@@ -569,6 +569,22 @@ pub(crate) async fn reopen_on_reply(
         save_state(tx, id, &state, &before).await?;
     }
     Ok(())
+}
+
+/// Appends an event that only records something about the case (such as an
+/// email's delivery), by Tend itself; works on closed cases too.
+pub(crate) async fn append_system_event(
+    tx: &mut Tx,
+    dialect: Dialect,
+    id: CaseId,
+    data: EventData,
+    at: Timestamp,
+) -> Result<CaseEvent> {
+    let mut state = load_state(tx, dialect, id).await?;
+    let before = state.clone();
+    let event = append(tx, id, &mut state, Actor::system(), data, at).await?;
+    save_state(tx, id, &state, &before).await?;
+    Ok(event)
 }
 
 /// Writes a message on an existing case with its event and any status change.

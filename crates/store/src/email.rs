@@ -79,6 +79,9 @@ pub enum IngestOutcome {
     FollowUp,
     /// The same message was already stored; nothing changed.
     Duplicate,
+    /// It was a bounce report for an email Tend sent, now marked bounced;
+    /// `message_id` is that email's message. No case opened or reopened.
+    Bounced,
 }
 
 const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at";

@@ -2,9 +2,11 @@
 //! relay worker drains. A reply and its queued email are written in the same
 //! transaction, so a reply is never stored without its email or sent twice
 //! because of a crash in between; the worker leases due rows, and a lease
-//! that runs out (a crashed worker) makes them due again.
+//! that runs out (a crashed worker) makes them due again. Each change of an
+//! email's status (queued, sent, failed, bounced) is an event on its case.
 
-use crate::email::Inbox;
+use crate::cases::append_system_event;
+use crate::email::{Inbox, IngestOutcome, Ingested};
 use crate::rows::get;
 use crate::time::{micros, now};
 use crate::tx::{Tx, args};
@@ -13,6 +15,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
+use tend_domain::email::DeliveryStatus;
+use tend_domain::event::EventData;
 use tend_domain::ids::{CaseId, MessageId};
 use utoipa::ToSchema;
 
@@ -57,6 +61,10 @@ pub struct Delivery {
 
 /// Most Message-IDs put in References.
 const MAX_REFERENCES: i64 = 20;
+/// Longest delivery error kept, in characters.
+const MAX_DETAIL: usize = 1000;
+/// Most Message-IDs and recipients of one bounce report looked up.
+const MAX_BOUNCE_KEYS: usize = 20;
 
 impl Store {
     /// Where a reply on `case` would go by email: `None` when the case has
@@ -105,7 +113,8 @@ impl Store {
 
     /// Records that an email was handed to the relay.
     pub async fn outbound_sent(&self, id: i64) -> Result<()> {
-        self.outbound_outcome(id, "sent", None, None).await
+        self.outbound_outcome(id, DeliveryStatus::Sent, None, None)
+            .await
     }
 
     /// Records a failed attempt: tried again at `retry_at`, or given up on
@@ -117,9 +126,9 @@ impl Store {
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
         let status = if retry_at.is_some() {
-            "queued"
+            DeliveryStatus::Queued
         } else {
-            "failed"
+            DeliveryStatus::Failed
         };
         self.outbound_outcome(id, status, Some(error), retry_at)
             .await
@@ -128,22 +137,67 @@ impl Store {
     async fn outbound_outcome(
         &self,
         id: i64,
-        status: &'static str,
+        status: DeliveryStatus,
         error: Option<&str>,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        let error = error.map(|e| e.chars().take(1000).collect::<String>());
-        let t = micros(now());
-        let next = retry_at.map_or(t, micros);
+        let (dialect, error) = (self.dialect, error.map(str::to_owned));
+        let at = now();
+        let next = micros(retry_at.unwrap_or(at));
         self.write(move |tx| {
             Box::pin(async move {
                 tx.execute(
-                    "UPDATE outbound_mail SET status = $1, last_error = $2, next_attempt_at = $3, \
-                     attempts = attempts + 1, updated_at = $4 WHERE id = $5",
-                    args![status, error, next, t, id],
+                    "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2",
+                    args![next, id],
                 )
                 .await?;
+                set_status(tx, dialect, id, status, error.as_deref(), at).await?;
                 Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Files a bounce report for an email Tend sent: the email whose
+    /// Message-ID the report quotes (any of `message_ids`), or when it
+    /// quotes none, the latest sent email to one of `recipients`, is marked
+    /// bounced with `reason`
+    /// and the report's raw source is kept with it. `None` when the report
+    /// matches no email of Tend's; then it is ordinary (automated) mail.
+    pub async fn record_bounce(
+        &self,
+        message_ids: Vec<String>,
+        recipients: Vec<String>,
+        reason: String,
+        raw: Vec<u8>,
+    ) -> Result<Option<Ingested>> {
+        let dialect = self.dialect;
+        self.write(move |tx| {
+            Box::pin(async move {
+                let Some((id, message_id)) = bounced_email(tx, &message_ids, &recipients).await?
+                else {
+                    return Ok(None);
+                };
+                let sha256 = blobs::put(tx, &raw).await?;
+                tx.execute(
+                    "UPDATE outbound_mail SET bounce_sha256 = $1 WHERE id = $2",
+                    args![sha256, id],
+                )
+                .await?;
+                let case_id = set_status(
+                    tx,
+                    dialect,
+                    id,
+                    DeliveryStatus::Bounced,
+                    Some(&reason),
+                    now(),
+                )
+                .await?;
+                Ok(Some(Ingested {
+                    case_id,
+                    message_id,
+                    outcome: IngestOutcome::Bounced,
+                }))
             })
         })
         .await
@@ -177,17 +231,100 @@ impl Store {
     }
 }
 
-/// Queues `mail` for message `message` inside the reply's transaction.
-pub(crate) async fn enqueue(tx: &mut Tx, message: MessageId, mail: &OutboundEmail) -> Result<()> {
+/// Queues `mail` for message `message` of `case` inside the reply's
+/// transaction, with its `queued` event.
+pub(crate) async fn enqueue(
+    tx: &mut Tx,
+    dialect: Dialect,
+    case: CaseId,
+    message: MessageId,
+    mail: &OutboundEmail,
+) -> Result<()> {
     let sha256 = blobs::put(tx, &mail.raw).await?;
-    let t = micros(now());
+    let at = now();
     tx.execute(
         "INSERT INTO outbound_mail (message_id, sender, recipient, raw_sha256, status, attempts, \
          next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5, $5)",
-        args![message.0, &mail.sender, &mail.recipient, sha256, t],
+        args![message.0, &mail.sender, &mail.recipient, sha256, micros(at)],
     )
     .await?;
+    let queued = delivery_event(message, DeliveryStatus::Queued, None);
+    append_system_event(tx, dialect, case, queued, at).await?;
     Ok(())
+}
+
+/// Moves outbound email `id` to `status` with `detail` as its last error;
+/// a real change of status is also an event on the case. Answers the case.
+async fn set_status(
+    tx: &mut Tx,
+    dialect: Dialect,
+    id: i64,
+    status: DeliveryStatus,
+    detail: Option<&str>,
+    at: Timestamp,
+) -> Result<CaseId> {
+    let detail = detail.map(|d| d.chars().take(MAX_DETAIL).collect::<String>());
+    let row = tx
+        .fetch_one(
+            "SELECT o.status, o.message_id, m.case_id FROM outbound_mail o \
+             JOIN messages m ON m.id = o.message_id WHERE o.id = $1",
+            args![id],
+        )
+        .await?;
+    let (case, message) = (
+        CaseId(row.int("case_id")?),
+        MessageId(row.int("message_id")?),
+    );
+    tx.execute(
+        "UPDATE outbound_mail SET status = $1, last_error = $2, updated_at = $3 WHERE id = $4",
+        args![status.as_str(), detail.clone(), micros(at), id],
+    )
+    .await?;
+    if row.text("status")? != status.as_str() {
+        let event = delivery_event(message, status, detail);
+        append_system_event(tx, dialect, case, event, at).await?;
+    }
+    Ok(case)
+}
+
+fn delivery_event(
+    message_id: MessageId,
+    status: DeliveryStatus,
+    detail: Option<String>,
+) -> EventData {
+    EventData::EmailDeliveryChanged {
+        message_id,
+        status,
+        detail,
+    }
+}
+
+/// The outbound email a bounce report is about, and its message.
+async fn bounced_email(
+    tx: &mut Tx,
+    message_ids: &[String],
+    recipients: &[String],
+) -> Result<Option<(i64, MessageId)>> {
+    let by_id = "SELECT o.id, o.message_id FROM outbound_mail o JOIN messages m ON m.id = o.message_id \
+                 WHERE m.email_message_id = $1";
+    for message_id in message_ids.iter().take(MAX_BOUNCE_KEYS) {
+        if let Some(row) = tx.fetch_optional(by_id, args![message_id]).await? {
+            return Ok(Some((row.int("id")?, MessageId(row.int("message_id")?))));
+        }
+    }
+    if !message_ids.is_empty() {
+        // It names the returned message, and that is none of Tend's.
+        return Ok(None);
+    }
+    let by_recipient = "SELECT id, message_id FROM outbound_mail WHERE recipient = $1 \
+                        AND status IN ('sent', 'bounced') ORDER BY id DESC LIMIT 1";
+    for recipient in recipients.iter().take(MAX_BOUNCE_KEYS) {
+        let recipient = recipient.to_lowercase();
+        if let Some(row) = tx.fetch_optional(by_recipient, args![recipient]).await? {
+            return Ok(Some((row.int("id")?, MessageId(row.int("message_id")?))));
+        }
+    }
+    Ok(None)
 }
 
 async fn claim(

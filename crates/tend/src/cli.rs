@@ -286,7 +286,8 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
         );
     }
     if let Some(smtp) = settings.smtp_listen {
-        let smtp_settings = crate::mail::smtp::SmtpSettings::from_settings(&settings);
+        let smtp_settings = crate::mail::smtp::SmtpSettings::from_settings(&settings)
+            .map_err(anyhow::Error::msg)?;
         let bound = crate::mail::smtp::start(smtp, store.clone(), smtp_settings)
             .await
             .with_context(|| format!("cannot listen for SMTP on {smtp}"))?;

@@ -2,10 +2,12 @@
 //! (`--config`) < `TEND_*` environment < command-line flags. clap resolves
 //! flags over environment; the TOML file fills whatever neither gave.
 
+use crate::mail::rate_limit::RateLimit;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tend_store::{SqliteSync, StoreOptions};
 
 /// Where Tend keeps its data and which database it uses; shared by every
@@ -50,6 +52,18 @@ pub struct ServeArgs {
     /// SMTP relay for outgoing replies, smtp://[user:password@]host[:port] [default: none; replies stay queued].
     #[arg(long, env = "TEND_SMTP_RELAY", hide_env_values = true)]
     pub smtp_relay: Option<String>,
+    /// PEM certificate chain for STARTTLS on the SMTP listener (with --smtp-tls-key) [default: no STARTTLS].
+    #[arg(long, env = "TEND_SMTP_TLS_CERT")]
+    pub smtp_tls_cert: Option<PathBuf>,
+    /// PEM private key for --smtp-tls-cert.
+    #[arg(long, env = "TEND_SMTP_TLS_KEY")]
+    pub smtp_tls_key: Option<PathBuf>,
+    /// Messages one sender may send over SMTP per --mail-rate-window before being told to retry later; 0 = no limit [default: 30].
+    #[arg(long, env = "TEND_MAIL_RATE_LIMIT")]
+    pub mail_rate_limit: Option<u32>,
+    /// The rate limit's window, in seconds [default: 600].
+    #[arg(long, env = "TEND_MAIL_RATE_WINDOW")]
+    pub mail_rate_window: Option<u64>,
 }
 
 /// SQLite durability, as a flag value.
@@ -74,6 +88,10 @@ struct FileSettings {
     smtp_listen: Option<SocketAddr>,
     smtp_max_message_bytes: Option<usize>,
     smtp_relay: Option<String>,
+    smtp_tls_cert: Option<PathBuf>,
+    smtp_tls_key: Option<PathBuf>,
+    mail_rate_limit: Option<u32>,
+    mail_rate_window: Option<u64>,
 }
 
 /// Resolved settings.
@@ -91,6 +109,10 @@ pub struct Settings {
     pub smtp_max_message_bytes: usize,
     /// Where replies are sent; may hold a password.
     pub smtp_relay: Option<String>,
+    /// Certificate chain and key files for STARTTLS, if offered.
+    pub smtp_tls: Option<(PathBuf, PathBuf)>,
+    /// How much mail one sender may send over SMTP.
+    pub mail_rate_limit: RateLimit,
 }
 
 impl std::fmt::Debug for Settings {
@@ -105,6 +127,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_listen", &self.smtp_listen)
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
+            .field("smtp_tls", &self.smtp_tls)
+            .field("mail_rate_limit", &self.mail_rate_limit)
             .finish()
     }
 }
@@ -126,6 +150,16 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tend.db").display()));
+        let smtp_tls = match (
+            serve.smtp_tls_cert.clone().or(file.smtp_tls_cert),
+            serve.smtp_tls_key.clone().or(file.smtp_tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => anyhow::bail!(
+                "--smtp-tls-cert and --smtp-tls-key go together: give both or neither"
+            ),
+        };
         let sync = store
             .sqlite_sync
             .or(file.sqlite_sync)
@@ -158,6 +192,16 @@ impl Settings {
                 .or(file.smtp_max_message_bytes)
                 .unwrap_or(25 * 1024 * 1024),
             smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
+            smtp_tls,
+            mail_rate_limit: RateLimit {
+                messages: serve.mail_rate_limit.or(file.mail_rate_limit).unwrap_or(30),
+                window: Duration::from_secs(
+                    serve
+                        .mail_rate_window
+                        .or(file.mail_rate_window)
+                        .unwrap_or(600),
+                ),
+            },
         })
     }
 

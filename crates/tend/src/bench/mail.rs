@@ -41,7 +41,12 @@ const INBOX: &str = "support@bench.example";
 
 /// Runs the email benchmark against the store `store_args` names.
 pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<ExitCode> {
-    let settings = Settings::resolve(&store_args, &ServeArgs::default())?;
+    // One bench sender sends thousands of messages: no rate limit.
+    let no_limit = ServeArgs {
+        mail_rate_limit: Some(0),
+        ..ServeArgs::default()
+    };
+    let settings = Settings::resolve(&store_args, &no_limit)?;
     let store = server::open_store(&settings).await?;
     let address = EmailAddress::parse("inbox", INBOX)?;
     let inbox = match store.inbox_by_address(&address).await? {
@@ -86,7 +91,7 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
     let listen = smtp::start(
         "127.0.0.1:0".parse()?,
         store.clone(),
-        smtp::SmtpSettings::from_settings(&settings),
+        smtp::SmtpSettings::from_settings(&settings).map_err(anyhow::Error::msg)?,
     )
     .await?;
     let started = Instant::now();

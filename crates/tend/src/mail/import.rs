@@ -102,6 +102,10 @@ fn report(done: Finished, summary: &mut Summary, out: &mut impl Write) -> std::i
                     summary.threaded += 1;
                     "added to case"
                 }
+                IngestOutcome::Bounced => {
+                    summary.threaded += 1;
+                    "bounce report for a reply on case"
+                }
                 IngestOutcome::Duplicate => {
                     summary.duplicates += 1;
                     "already there, case"

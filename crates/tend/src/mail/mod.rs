@@ -1,17 +1,23 @@
 //! The email channel: reading messages ([`parse`]), taking them in over SMTP
 //! ([`smtp`]) and from files ([`import`]). Every path ends in [`deliver`],
-//! which files one raw message into one inbox.
+//! which files one raw message into one inbox, or files it as a bounce of
+//! an email Tend sent ([`bounce`]).
 
+pub mod bounce;
 pub mod import;
 pub mod outbound;
 pub mod parse;
+pub mod rate_limit;
 pub mod smtp;
+pub mod tls;
 
 use tend_store::email::{Inbox, Ingested};
 use tend_store::{Store, StoreError};
 
 /// Files one raw message into `inbox`. `recipient` is the address it was
-/// sent to (for plus addressing), `envelope_from` the SMTP sender.
+/// sent to (for plus addressing), `envelope_from` the SMTP sender. A bounce
+/// report for an email Tend sent marks that email bounced instead, and opens
+/// or reopens no case; any other bounce is filed as automated mail.
 pub async fn deliver(
     store: &Store,
     inbox: &Inbox,
@@ -25,10 +31,21 @@ pub async fn deliver(
         recipient.map(str::to_owned),
         envelope_from.map(str::to_owned),
     );
-    let mail = tokio::task::spawn_blocking(move || {
-        parse::inbound(raw, inbox, recipient.as_deref(), envelope_from.as_deref())
+    let (mail, bounce) = tokio::task::spawn_blocking(move || {
+        let bounce = bounce::read(&raw);
+        let mail = parse::inbound(raw, inbox, recipient.as_deref(), envelope_from.as_deref());
+        (mail, bounce)
     })
     .await
     .map_err(|e| StoreError::Commit(format!("reading the message failed: {e}")))?;
+    if let Some(bounce) = bounce {
+        let (ids, recipients) = (bounce.message_ids, bounce.recipients);
+        let filed = store
+            .record_bounce(ids, recipients, bounce.reason, mail.raw.clone())
+            .await?;
+        if let Some(filed) = filed {
+            return Ok(filed);
+        }
+    }
     store.ingest_email(mail).await
 }

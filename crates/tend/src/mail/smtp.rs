@@ -2,15 +2,19 @@
 //! or a relay. It answers `250` to the end of DATA only once the message is
 //! committed to the database, so a message the sender saw accepted is never
 //! lost. The session is written here rather than with an SMTP crate because
-//! that acknowledgement has to wait on an async commit.
+//! that acknowledgement has to wait on an async commit. With a certificate
+//! configured it offers STARTTLS; one session code path serves the plain
+//! and the TLS stream. Senders over their rate limit are told to retry.
 
+use super::rate_limit::Limiter;
 use super::{deliver, parse};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tend_store::Store;
-use tend_store::email::Inbox;
+use tend_store::email::{Inbox, IngestOutcome};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 /// Longest command line accepted (RFC 5321 allows 512 octets).
 const MAX_LINE: usize = 4096;
@@ -20,21 +24,43 @@ const MAX_RECIPIENTS: usize = 100;
 const IDLE: Duration = Duration::from_secs(300);
 
 /// Listener settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SmtpSettings {
     /// Largest message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Name announced in the greeting.
     pub hostname: String,
+    /// STARTTLS is offered when this is set.
+    pub tls: Option<TlsAcceptor>,
+    /// Mail per sender (shared by every clone of these settings).
+    pub limiter: Limiter,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("max_message_bytes", &self.max_message_bytes)
+            .field("hostname", &self.hostname)
+            .field("tls", &self.tls.is_some())
+            .field("limiter", &self.limiter)
+            .finish()
+    }
 }
 
 impl SmtpSettings {
-    /// The listener settings from Tend's configuration.
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
-        SmtpSettings {
+    /// The listener settings from Tend's configuration; fails when the TLS
+    /// certificate or key cannot be read.
+    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+        let tls = match &settings.smtp_tls {
+            Some((cert, key)) => Some(super::tls::acceptor(cert, key)?),
+            None => None,
+        };
+        Ok(SmtpSettings {
             max_message_bytes: settings.smtp_max_message_bytes,
             hostname: "tend".into(),
-        }
+            tls,
+            limiter: Limiter::new(settings.mail_rate_limit),
+        })
     }
 }
 
@@ -68,12 +94,64 @@ pub async fn serve(listener: TcpListener, store: Store, settings: SmtpSettings) 
         }
         let (store, settings) = (store.clone(), settings.clone());
         tokio::spawn(async move {
-            let (read, write) = socket.into_split();
-            if let Err(e) = session(read, write, &store, &settings, peer).await {
+            if let Err(e) = connection(socket, &store, &settings, peer).await {
                 tracing::debug!(%peer, error = %e, "SMTP session ended");
             }
         });
     }
+}
+
+/// Serves one connection: a plain session, and a TLS one after STARTTLS.
+async fn connection(
+    socket: TcpStream,
+    store: &Store,
+    settings: &SmtpSettings,
+    peer: SocketAddr,
+) -> std::io::Result<()> {
+    let mut plain = BufReader::new(socket);
+    reply(
+        &mut plain,
+        &format!("220 {} Tend ESMTP ready", settings.hostname),
+    )
+    .await?;
+    let offer = if settings.tls.is_some() {
+        Tls::Offered
+    } else {
+        Tls::Unavailable
+    };
+    let ended = session(&mut plain, store, settings, peer, offer).await?;
+    let (Ended::StartTls, Some(acceptor)) = (ended, &settings.tls) else {
+        return Ok(());
+    };
+    // Dropping the buffer drops anything the client sent after STARTTLS in
+    // the clear: it must not count as said inside TLS (RFC 3207, 4.2).
+    let handshake = acceptor.accept(plain.into_inner());
+    let secure = tokio::time::timeout(IDLE, handshake).await.map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out")
+    })??;
+    // A fresh session: the client must say EHLO again (RFC 3207, 4.2).
+    let mut secure = BufReader::new(secure);
+    session(&mut secure, store, settings, peer, Tls::Active).await?;
+    Ok(())
+}
+
+/// Where a session stands with TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    /// No certificate is configured.
+    Unavailable,
+    /// STARTTLS may be used.
+    Offered,
+    /// The session runs inside TLS already.
+    Active,
+}
+
+/// How a session ended.
+enum Ended {
+    /// The client left (or went quiet).
+    Closed,
+    /// The client asked for TLS and was told to go ahead.
+    StartTls,
 }
 
 /// One message being received.
@@ -84,29 +162,23 @@ struct Envelope {
     recipients: Vec<(Inbox, String)>,
 }
 
-/// Runs one SMTP session to its end.
-async fn session<R, W>(
-    read: R,
-    mut write: W,
+/// Runs one SMTP session (after the greeting) to its end, over a plain or
+/// a TLS stream alike.
+async fn session<S>(
+    conn: &mut BufReader<S>,
     store: &Store,
     settings: &SmtpSettings,
     peer: SocketAddr,
-) -> std::io::Result<()>
+    tls: Tls,
+) -> std::io::Result<Ended>
 where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut reader = BufReader::new(read);
-    reply(
-        &mut write,
-        &format!("220 {} Tend ESMTP ready", settings.hostname),
-    )
-    .await?;
     let mut envelope: Option<Envelope> = None;
     let mut greeted = false;
     loop {
-        let Some(line) = read_line(&mut reader).await? else {
-            return Ok(());
+        let Some(line) = read_line(conn).await? else {
+            return Ok(Ended::Closed);
         };
         let line = String::from_utf8_lossy(&line);
         let line = line.trim_end_matches(['\r', '\n']);
@@ -115,29 +187,42 @@ where
             "EHLO" => {
                 greeted = true;
                 envelope = None;
+                let starttls = if tls == Tls::Offered {
+                    "250-STARTTLS\r\n"
+                } else {
+                    ""
+                };
                 let text = format!(
-                    "250-{} greets {}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES",
+                    "250-{} greets {}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n{starttls}250 ENHANCEDSTATUSCODES",
                     settings.hostname,
                     arg.trim(),
                     settings.max_message_bytes
                 );
-                reply(&mut write, &text).await?;
+                reply(conn, &text).await?;
             }
             "HELO" => {
                 greeted = true;
                 envelope = None;
-                reply(&mut write, &format!("250 {}", settings.hostname)).await?;
+                reply(conn, &format!("250 {}", settings.hostname)).await?;
             }
-            "MAIL" if !greeted => reply(&mut write, "503 5.5.1 Say EHLO first").await?,
+            "MAIL" if !greeted => reply(conn, "503 5.5.1 Say EHLO first").await?,
             "MAIL" => match mail_from(arg, settings.max_message_bytes) {
+                Ok(from) if !settings.limiter.admit(&sender_key(from.as_deref(), peer)) => {
+                    tracing::info!(%peer, from = ?from, "throttling a sender over its mail rate limit");
+                    reply(
+                        conn,
+                        "450 4.7.1 Too much mail from this sender; try again later",
+                    )
+                    .await?;
+                }
                 Ok(from) => {
                     envelope = Some(Envelope {
                         from,
                         recipients: Vec::new(),
                     });
-                    reply(&mut write, "250 2.1.0 OK").await?;
+                    reply(conn, "250 2.1.0 OK").await?;
                 }
-                Err(answer) => reply(&mut write, answer).await?,
+                Err(answer) => reply(conn, answer).await?,
             },
             "RCPT" => {
                 let answer = match envelope.as_mut() {
@@ -147,39 +232,58 @@ where
                     }
                     Some(env) => rcpt_to(env, arg, store).await,
                 };
-                reply(&mut write, &answer).await?;
+                reply(conn, &answer).await?;
             }
             "DATA" => {
                 let ready = envelope.as_ref().is_some_and(|e| !e.recipients.is_empty());
                 if !ready {
-                    reply(&mut write, "503 5.5.1 RCPT first").await?;
+                    reply(conn, "503 5.5.1 RCPT first").await?;
                     continue;
                 }
-                reply(&mut write, "354 End data with <CR><LF>.<CR><LF>").await?;
-                let Some(raw) = read_data(&mut reader, settings.max_message_bytes).await? else {
+                reply(conn, "354 End data with <CR><LF>.<CR><LF>").await?;
+                let Some(raw) = read_data(conn, settings.max_message_bytes).await? else {
                     envelope = None;
-                    reply(&mut write, "552 5.3.4 Message too big for this server").await?;
+                    reply(conn, "552 5.3.4 Message too big for this server").await?;
                     continue;
                 };
                 let answer = match envelope.take() {
                     Some(env) => accept(store, env, raw, peer).await,
                     None => "503 5.5.1 RCPT first".to_owned(),
                 };
-                reply(&mut write, &answer).await?;
+                reply(conn, &answer).await?;
             }
             "RSET" => {
                 envelope = None;
-                reply(&mut write, "250 2.0.0 OK").await?;
+                reply(conn, "250 2.0.0 OK").await?;
             }
-            "NOOP" => reply(&mut write, "250 2.0.0 OK").await?,
-            "VRFY" => reply(&mut write, "252 2.5.2 Send some mail and see").await?,
+            "NOOP" => reply(conn, "250 2.0.0 OK").await?,
+            "VRFY" => reply(conn, "252 2.5.2 Send some mail and see").await?,
             "QUIT" => {
-                reply(&mut write, "221 2.0.0 Bye").await?;
-                return Ok(());
+                reply(conn, "221 2.0.0 Bye").await?;
+                return Ok(Ended::Closed);
             }
-            "STARTTLS" => reply(&mut write, "454 4.7.0 TLS not available").await?,
-            _ => reply(&mut write, "500 5.5.2 Command not recognised").await?,
+            "STARTTLS" => match tls {
+                Tls::Active => reply(conn, "503 5.5.1 TLS already active").await?,
+                Tls::Unavailable => reply(conn, "454 4.7.0 TLS not available").await?,
+                Tls::Offered if !arg.trim().is_empty() => {
+                    reply(conn, "501 5.5.4 STARTTLS takes no parameters").await?
+                }
+                Tls::Offered => {
+                    reply(conn, "220 2.0.0 Ready to start TLS").await?;
+                    return Ok(Ended::StartTls);
+                }
+            },
+            _ => reply(conn, "500 5.5.2 Command not recognised").await?,
         }
+    }
+}
+
+/// Whom the rate limit counts: the envelope sender, or for the null sender
+/// (bounces) the connecting host.
+fn sender_key(from: Option<&str>, peer: SocketAddr) -> String {
+    match from {
+        Some(address) => address.to_lowercase(),
+        None => format!("<>@{}", peer.ip()),
     }
 }
 
@@ -190,6 +294,9 @@ async fn accept(store: &Store, env: Envelope, raw: Vec<u8>, peer: SocketAddr) ->
         return "503 5.5.1 RCPT first".into();
     };
     match deliver(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
+        Ok(filed) if filed.outcome == IngestOutcome::Bounced => {
+            format!("250 2.0.0 Bounce recorded on case #{}", filed.case_id)
+        }
         Ok(filed) => format!("250 2.0.0 Filed on case #{}", filed.case_id),
         Err(e) => {
             tracing::error!(%peer, error = %e, "storing an incoming email failed");

@@ -15,7 +15,7 @@ crate::both_backends!(
     replies_go_out_by_email_and_thread_back,
 );
 
-async fn server(b: Backend) -> TestServer {
+pub(crate) async fn server(b: Backend) -> TestServer {
     let t = TestServer::start_with(
         b,
         Options {
@@ -36,7 +36,12 @@ async fn server(b: Backend) -> TestServer {
 }
 
 /// Sends `raw` over SMTP from `from` to `to`; the server's answer to DATA.
-async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
+pub(crate) async fn send(
+    t: &TestServer,
+    from: &str,
+    to: &str,
+    raw: &str,
+) -> Result<String, String> {
     let smtp = t.smtp.unwrap();
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
@@ -49,15 +54,15 @@ async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String,
         .map_err(|e| e.to_string())
 }
 
-async fn cases(t: &TestServer) -> Vec<Value> {
+pub(crate) async fn cases(t: &TestServer) -> Vec<Value> {
     t.all("/api/v1/cases").await
 }
 
-async fn messages(t: &TestServer, case: i64) -> Vec<Value> {
+pub(crate) async fn messages(t: &TestServer, case: i64) -> Vec<Value> {
     t.all(&format!("/api/v1/cases/{case}/messages")).await
 }
 
-const FIRST: &str = "From: Ann Lee <Ann@Example.org>\r\n\
+pub(crate) const FIRST: &str = "From: Ann Lee <Ann@Example.org>\r\n\
 To: support@example.com\r\n\
 Cc: Bob <bob@example.org>\r\n\
 Subject: =?utf-8?q?Printer_prints_=E2=82=AC_signs?=\r\n\
@@ -267,7 +272,7 @@ async fn inboxes_are_validated_and_admin_only(b: Backend) {
 }
 
 /// Polls `check` every 100 ms for up to 15 s.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,

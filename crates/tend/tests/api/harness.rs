@@ -138,6 +138,12 @@ pub struct Options {
     pub smtp_max_message_bytes: Option<usize>,
     /// Send queued email through this relay (`smtp://host:port`).
     pub smtp_relay: Option<String>,
+    /// Offer STARTTLS with this certificate chain and key (PEM files).
+    pub smtp_tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Messages per sender per window over SMTP (the server's default
+    /// when unset) and the window in seconds.
+    pub mail_rate_limit: Option<u32>,
+    pub mail_rate_window: Option<u64>,
 }
 
 impl TestServer {
@@ -158,6 +164,10 @@ impl TestServer {
             max_body_bytes: options.max_body_bytes,
             max_attachment_bytes: options.max_attachment_bytes,
             smtp_max_message_bytes: options.smtp_max_message_bytes,
+            smtp_tls_cert: options.smtp_tls.as_ref().map(|(cert, _)| cert.clone()),
+            smtp_tls_key: options.smtp_tls.as_ref().map(|(_, key)| key.clone()),
+            mail_rate_limit: options.mail_rate_limit,
+            mail_rate_window: options.mail_rate_window,
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -166,7 +176,7 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = tend::server::app(store.clone(), &settings);
         let smtp = if options.smtp {
-            let settings = tend::mail::smtp::SmtpSettings::from_settings(&settings);
+            let settings = tend::mail::smtp::SmtpSettings::from_settings(&settings).unwrap();
             let addr = "127.0.0.1:0".parse().unwrap();
             Some(
                 tend::mail::smtp::start(addr, store.clone(), settings)

@@ -8,6 +8,7 @@
 mod harness;
 
 mod agreements;
+mod bounces;
 mod cases;
 mod cli;
 mod concurrency;
@@ -16,10 +17,12 @@ mod customers;
 mod email;
 mod errors;
 mod idempotency;
+mod mail_rate_limit;
 mod openapi;
 mod permissions;
 mod schema;
 mod search;
+mod smtp_tls;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.

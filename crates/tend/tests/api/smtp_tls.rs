@@ -1,0 +1,231 @@
+//! STARTTLS on the SMTP listener: a real client upgrading the session with
+//! a certificate from a test CA, the session starting over inside TLS, and
+//! no STARTTLS without a certificate.
+
+use crate::cli::tend;
+use crate::email::{cases, messages};
+use crate::harness::{Backend, FreshDatabase, Options, TestServer};
+use lettre::address::Envelope;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+crate::both_backends!(starttls_upgrades_the_session_and_mail_is_stored);
+
+/// A test CA and a certificate it signed for `localhost` and 127.0.0.1,
+/// written as PEM files.
+struct TestCa {
+    ca_pem: String,
+    cert: PathBuf,
+    key: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn test_ca() -> TestCa {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Tend test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    TestCa {
+        ca_pem: ca.pem(),
+        cert,
+        key,
+        _dir: dir,
+    }
+}
+
+async fn server(b: Backend, tls: Option<&TestCa>) -> TestServer {
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_tls: tls.map(|ca| (ca.cert.clone(), ca.key.clone())),
+            ..Options::default()
+        },
+    )
+    .await;
+    let inbox = t
+        .post("/api/v1/inboxes", json!({"address": "support@example.com"}))
+        .await;
+    assert_eq!(inbox.status, StatusCode::CREATED, "{}", inbox.body);
+    t
+}
+
+/// Reads one (possibly multi-line) reply; answers its lines joined.
+async fn answer<S: AsyncRead + Unpin>(conn: &mut BufReader<S>) -> String {
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(conn.read_line(&mut line).await.unwrap() > 0, "{text}");
+        text.push_str(&line);
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return text;
+        }
+    }
+}
+
+/// Sends one command and reads the reply.
+async fn say<S: AsyncRead + AsyncWrite + Unpin>(conn: &mut BufReader<S>, command: &str) -> String {
+    conn.get_mut()
+        .write_all(format!("{command}\r\n").as_bytes())
+        .await
+        .unwrap();
+    answer(conn).await
+}
+
+async fn starttls_upgrades_the_session_and_mail_is_stored(b: Backend) {
+    let ca = test_ca();
+    let t = server(b, Some(&ca)).await;
+    let smtp = t.smtp.unwrap();
+
+    // A real client that insists on TLS, trusting only the test CA.
+    let tls = TlsParameters::builder("localhost".into())
+        .add_root_certificate(Certificate::from_pem(ca.ca_pem.as_bytes()).unwrap())
+        .build_rustls()
+        .unwrap();
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(smtp.port())
+        .tls(Tls::Required(tls))
+        .build();
+    let envelope = Envelope::new(
+        Some("ann@example.org".parse().unwrap()),
+        vec!["support@example.com".parse().unwrap()],
+    )
+    .unwrap();
+    let raw = "From: ann@example.org\r\nTo: support@example.com\r\nSubject: Sent over TLS\r\n\
+        Message-ID: <tls-1@example.org>\r\n\r\nPrivate matters.\r\n";
+    let sent = mailer.send_raw(&envelope, raw.as_bytes()).await;
+    assert!(sent.is_ok(), "{sent:?}");
+    let all = cases(&t).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["subject"], "Sent over TLS");
+    let stored = messages(&t, all[0]["id"].as_i64().unwrap()).await;
+    assert_eq!(stored[0]["email"]["message_id"], "tls-1@example.org");
+
+    // By hand: STARTTLS is offered, the session starts over inside TLS,
+    // and a second STARTTLS is refused.
+    let mut plain = BufReader::new(TcpStream::connect(smtp).await.unwrap());
+    assert!(answer(&mut plain).await.starts_with("220"));
+    let ehlo = say(&mut plain, "EHLO client.example").await;
+    assert!(ehlo.contains("250-STARTTLS"), "{ehlo}");
+    assert!(
+        say(&mut plain, "MAIL FROM:<ann@example.org>")
+            .await
+            .starts_with("250")
+    );
+    assert!(say(&mut plain, "STARTTLS").await.starts_with("220"));
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(
+            tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(ca.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .unwrap();
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(
+            ServerName::try_from("localhost").unwrap(),
+            plain.into_inner(),
+        )
+        .await
+        .unwrap();
+    let mut secure = BufReader::new(stream);
+    let before_ehlo = say(&mut secure, "RCPT TO:<support@example.com>").await;
+    assert!(
+        before_ehlo.starts_with("503"),
+        "state was reset: {before_ehlo}"
+    );
+    assert!(
+        say(&mut secure, "MAIL FROM:<ann@example.org>")
+            .await
+            .starts_with("503")
+    );
+    let ehlo = say(&mut secure, "EHLO client.example").await;
+    assert!(
+        ehlo.starts_with("250") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
+    assert!(say(&mut secure, "STARTTLS").await.starts_with("503"));
+    assert!(say(&mut secure, "QUIT").await.starts_with("221"));
+
+    // Without a certificate there is no STARTTLS.
+    let bare = server(b, None).await;
+    let mut conn = BufReader::new(TcpStream::connect(bare.smtp.unwrap()).await.unwrap());
+    answer(&mut conn).await;
+    let ehlo = say(&mut conn, "EHLO client.example").await;
+    assert!(
+        ehlo.starts_with("250") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
+    assert!(say(&mut conn, "STARTTLS").await.starts_with("454"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_to_start_with_unreadable_tls_files() {
+    let db = FreshDatabase::new(Backend::Sqlite).await;
+    let help = tend(&db).args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--smtp-tls-cert",
+        "--smtp-tls-key",
+        "TEND_SMTP_TLS_CERT",
+        "--mail-rate-limit",
+        "--mail-rate-window",
+    ] {
+        assert!(help.contains(option), "serve --help documents {option}");
+    }
+    let missing = db.dir().join("missing.pem");
+    let out = tend(&db)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--smtp-tls-cert")
+        .arg(&missing)
+        .arg("--smtp-tls-key")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read TLS certificate") && stderr.contains("missing.pem"),
+        "{stderr}"
+    );
+    let half = tend(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--smtp-tls-cert"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!half.status.success());
+    assert!(String::from_utf8_lossy(&half.stderr).contains("go together"));
+}
