@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// SMTP relay for outgoing replies, smtp://[user:password@]host[:port] [default: none; replies stay queued].
     #[arg(long, env = "TEND_SMTP_RELAY", hide_env_values = true)]
     pub smtp_relay: Option<String>,
+    /// Seconds between polls of each inbox's IMAP mailbox [default: 60].
+    #[arg(long, env = "TEND_IMAP_POLL_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub imap_poll_seconds: Option<u64>,
+    /// PEM file of extra CA certificates to trust for IMAP servers, besides the system's [default: none].
+    #[arg(long, env = "TEND_IMAP_CA_FILE")]
+    pub imap_ca_file: Option<PathBuf>,
 }
 
 /// SQLite durability, as a flag value.
@@ -74,6 +80,8 @@ struct FileSettings {
     smtp_listen: Option<SocketAddr>,
     smtp_max_message_bytes: Option<usize>,
     smtp_relay: Option<String>,
+    imap_poll_seconds: Option<u64>,
+    imap_ca_file: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -91,6 +99,10 @@ pub struct Settings {
     pub smtp_max_message_bytes: usize,
     /// Where replies are sent; may hold a password.
     pub smtp_relay: Option<String>,
+    /// How often each IMAP mailbox is polled.
+    pub imap_poll: std::time::Duration,
+    /// Extra CA certificates trusted for IMAP servers.
+    pub imap_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -105,6 +117,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_listen", &self.smtp_listen)
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
+            .field("imap_poll", &self.imap_poll)
+            .field("imap_ca_file", &self.imap_ca_file)
             .finish()
     }
 }
@@ -158,6 +172,14 @@ impl Settings {
                 .or(file.smtp_max_message_bytes)
                 .unwrap_or(25 * 1024 * 1024),
             smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
+            imap_poll: std::time::Duration::from_secs(
+                serve
+                    .imap_poll_seconds
+                    .or(file.imap_poll_seconds)
+                    .unwrap_or(60)
+                    .clamp(1, 86400),
+            ),
+            imap_ca_file: serve.imap_ca_file.clone().or(file.imap_ca_file),
         })
     }
 

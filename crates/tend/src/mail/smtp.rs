@@ -4,7 +4,7 @@
 //! lost. The session is written here rather than with an SMTP crate because
 //! that acknowledgement has to wait on an async commit.
 
-use super::{deliver, parse};
+use super::{parse, receive};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tend_store::Store;
@@ -189,7 +189,7 @@ async fn accept(store: &Store, env: Envelope, raw: Vec<u8>, peer: SocketAddr) ->
     let Some((inbox, recipient)) = env.recipients.into_iter().next() else {
         return "503 5.5.1 RCPT first".into();
     };
-    match deliver(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
+    match receive(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
         Ok(filed) => format!("250 2.0.0 Filed on case #{}", filed.case_id),
         Err(e) => {
             tracing::error!(%peer, error = %e, "storing an incoming email failed");

@@ -138,6 +138,8 @@ pub struct Options {
     pub smtp_max_message_bytes: Option<usize>,
     /// Send queued email through this relay (`smtp://host:port`).
     pub smtp_relay: Option<String>,
+    /// Poll inboxes' IMAP mailboxes every second, trusting this CA file.
+    pub imap_ca_file: Option<std::path::PathBuf>,
 }
 
 impl TestServer {
@@ -158,6 +160,8 @@ impl TestServer {
             max_body_bytes: options.max_body_bytes,
             max_attachment_bytes: options.max_attachment_bytes,
             smtp_max_message_bytes: options.smtp_max_message_bytes,
+            imap_poll_seconds: Some(1),
+            imap_ca_file: options.imap_ca_file.clone(),
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -179,6 +183,10 @@ impl TestServer {
         if let Some(url) = &options.smtp_relay {
             let relay = tend::mail::outbound::Relay::parse(url).unwrap();
             tend::mail::outbound::start(store.clone(), relay);
+        }
+        if options.imap_ca_file.is_some() {
+            let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();
+            tend::mail::imap::start(store.clone(), settings.imap_poll, tls);
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(tend::server::serve(listener, app, async move {

@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod acknowledge;
 mod agreements;
 mod cases;
 mod cli;
@@ -16,6 +17,7 @@ mod customers;
 mod email;
 mod errors;
 mod idempotency;
+mod imap;
 mod openapi;
 mod permissions;
 mod schema;
