@@ -5,13 +5,16 @@
 //! and the Maildir flags show what Tend did to each message.
 
 use crate::email::{cases, eventually, messages};
-use crate::harness::{Backend, Options, TestServer};
+use crate::harness::{Backend, FreshDatabase, Options, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-crate::both_backends!(imap_mail_becomes_cases_once_and_is_flagged_after_storing);
+crate::both_backends!(
+    imap_mail_becomes_cases_once_and_is_flagged_after_storing,
+    inbox_create_takes_imap_and_acknowledgement_flags,
+);
 
 /// A Dovecot running on free ports of 127.0.0.1 until dropped.
 struct Dovecot {
@@ -330,4 +333,101 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
     );
     let doc = t.get("/api/v1/openapi.json").await.body;
     crate::openapi::check(&doc, "/api/v1/inboxes", "get", 200, &listed.body);
+}
+
+async fn inbox_create_takes_imap_and_acknowledgement_flags(b: Backend) {
+    let db = FreshDatabase::new(b).await;
+    let help = crate::cli::tend(&db)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--imap-poll-seconds",
+        "TEND_IMAP_POLL_SECONDS",
+        "--imap-ca-file",
+        "TEND_IMAP_CA_FILE",
+    ] {
+        assert!(help.contains(option), "serve --help documents {option}");
+    }
+    let create = |extra: &[&str], password: &str| {
+        let mut child = crate::cli::tend(&db)
+            .args(["inbox", "create", "--address", "help@example.com"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let imap = [
+        "--imap-host",
+        "imap.example.com",
+        "--imap-security",
+        "starttls",
+        "--imap-user",
+        "help",
+        "--imap-password-stdin",
+    ];
+    let no_user = create(&["--imap-host", "imap.example.com"], "");
+    assert!(
+        !no_user.status.success(),
+        "--imap-host needs a user and password"
+    );
+    let bad_port = create(&[&imap[..], &["--imap-port", "0"]].concat(), "s3cret\n");
+    assert!(!bad_port.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_port.stderr).contains("imap.port"),
+        "{}",
+        String::from_utf8_lossy(&bad_port.stderr)
+    );
+    let flags = [
+        &imap[..],
+        &[
+            "--imap-move-to",
+            "Done",
+            "--auto-acknowledge",
+            "--first-reply-hours",
+            "4",
+        ],
+    ]
+    .concat();
+    let made = create(&flags, "s3cret\n");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&made.stdout),
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(made.status.success(), "{out}");
+    assert!(!out.contains("s3cret"), "{out}");
+
+    let store = tend_store::Store::connect(&db.url, &tend_store::StoreOptions::default())
+        .await
+        .unwrap();
+    let address = tend_domain::email::EmailAddress::parse("a", "help@example.com").unwrap();
+    let inbox = store.inbox_by_address(&address).await.unwrap().unwrap();
+    store.close().await;
+    assert!(inbox.auto_acknowledge);
+    assert_eq!(inbox.first_reply_hours, Some(4));
+    let settings = inbox.imap.unwrap();
+    assert_eq!(
+        (
+            settings.host.as_str(),
+            settings.port,
+            settings.user.as_str()
+        ),
+        ("imap.example.com", 143, "help")
+    );
+    assert_eq!(settings.security.as_str(), "starttls");
+    assert_eq!(settings.folder, "INBOX");
+    assert_eq!(settings.move_to.as_deref(), Some("Done"));
+    assert_eq!(settings.password.expose(), "s3cret");
 }
