@@ -365,7 +365,7 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     crate::mail::imap::start(store.clone(), settings.imap_poll, tls);
     eprintln!(
-        "polling IMAP mailboxes of inboxes that have one every {}s",
+        "inboxes with IMAP settings are polled every {}s",
         settings.imap_poll.as_secs()
     );
     let app = server::app(store.clone(), &settings);

@@ -11,7 +11,7 @@ use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,18 +87,18 @@ pub fn start(
 ) -> tokio::task::JoinHandle<()> {
     let tls = TlsConnector::from(tls);
     tokio::spawn(async move {
-        let mut running = HashMap::new();
+        let mut polled = HashSet::new();
         loop {
             match store.inboxes().await {
                 Ok(inboxes) => {
                     for inbox in inboxes.into_iter().filter(|i| i.imap.is_some()) {
-                        running.entry(inbox.id).or_insert_with(|| {
+                        if polled.insert(inbox.id) {
                             let span = tracing::info_span!("imap", inbox = %inbox.address);
                             tokio::spawn(
                                 poll_forever(store.clone(), inbox, tls.clone(), every)
                                     .instrument(span),
-                            )
-                        });
+                            );
+                        }
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "listing inboxes for IMAP polling failed"),
