@@ -363,7 +363,8 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
     }
     let tls = crate::mail::imap::tls_config(settings.imap_ca_file.as_deref())
         .map_err(anyhow::Error::msg)?;
-    crate::mail::imap::start(store.clone(), settings.imap_poll, tls);
+    let polling = crate::mail::imap::PollSettings::from_settings(&settings);
+    crate::mail::imap::start(store.clone(), polling, tls);
     eprintln!(
         "inboxes with IMAP settings are polled every {}s",
         settings.imap_poll.as_secs()

@@ -78,11 +78,31 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, S
     Ok(Arc::new(config))
 }
 
-/// Starts polling: every `every`, inboxes with IMAP settings that have no
-/// poller yet get one (so inboxes created later are picked up too).
+/// How the pollers work.
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    /// Time between polls of a mailbox.
+    pub every: Duration,
+    /// Larger messages are left unseen in the mailbox, with a warning (the
+    /// SMTP listener's limit).
+    pub max_message_bytes: usize,
+}
+
+impl PollSettings {
+    /// The poll settings from Tend's configuration.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        PollSettings {
+            every: settings.imap_poll,
+            max_message_bytes: settings.smtp_max_message_bytes,
+        }
+    }
+}
+
+/// Starts polling: every `settings.every`, inboxes with IMAP settings that
+/// have no poller yet get one (so inboxes created later are picked up too).
 pub fn start(
     store: Store,
-    every: Duration,
+    settings: PollSettings,
     tls: Arc<rustls::ClientConfig>,
 ) -> tokio::task::JoinHandle<()> {
     let tls = TlsConnector::from(tls);
@@ -95,7 +115,7 @@ pub fn start(
                         if polled.insert(inbox.id) {
                             let span = tracing::info_span!("imap", inbox = %inbox.address);
                             tokio::spawn(
-                                poll_forever(store.clone(), inbox, tls.clone(), every)
+                                poll_forever(store.clone(), inbox, tls.clone(), settings)
                                     .instrument(span),
                             );
                         }
@@ -103,19 +123,20 @@ pub fn start(
                 }
                 Err(e) => tracing::error!(error = %e, "listing inboxes for IMAP polling failed"),
             }
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(settings.every).await;
         }
     })
 }
 
 /// Polls one inbox's mailbox until the server stops.
-async fn poll_forever(store: Store, inbox: Inbox, tls: TlsConnector, every: Duration) {
+async fn poll_forever(store: Store, inbox: Inbox, tls: TlsConnector, settings: PollSettings) {
     let Some(imap) = inbox.imap.clone() else {
         return;
     };
+    let every = settings.every;
     let mut failures = 0u32;
     loop {
-        let wait = match poll_once(&store, &inbox, &imap, &tls).await {
+        let wait = match poll_once(&store, &inbox, &imap, &tls, settings.max_message_bytes).await {
             Ok(filed) => {
                 failures = 0;
                 if filed > 0 {
@@ -153,6 +174,7 @@ async fn poll_once(
     inbox: &Inbox,
     imap: &ImapSettings,
     tls: &TlsConnector,
+    max_bytes: usize,
 ) -> Result<usize, PollError> {
     let mut session = connect(imap, tls).await?;
     step("SELECT", session.select(&imap.folder)).await?;
@@ -160,10 +182,25 @@ async fn poll_once(
         // Usually answers "already exists"; a real problem shows at MOVE.
         let _ = step("CREATE", session.create(to)).await;
     }
-    let mut uids: Vec<u32> = step("SEARCH", session.uid_search("UNSEEN"))
-        .await?
-        .into_iter()
-        .collect();
+    let too_big = step(
+        "SEARCH",
+        session.uid_search(format!("UNSEEN LARGER {max_bytes}")),
+    )
+    .await?;
+    if !too_big.is_empty() {
+        tracing::warn!(
+            count = too_big.len(),
+            max_bytes,
+            "messages larger than the limit are left unseen in the mailbox"
+        );
+    }
+    let mut uids: Vec<u32> = step(
+        "SEARCH",
+        session.uid_search(format!("UNSEEN NOT LARGER {max_bytes}")),
+    )
+    .await?
+    .into_iter()
+    .collect();
     uids.sort_unstable();
     uids.truncate(BATCH);
     for &uid in &uids {

@@ -186,7 +186,8 @@ impl TestServer {
         }
         if options.imap_ca_file.is_some() {
             let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();
-            tend::mail::imap::start(store.clone(), settings.imap_poll, tls);
+            let polling = tend::mail::imap::PollSettings::from_settings(&settings);
+            tend::mail::imap::start(store.clone(), polling, tls);
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(tend::server::serve(listener, app, async move {

@@ -244,10 +244,14 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
         "3.c.test",
         &email("cat@example.net", "Login broken", "p3@example.net"),
     );
+    // Larger than the limit: left unseen in the mailbox, never half read.
+    let big = email("dan@example.org", "Huge scan", "p5@example.org") + &"x".repeat(80_000);
+    dovecot.deliver("seen", "5.d.test", &big);
     let t = TestServer::start_with(
         b,
         Options {
             imap_ca_file: Some(dovecot.root().join("ca.pem")),
+            smtp_max_message_bytes: Some(64 * 1024),
             ..Options::default()
         },
     )
@@ -293,8 +297,8 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
     .await;
     assert_eq!(filed(&t).await, want);
     eventually("the messages flagged \\Seen", || async {
-        let flags = dovecot.flags("seen", None);
-        (flags.len() == 2 && flags.iter().all(|f| f.contains('S'))).then_some(())
+        let seen = dovecot.flags("seen", None);
+        (seen.iter().filter(|f| f.contains('S')).count() == 2).then_some(())
     })
     .await;
     eventually("the message moved to Archive", || async {
@@ -308,13 +312,20 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
     // storing and flagging) is flagged but not filed twice.
     dovecot.deliver("seen", "4.a-again.test", &first);
     eventually("the redelivered copy flagged \\Seen", || async {
-        let flags = dovecot.flags("seen", None);
-        (flags.len() == 3 && flags.iter().all(|f| f.contains('S'))).then_some(())
+        let seen = dovecot.flags("seen", None);
+        (seen.iter().filter(|f| f.contains('S')).count() == 3).then_some(())
     })
     .await;
     // A few more polls change nothing.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(filed(&t).await, want);
+    let flags = dovecot.flags("seen", None);
+    assert_eq!(flags.len(), 4, "{flags:?}");
+    assert_eq!(
+        flags.iter().filter(|f| !f.contains('S')).count(),
+        1,
+        "the oversized message stays unseen: {flags:?}"
+    );
     for case in cases(&t).await {
         assert_eq!(
             messages(&t, case["id"].as_i64().unwrap()).await.len(),
