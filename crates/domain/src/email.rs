@@ -75,6 +75,26 @@ crate::string_enum! {
     }
 }
 
+crate::string_enum! {
+    /// How Tend talks TLS to an IMAP server.
+    ImapSecurity {
+        /// TLS from the first byte (port 993).
+        Imaps = "imaps",
+        /// Plain connection upgraded with STARTTLS before login (port 143).
+        Starttls = "starttls",
+    }
+}
+
+impl ImapSecurity {
+    /// The port this security normally uses.
+    pub fn default_port(self) -> u16 {
+        match self {
+            ImapSecurity::Imaps => 993,
+            ImapSecurity::Starttls => 143,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

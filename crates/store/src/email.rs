@@ -10,7 +10,7 @@ use crate::tx::{Arg, Tx, args};
 use crate::{Dialect, Result, Store, StoreError, blobs, customers, now};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
-use tend_domain::email::{ClosedReply, EmailAddress};
+use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
 use tend_domain::event::Actor;
 use tend_domain::ids::{CaseId, CustomerId, MessageId};
 use utoipa::ToSchema;
@@ -22,7 +22,66 @@ pub struct Inbox {
     pub address: String,
     pub name: String,
     pub closed_reply: ClosedReply,
+    /// The mailbox Tend polls for this inbox, if any.
+    pub imap: Option<ImapSettings>,
+    /// Whether a new case opened by email is acknowledged to the sender.
+    pub auto_acknowledge: bool,
+    /// The first-reply promise the acknowledgement makes, in hours.
+    pub first_reply_hours: Option<i64>,
     pub created_at: jiff::Timestamp,
+}
+
+/// An inbox to create.
+#[derive(Debug, Clone)]
+pub struct NewInbox {
+    pub address: EmailAddress,
+    pub name: String,
+    pub closed_reply: ClosedReply,
+    pub imap: Option<ImapSettings>,
+    pub auto_acknowledge: bool,
+    pub first_reply_hours: Option<i64>,
+}
+
+/// An IMAP mailbox polled for an inbox's mail.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: ImapSecurity,
+    pub user: String,
+    /// Never sent out: readers only learn that one is set.
+    #[serde(rename = "password_set", serialize_with = "Password::serialize_is_set")]
+    #[schema(value_type = bool)]
+    pub password: Password,
+    /// The folder read, e.g. `INBOX`.
+    pub folder: String,
+    /// Where stored messages are moved; `null` marks them `\Seen` instead.
+    pub move_to: Option<String>,
+}
+
+/// A password Tend must keep to log in somewhere; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(password: String) -> Self {
+        Password(password)
+    }
+
+    /// The password itself, for logging in.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn serialize_is_set<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_bool(!self.0.is_empty())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// An email message to take in, already parsed.
@@ -84,16 +143,13 @@ pub enum IngestOutcome {
     Bounced,
 }
 
-const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at";
+const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at, imap_host, imap_port, \
+     imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, first_reply_hours";
 
 impl Store {
     /// Creates an inbox; addresses are unique.
-    pub async fn create_inbox(
-        &self,
-        address: &EmailAddress,
-        name: &str,
-        closed_reply: ClosedReply,
-    ) -> Result<Inbox> {
+    pub async fn create_inbox(&self, new: &NewInbox) -> Result<Inbox> {
+        let address = &new.address;
         if self.inbox_by_address(address).await?.is_some() {
             return Err(StoreError::Conflict {
                 field: "address".into(),
@@ -101,14 +157,26 @@ impl Store {
                 existing_id: None,
             });
         }
+        let imap = new.imap.as_ref();
         let id = self
             .insert_returning_id(
-                "INSERT INTO inboxes (address, name, closed_reply, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO inboxes (address, name, closed_reply, created_at, imap_host, imap_port, \
+                 imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, \
+                 first_reply_hours) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 args![
                     address.as_str(),
-                    name,
-                    closed_reply.as_str(),
-                    crate::time::micros(now())
+                    new.name.as_str(),
+                    new.closed_reply.as_str(),
+                    crate::time::micros(now()),
+                    imap.map(|i| i.host.clone()),
+                    imap.map(|i| i64::from(i.port)),
+                    imap.map(|i| i.security.as_str().to_owned()),
+                    imap.map(|i| i.user.clone()),
+                    imap.map(|i| i.password.expose().to_owned()),
+                    imap.map(|i| i.folder.clone()),
+                    imap.and_then(|i| i.move_to.clone()),
+                    new.auto_acknowledge,
+                    new.first_reply_hours
                 ],
                 "inbox",
                 None,
@@ -151,6 +219,9 @@ impl Store {
                     address: crate::rows::get(r, "address")?,
                     name: crate::rows::get(r, "name")?,
                     closed_reply: crate::rows::word(r, "closed_reply", ClosedReply::parse)?,
+                    imap: imap_settings(r)?,
+                    auto_acknowledge: crate::rows::flag(r, "auto_acknowledge")?,
+                    first_reply_hours: crate::rows::get(r, "first_reply_hours")?,
                     created_at: crate::rows::time(r, "created_at")?,
                 })
             })
@@ -165,6 +236,26 @@ impl Store {
         self.write(move |tx| Box::pin(ingest(tx, dialect, mail)))
             .await
     }
+}
+
+/// The IMAP columns of an inbox row; `None` when it has no host.
+fn imap_settings(r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
+    use crate::rows::get;
+    let Some(host) = get::<Option<String>>(r, "imap_host")? else {
+        return Ok(None);
+    };
+    let port = u16::try_from(get::<i64>(r, "imap_port")?)
+        .map_err(|_| StoreError::Corrupt("imap_port out of range".into()))?;
+    let security = get::<String>(r, "imap_security")?;
+    Ok(Some(ImapSettings {
+        host,
+        port,
+        security: crate::rows::parse_word("imap_security", &security, ImapSecurity::parse)?,
+        user: get(r, "imap_user")?,
+        password: Password::new(get(r, "imap_password")?),
+        folder: get(r, "imap_folder")?,
+        move_to: get(r, "imap_move_to")?,
+    }))
 }
 
 async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result<Ingested> {

@@ -3,13 +3,14 @@
 //! `inbox create`, `mail import`, `bench`.
 
 use crate::config::{ServeArgs, Settings, StoreArgs};
+use crate::mail::inbox::{ImapRequest, InboxRequest};
 use crate::{auth, bench, server};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;
 use tend_domain::agent::Role;
-use tend_domain::email::{ClosedReply, EmailAddress};
+use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
 use tend_store::agents::NewAgent;
 use tracing_subscriber::EnvFilter;
 
@@ -70,7 +71,61 @@ enum InboxCommand {
         /// What a reply to a closed case does.
         #[arg(long, default_value = "reopen", value_parser = ["reopen", "follow_up"])]
         closed_reply: String,
+        #[command(flatten)]
+        imap: ImapFlags,
+        /// Answer each new case opened by email with its reference and the promise.
+        #[arg(long)]
+        auto_acknowledge: bool,
+        /// The first-reply promise of the acknowledgement, in hours.
+        #[arg(long)]
+        first_reply_hours: Option<i64>,
     },
+}
+
+/// The IMAP mailbox `inbox create` polls, if any.
+#[derive(Debug, clap::Args)]
+struct ImapFlags {
+    /// Poll this IMAP server for the inbox's mail.
+    #[arg(long, requires_all = ["imap_user", "imap_password_stdin"])]
+    imap_host: Option<String>,
+    /// [default: 993 for imaps, 143 for starttls]
+    #[arg(long, requires = "imap_host")]
+    imap_port: Option<u16>,
+    /// TLS from the start, or STARTTLS.
+    #[arg(long, requires = "imap_host", value_parser = ["imaps", "starttls"])]
+    imap_security: Option<String>,
+    #[arg(long, requires = "imap_host")]
+    imap_user: Option<String>,
+    /// Read the IMAP password from standard input (one line).
+    #[arg(long, requires = "imap_host")]
+    imap_password_stdin: bool,
+    /// The folder to read [default: INBOX].
+    #[arg(long, requires = "imap_host")]
+    imap_folder: Option<String>,
+    /// Move stored messages to this folder instead of marking them seen.
+    #[arg(long, requires = "imap_host")]
+    imap_move_to: Option<String>,
+}
+
+impl ImapFlags {
+    /// The request these flags make, reading the password if one is asked for.
+    fn request(self) -> anyhow::Result<Option<ImapRequest>> {
+        let Some(host) = self.imap_host else {
+            return Ok(None);
+        };
+        Ok(Some(ImapRequest {
+            host,
+            port: self.imap_port,
+            security: self
+                .imap_security
+                .map(|s| ImapSecurity::parse("imap-security", &s))
+                .transpose()?,
+            user: self.imap_user.unwrap_or_default(),
+            password: read_password()?,
+            folder: self.imap_folder,
+            move_to: self.imap_move_to,
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,17 +271,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     address,
                     name,
                     closed_reply,
+                    imap,
+                    auto_acknowledge,
+                    first_reply_hours,
                 },
         } => {
             let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let new = InboxRequest {
+                address,
+                name,
+                closed_reply: Some(ClosedReply::parse("closed-reply", &closed_reply)?),
+                imap: imap.request()?,
+                auto_acknowledge: Some(auto_acknowledge),
+                first_reply_hours,
+            }
+            .parse()?;
             let store = server::open_store(&settings).await?;
-            let address = EmailAddress::parse("address", &address)?;
-            let name = match name {
-                Some(n) => tend_domain::text::required("name", &n, 200)?,
-                None => address.as_str().to_owned(),
-            };
-            let closed_reply = ClosedReply::parse("closed-reply", &closed_reply)?;
-            let inbox = store.create_inbox(&address, &name, closed_reply).await?;
+            let inbox = store.create_inbox(&new).await?;
             store.close().await;
             println!(
                 "created inbox {} <{}> (id {})",
@@ -301,6 +362,14 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
         }
         None => eprintln!("no --smtp-relay: email replies are queued, not sent"),
     }
+    let tls = crate::mail::imap::tls_config(settings.imap_ca_file.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let polling = crate::mail::imap::PollSettings::from_settings(&settings);
+    crate::mail::imap::start(store.clone(), polling, tls);
+    eprintln!(
+        "inboxes with IMAP settings are polled every {}s",
+        settings.imap_poll.as_secs()
+    );
     let app = server::app(store.clone(), &settings);
     server::serve(listener, app, server::shutdown_signal()).await?;
     store.close().await;

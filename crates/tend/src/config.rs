@@ -64,6 +64,12 @@ pub struct ServeArgs {
     /// The rate limit's window, in seconds [default: 600].
     #[arg(long, env = "TEND_MAIL_RATE_WINDOW")]
     pub mail_rate_window: Option<u64>,
+    /// Seconds between polls of each inbox's IMAP mailbox [default: 60].
+    #[arg(long, env = "TEND_IMAP_POLL_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub imap_poll_seconds: Option<u64>,
+    /// PEM file of extra CA certificates to trust for IMAP servers, besides the system's [default: none].
+    #[arg(long, env = "TEND_IMAP_CA_FILE")]
+    pub imap_ca_file: Option<PathBuf>,
 }
 
 /// SQLite durability, as a flag value.
@@ -92,6 +98,8 @@ struct FileSettings {
     smtp_tls_key: Option<PathBuf>,
     mail_rate_limit: Option<u32>,
     mail_rate_window: Option<u64>,
+    imap_poll_seconds: Option<u64>,
+    imap_ca_file: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -113,6 +121,10 @@ pub struct Settings {
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// How much mail one sender may send over SMTP.
     pub mail_rate_limit: RateLimit,
+    /// How often each IMAP mailbox is polled.
+    pub imap_poll: std::time::Duration,
+    /// Extra CA certificates trusted for IMAP servers.
+    pub imap_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -129,6 +141,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
+            .field("imap_poll", &self.imap_poll)
+            .field("imap_ca_file", &self.imap_ca_file)
             .finish()
     }
 }
@@ -202,6 +216,14 @@ impl Settings {
                         .unwrap_or(600),
                 ),
             },
+            imap_poll: std::time::Duration::from_secs(
+                serve
+                    .imap_poll_seconds
+                    .or(file.imap_poll_seconds)
+                    .unwrap_or(60)
+                    .clamp(1, 86400),
+            ),
+            imap_ca_file: serve.imap_ca_file.clone().or(file.imap_ca_file),
         })
     }
 

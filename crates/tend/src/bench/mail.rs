@@ -16,6 +16,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tend_domain::email::{ClosedReply, EmailAddress};
+use tend_store::email::NewInbox;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -53,7 +54,14 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
         Some(inbox) => inbox,
         None => {
             store
-                .create_inbox(&address, "Bench", ClosedReply::Reopen)
+                .create_inbox(&NewInbox {
+                    address,
+                    name: "Bench".into(),
+                    closed_reply: ClosedReply::Reopen,
+                    imap: None,
+                    auto_acknowledge: false,
+                    first_reply_hours: None,
+                })
                 .await?
         }
     };

@@ -1,10 +1,14 @@
 //! The email channel: reading messages ([`parse`]), taking them in over SMTP
-//! ([`smtp`]) and from files ([`import`]). Every path ends in [`deliver`],
-//! which files one raw message into one inbox, or files it as a bounce of
-//! an email Tend sent ([`bounce`]).
+//! ([`smtp`]), from IMAP mailboxes ([`imap`]) and from files ([`import`]).
+//! Every path ends in [`deliver`], which files one raw message into one
+//! inbox, or files it as a bounce of an email Tend sent ([`bounce`]); mail
+//! arriving live goes through [`receive`], which also acknowledges new cases.
 
+pub mod acknowledge;
 pub mod bounce;
+pub mod imap;
 pub mod import;
+pub mod inbox;
 pub mod outbound;
 pub mod parse;
 pub mod rate_limit;
@@ -13,6 +17,21 @@ pub mod tls;
 
 use tend_store::email::{Inbox, Ingested};
 use tend_store::{Store, StoreError};
+
+/// Files a message that arrived live (SMTP or IMAP) and, when the inbox
+/// asks for it, acknowledges the case it opened. Imports use [`deliver`]:
+/// old mail is never acknowledged.
+pub async fn receive(
+    store: &Store,
+    inbox: &Inbox,
+    raw: Vec<u8>,
+    recipient: Option<&str>,
+    envelope_from: Option<&str>,
+) -> Result<Ingested, StoreError> {
+    let filed = deliver(store, inbox, raw, recipient, envelope_from).await?;
+    acknowledge::acknowledge(store, inbox, &filed).await;
+    Ok(filed)
+}
 
 /// Files one raw message into `inbox`. `recipient` is the address it was
 /// sent to (for plus addressing), `envelope_from` the SMTP sender. A bounce

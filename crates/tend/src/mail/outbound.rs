@@ -12,7 +12,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
-use tend_store::messages::NewAttachment;
+use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::model::EmailDetails;
 use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
 
 /// Attempts before an email is given up on.
@@ -29,13 +30,53 @@ pub struct Rendered {
     pub subject: String,
 }
 
-/// Renders an agent's reply on `case` for the conversation in `ctx`.
-pub fn render(
+/// Who writes an outgoing email, for its `Auto-Submitted` header
+/// (RFC 3834): mail programs answer people, never machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    /// An agent wrote it: `Auto-Submitted: no`.
+    Person,
+    /// Tend answered by itself: `Auto-Submitted: auto-replied`.
+    Automatic,
+}
+
+/// Renders `msg` (a reply on `case`) as email for the conversation in `ctx`,
+/// fills in its email details, and answers the email to queue with it.
+pub fn reply_email(
+    ctx: &ReplyContext,
+    case: CaseId,
+    msg: &mut NewMessage,
+    sender: Sender,
+) -> Result<OutboundEmail, String> {
+    let rendered = render(
+        ctx,
+        case,
+        &msg.body_text,
+        msg.body_html.as_deref(),
+        &msg.attachments,
+        sender,
+    )?;
+    msg.email = Some(EmailDetails {
+        message_id: Some(rendered.message_id),
+        from: ctx.inbox.address.clone(),
+        subject: rendered.subject,
+        cc: Vec::new(),
+        automated: sender == Sender::Automatic,
+        has_raw: true,
+        inbox_id: Some(ctx.inbox.id),
+        delivery: None,
+    });
+    Ok(rendered.email)
+}
+
+/// Renders a reply on `case` for the conversation in `ctx`.
+fn render(
     ctx: &ReplyContext,
     case: CaseId,
     body_text: &str,
     body_html: Option<&str>,
     attachments: &[NewAttachment],
+    sender: Sender,
 ) -> Result<Rendered, String> {
     let reference = format!("[#{case}]");
     let subject = if ctx.case_subject.contains(&reference) {
@@ -66,7 +107,7 @@ pub fn render(
         .to(to)
         .subject(subject.clone())
         .message_id(Some(format!("<{message_id}>")))
-        .header(AutoSubmittedNo);
+        .header(AutoSubmitted(sender));
     if let Some(last) = ctx.references.last() {
         builder = builder.in_reply_to(format!("<{last}>"));
     }
@@ -103,19 +144,28 @@ pub fn render(
     })
 }
 
-/// `Auto-Submitted: no`: a person wrote this, so auto-responders may answer.
+/// `Auto-Submitted`: `no` lets auto-responders answer a person's reply;
+/// `auto-replied` tells them to keep quiet, so two robots never loop.
 #[derive(Clone)]
-struct AutoSubmittedNo;
+struct AutoSubmitted(Sender);
 
-impl lettre::message::header::Header for AutoSubmittedNo {
+impl lettre::message::header::Header for AutoSubmitted {
     fn name() -> lettre::message::header::HeaderName {
         lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
     }
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmittedNo)
+    fn parse(raw: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted(if raw.trim() == "no" {
+            Sender::Person
+        } else {
+            Sender::Automatic
+        }))
     }
     fn display(&self) -> lettre::message::header::HeaderValue {
-        lettre::message::header::HeaderValue::new(Self::name(), "no".into())
+        let value = match self.0 {
+            Sender::Person => "no",
+            Sender::Automatic => "auto-replied",
+        };
+        lettre::message::header::HeaderValue::new(Self::name(), value.into())
     }
 }
 

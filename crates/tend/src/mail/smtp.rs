@@ -7,7 +7,7 @@
 //! and the TLS stream. Senders over their rate limit are told to retry.
 
 use super::rate_limit::Limiter;
-use super::{deliver, parse};
+use super::{parse, receive};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tend_store::Store;
@@ -293,7 +293,7 @@ async fn accept(store: &Store, env: Envelope, raw: Vec<u8>, peer: SocketAddr) ->
     let Some((inbox, recipient)) = env.recipients.into_iter().next() else {
         return "503 5.5.1 RCPT first".into();
     };
-    match deliver(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
+    match receive(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
         Ok(filed) if filed.outcome == IngestOutcome::Bounced => {
             format!("250 2.0.0 Bounce recorded on case #{}", filed.case_id)
         }

@@ -15,7 +15,7 @@ crate::both_backends!(
     replies_go_out_by_email_and_thread_back,
 );
 
-pub(crate) async fn server(b: Backend) -> TestServer {
+pub async fn server(b: Backend) -> TestServer {
     let t = TestServer::start_with(
         b,
         Options {
@@ -36,12 +36,7 @@ pub(crate) async fn server(b: Backend) -> TestServer {
 }
 
 /// Sends `raw` over SMTP from `from` to `to`; the server's answer to DATA.
-pub(crate) async fn send(
-    t: &TestServer,
-    from: &str,
-    to: &str,
-    raw: &str,
-) -> Result<String, String> {
+pub async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
     let smtp = t.smtp.unwrap();
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
@@ -54,15 +49,15 @@ pub(crate) async fn send(
         .map_err(|e| e.to_string())
 }
 
-pub(crate) async fn cases(t: &TestServer) -> Vec<Value> {
+pub async fn cases(t: &TestServer) -> Vec<Value> {
     t.all("/api/v1/cases").await
 }
 
-pub(crate) async fn messages(t: &TestServer, case: i64) -> Vec<Value> {
+pub async fn messages(t: &TestServer, case: i64) -> Vec<Value> {
     t.all(&format!("/api/v1/cases/{case}/messages")).await
 }
 
-pub(crate) const FIRST: &str = "From: Ann Lee <Ann@Example.org>\r\n\
+pub const FIRST: &str = "From: Ann Lee <Ann@Example.org>\r\n\
 To: support@example.com\r\n\
 Cc: Bob <bob@example.org>\r\n\
 Subject: =?utf-8?q?Printer_prints_=E2=82=AC_signs?=\r\n\
@@ -271,8 +266,21 @@ async fn inboxes_are_validated_and_admin_only(b: Backend) {
     assert_eq!(listed.body[0]["closed_reply"], "reopen");
 }
 
+/// The raw source of a stored message, as agents download it.
+pub async fn raw_source(t: &TestServer, message: &Value) -> String {
+    t.http
+        .get(format!("{}/api/v1/messages/{}/raw", t.base, message["id"]))
+        .bearer_auth(&t.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Polls `check` every 100 ms for up to 15 s.
-pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -363,19 +371,7 @@ async fn replies_go_out_by_email_and_thread_back(b: Backend) {
             .unwrap()
             .contains("<b>new</b>")
     );
-    let raw = customer_side
-        .http
-        .get(format!(
-            "{}/api/v1/messages/{}/raw",
-            customer_side.base, arrived[0]["id"]
-        ))
-        .bearer_auth(&customer_side.admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let raw = raw_source(&customer_side, &arrived[0]).await;
     assert!(raw.contains("In-Reply-To: <first-1@example.org>"), "{raw}");
     assert!(raw.contains("References: <first-1@example.org>"), "{raw}");
 

@@ -144,6 +144,8 @@ pub struct Options {
     /// when unset) and the window in seconds.
     pub mail_rate_limit: Option<u32>,
     pub mail_rate_window: Option<u64>,
+    /// Poll inboxes' IMAP mailboxes every second, trusting this CA file.
+    pub imap_ca_file: Option<std::path::PathBuf>,
 }
 
 impl TestServer {
@@ -168,6 +170,8 @@ impl TestServer {
             smtp_tls_key: options.smtp_tls.as_ref().map(|(_, key)| key.clone()),
             mail_rate_limit: options.mail_rate_limit,
             mail_rate_window: options.mail_rate_window,
+            imap_poll_seconds: Some(1),
+            imap_ca_file: options.imap_ca_file.clone(),
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -189,6 +193,11 @@ impl TestServer {
         if let Some(url) = &options.smtp_relay {
             let relay = tend::mail::outbound::Relay::parse(url).unwrap();
             tend::mail::outbound::start(store.clone(), relay);
+        }
+        if options.imap_ca_file.is_some() {
+            let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();
+            let polling = tend::mail::imap::PollSettings::from_settings(&settings);
+            tend::mail::imap::start(store.clone(), polling, tls);
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(tend::server::serve(listener, app, async move {

@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod acknowledge;
 mod agreements;
 mod bounces;
 mod cases;
@@ -17,6 +18,7 @@ mod customers;
 mod email;
 mod errors;
 mod idempotency;
+mod imap;
 mod mail_rate_limit;
 mod openapi;
 mod permissions;

@@ -6,7 +6,7 @@ crate::both_backends!(real_responses_match_the_served_openapi_document);
 
 /// Validates `body` against the schema the document gives for this
 /// operation and status.
-pub(crate) fn check(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
+pub fn check(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
     let response = &doc["paths"][path][method]["responses"][status.to_string()];
     let schema = response["content"]["application/json"]["schema"].clone();
     assert!(!schema.is_null(), "no schema for {method} {path} {status}");

@@ -1,0 +1,225 @@
+//! Reading an inbox's settings from the edge (API body or CLI flags) into
+//! what the store keeps, naming the field at fault. One parser for both, so
+//! the API and `tend inbox create` accept exactly the same inboxes.
+
+use serde::Deserialize;
+use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
+use tend_domain::{Invalid, text};
+use tend_store::email::{ImapSettings, NewInbox, Password};
+use utoipa::ToSchema;
+
+/// Longest first-reply promise accepted: 30 days.
+const MAX_FIRST_REPLY_HOURS: i64 = 720;
+
+/// A new inbox.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxRequest {
+    /// The address customers write to, e.g. `support@example.com`.
+    pub address: String,
+    /// Shown to agents [default: the address].
+    pub name: Option<String>,
+    /// What a reply to a closed case does [default: reopen].
+    pub closed_reply: Option<ClosedReply>,
+    /// Poll this IMAP mailbox for the inbox's mail [default: none].
+    pub imap: Option<ImapRequest>,
+    /// Answer each new case opened by email with its reference [default: false].
+    pub auto_acknowledge: Option<bool>,
+    /// The first-reply promise the acknowledgement makes, in hours (1 to 720).
+    pub first_reply_hours: Option<i64>,
+}
+
+/// The IMAP mailbox to poll.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImapRequest {
+    /// The IMAP server's host name, e.g. `imap.example.com`.
+    pub host: String,
+    /// [default: 993 for imaps, 143 for starttls]
+    pub port: Option<u16>,
+    /// [default: imaps]
+    pub security: Option<ImapSecurity>,
+    pub user: String,
+    /// Stored to log in; never returned (reads show `password_set`).
+    pub password: String,
+    /// The folder read [default: INBOX].
+    pub folder: Option<String>,
+    /// Move stored messages to this folder (created if missing) instead of
+    /// marking them `\Seen`.
+    pub move_to: Option<String>,
+}
+
+impl InboxRequest {
+    /// Checks every field and gives the inbox to store.
+    pub fn parse(self) -> Result<NewInbox, Invalid> {
+        let address = EmailAddress::parse("address", &self.address)?;
+        let name = match &self.name {
+            Some(n) => text::required("name", n, 200)?,
+            None => address.as_str().to_owned(),
+        };
+        let auto_acknowledge = self.auto_acknowledge.unwrap_or(false);
+        let first_reply_hours = match self.first_reply_hours {
+            Some(h) if !(1..=MAX_FIRST_REPLY_HOURS).contains(&h) => {
+                return Err(Invalid::new(
+                    "first_reply_hours",
+                    format!("must be between 1 and {MAX_FIRST_REPLY_HOURS}"),
+                ));
+            }
+            hours => hours,
+        };
+        Ok(NewInbox {
+            address,
+            name,
+            closed_reply: self.closed_reply.unwrap_or(ClosedReply::Reopen),
+            imap: self.imap.map(ImapRequest::parse).transpose()?,
+            auto_acknowledge,
+            first_reply_hours,
+        })
+    }
+}
+
+impl ImapRequest {
+    fn parse(self) -> Result<ImapSettings, Invalid> {
+        let host = text::required("imap.host", &self.host, 253)?;
+        if host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+        {
+            return Err(Invalid::new("imap.host", "must be a host name or address"));
+        }
+        let security = self.security.unwrap_or(ImapSecurity::Imaps);
+        let port = match self.port {
+            Some(0) => return Err(Invalid::new("imap.port", "must be between 1 and 65535")),
+            Some(p) => p,
+            None => security.default_port(),
+        };
+        if self.password.is_empty() {
+            return Err(Invalid::new("imap.password", "must not be empty"));
+        }
+        let folder = match self.folder.as_deref() {
+            Some(f) => folder_name("imap.folder", f)?,
+            None => "INBOX".to_owned(),
+        };
+        let move_to = self
+            .move_to
+            .as_deref()
+            .map(|f| folder_name("imap.move_to", f))
+            .transpose()?;
+        if move_to.as_ref() == Some(&folder) {
+            return Err(Invalid::new(
+                "imap.move_to",
+                "must differ from the folder read",
+            ));
+        }
+        Ok(ImapSettings {
+            host,
+            port,
+            security,
+            user: text::required("imap.user", &self.user, 320)?,
+            password: Password::new(text::bounded("imap.password", &self.password, 1000)?),
+            folder,
+            move_to,
+        })
+    }
+}
+
+/// A folder name: not blank, no control characters (they would break the
+/// IMAP command line).
+fn folder_name(field: &str, raw: &str) -> Result<String, Invalid> {
+    let name = text::required(field, raw, 200)?;
+    if name.chars().any(char::is_control) {
+        return Err(Invalid::new(field, "must not contain control characters"));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imap() -> ImapRequest {
+        ImapRequest {
+            host: "imap.example.com".into(),
+            user: "support".into(),
+            password: "pw".into(),
+            ..ImapRequest::default()
+        }
+    }
+
+    fn with(imap: ImapRequest) -> Result<NewInbox, Invalid> {
+        InboxRequest {
+            address: "support@example.com".into(),
+            imap: Some(imap),
+            ..InboxRequest::default()
+        }
+        .parse()
+    }
+
+    #[test]
+    fn fills_imap_defaults() {
+        let inbox = with(imap()).unwrap();
+        let settings = inbox.imap.unwrap();
+        assert_eq!(
+            (settings.port, settings.security),
+            (993, ImapSecurity::Imaps)
+        );
+        assert_eq!(settings.folder, "INBOX");
+        assert!(
+            !format!("{settings:?}").contains("pw"),
+            "Debug hides the password"
+        );
+        let starttls = with(ImapRequest {
+            security: Some(ImapSecurity::Starttls),
+            ..imap()
+        })
+        .unwrap();
+        assert_eq!(starttls.imap.unwrap().port, 143);
+        assert!(!inbox.auto_acknowledge);
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let field = |r: Result<NewInbox, Invalid>| r.unwrap_err().field;
+        assert_eq!(
+            field(with(ImapRequest {
+                host: " ".into(),
+                ..imap()
+            })),
+            "imap.host"
+        );
+        assert_eq!(
+            field(with(ImapRequest {
+                port: Some(0),
+                ..imap()
+            })),
+            "imap.port"
+        );
+        assert_eq!(
+            field(with(ImapRequest {
+                password: String::new(),
+                ..imap()
+            })),
+            "imap.password"
+        );
+        assert_eq!(
+            field(with(ImapRequest {
+                move_to: Some("INBOX".into()),
+                ..imap()
+            })),
+            "imap.move_to"
+        );
+        assert_eq!(
+            field(with(ImapRequest {
+                folder: Some("a\r\nb".into()),
+                ..imap()
+            })),
+            "imap.folder"
+        );
+        let hours = InboxRequest {
+            address: "support@example.com".into(),
+            first_reply_hours: Some(0),
+            ..InboxRequest::default()
+        };
+        assert_eq!(field(hours.parse()), "first_reply_hours");
+    }
+}
