@@ -5,6 +5,7 @@
 pub mod import;
 pub mod outbound;
 pub mod parse;
+pub mod quote;
 pub mod smtp;
 
 use tend_store::email::{Inbox, Ingested};
