@@ -88,6 +88,7 @@ async fn every_corpus_message_is_stored_as_expected(b: Backend) {
                 .find(|(_, f)| f.trim_ascii_end() == kept.trim_ascii_end())
                 .map(|(n, _)| n.clone())
                 .unwrap_or_else(|| panic!("message {} matches no corpus file", m["id"]));
+            invariants(&name, &m);
             assert!(stored.insert(name.clone(), m).is_none(), "{name} twice");
         }
     }
@@ -102,6 +103,34 @@ async fn every_corpus_message_is_stored_as_expected(b: Backend) {
             .get(&e.file)
             .unwrap_or_else(|| panic!("{} is not in the corpus", e.file));
         check(e, m);
+    }
+}
+
+/// What holds for every message, listed in the manifest or not: safe HTML
+/// without unresolved `cid:` references, and quoted history that is the end
+/// of its body.
+fn invariants(file: &str, m: &Value) {
+    if let Some(html) = m["body_html"].as_str() {
+        let lower = html.to_lowercase();
+        for hostile in ["<script", "onerror", "javascript:", "cid:", "<style"] {
+            assert!(
+                !lower.contains(hostile),
+                "{file}: html has {hostile}: {html}"
+            );
+        }
+        if let Some(quoted) = m["quoted_html"].as_str() {
+            assert!(
+                html.ends_with(quoted) && quoted.len() < html.len(),
+                "{file}"
+            );
+        }
+    }
+    if let Some(quoted) = m["quoted_text"].as_str() {
+        let text = m["body_text"].as_str().unwrap();
+        assert!(
+            text.ends_with(quoted) && quoted.len() < text.len(),
+            "{file}"
+        );
     }
 }
 
