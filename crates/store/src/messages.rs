@@ -13,6 +13,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::case::Channel;
 use tend_domain::event::{Actor, ActorKind};
+use tend_domain::html::sanitize_email;
 use tend_domain::ids::{AttachmentId, CaseId, MessageId};
 
 /// A message to store.
@@ -30,6 +31,16 @@ pub struct NewMessage {
     pub email: Option<EmailDetails>,
     /// The raw message, already stored in blobs.
     pub raw_sha256: Option<String>,
+    /// Where quoted history begins in the bodies of an email reply.
+    pub quotes: QuoteStarts,
+}
+
+/// Byte offsets where the quoted history below a reply's new text begins:
+/// in `body_text`, and in the untrusted `body_html`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuoteStarts {
+    pub text: Option<usize>,
+    pub html: Option<usize>,
 }
 
 /// A file to attach.
@@ -38,6 +49,8 @@ pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// The Content-ID of an inline email part, which its HTML may show.
+    pub content_id: Option<String>,
 }
 
 impl Store {
@@ -96,7 +109,7 @@ impl Store {
             return Ok(by_message);
         }
         let mut sql = Sql::new(
-            "SELECT id, message_id, filename, content_type, size, sha256 FROM attachments",
+            "SELECT id, message_id, filename, content_type, size, sha256, content_id FROM attachments",
         );
         let ids: Vec<i64> = ids.iter().map(|m| m.0).collect();
         sql.and()
@@ -144,7 +157,7 @@ impl Store {
     /// message is an internal note.
     pub async fn attachment(&self, id: AttachmentId) -> Result<(Attachment, CaseId, bool)> {
         let row = sqlx::query(
-            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, m.case_id, m.internal \
+            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, m.case_id, m.internal \
              FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
         )
         .bind(id.0)
@@ -166,6 +179,7 @@ fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
         content_type: get(row, "content_type")?,
         size: get(row, "size")?,
         sha256: get(row, "sha256")?,
+        content_id: get(row, "content_id")?,
     })
 }
 
@@ -173,7 +187,8 @@ fn attachment(row: &sqlx::any::AnyRow) -> Result<Attachment> {
 macro_rules! message_value_columns {
     () => {
         "author_kind, author_id, channel, internal, body_text, body_html, created_at, email_message_id, \
-         email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id"
+         email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id, \
+         text_quote_start, html_quote_start"
     };
 }
 pub(crate) use message_value_columns;
@@ -192,17 +207,31 @@ pub(crate) async fn insert_message(
             concat!(
                 "INSERT INTO messages (case_id, ",
                 message_value_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
             ),
             values,
         )
         .await?;
     let id = MessageId(row.int("id")?);
+    let mut parts = HashMap::new();
     for file in &msg.attachments {
         let sha256 = blobs::put(tx, &file.data).await?;
+        let row = tx
+            .fetch_one(
+                "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                args![id.0, &file.filename, &file.content_type, file.data.len() as i64, sha256, file.content_id.clone()],
+            )
+            .await?;
+        if let Some(cid) = &file.content_id {
+            parts.insert(cid.clone(), AttachmentId(row.int("id")?));
+        }
+    }
+    if let (true, Some(untrusted)) = (has_inline_parts(msg), &msg.body_html) {
+        let (html, start) = sanitize_email(untrusted, msg.quotes.html, &parts);
         tx.execute(
-            "INSERT INTO attachments (message_id, filename, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5)",
-            args![id.0, &file.filename, &file.content_type, file.data.len() as i64, sha256],
+            "UPDATE messages SET body_html = $1, html_quote_start = $2 WHERE id = $3",
+            args![html, start.map(|at| at as i64), id.0],
         )
         .await?;
     }
@@ -212,6 +241,19 @@ pub(crate) async fn insert_message(
 /// The values of a message row but its `case_id`, in the order of
 /// [`message_value_columns`], with the HTML sanitised.
 pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>> {
+    // HTML showing inline parts needs their attachment ids: `insert_message`
+    // writes it once they are stored.
+    let (html, html_quote_start) = match &msg.body_html {
+        Some(untrusted) if !has_inline_parts(msg) => {
+            let (html, start) = sanitize_email(untrusted, msg.quotes.html, &HashMap::new());
+            (Some(html), start)
+        }
+        _ => (None, None),
+    };
+    let text_quote_start = msg
+        .quotes
+        .text
+        .filter(|&at| at < msg.body_text.len() && msg.body_text.is_char_boundary(at));
     let email = msg.email.as_ref();
     let cc = email
         .map(|e| serde_json::to_string(&e.cc))
@@ -223,7 +265,7 @@ pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>
         msg.channel.as_str(),
         msg.internal,
         &msg.body_text,
-        msg.body_html.as_deref().map(tend_domain::html::sanitize),
+        html,
         micros(at),
         email.and_then(|e| e.message_id.clone()),
         email.map(|e| e.from.clone()),
@@ -232,5 +274,12 @@ pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>
         email.is_some_and(|e| e.automated),
         msg.raw_sha256.clone(),
         email.and_then(|e| e.inbox_id),
+        text_quote_start.map(|at| at as i64),
+        html_quote_start.map(|at| at as i64),
     ])
+}
+
+/// Whether the message's HTML may show some of its attachments inline.
+fn has_inline_parts(msg: &NewMessage) -> bool {
+    msg.attachments.iter().any(|a| a.content_id.is_some())
 }

@@ -134,6 +134,9 @@ pub struct Attachment {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// For an inline part of an email (an image its HTML shows): its
+    /// Content-ID. The HTML already points at the attachment's URL.
+    pub content_id: Option<String>,
 }
 
 /// A message on a case: from the customer, a reply, or an internal note.
@@ -145,9 +148,16 @@ pub struct Message {
     pub channel: Channel,
     /// Internal notes are never shown to customers.
     pub internal: bool,
+    /// The full text, quoted history included.
     pub body_text: String,
-    /// Sanitised HTML, when the message had HTML.
+    /// Sanitised HTML, when the message had HTML; quoted history included.
     pub body_html: Option<String>,
+    /// The quoted history below the new text of an email reply: the end of
+    /// `body_text` from where it begins (null when there is none). The new
+    /// text is `body_text` without this suffix; show the rest collapsed.
+    pub quoted_text: Option<String>,
+    /// The same for `body_html`: its suffix that is quoted history.
+    pub quoted_html: Option<String>,
     pub attachments: Vec<Attachment>,
     /// For messages that came or went by email.
     pub email: Option<EmailDetails>,

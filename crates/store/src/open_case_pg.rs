@@ -21,8 +21,8 @@ use tend_domain::event::{Actor, CaseState, EventData};
 use tend_domain::ids::CaseId;
 
 /// `$1`–`$13` the case ([`new_case_values`]; `$7` its tags as JSON, `$11`
-/// the time), `$14`–`$27` the message ([`message_values`]), `$28` the events
-/// as a JSON array, `$29`–`$32` the idempotency key (agent, key, request
+/// the time), `$14`–`$29` the message ([`message_values`]), `$30` the events
+/// as a JSON array, `$31`–`$34` the idempotency key (agent, key, request
 /// hash, time; the agent is null without a key). No row back means no such
 /// customer.
 const OPEN_CASE: &str = concat!(
@@ -34,16 +34,16 @@ const OPEN_CASE: &str = concat!(
        SELECT tag, new_case.id FROM new_case, json_array_elements_text($7::json) AS tag), \
      message AS (INSERT INTO messages (case_id, ",
     message_value_columns!(),
-    ") SELECT new_case.id, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27 \
+    ") SELECT new_case.id, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29 \
        FROM new_case RETURNING id, case_id), \
      events AS (INSERT INTO case_events (case_id, seq, kind, actor_kind, actor_id, data, created_at) \
        SELECT message.case_id, e.seq, e.kind, e.actor_kind, e.actor_id, \
          CASE WHEN e.names_message THEN jsonb_set(e.data::jsonb, '{message_id}', to_jsonb(message.id))::text \
          ELSE e.data END, $11 \
-       FROM message, json_to_recordset($28::json) \
+       FROM message, json_to_recordset($30::json) \
          AS e(seq BIGINT, kind TEXT, actor_kind TEXT, actor_id BIGINT, data TEXT, names_message BOOLEAN)), \
      idempotency AS (INSERT INTO idempotency_keys (agent_id, key, request_hash, resource, resource_id, created_at) \
-       SELECT $29, $30, $31, 'case', new_case.id, $32 FROM new_case WHERE $29::BIGINT IS NOT NULL) \
+       SELECT $31, $32, $33, 'case', new_case.id, $34 FROM new_case WHERE $31::BIGINT IS NOT NULL) \
      SELECT new_case.id FROM new_case, message"
 );
 

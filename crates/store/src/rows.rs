@@ -142,22 +142,33 @@ pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor>
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, \
-     created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id";
+     created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id, \
+     text_quote_start, html_quote_start";
 
 /// A message without attachments; callers attach them.
 pub(crate) fn message(row: &AnyRow) -> Result<Message> {
+    let body_text: String = get(row, "body_text")?;
+    let body_html: Option<String> = get(row, "body_html")?;
     Ok(Message {
         id: MessageId(get(row, "id")?),
         case_id: CaseId(get(row, "case_id")?),
         author: actor(row, "author_kind", "author_id")?,
         channel: word(row, "channel", Channel::parse)?,
         internal: flag(row, "internal")?,
-        body_text: get(row, "body_text")?,
-        body_html: get(row, "body_html")?,
+        quoted_text: suffix(Some(&body_text), get(row, "text_quote_start")?),
+        quoted_html: suffix(body_html.as_deref(), get(row, "html_quote_start")?),
+        body_text,
+        body_html,
         attachments: Vec::new(),
         email: email_details(row)?,
         created_at: time(row, "created_at")?,
     })
+}
+
+/// `text` from byte `start` on, when both are there.
+fn suffix(text: Option<&str>, start: Option<i64>) -> Option<String> {
+    let start = usize::try_from(start?).ok()?;
+    text?.get(start..).map(str::to_owned)
 }
 
 /// The email columns of a message row, when it is an email.

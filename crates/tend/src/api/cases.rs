@@ -222,6 +222,7 @@ pub async fn create(
             attachments: attachments(&s, &req.attachments)?,
             email: None,
             raw_sha256: None,
+            quotes: Default::default(),
         },
     };
     Create {
@@ -320,6 +321,7 @@ pub async fn post_message(
         attachments: attachments(&s, &req.attachments)?,
         email: None,
         raw_sha256: None,
+        quotes: Default::default(),
     };
     let outbound = match (req.internal, s.store.reply_context(case.id).await?) {
         (false, Some(ctx)) => Some(
@@ -478,6 +480,7 @@ fn attachments(s: &AppState, uploads: &[AttachmentUpload]) -> Result<Vec<NewAtta
                     up.content_type.as_deref(),
                 )?,
                 data,
+                content_id: None,
             })
         })
         .collect()

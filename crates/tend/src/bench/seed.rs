@@ -323,6 +323,7 @@ impl<'a> Generator<'a> {
             attachments: Vec::new(),
             email: None,
             raw_sha256: None,
+            quotes: Default::default(),
         };
         let customer = Actor::customer(customer_id);
         let agent = Actor::agent(self.admin);

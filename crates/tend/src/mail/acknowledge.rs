@@ -52,6 +52,7 @@ async fn queue(store: &Store, inbox: &Inbox, filed: &Ingested) -> Result<(), Str
         attachments: Vec::new(),
         email: None,
         raw_sha256: None,
+        quotes: Default::default(),
     };
     let mail = reply_email(&ctx, filed.case_id, &mut msg, Sender::Automatic)?;
     store

@@ -11,6 +11,7 @@ pub mod import;
 pub mod inbox;
 pub mod outbound;
 pub mod parse;
+pub mod quote;
 pub mod rate_limit;
 pub mod smtp;
 pub mod tls;

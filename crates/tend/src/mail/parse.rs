@@ -3,16 +3,20 @@
 //! attachments. Never fails: a message that cannot be read still becomes a
 //! message, with a note saying so; its raw source is kept either way.
 
+use super::quote;
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 use tend_domain::case::Channel;
 use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
 use tend_store::email::{InboundEmail, Inbox, ThreadHints};
-use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::messages::{NewAttachment, NewMessage, QuoteStarts};
 use tend_store::model::EmailDetails;
 
 /// Longest subject kept, in characters.
 const MAX_SUBJECT: usize = 500;
+
+/// Line width of text derived from HTML.
+const TEXT_WIDTH: usize = 100;
 
 /// Reads `raw`, delivered to `inbox` at `recipient` by `envelope_from`
 /// (the SMTP `MAIL FROM`, when known).
@@ -71,6 +75,7 @@ pub fn inbound(
             attachments: mail.attachments,
             email: Some(details),
             raw_sha256: None,
+            quotes: mail.quotes,
         },
         subject,
     }
@@ -85,6 +90,7 @@ struct Read {
     references: Vec<String>,
     body_text: String,
     body_html: Option<String>,
+    quotes: QuoteStarts,
     attachments: Vec<NewAttachment>,
     automated: bool,
 }
@@ -100,6 +106,7 @@ impl Read {
             body_text: "Tend could not read this email. Its raw source is kept with this message."
                 .into(),
             body_html: None,
+            quotes: QuoteStarts::default(),
             attachments: Vec::new(),
             automated: false,
         }
@@ -122,10 +129,21 @@ fn read(m: &Message<'_>) -> Read {
         .filter(|p| p.is_content_type("text", "html"))
         .and_then(|_| m.body_html(0))
         .map(|h| h.into_owned());
-    let mut body_text = m.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let html_only = m
+        .text_part(0)
+        .is_some_and(|p| p.is_content_type("text", "html"));
+    let derived = html.as_deref().filter(|_| html_only).and_then(html_to_text);
+    let mut body_text = match derived {
+        Some(text) => text,
+        None => m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+    };
     if body_text.trim().is_empty() && html.is_none() {
-        body_text = "(this email has no text)".into();
+        body_text = unnamed_text_part(m).unwrap_or_else(|| "(this email has no text)".into());
     }
+    let quotes = QuoteStarts {
+        text: quote::text_quote_start(&body_text),
+        html: html.as_deref().and_then(quote::html_quote_start),
+    };
     Read {
         from,
         cc: m.cc().map(addresses).unwrap_or_default(),
@@ -134,9 +152,21 @@ fn read(m: &Message<'_>) -> Read {
         references,
         body_text,
         body_html: html,
+        quotes,
         attachments: attachments(m),
         automated: is_automated(m),
     }
+}
+
+/// The text of an unnamed text/plain part that mail-parser filed as an
+/// attachment (as it does in a multipart that never closes), to show as the
+/// body; it stays an attachment too.
+fn unnamed_text_part(m: &Message<'_>) -> Option<String> {
+    m.attachments()
+        .filter(|p| p.is_content_type("text", "plain") && p.attachment_name().is_none())
+        .find_map(|p| p.text_contents())
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned)
 }
 
 /// Every readable address in a header, with its display name.
@@ -179,9 +209,23 @@ fn attachments(m: &Message<'_>) -> Vec<NewAttachment> {
                 filename,
                 content_type,
                 data: part.contents().to_vec(),
+                content_id: part
+                    .content_id()
+                    .map(|id| id.trim().trim_matches(['<', '>']).to_owned())
+                    .filter(|id| !id.is_empty()),
             }
         })
         .collect()
+}
+
+/// A text version of an HTML-only message, for search and plain-text
+/// replies; quoted blocks keep their `> ` marks.
+fn html_to_text(html: &str) -> Option<String> {
+    html2text::config::plain_no_decorate()
+        .raw_mode(true)
+        .allow_width_overflow()
+        .string_from_read(html.as_bytes(), TEXT_WIDTH)
+        .ok()
 }
 
 fn default_name(i: usize, content_type: &str) -> String {

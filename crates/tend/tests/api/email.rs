@@ -16,11 +16,17 @@ crate::both_backends!(
 );
 
 pub async fn server(b: Backend) -> TestServer {
+    server_with_limit(b, 64 * 1024).await
+}
+
+/// A server with the SMTP listener (messages up to `max_bytes`) and the
+/// inbox `support@example.com`.
+pub async fn server_with_limit(b: Backend, max_bytes: usize) -> TestServer {
     let t = TestServer::start_with(
         b,
         Options {
             smtp: true,
-            smtp_max_message_bytes: Some(64 * 1024),
+            smtp_max_message_bytes: Some(max_bytes),
             ..Options::default()
         },
     )
@@ -36,14 +42,19 @@ pub async fn server(b: Backend) -> TestServer {
 }
 
 /// Sends `raw` over SMTP from `from` to `to`; the server's answer to DATA.
-pub async fn send(t: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
+pub async fn send(
+    t: &TestServer,
+    from: &str,
+    to: &str,
+    raw: impl AsRef<[u8]>,
+) -> Result<String, String> {
     let smtp = t.smtp.unwrap();
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
         .build();
     let envelope = Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
     mailer
-        .send_raw(&envelope, raw.as_bytes())
+        .send_raw(&envelope, raw.as_ref())
         .await
         .map(|r| r.message().collect::<Vec<_>>().join(" "))
         .map_err(|e| e.to_string())
