@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// The rate limit's window, in seconds [default: 600].
     #[arg(long, env = "TEND_MAIL_RATE_WINDOW")]
     pub mail_rate_window: Option<u64>,
+    /// Mark web session cookies `Secure` (set this when Tend is served over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long, env = "TEND_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// SQLite durability, as a flag value.
@@ -92,6 +95,7 @@ struct FileSettings {
     smtp_tls_key: Option<PathBuf>,
     mail_rate_limit: Option<u32>,
     mail_rate_window: Option<u64>,
+    secure_cookies: Option<bool>,
 }
 
 /// Resolved settings.
@@ -113,6 +117,8 @@ pub struct Settings {
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// How much mail one sender may send over SMTP.
     pub mail_rate_limit: RateLimit,
+    /// Whether web session cookies are marked `Secure` (HTTPS only).
+    pub secure_cookies: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -129,6 +135,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -202,6 +209,7 @@ impl Settings {
                         .unwrap_or(600),
                 ),
             },
+            secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
         })
     }
 

@@ -4,6 +4,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
 use super::{PageParams, nullable};
+use crate::replies::MAX_BODY;
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -18,14 +19,11 @@ use tend_domain::ids::*;
 use tend_domain::{Invalid, text};
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
 use tend_store::messages::{NewAttachment, NewMessage};
-use tend_store::model::{Case, EmailDetails, Message, Page};
-use tend_store::outbound::{OutboundEmail, ReplyContext};
+use tend_store::model::{Case, Message, Page};
 use utoipa::{IntoParams, ToSchema};
 
 /// Longest subject, in characters.
 const MAX_SUBJECT: usize = 250;
-/// Longest message body, in characters.
-const MAX_BODY: usize = 200_000;
 
 /// A file sent inline with a message.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -321,10 +319,7 @@ pub async fn post_message(
         email: None,
         raw_sha256: None,
     };
-    let outbound = match (req.internal, s.store.reply_context(case.id).await?) {
-        (false, Some(ctx)) => Some(email_reply(&ctx, case.id, &mut msg)?),
-        _ => None,
-    };
+    let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg).await?;
     let collection = format!("/api/v1/cases/{}/messages", case.id);
     Create {
         store: &s.store,
@@ -338,34 +333,6 @@ pub async fn post_message(
         |m| m.id.0,
     )
     .await
-}
-
-/// Renders a reply as email for the case's conversation and marks the
-/// message with its email details; answers the email to queue.
-fn email_reply(
-    ctx: &ReplyContext,
-    case: CaseId,
-    msg: &mut NewMessage,
-) -> Result<OutboundEmail, ApiError> {
-    let rendered = crate::mail::outbound::render(
-        ctx,
-        case,
-        &msg.body_text,
-        msg.body_html.as_deref(),
-        &msg.attachments,
-    )
-    .map_err(|e| Invalid::new("email", e))?;
-    msg.email = Some(EmailDetails {
-        message_id: Some(rendered.message_id),
-        from: ctx.inbox.address.clone(),
-        subject: rendered.subject,
-        cc: Vec::new(),
-        automated: false,
-        has_raw: true,
-        inbox_id: Some(ctx.inbox.id),
-        delivery: None,
-    });
-    Ok(rendered.email)
 }
 
 /// A case's event log, in order (the cursor continues after the last `seq`).

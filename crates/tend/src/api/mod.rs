@@ -136,13 +136,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The application: API, health check and OpenAPI document.
+/// The application: API, health check, OpenAPI document and the web UI.
 pub fn router(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
     let (api, _) = OpenApiRouter::new().nest("/api/v1", v1()).split_for_parts();
     let doc = openapi();
     Router::new()
         .merge(api)
+        .merge(crate::web::router())
         .route(
             "/api/v1/openapi.json",
             get(move || async move { Json(doc.clone()) }),

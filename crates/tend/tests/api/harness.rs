@@ -144,6 +144,8 @@ pub struct Options {
     /// when unset) and the window in seconds.
     pub mail_rate_limit: Option<u32>,
     pub mail_rate_window: Option<u64>,
+    /// Mark session cookies `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl TestServer {
@@ -168,6 +170,7 @@ impl TestServer {
             smtp_tls_key: options.smtp_tls.as_ref().map(|(_, key)| key.clone()),
             mail_rate_limit: options.mail_rate_limit,
             mail_rate_window: options.mail_rate_window,
+            secure_cookies: options.secure_cookies,
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -226,6 +229,19 @@ impl TestServer {
             .await
             .unwrap();
         token
+    }
+
+    /// Creates an agent who signs in to the web UI with `password`.
+    pub async fn agent_with_password(&self, email: &str, name: &str, role: Role, password: &str) {
+        self.store
+            .create_agent(&NewAgent {
+                email: EmailAddress::parse("email", email).unwrap(),
+                name: name.into(),
+                role,
+                password_hash: Some(tend::auth::hash_password(password).unwrap()),
+            })
+            .await
+            .unwrap();
     }
 
     /// Sends a request with a token (or none) and an optional JSON body.

@@ -9,6 +9,7 @@ mod harness;
 
 mod agreements;
 mod bounces;
+mod browser;
 mod cases;
 mod cli;
 mod concurrency;
@@ -23,6 +24,7 @@ mod permissions;
 mod schema;
 mod search;
 mod smtp_tls;
+mod web;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
