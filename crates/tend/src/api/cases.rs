@@ -3,12 +3,11 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
-use super::{PageParams, nullable};
+use super::{PageParams, download, nullable};
 use crate::replies::MAX_BODY;
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -422,29 +421,6 @@ pub async fn raw_message(
         "message/rfc822",
         &format!("message-{id}.eml"),
     ))
-}
-
-/// A file download that a browser never renders in Tend's origin.
-fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let mut response = data.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(['"', '\\'], "_")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    response
 }
 
 /// Decodes and checks uploaded files against the attachment limit.

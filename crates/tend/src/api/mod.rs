@@ -221,3 +221,26 @@ where
 {
     serde::Deserialize::deserialize(d).map(Some)
 }
+
+/// A file download that a browser never renders in Tend's origin.
+pub(crate) fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let mut response = data.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(['"', '\\'], "_")
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    response
+}

@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tend_domain::agent::{Action, Role};
 use tend_domain::case::{CaseChange, Priority, Status};
-use tend_domain::ids::{AgentId, CaseId};
+use tend_domain::ids::{AgentId, AttachmentId, CaseId};
 use tend_domain::text;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::messages::NewMessage;
@@ -282,4 +282,20 @@ pub async fn update(
         };
     }
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+/// Downloads an attachment (never rendered inline).
+pub async fn attachment(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    session.require(Action::Read)?;
+    let (meta, _case, _internal) = s.store.attachment(AttachmentId(id)).await?;
+    let data = s.store.blob(&meta.sha256).await?;
+    Ok(crate::api::download(
+        data,
+        &meta.content_type,
+        &meta.filename,
+    ))
 }

@@ -47,8 +47,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))
         .route("/cases/{id}/update", post(case_page::update))
+        .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Downloads keep their stricter `sandbox` policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))

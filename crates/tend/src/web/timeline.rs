@@ -123,9 +123,10 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             parts.extend(removed.iter().map(|t| format!("−{t}")));
             format!("changed the tags: {}", parts.join(", "))
         }
-        other => serde_json::to_value(other)
-            .ok()
-            .and_then(|v| v["type"].as_str().map(label))
-            .unwrap_or_else(|| "changed the case".into()),
+        EventData::EmailDeliveryChanged { status, detail, .. } => match detail {
+            Some(detail) => format!("marked a reply's email {}: {detail}", status.as_str()),
+            None => format!("marked a reply's email {}", status.as_str()),
+        },
+        other => label(other.kind()),
     })
 }

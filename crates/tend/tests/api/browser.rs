@@ -99,6 +99,16 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
     }
 
+    /// Clicks the element `css` selects.
+    async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// Types into the field `css` selects.
+    async fn type_into(&self, css: &str, text: &str) {
+        self.wait_for(css).await.send_keys(text).await.unwrap();
+    }
+
     /// Waits for an element containing `text`.
     async fn wait_for_text(&self, css_class: &str, text: &str) {
         let xpath = format!("//*[contains(@class, '{css_class}')][contains(., '{text}')]");
@@ -141,24 +151,9 @@ async fn agent_works_a_case_in_chromium() {
     // Sign in.
     c.goto(&format!("{}/views/mine", t.base)).await.unwrap();
     b.wait_for("#password").await;
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("ann@example.com")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.type_into("#email", "ann@example.com").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
     b.wait_for_text("empty", "Nothing assigned to you").await;
 
     // Open the case from the Unassigned view.
@@ -176,21 +171,11 @@ async fn agent_works_a_case_in_chromium() {
         .click()
         .await
         .unwrap();
-    b.wait_for("#reply").await;
     b.wait_for_text("attachments", "scan.pdf").await;
 
     // Reply: it shows in the timeline and is queued as email.
-    b.wait_for("#reply")
-        .await
-        .send_keys("Please try a new cartridge.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#reply-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.type_into("#reply", "Please try a new cartridge.").await;
+    b.click("#reply-form button").await;
     b.wait_for_text("message-reply", "Please try a new cartridge.")
         .await;
     let messages = crate::email::messages(&t, case).await;
@@ -201,17 +186,8 @@ async fn agent_works_a_case_in_chromium() {
     assert_eq!(reply["email"]["delivery"]["status"], "queued", "{reply}");
 
     // An internal note, visually distinct.
-    b.wait_for("#note")
-        .await
-        .send_keys("Customer has the old model.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#note-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.type_into("#note", "Customer has the old model.").await;
+    b.click("#note-form button").await;
     b.wait_for_text("message-note", "Customer has the old model.")
         .await;
 
@@ -221,12 +197,7 @@ async fn agent_works_a_case_in_chromium() {
         .select_by_value("pending_customer")
         .await
         .unwrap();
-    c.find(Locator::Css("form.properties button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form.properties button").await;
     b.wait_for_text("event", "changed the status from open to pending customer")
         .await;
     let status = b.wait_for("#case-status").await.text().await.unwrap();
@@ -252,7 +223,7 @@ async fn hostile_case(t: &TestServer) -> i64 {
     let customer = t.customer("Mallory", "mallory@example.org").await;
     t.post(
         "/api/v1/cases",
-        json!({"subject": "Hostile", "customer_id": customer, "message": "x", "message_html": HOSTILE}),
+        json!({"subject": "Invoice looks odd", "customer_id": customer, "message": "x", "message_html": HOSTILE}),
     )
     .await
     .id()

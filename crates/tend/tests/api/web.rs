@@ -16,6 +16,7 @@ crate::both_backends!(
     hostile_message_html_cannot_run_script,
     views_filter_sort_and_paginate,
     case_page_changes_and_replies,
+    attachments_download_for_signed_in_agents,
 );
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -462,4 +463,34 @@ async fn case_page_changes_and_replies(b: Backend) {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(web.get("/cases/99999").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn attachments_download_for_signed_in_agents(b: Backend) {
+    let (t, _) = with_case(b).await;
+    let customer = t.customer("Pat", "pat@example.org").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            json!({"subject": "Scan", "customer_id": customer, "message": "attached",
+                   "attachments": [{"filename": "a.html", "content_type": "text/html",
+                                    "content_base64": "PHNjcmlwdD4xPC9zY3JpcHQ+"}]}),
+        )
+        .await;
+    let case = r.id();
+    let messages = t.all(&format!("/api/v1/cases/{case}/messages")).await;
+    let id = messages[0]["attachments"][0]["id"].as_i64().unwrap();
+    let mut anon = WebAgent::new(&t);
+    assert_eq!(
+        anon.get(&format!("/attachments/{id}")).await.location(),
+        "/signin"
+    );
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let page = web.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains(&format!("href=\"/attachments/{id}\"")));
+    let file = web.get(&format!("/attachments/{id}")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.html, "<script>1</script>");
+    let disposition = file.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(file.headers["content-security-policy"], "sandbox");
 }
