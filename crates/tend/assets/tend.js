@@ -53,6 +53,7 @@
         if (link) link.click(); else handled = false;
         break;
       }
+      case "/": if (!focus("q")) window.location.href = "/search"; break;
       case "r": handled = focus("reply"); break;
       case "n": handled = focus("note"); break;
       case "a": {

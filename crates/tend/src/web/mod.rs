@@ -10,6 +10,7 @@ mod csrf;
 mod error;
 mod layout;
 mod rate_limit;
+mod search;
 mod session;
 mod signin;
 mod timeline;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin::page).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/views/{view}", get(views::view))
+        .route("/search", get(search::search))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))

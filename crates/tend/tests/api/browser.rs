@@ -7,6 +7,8 @@
 use crate::email::{FIRST, send, server};
 use crate::harness::{Backend, TestServer};
 use crate::web::{HOSTILE, PASSWORD};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
@@ -107,6 +109,17 @@ impl Browser {
     /// Types into the field `css` selects.
     async fn type_into(&self, css: &str, text: &str) {
         self.wait_for(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Presses keys as a person would, on whatever has focus.
+    async fn press(&self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await.unwrap();
     }
 
     /// Waits for an element containing `text`.
@@ -216,6 +229,26 @@ async fn agent_works_a_case_in_chromium() {
         .await
         .unwrap();
     assert_eq!(pwned, json!("undefined"));
+
+    // Keyboard: `?` shows the help, Esc hides it; `j` then Enter opens a case.
+    c.goto(&format!("{}/views/all", t.base)).await.unwrap();
+    let help = b.wait_for("#help").await;
+    assert!(!help.is_displayed().await.unwrap());
+    b.press("?").await;
+    assert!(help.is_displayed().await.unwrap(), "help overlay shown");
+    b.press(&char::from(Key::Escape).to_string()).await;
+    assert!(!help.is_displayed().await.unwrap(), "help overlay hidden");
+    b.press("j").await;
+    b.press(&char::from(Key::Enter).to_string()).await;
+    b.wait_for("#case-title").await;
+    // `/` goes to search, where matches are highlighted.
+    b.press("/").await;
+    b.type_into("#q", "cartridge").await;
+    b.press(&char::from(Key::Enter).to_string()).await;
+    b.wait_for_text("snippet", "cartridge").await;
+    let mark = b.wait_for(".snippet mark").await.text().await.unwrap();
+    assert_eq!(mark.to_lowercase(), "cartridge");
+    b.screenshot("search.png").await;
 }
 
 /// A case whose message HTML tries to run script.

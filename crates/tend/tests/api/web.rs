@@ -17,6 +17,7 @@ crate::both_backends!(
     views_filter_sort_and_paginate,
     case_page_changes_and_replies,
     attachments_download_for_signed_in_agents,
+    search_highlights_matches_and_escapes_the_rest,
 );
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -493,4 +494,30 @@ async fn attachments_download_for_signed_in_agents(b: Backend) {
     let disposition = file.headers["content-disposition"].to_str().unwrap();
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     assert_eq!(file.headers["content-security-policy"], "sandbox");
+}
+
+async fn search_highlights_matches_and_escapes_the_rest(b: Backend) {
+    let (t, _) = with_case(b).await;
+    let customer = t.customer("Bo", "bo@example.org").await;
+    t.case(
+        customer,
+        "Boiler leaks",
+        "The boiler leaks <script>x()</script> badly",
+    )
+    .await;
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let empty = web.get("/search").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(!empty.html.contains("Nothing matches"));
+    let page = web.get("/search?q=boiler").await;
+    assert!(page.html.contains("<mark>boiler</mark>"), "{}", page.html);
+    assert!(page.html.contains("Boiler leaks"));
+    assert!(
+        !page.html.contains("<script>x()"),
+        "message text stays escaped"
+    );
+    let none = web.get("/search?q=zebra").await;
+    assert!(none.html.contains("Nothing matches “zebra”"));
+    let bad = web.get("/search?q=%21%21%21").await;
+    assert!(bad.html.contains("give at least one word"), "{}", bad.html);
 }
