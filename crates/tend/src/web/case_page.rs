@@ -50,12 +50,6 @@ struct CasePage {
     draft: String,
 }
 
-impl CasePage {
-    fn label(&self, word: &str) -> String {
-        label(word)
-    }
-}
-
 /// Shows a case.
 pub async fn page(
     State(s): State<AppState>,

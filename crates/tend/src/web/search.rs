@@ -2,7 +2,7 @@
 //! store's highlighted snippets (escaped text with `<mark>` around matches).
 
 use super::error::WebError;
-use super::layout::{Layout, label};
+use super::layout::Layout;
 use super::session::Session;
 use crate::server::AppState;
 use askama::Template;
@@ -30,12 +30,6 @@ struct SearchPage {
     query: String,
     hits: Vec<SearchHit>,
     error: Option<String>,
-}
-
-impl SearchPage {
-    fn label(&self, word: &str) -> String {
-        label(word)
-    }
 }
 
 /// Searches, or shows the empty search box.

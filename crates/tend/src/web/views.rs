@@ -2,7 +2,7 @@
 //! and a page at a time (the store's filter and cursor, as the API uses).
 
 use super::error::WebError;
-use super::layout::{Choice, Layout, label, when};
+use super::layout::{Choice, Layout, when};
 use super::session::Session;
 use crate::server::AppState;
 use askama::Template;
@@ -144,12 +144,6 @@ struct ViewPage {
     /// Whether this is a later page (offer a way back to the first).
     paged: bool,
     next_cursor: Option<String>,
-}
-
-impl ViewPage {
-    fn label(&self, word: &str) -> String {
-        label(word)
-    }
 }
 
 /// The start page: the agent's own open cases.
