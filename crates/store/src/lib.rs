@@ -26,6 +26,7 @@ pub mod outbound;
 mod rows;
 pub mod search;
 mod search_index;
+pub mod sessions;
 mod sql;
 mod time;
 mod tx;

@@ -338,6 +338,7 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION")
     );
     eprintln!("database: {}", settings.database_url_redacted());
+    eprintln!("agents sign in at http://{addr}/signin");
     if !store.has_admin().await? {
         eprintln!(
             "\nNo admin yet. Create one and an API token (same --data-dir/--database-url):\n  \

@@ -70,6 +70,9 @@ pub struct ServeArgs {
     /// PEM file of extra CA certificates to trust for IMAP servers, besides the system's [default: none].
     #[arg(long, env = "TEND_IMAP_CA_FILE")]
     pub imap_ca_file: Option<PathBuf>,
+    /// Mark web session cookies `Secure` (set this when Tend is served over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long, env = "TEND_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// SQLite durability, as a flag value.
@@ -100,6 +103,7 @@ struct FileSettings {
     mail_rate_window: Option<u64>,
     imap_poll_seconds: Option<u64>,
     imap_ca_file: Option<PathBuf>,
+    secure_cookies: Option<bool>,
 }
 
 /// Resolved settings.
@@ -125,6 +129,8 @@ pub struct Settings {
     pub imap_poll: std::time::Duration,
     /// Extra CA certificates trusted for IMAP servers.
     pub imap_ca_file: Option<PathBuf>,
+    /// Whether web session cookies are marked `Secure` (HTTPS only).
+    pub secure_cookies: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -143,6 +149,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_rate_limit", &self.mail_rate_limit)
             .field("imap_poll", &self.imap_poll)
             .field("imap_ca_file", &self.imap_ca_file)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -224,6 +231,7 @@ impl Settings {
                     .clamp(1, 86400),
             ),
             imap_ca_file: serve.imap_ca_file.clone().or(file.imap_ca_file),
+            secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
         })
     }
 

@@ -8,4 +8,6 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod mail;
+pub mod replies;
 pub mod server;
+pub mod web;

@@ -19,6 +19,7 @@ pub struct Limits {
 pub struct AppState {
     pub store: Store,
     pub limits: Arc<Limits>,
+    pub web: Arc<crate::web::WebConfig>,
 }
 
 /// Opens (creating if needed) the configured database and migrates it.
@@ -52,9 +53,14 @@ pub fn app(store: Store, settings: &Settings) -> Router {
         max_body_bytes: settings.max_body_bytes,
         max_attachment_bytes: settings.max_attachment_bytes,
     };
+    let web = crate::web::WebConfig {
+        secure_cookies: settings.secure_cookies,
+        ..Default::default()
+    };
     api::router(AppState {
         store,
         limits: Arc::new(limits),
+        web: Arc::new(web),
     })
 }
 
@@ -65,6 +71,8 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The peer address keys the sign-in rate limit.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -3,12 +3,11 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
-use super::{PageParams, nullable};
-use crate::mail::outbound::Sender;
+use super::{PageParams, download, nullable};
+use crate::replies::MAX_BODY;
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -24,8 +23,6 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Longest subject, in characters.
 const MAX_SUBJECT: usize = 250;
-/// Longest message body, in characters.
-const MAX_BODY: usize = 200_000;
 
 /// A file sent inline with a message.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -323,13 +320,7 @@ pub async fn post_message(
         raw_sha256: None,
         quotes: Default::default(),
     };
-    let outbound = match (req.internal, s.store.reply_context(case.id).await?) {
-        (false, Some(ctx)) => Some(
-            crate::mail::outbound::reply_email(&ctx, case.id, &mut msg, Sender::Person)
-                .map_err(|e| Invalid::new("email", e))?,
-        ),
-        _ => None,
-    };
+    let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg).await?;
     let collection = format!("/api/v1/cases/{}/messages", case.id);
     Create {
         store: &s.store,
@@ -432,29 +423,6 @@ pub async fn raw_message(
         "message/rfc822",
         &format!("message-{id}.eml"),
     ))
-}
-
-/// A file download that a browser never renders in Tend's origin.
-fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let mut response = data.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(['"', '\\'], "_")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    response
 }
 
 /// Decodes and checks uploaded files against the attachment limit.

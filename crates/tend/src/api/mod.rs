@@ -136,13 +136,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The application: API, health check and OpenAPI document.
+/// The application: API, health check, OpenAPI document and the web UI.
 pub fn router(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
     let (api, _) = OpenApiRouter::new().nest("/api/v1", v1()).split_for_parts();
     let doc = openapi();
     Router::new()
         .merge(api)
+        .merge(crate::web::router())
         .route(
             "/api/v1/openapi.json",
             get(move || async move { Json(doc.clone()) }),
@@ -219,4 +220,27 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// A file download that a browser never renders in Tend's origin.
+pub(crate) fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let mut response = data.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(['"', '\\'], "_")
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    response
 }

@@ -146,6 +146,8 @@ pub struct Options {
     pub mail_rate_window: Option<u64>,
     /// Poll inboxes' IMAP mailboxes every second, trusting this CA file.
     pub imap_ca_file: Option<std::path::PathBuf>,
+    /// Mark session cookies `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl TestServer {
@@ -172,6 +174,7 @@ impl TestServer {
             mail_rate_window: options.mail_rate_window,
             imap_poll_seconds: Some(1),
             imap_ca_file: options.imap_ca_file.clone(),
+            secure_cookies: options.secure_cookies,
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -235,6 +238,19 @@ impl TestServer {
             .await
             .unwrap();
         token
+    }
+
+    /// Creates an agent who signs in to the web UI with `password`.
+    pub async fn agent_with_password(&self, email: &str, name: &str, role: Role, password: &str) {
+        self.store
+            .create_agent(&NewAgent {
+                email: EmailAddress::parse("email", email).unwrap(),
+                name: name.into(),
+                role,
+                password_hash: Some(tend::auth::hash_password(password).unwrap()),
+            })
+            .await
+            .unwrap();
     }
 
     /// Sends a request with a token (or none) and an optional JSON body.

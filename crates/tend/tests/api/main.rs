@@ -10,6 +10,7 @@ mod harness;
 mod acknowledge;
 mod agreements;
 mod bounces;
+mod browser;
 mod cases;
 mod cli;
 mod concurrency;
@@ -27,6 +28,7 @@ mod permissions;
 mod schema;
 mod search;
 mod smtp_tls;
+mod web;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.

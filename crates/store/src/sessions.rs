@@ -1,0 +1,110 @@
+//! Web sign-in: agents' password hashes and server-side browser sessions.
+//! A session is stored by the hash of its cookie value, with its CSRF token
+//! and an expiry; deleting the row signs the browser out.
+
+use crate::rows::{get, word};
+use crate::time::micros;
+use crate::{Result, Store, now};
+use jiff::Timestamp;
+use tend_domain::agent::Role;
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::AgentId;
+
+/// What a sign-in attempt needs to know about an agent.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub agent_id: AgentId,
+    /// Argon2 PHC string; absent for agents who may not sign in.
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+/// A live session and the agent it belongs to.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub role: Role,
+    /// The token every form of this session must carry.
+    pub csrf_token: String,
+}
+
+/// A session to store.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub agent_id: AgentId,
+    pub csrf_token: &'a str,
+    pub expires_at: Timestamp,
+}
+
+impl Store {
+    /// The sign-in details of the agent with this email, if any.
+    pub async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>> {
+        let row = sqlx::query("SELECT id, password_hash, active FROM agents WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok(Credentials {
+                agent_id: AgentId(get(&r, "id")?),
+                password_hash: get(&r, "password_hash")?,
+                active: get::<i64>(&r, "active")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new session.
+    pub async fn create_session(&self, new: &NewSession<'_>) -> Result<()> {
+        let at = micros(now());
+        // Expired sessions go whenever a new one starts, so the table stays small.
+        sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1")
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+        sqlx::query(
+            "INSERT INTO web_sessions (id_hash, agent_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new.id_hash)
+        .bind(new.agent_id.0)
+        .bind(new.csrf_token)
+        .bind(at)
+        .bind(micros(new.expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The unexpired session with this id hash, if its agent is still active.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<WebSession>> {
+        let row = sqlx::query(
+            "SELECT a.id, a.name, a.role, s.csrf_token FROM web_sessions s \
+             JOIN agents a ON a.id = s.agent_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.active = 1",
+        )
+        .bind(id_hash)
+        .bind(micros(now()))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(WebSession {
+                agent_id: AgentId(get(&r, "id")?),
+                agent_name: get(&r, "name")?,
+                role: word(&r, "role", Role::parse)?,
+                csrf_token: get(&r, "csrf_token")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a session (sign-out).
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+// Keyboard shortcuts for the agent workspace. Everything also works without
+// this file: it only moves focus and submits forms that are on the page.
+(function () {
+  "use strict";
+  var help = document.getElementById("help");
+  var selected = -1;
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-list] tbody tr"));
+  }
+
+  function select(delta) {
+    var all = rows();
+    if (!all.length) return;
+    if (selected >= 0 && all[selected]) all[selected].classList.remove("selected");
+    selected = Math.max(0, Math.min(all.length - 1, selected + delta));
+    all[selected].classList.add("selected");
+    all[selected].scrollIntoView({ block: "nearest" });
+  }
+
+  function toggleHelp(show) {
+    if (!help) return;
+    help.hidden = !show;
+    if (show) document.getElementById("help-close").focus();
+  }
+
+  function focus(id) {
+    var el = document.getElementById(id);
+    if (el) { el.focus(); return true; }
+    return false;
+  }
+
+  var closer = document.getElementById("help-close");
+  if (closer) closer.addEventListener("click", function () { toggleHelp(false); });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+    if (e.key === "Escape") {
+      toggleHelp(false);
+      if (typing) e.target.blur();
+      return;
+    }
+    if (typing) return;
+    var handled = true;
+    switch (e.key) {
+      case "?": toggleHelp(help && help.hidden); break;
+      case "j": select(1); break;
+      case "k": select(-1); break;
+      case "Enter": {
+        var row = rows()[selected];
+        var link = row && row.querySelector("a");
+        if (link) link.click(); else handled = false;
+        break;
+      }
+      case "/": if (!focus("q")) window.location.href = "/search"; break;
+      case "r": handled = focus("reply"); break;
+      case "n": handled = focus("note"); break;
+      case "a": {
+        var form = document.getElementById("assign-me");
+        if (form) form.submit(); else handled = false;
+        break;
+      }
+      default: handled = false;
+    }
+    if (handled) e.preventDefault();
+  });
+})();

@@ -1,0 +1,32 @@
+//! Agents' messages on a case, shared by the REST API and the web UI: a
+//! reply on a case with an email conversation is rendered as email and
+//! queued in the same write as the message.
+
+use crate::api::error::ApiError;
+use crate::mail::outbound::{Sender, reply_email};
+use tend_domain::Invalid;
+use tend_domain::ids::CaseId;
+use tend_store::Store;
+use tend_store::messages::NewMessage;
+use tend_store::outbound::OutboundEmail;
+
+/// Longest message body, in characters.
+pub const MAX_BODY: usize = 200_000;
+
+/// The email to queue with `msg`, if it is a reply on a case whose customer
+/// wrote by email; marks `msg` with the email's details.
+pub async fn outbound_for(
+    store: &Store,
+    case: CaseId,
+    msg: &mut NewMessage,
+) -> Result<Option<OutboundEmail>, ApiError> {
+    if msg.internal {
+        return Ok(None);
+    }
+    match store.reply_context(case).await? {
+        Some(ctx) => Ok(Some(
+            reply_email(&ctx, case, msg, Sender::Person).map_err(|e| Invalid::new("email", e))?,
+        )),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,79 @@
+//! What every page shares: the signed-in frame, the sign-in and error pages,
+//! and the small formatting helpers templates use.
+
+use super::session::Session;
+use askama::Template;
+use jiff::Timestamp;
+use tend_domain::agent::Action;
+
+/// The frame around signed-in pages: who is signed in, the navigation and
+/// the token for the sign-out form.
+pub struct Layout {
+    pub agent_name: String,
+    pub csrf: String,
+    /// The navigation entry to highlight (a view's slug).
+    pub active: &'static str,
+    /// Whether the agent may change cases (light agents only read).
+    pub can_work: bool,
+}
+
+impl Layout {
+    pub fn new(session: &Session, active: &'static str) -> Self {
+        Layout {
+            agent_name: session.web.agent_name.clone(),
+            csrf: session.web.csrf_token.clone(),
+            active,
+            can_work: session.role().may(Action::Work),
+        }
+    }
+}
+
+/// One option of a select.
+pub struct Choice {
+    pub value: String,
+    pub text: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// Options from (value, text) pairs, selecting `current`.
+    pub fn list<'a>(
+        options: impl IntoIterator<Item = (&'a str, &'a str)>,
+        current: &str,
+    ) -> Vec<Choice> {
+        options
+            .into_iter()
+            .map(|(value, text)| Choice {
+                selected: value == current,
+                value: value.to_owned(),
+                text: text.to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// The sign-in form.
+#[derive(Template)]
+#[template(path = "signin.html")]
+pub struct SignInPage {
+    pub csrf: String,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+/// A failure, with what to do next.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub message: String,
+}
+
+/// A word such as `pending_customer` as people read it.
+pub fn label(word: &str) -> String {
+    word.replace('_', " ")
+}
+
+/// A time as shown in lists and the timeline.
+pub fn when(t: &Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}

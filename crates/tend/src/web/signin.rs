@@ -1,0 +1,138 @@
+//! Signing in with email and password (argon2), and signing out.
+
+use super::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
+use super::error::WebError;
+use super::layout::SignInPage;
+use super::session::{self, Session};
+use crate::auth;
+use crate::server::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::AgentId;
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+}
+
+/// The sign-in page; signed-in agents go straight to their cases.
+pub async fn page(
+    State(s): State<AppState>,
+    session: Option<Session>,
+) -> Result<Response, WebError> {
+    if session.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&s, StatusCode::OK, "", None)
+}
+
+/// Renders the form with a fresh CSRF token and its cookie.
+fn render(
+    s: &AppState,
+    status: StatusCode,
+    email: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let csrf = auth::new_token();
+    let page = SignInPage {
+        csrf: csrf.clone(),
+        email: email.to_owned(),
+        error,
+    };
+    let cookie = session::set_cookie(s, SIGNIN_COOKIE, &csrf, 3600)?;
+    Ok((status, [(header::SET_COOKIE, cookie)], Html(page.render()?)).into_response())
+}
+
+/// Checks the password; on success starts a session and goes to the cases.
+pub async fn submit(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    posted: SignInPosted<SignInForm>,
+) -> Result<Response, WebError> {
+    let form = posted.form;
+    let ip = peer.ip().to_string();
+    let email = form.email.trim();
+    if let Err(wait) = s.web.limiter.check(email, &ip) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let message = format!(
+            "Too many failed sign-ins. Try again in {minutes} minute{}, or ask an admin to reset your password.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        return render(&s, StatusCode::TOO_MANY_REQUESTS, email, Some(message));
+    }
+    match check_password(&s, email, form.password).await? {
+        Some(agent) => {
+            s.web.limiter.succeeded(email, &ip);
+            let cookie = session::start(&s, agent).await?;
+            let clear = session::set_cookie(&s, SIGNIN_COOKIE, "", 0)?;
+            Ok((
+                AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)]),
+                Redirect::to("/"),
+            )
+                .into_response())
+        }
+        None => {
+            s.web.limiter.failed(email, &ip);
+            tracing::info!(%ip, "failed sign-in");
+            render(
+                &s,
+                StatusCode::UNAUTHORIZED,
+                email,
+                Some("Wrong email or password. Check both and try again.".into()),
+            )
+        }
+    }
+}
+
+/// The agent whose active account has this email and password, if any.
+/// Unknown addresses cost an argon2 check too, so timing does not tell
+/// which addresses exist.
+async fn check_password(
+    s: &AppState,
+    email: &str,
+    password: String,
+) -> Result<Option<AgentId>, WebError> {
+    let creds = match EmailAddress::parse("email", email) {
+        Ok(address) => s.store.credentials(&address).await?,
+        Err(_) => None,
+    };
+    let (agent, hash) = match creds {
+        Some(c) if c.active => (Some(c.agent_id), c.password_hash),
+        _ => (None, None),
+    };
+    let hash = match hash {
+        Some(h) => h,
+        None => dummy_hash()?.to_owned(),
+    };
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|_| WebError::Internal)?;
+    Ok(agent.filter(|_| ok))
+}
+
+/// A hash no password matches, checked when the account has none.
+fn dummy_hash() -> Result<&'static str, WebError> {
+    static HASH: OnceLock<String> = OnceLock::new();
+    if let Some(h) = HASH.get() {
+        return Ok(h);
+    }
+    let h = auth::hash_password(&auth::new_token()).map_err(|_| WebError::Internal)?;
+    Ok(HASH.get_or_init(|| h))
+}
+
+/// Ends the session and returns to the sign-in page.
+pub async fn sign_out(
+    State(s): State<AppState>,
+    posted: Posted<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let cookie = session::end(&s, &posted.session).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/signin")).into_response())
+}
