@@ -11,7 +11,7 @@ use crate::rows::{self, CASE_COLUMNS, get, parse_json, parse_word};
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, customers, now};
+use crate::{Dialect, Result, Store, StoreError, customers, now, open_case_pg};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
@@ -116,8 +116,9 @@ impl Store {
             new.agreement_id,
         )
         .await?;
-        if let (Some(opener), true) = (&self.case_opener, new.message.attachments.is_empty()) {
-            let (id, state) = opener.open(new, actor, idem.cloned(), now()).await?;
+        if self.dialect == Dialect::Postgres && new.message.attachments.is_empty() {
+            let (id, state) =
+                open_case_pg::open_case(&self.writer, &new, actor, idem, now()).await?;
             return Ok(Case::from_state(id, &state));
         }
         let idem = idem.cloned();

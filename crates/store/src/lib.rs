@@ -93,8 +93,6 @@ pub struct Store {
     writer: AnyPool,
     /// On SQLite, the task that group-commits writes on `writer`.
     group_commit: Option<writer::GroupCommit>,
-    /// On PostgreSQL, the tasks that open cases in batches.
-    case_opener: Option<open_case_pg::CaseOpener>,
     token_cache: agents::TokenCache,
     dialect: Dialect,
 }
@@ -139,7 +137,6 @@ impl Store {
                 Store {
                     reader,
                     group_commit: Some(group_commit),
-                    case_opener: None,
                     token_cache: Default::default(),
                     writer,
                     dialect,
@@ -165,7 +162,6 @@ impl Store {
                     .await?;
                 Store {
                     reader: pool.clone(),
-                    case_opener: Some(open_case_pg::CaseOpener::start(pool.clone())),
                     writer: pool,
                     group_commit: None,
                     token_cache: Default::default(),
