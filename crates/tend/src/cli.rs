@@ -357,9 +357,12 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
     }
     match &settings.smtp_relay {
         Some(url) => {
-            let relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
+            let mut relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
+            if let Some(ca) = &settings.smtp_relay_ca_file {
+                relay = relay.trusting(ca).map_err(anyhow::Error::msg)?;
+            }
             eprintln!("sending email through {relay:?}");
-            crate::mail::outbound::start(store.clone(), relay);
+            crate::mail::outbound::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
         }
         None => eprintln!("no --smtp-relay: email replies are queued, not sent"),
     }

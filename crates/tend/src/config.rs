@@ -49,9 +49,12 @@ pub struct ServeArgs {
     /// Largest email accepted over SMTP, in bytes [default: 26214400 (25 MiB)].
     #[arg(long, env = "TEND_SMTP_MAX_MESSAGE_BYTES")]
     pub smtp_max_message_bytes: Option<usize>,
-    /// SMTP relay for outgoing replies, smtp://[user:password@]host[:port] [default: none; replies stay queued].
+    /// SMTP relay for outgoing replies, smtp://, smtp+starttls:// or smtps://, then [user:password@]host[:port] [default: none; replies stay queued].
     #[arg(long, env = "TEND_SMTP_RELAY", hide_env_values = true)]
     pub smtp_relay: Option<String>,
+    /// PEM file of a CA certificate to trust for the relay's TLS, besides the built-in roots [default: none].
+    #[arg(long, env = "TEND_SMTP_RELAY_CA_FILE")]
+    pub smtp_relay_ca_file: Option<PathBuf>,
     /// PEM certificate chain for STARTTLS on the SMTP listener (with --smtp-tls-key) [default: no STARTTLS].
     #[arg(long, env = "TEND_SMTP_TLS_CERT")]
     pub smtp_tls_cert: Option<PathBuf>,
@@ -97,6 +100,7 @@ struct FileSettings {
     smtp_listen: Option<SocketAddr>,
     smtp_max_message_bytes: Option<usize>,
     smtp_relay: Option<String>,
+    smtp_relay_ca_file: Option<PathBuf>,
     smtp_tls_cert: Option<PathBuf>,
     smtp_tls_key: Option<PathBuf>,
     mail_rate_limit: Option<u32>,
@@ -121,6 +125,8 @@ pub struct Settings {
     pub smtp_max_message_bytes: usize,
     /// Where replies are sent; may hold a password.
     pub smtp_relay: Option<String>,
+    /// Extra CA certificate trusted for the relay's TLS.
+    pub smtp_relay_ca_file: Option<PathBuf>,
     /// Certificate chain and key files for STARTTLS, if offered.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// How much mail one sender may send over SMTP.
@@ -145,6 +151,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_listen", &self.smtp_listen)
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
+            .field("smtp_relay_ca_file", &self.smtp_relay_ca_file)
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
             .field("imap_poll", &self.imap_poll)
@@ -213,6 +220,7 @@ impl Settings {
                 .or(file.smtp_max_message_bytes)
                 .unwrap_or(25 * 1024 * 1024),
             smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
+            smtp_relay_ca_file: serve.smtp_relay_ca_file.clone().or(file.smtp_relay_ca_file),
             smtp_tls,
             mail_rate_limit: RateLimit {
                 messages: serve.mail_rate_limit.or(file.mail_rate_limit).unwrap_or(30),

@@ -8,6 +8,7 @@ use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 use tend_domain::ids::CaseId;
@@ -176,26 +177,76 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Where to hand outgoing mail: `smtp://[user:password@]host[:port]`.
+/// How Tend talks to the relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RelaySecurity {
+    /// `smtp://`: in the clear (a relay on the same host or network).
+    Plain,
+    /// `smtp+starttls://`: upgraded with STARTTLS before anything is sent;
+    /// no upgrade, no delivery.
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+}
+
+impl RelaySecurity {
+    fn scheme(self) -> &'static str {
+        match self {
+            RelaySecurity::Plain => "smtp",
+            RelaySecurity::StartTls => "smtp+starttls",
+            RelaySecurity::Tls => "smtps",
+        }
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            RelaySecurity::Plain => 25,
+            RelaySecurity::StartTls => 587,
+            RelaySecurity::Tls => 465,
+        }
+    }
+}
+
+/// Where to hand outgoing mail: `smtp://`, `smtp+starttls://` or
+/// `smtps://`, then `[user:password@]host[:port]`.
 #[derive(Clone)]
 pub struct Relay {
+    security: RelaySecurity,
     host: String,
     port: u16,
     credentials: Option<(String, String)>,
+    /// A PEM CA certificate trusted besides the built-in roots.
+    extra_ca: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Relay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "smtp://{}:{}", self.host, self.port)
+        write!(
+            f,
+            "{}://{}:{}",
+            self.security.scheme(),
+            self.host,
+            self.port
+        )
     }
 }
 
 impl Relay {
     /// Parses a relay URL.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let rest = url
-            .strip_prefix("smtp://")
-            .ok_or_else(|| format!("`{}` is not an smtp:// URL", crate::config::redact_url(url)))?;
+        let (security, rest) = [
+            RelaySecurity::Plain,
+            RelaySecurity::StartTls,
+            RelaySecurity::Tls,
+        ]
+        .into_iter()
+        .find_map(|s| Some((s, url.strip_prefix(s.scheme())?.strip_prefix("://")?)))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not an smtp://, smtp+starttls:// or smtps:// URL",
+                crate::config::redact_url(url)
+            )
+        })?;
         let rest = rest.trim_end_matches('/');
         let (credentials, host_port) = match rest.rsplit_once('@') {
             Some((userinfo, host)) => {
@@ -206,35 +257,60 @@ impl Relay {
         };
         let (host, port) = match host_port.rsplit_once(':') {
             Some((h, p)) => (h, p.parse().map_err(|_| format!("bad relay port `{p}`"))?),
-            None => (host_port, 25),
+            None => (host_port, security.default_port()),
         };
         if host.is_empty() {
             return Err("the relay URL names no host".into());
         }
         Ok(Relay {
+            security,
             host: host.to_owned(),
             port,
             credentials,
+            extra_ca: None,
         })
     }
 
-    fn transport(&self) -> AsyncSmtpTransport<Tokio1Executor> {
-        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+    /// Also trusts the CA certificate in the PEM file at `path` (a private
+    /// CA, or a relay with a self-signed certificate).
+    pub fn trusting(mut self, path: &std::path::Path) -> Result<Self, String> {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read the relay CA file {}: {e}", path.display()))?;
+        self.extra_ca = Some(pem);
+        Ok(self)
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
             .port(self.port)
             .timeout(Some(Duration::from_secs(60)));
-        match &self.credentials {
-            Some((user, password)) => builder
-                .credentials(Credentials::new(user.clone(), password.clone()))
-                .build(),
-            None => builder.build(),
+        if self.security != RelaySecurity::Plain {
+            let mut params = TlsParameters::builder(self.host.clone());
+            if let Some(pem) = &self.extra_ca {
+                let ca = Certificate::from_pem(pem)
+                    .map_err(|e| format!("the relay CA file holds no usable certificate: {e}"))?;
+                params = params.add_root_certificate(ca);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| format!("cannot set up TLS to the relay: {e}"))?;
+            builder = builder.tls(match self.security {
+                RelaySecurity::Tls => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
         }
+        if let Some((user, password)) = &self.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
     }
 }
 
-/// Starts the worker that sends queued email through `relay`.
-pub fn start(store: Store, relay: Relay) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let transport = relay.transport();
+/// Starts the worker that sends queued email through `relay`; fails when
+/// TLS to the relay cannot be set up.
+pub fn start(store: Store, relay: Relay) -> Result<tokio::task::JoinHandle<()>, String> {
+    let transport = relay.transport()?;
+    Ok(tokio::spawn(async move {
         loop {
             let due = match store.claim_outbound(16, LEASE).await {
                 Ok(due) => due,
@@ -251,7 +327,7 @@ pub fn start(store: Store, relay: Relay) -> tokio::task::JoinHandle<()> {
                 send_one(&store, &transport, mail).await;
             }
         }
-    })
+    }))
 }
 
 async fn send_one(
@@ -309,6 +385,14 @@ mod tests {
         assert_eq!(r.credentials, Some(("user".into(), "secret".into())));
         assert!(!format!("{r:?}").contains("secret"));
         assert_eq!(Relay::parse("smtp://localhost").unwrap().port, 25);
+        let starttls = Relay::parse("smtp+starttls://relay.example.com").unwrap();
+        assert_eq!(
+            (starttls.security, starttls.port),
+            (RelaySecurity::StartTls, 587)
+        );
+        let tls = Relay::parse("smtps://relay.example.com").unwrap();
+        assert_eq!((tls.security, tls.port), (RelaySecurity::Tls, 465));
         assert!(Relay::parse("http://x").is_err());
+        assert!(Relay::parse("smtps:/x").is_err());
     }
 }

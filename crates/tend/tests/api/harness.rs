@@ -138,6 +138,8 @@ pub struct Options {
     pub smtp_max_message_bytes: Option<usize>,
     /// Send queued email through this relay (`smtp://host:port`).
     pub smtp_relay: Option<String>,
+    /// A CA certificate (PEM file) trusted for the relay's TLS.
+    pub smtp_relay_ca_file: Option<std::path::PathBuf>,
     /// Offer STARTTLS with this certificate chain and key (PEM files).
     pub smtp_tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// Messages per sender per window over SMTP (the server's default
@@ -194,8 +196,11 @@ impl TestServer {
             None
         };
         if let Some(url) = &options.smtp_relay {
-            let relay = tend::mail::outbound::Relay::parse(url).unwrap();
-            tend::mail::outbound::start(store.clone(), relay);
+            let mut relay = tend::mail::outbound::Relay::parse(url).unwrap();
+            if let Some(ca) = &options.smtp_relay_ca_file {
+                relay = relay.trusting(ca).unwrap();
+            }
+            tend::mail::outbound::start(store.clone(), relay).unwrap();
         }
         if options.imap_ca_file.is_some() {
             let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();

@@ -3,13 +3,13 @@
 //! no STARTTLS without a certificate.
 
 use crate::cli::tend;
-use crate::email::{cases, messages};
+use crate::email::{FIRST, cases, eventually, messages, send};
 use crate::harness::{Backend, FreshDatabase, Options, TestServer};
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -19,7 +19,10 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
-crate::both_backends!(starttls_upgrades_the_session_and_mail_is_stored);
+crate::both_backends!(
+    starttls_upgrades_the_session_and_mail_is_stored,
+    replies_reach_a_starttls_relay_only_when_its_certificate_is_trusted,
+);
 
 /// A test CA and a certificate it signed for `localhost` and 127.0.0.1,
 /// written as PEM files.
@@ -228,4 +231,89 @@ async fn serve_refuses_to_start_with_unreadable_tls_files() {
         .unwrap();
     assert!(!half.status.success());
     assert!(String::from_utf8_lossy(&half.stderr).contains("go together"));
+}
+
+/// A Tend that relays its replies to `relay`, trusting `ca_file`, with the
+/// case Ann opened by mailing `support@example.com`; answers it and the case.
+async fn relaying_server(b: Backend, relay: &str, ca_file: Option<PathBuf>) -> (TestServer, i64) {
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_relay: Some(relay.to_owned()),
+            smtp_relay_ca_file: ca_file,
+            ..Options::default()
+        },
+    )
+    .await;
+    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
+        .await;
+    send(&t, "ann@example.org", "support@example.com", FIRST)
+        .await
+        .unwrap();
+    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    (t, case)
+}
+
+/// Posts a reply on `case`; answers the message's id.
+async fn reply(t: &TestServer, case: i64) -> i64 {
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{case}/messages"),
+            json!({"body": "Sent over TLS to the relay."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.id()
+}
+
+/// The delivery record of message `id` on `case`, once `ready` holds.
+async fn delivery(t: &TestServer, case: i64, id: i64, ready: fn(&Value) -> bool) -> Value {
+    eventually("the delivery record", || async {
+        let all = messages(t, case).await;
+        let delivery = all.iter().find(|m| m["id"] == id)?["email"]["delivery"].clone();
+        ready(&delivery).then_some(delivery)
+    })
+    .await
+}
+
+async fn replies_reach_a_starttls_relay_only_when_its_certificate_is_trusted(b: Backend) {
+    let ca = test_ca();
+    // The customer's mail server: a Tend with STARTTLS and Ann's inbox.
+    let customer_side = server(b, Some(&ca)).await;
+    customer_side
+        .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
+        .await;
+    let relay = format!(
+        "smtp+starttls://127.0.0.1:{}",
+        customer_side.smtp.unwrap().port()
+    );
+
+    // Trusting the test CA: the reply is delivered over TLS.
+    let ca_file = ca.cert.with_file_name("ca.pem");
+    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
+    let (t, case) = relaying_server(b, &relay, Some(ca_file)).await;
+    let sent = reply(&t, case).await;
+    delivery(&t, case, sent, |d| d["status"] == "sent").await;
+    let arrived = cases(&customer_side).await;
+    assert_eq!(arrived.len(), 1, "{arrived:?}");
+    let text =
+        messages(&customer_side, arrived[0]["id"].as_i64().unwrap()).await[0]["body_text"].clone();
+    assert!(text.as_str().unwrap().contains("Sent over TLS"), "{text}");
+
+    // Not trusting it: nothing is handed over in the clear; the reply stays
+    // queued with the certificate error.
+    let (untrusting, case) = relaying_server(b, &relay, None).await;
+    let held = reply(&untrusting, case).await;
+    let d = delivery(&untrusting, case, held, |d| !d["last_error"].is_null()).await;
+    assert_eq!(d["status"], "queued", "{d}");
+    assert!(
+        d["last_error"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("certificate"),
+        "{d}"
+    );
+    assert_eq!(cases(&customer_side).await.len(), 1, "nothing more arrived");
 }
