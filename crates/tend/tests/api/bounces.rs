@@ -2,7 +2,7 @@
 //! email Tend sent marks it bounced without opening or reopening a case; a
 //! bounce that matches nothing is kept as automated mail.
 
-use crate::email::{FIRST, cases, eventually, messages, send};
+use crate::email::{cases, eventually, messages, relaying_server, send};
 use crate::harness::{Backend, Options, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -75,21 +75,8 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
     remote
         .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
         .await;
-    let t = TestServer::start_with(
-        b,
-        Options {
-            smtp: true,
-            smtp_relay: Some(format!("smtp://{}", remote.smtp.unwrap())),
-            ..Options::default()
-        },
-    )
-    .await;
-    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
-        .await;
-    send(&t, "ann@example.org", "support@example.com", FIRST)
-        .await
-        .unwrap();
-    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    let relay = format!("smtp://{}", remote.smtp.unwrap());
+    let (t, case) = relaying_server(b, &relay, None).await;
     let reply = t
         .post(
             &format!("/api/v1/cases/{case}/messages"),

@@ -307,6 +307,32 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// A Tend that relays its replies to `relay`, trusting `ca_file`, with the
+/// case Ann opened by mailing `support@example.com`; answers it and the case.
+pub async fn relaying_server(
+    b: Backend,
+    relay: &str,
+    ca_file: Option<std::path::PathBuf>,
+) -> (TestServer, i64) {
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_relay: Some(relay.to_owned()),
+            smtp_relay_ca_file: ca_file,
+            ..Options::default()
+        },
+    )
+    .await;
+    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
+        .await;
+    send(&t, "ann@example.org", "support@example.com", FIRST)
+        .await
+        .unwrap();
+    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    (t, case)
+}
+
 async fn replies_go_out_by_email_and_thread_back(b: Backend) {
     // The customer's mail server: another Tend whose inbox is Ann's address.
     let customer_side = TestServer::start_with(
@@ -322,21 +348,7 @@ async fn replies_go_out_by_email_and_thread_back(b: Backend) {
         .await;
     assert_eq!(inbox.status, StatusCode::CREATED);
     let relay = format!("smtp://{}", customer_side.smtp.unwrap());
-    let t = TestServer::start_with(
-        b,
-        Options {
-            smtp: true,
-            smtp_relay: Some(relay),
-            ..Options::default()
-        },
-    )
-    .await;
-    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
-        .await;
-    send(&t, "ann@example.org", "support@example.com", FIRST)
-        .await
-        .unwrap();
-    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    let (t, case) = relaying_server(b, &relay, None).await;
 
     let note = t
         .post(

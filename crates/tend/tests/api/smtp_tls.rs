@@ -3,7 +3,7 @@
 //! no STARTTLS without a certificate.
 
 use crate::cli::tend;
-use crate::email::{FIRST, cases, eventually, messages, send};
+use crate::email::{cases, eventually, messages, relaying_server};
 use crate::harness::{Backend, FreshDatabase, Options, TestServer};
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -231,28 +231,6 @@ async fn serve_refuses_to_start_with_unreadable_tls_files() {
         .unwrap();
     assert!(!half.status.success());
     assert!(String::from_utf8_lossy(&half.stderr).contains("go together"));
-}
-
-/// A Tend that relays its replies to `relay`, trusting `ca_file`, with the
-/// case Ann opened by mailing `support@example.com`; answers it and the case.
-async fn relaying_server(b: Backend, relay: &str, ca_file: Option<PathBuf>) -> (TestServer, i64) {
-    let t = TestServer::start_with(
-        b,
-        Options {
-            smtp: true,
-            smtp_relay: Some(relay.to_owned()),
-            smtp_relay_ca_file: ca_file,
-            ..Options::default()
-        },
-    )
-    .await;
-    t.post("/api/v1/inboxes", json!({"address": "support@example.com"}))
-        .await;
-    send(&t, "ann@example.org", "support@example.com", FIRST)
-        .await
-        .unwrap();
-    let case = cases(&t).await[0]["id"].as_i64().unwrap();
-    (t, case)
 }
 
 /// Posts a reply on `case`; answers the message's id.
