@@ -35,6 +35,24 @@ pub struct NewMessage {
     pub quotes: QuoteStarts,
 }
 
+impl NewMessage {
+    /// A plain-text message with no HTML, attachments or email details; set
+    /// the other fields with struct update syntax where they apply.
+    pub fn text(author: Actor, channel: Channel, internal: bool, body_text: String) -> Self {
+        NewMessage {
+            author,
+            channel,
+            internal,
+            body_text,
+            body_html: None,
+            attachments: Vec::new(),
+            email: None,
+            raw_sha256: None,
+            quotes: QuoteStarts::default(),
+        }
+    }
+}
+
 /// Byte offsets where the quoted history below a reply's new text begins:
 /// in `body_text`, and in the untrusted `body_html`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -211,15 +211,14 @@ pub async fn create(
         agreement_id: req.agreement_id,
         custom_fields: case_rules::parse_custom_fields("custom_fields", &req.custom_fields)?,
         message: NewMessage {
-            author: Actor::customer(req.customer_id),
-            channel,
-            internal: false,
-            body_text: text::required("message", &req.message, MAX_BODY)?,
             body_html: req.message_html.clone(),
             attachments: attachments(&s, &req.attachments)?,
-            email: None,
-            raw_sha256: None,
-            quotes: Default::default(),
+            ..NewMessage::text(
+                Actor::customer(req.customer_id),
+                channel,
+                false,
+                text::required("message", &req.message, MAX_BODY)?,
+            )
         },
     };
     Create {
@@ -310,15 +309,14 @@ pub async fn post_message(
     let req = &body.value;
     let case = s.store.case(CaseId(id)).await?;
     let mut msg = NewMessage {
-        author: me.actor(),
-        channel: case.channel,
-        internal: req.internal,
-        body_text: text::required("body", &req.body, MAX_BODY)?,
         body_html: req.body_html.clone(),
         attachments: attachments(&s, &req.attachments)?,
-        email: None,
-        raw_sha256: None,
-        quotes: Default::default(),
+        ..NewMessage::text(
+            me.actor(),
+            case.channel,
+            req.internal,
+            text::required("body", &req.body, MAX_BODY)?,
+        )
     };
     let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg).await?;
     let collection = format!("/api/v1/cases/{}/messages", case.id);

@@ -314,17 +314,7 @@ impl<'a> Generator<'a> {
         if let Some(order) = text.order_number {
             custom_fields.insert("order_number".into(), Value::String(order));
         }
-        let message = |author: Actor, body: String| NewMessage {
-            author,
-            channel,
-            internal: false,
-            body_text: body,
-            body_html: None,
-            attachments: Vec::new(),
-            email: None,
-            raw_sha256: None,
-            quotes: Default::default(),
-        };
+        let message = |author: Actor, body: String| NewMessage::text(author, channel, false, body);
         let customer = Actor::customer(customer_id);
         let agent = Actor::agent(self.admin);
         let mut bodies = text.messages.into_iter();

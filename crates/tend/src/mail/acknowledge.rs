@@ -43,17 +43,12 @@ async fn queue(store: &Store, inbox: &Inbox, filed: &Ingested) -> Result<(), Str
     else {
         return Ok(());
     };
-    let mut msg = NewMessage {
-        author: Actor::system(),
-        channel: Channel::Email,
-        internal: false,
-        body_text: text(inbox, filed.case_id),
-        body_html: None,
-        attachments: Vec::new(),
-        email: None,
-        raw_sha256: None,
-        quotes: Default::default(),
-    };
+    let mut msg = NewMessage::text(
+        Actor::system(),
+        Channel::Email,
+        false,
+        text(inbox, filed.case_id),
+    );
     let mail = reply_email(&ctx, filed.case_id, &mut msg, Sender::Automatic)?;
     store
         .add_message(filed.case_id, msg, Some(mail), None)

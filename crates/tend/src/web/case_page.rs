@@ -204,17 +204,7 @@ async fn post_message(
             .await;
         }
     };
-    let mut msg = NewMessage {
-        author: session.actor(),
-        channel: case.channel,
-        internal,
-        body_text: body,
-        body_html: None,
-        attachments: Vec::new(),
-        email: None,
-        raw_sha256: None,
-        quotes: Default::default(),
-    };
+    let mut msg = NewMessage::text(session.actor(), case.channel, internal, body);
     let outbound = outbound_for(&s.store, case.id, &mut msg).await?;
     s.store.add_message(case.id, msg, outbound, None).await?;
     Ok(Redirect::to(&format!("/cases/{id}#latest")).into_response())

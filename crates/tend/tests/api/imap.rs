@@ -50,7 +50,7 @@ impl Dovecot {
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir(root.join(sub)).unwrap();
         }
-        write_certificates(root);
+        crate::harness::write_test_certificates(root);
         let passwd: String = USERS
             .iter()
             .map(|(user, pw)| format!("{user}:{{PLAIN}}{pw}::::::\n"))
@@ -147,25 +147,6 @@ impl Drop for Dovecot {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A CA, and a certificate it signed for 127.0.0.1 and localhost.
-fn write_certificates(root: &Path) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Tend test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    std::fs::write(root.join("ca.pem"), ca.pem()).unwrap();
-    std::fs::write(root.join("cert.pem"), cert.pem()).unwrap();
-    std::fs::write(root.join("key.pem"), key.serialize_pem()).unwrap();
 }
 
 fn maildir(path: &Path) {

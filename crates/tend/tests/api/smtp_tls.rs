@@ -4,7 +4,7 @@
 
 use crate::cli::tend;
 use crate::email::{cases, eventually, messages, relaying_server};
-use crate::harness::{Backend, FreshDatabase, Options, TestServer};
+use crate::harness::{Backend, FreshDatabase, Options, TestServer, write_test_certificates};
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -34,26 +34,12 @@ struct TestCa {
 }
 
 fn test_ca() -> TestCa {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Tend test CA");
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, leaf.pem()).unwrap();
-    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    let ca_pem = write_test_certificates(dir.path());
     TestCa {
-        ca_pem: ca.pem(),
-        cert,
-        key,
+        ca_pem,
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
         _dir: dir,
     }
 }
@@ -269,7 +255,6 @@ async fn replies_reach_a_starttls_relay_only_when_its_certificate_is_trusted(b: 
 
     // Trusting the test CA: the reply is delivered over TLS.
     let ca_file = ca.cert.with_file_name("ca.pem");
-    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
     let (t, case) = relaying_server(b, &relay, Some(ca_file)).await;
     let sent = reply(&t, case).await;
     delivery(&t, case, sent, |d| d["status"] == "sent").await;
