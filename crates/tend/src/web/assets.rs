@@ -1,19 +1,24 @@
-//! The stylesheet and script, embedded in the binary.
+//! The stylesheet and scripts, embedded in the binary.
 
 use super::error::WebError;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-const CSS: &str = include_str!("../../assets/tend.css");
-const JS: &str = include_str!("../../assets/tend.js");
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// Every asset as (file name, content type, content).
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("tend.css", CSS, include_str!("../../assets/tend.css")),
+    ("tend.js", JS, include_str!("../../assets/tend.js")),
+];
 
 /// Serves an embedded asset by name.
 pub async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
-    let (body, content_type) = match file.as_str() {
-        "tend.css" => (CSS, "text/css; charset=utf-8"),
-        "tend.js" => (JS, "text/javascript; charset=utf-8"),
-        _ => return Err(WebError::NotFound),
-    };
-    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    let (_, content_type, body) = ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or(WebError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, *content_type)], *body).into_response())
 }

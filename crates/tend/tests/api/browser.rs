@@ -22,8 +22,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// A chromedriver process with a headless Chromium session. Chromedriver runs
 /// in its own process group, which is killed on drop with the Chromium it
 /// started, so no browser outlives a test, passing or failing.
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -41,7 +41,7 @@ impl Drop for Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a session; `None` (a
     /// skip) when chromedriver is not installed outside CI.
-    async fn start() -> Option<Self> {
+    pub async fn start() -> Option<Self> {
         if !std::path::Path::new(CHROMEDRIVER).exists() {
             assert!(
                 std::env::var("CI").is_err(),
@@ -99,7 +99,7 @@ impl Browser {
     }
 
     /// Waits for an element to appear.
-    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -109,17 +109,17 @@ impl Browser {
     }
 
     /// Clicks the element `css` selects.
-    async fn click(&self, css: &str) {
+    pub async fn click(&self, css: &str) {
         self.wait_for(css).await.click().await.unwrap();
     }
 
     /// Types into the field `css` selects.
-    async fn type_into(&self, css: &str, text: &str) {
+    pub async fn type_into(&self, css: &str, text: &str) {
         self.wait_for(css).await.send_keys(text).await.unwrap();
     }
 
     /// Presses keys as a person would, on whatever has focus.
-    async fn press(&self, keys: &str) {
+    pub async fn press(&self, keys: &str) {
         let mut actions = KeyActions::new("keyboard".into());
         for key in keys.chars() {
             actions = actions
@@ -130,7 +130,7 @@ impl Browser {
     }
 
     /// Waits for an element containing `text`.
-    async fn wait_for_text(&self, css_class: &str, text: &str) {
+    pub async fn wait_for_text(&self, css_class: &str, text: &str) {
         let xpath = format!("//*[contains(@class, '{css_class}')][contains(., '{text}')]");
         self.client
             .wait()
@@ -140,8 +140,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {text} in .{css_class}: {e}"));
     }
 
+    /// Signs in through the form as `email` (password [`PASSWORD`]).
+    pub async fn sign_in(&self, t: &TestServer, email: &str) {
+        self.client
+            .goto(&format!("{}/views/mine", t.base))
+            .await
+            .unwrap();
+        self.wait_for("#password").await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("form button[type=submit]").await;
+        self.wait_for("header.top").await;
+    }
+
     /// Saves a screenshot to `docs/screenshots/` when asked to.
-    async fn screenshot(&self, name: &str) {
+    pub async fn screenshot(&self, name: &str) {
         if std::env::var("TEND_SCREENSHOTS").is_err() {
             return;
         }
@@ -168,12 +181,7 @@ async fn agent_works_a_case_in_chromium() {
     let b = &browser;
     let c = &b.client;
 
-    // Sign in.
-    c.goto(&format!("{}/views/mine", t.base)).await.unwrap();
-    b.wait_for("#password").await;
-    b.type_into("#email", "ann@example.com").await;
-    b.type_into("#password", PASSWORD).await;
-    b.click("form button[type=submit]").await;
+    b.sign_in(&t, "ann@example.com").await;
     b.wait_for_text("empty", "Nothing assigned to you").await;
 
     // Open the case from the Unassigned view.
