@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use rand::SeedableRng;
@@ -29,17 +29,28 @@ pub struct Target {
     addr: SocketAddr,
     host: HeaderValue,
     authorization: HeaderValue,
+    cookie: HeaderValue,
+}
+
+/// What every request is sent with: a bearer token for the API and a web
+/// session cookie (`name=value`) for the agent pages.
+pub struct Credentials {
+    pub token: String,
+    pub cookie: String,
 }
 
 impl Target {
-    /// A server at `addr`, called with a bearer `token`.
-    pub fn new(addr: SocketAddr, token: &str) -> anyhow::Result<Self> {
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))?;
+    /// A server at `addr`, called with `credentials`.
+    pub fn new(addr: SocketAddr, credentials: &Credentials) -> anyhow::Result<Self> {
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", credentials.token))?;
         authorization.set_sensitive(true);
+        let mut cookie = HeaderValue::from_str(&credentials.cookie)?;
+        cookie.set_sensitive(true);
         Ok(Self {
             addr,
             host: HeaderValue::from_str(&addr.to_string())?,
             authorization,
+            cookie,
         })
     }
 
@@ -48,7 +59,8 @@ impl Target {
             .method(call.method.clone())
             .uri(&call.path)
             .header(HOST, self.host.clone())
-            .header(AUTHORIZATION, self.authorization.clone());
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(COOKIE, self.cookie.clone());
         let request = match &call.body {
             Some(body) => builder
                 .header(CONTENT_TYPE, "application/json")
@@ -414,7 +426,11 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Target::new(addr, "token").unwrap()
+        let credentials = Credentials {
+            token: "token".into(),
+            cookie: "session=1".into(),
+        };
+        Target::new(addr, &credentials).unwrap()
     }
 
     fn path(fail_every: usize) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {

@@ -20,7 +20,7 @@ use crate::auth;
 use crate::config::{ServeArgs, Settings, StoreArgs};
 use crate::server;
 use anyhow::{Context, anyhow, bail};
-use load::{Call, RssSampler, Target};
+use load::{Call, Credentials, RssSampler, Target};
 use rand::Rng;
 use rand::rngs::StdRng;
 use report::{DatasetFacts, PhaseRow, Report};
@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tend_domain::ids::CustomerId;
+use tend_store::sessions::NewSession;
 use tend_store::{Dialect, SqliteSync};
 
 /// Options for `tend bench`. The database is chosen by the global
@@ -84,6 +85,17 @@ const CREATE: &str = "case create `POST /cases`";
 const LIST_PHASE: &str = "case list `GET /cases?limit=25`";
 const CASE_PHASE: &str = "case `GET /cases/{id}`";
 const MESSAGES_PHASE: &str = "case messages `GET /cases/{id}/messages`";
+const WEB_VIEW_PHASE: &str = "web UI view page `GET /views/…`";
+const WEB_CASE_PHASE: &str = "web UI case page `GET /cases/{id}`";
+/// The web UI views the view phase rotates through.
+const WEB_VIEWS: [&str; 4] = [
+    "/views/all",
+    "/views/unassigned",
+    "/views/pending",
+    "/views/all?sort=created_at",
+];
+/// How long the bench's web session lasts.
+const SESSION_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 impl BenchArgs {
     fn plan(&self) -> anyhow::Result<seed::Plan> {
@@ -112,11 +124,11 @@ pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitC
     // checkpoints and the server is the only process using the database
     // while it is measured.
     store.close().await;
-    let Some((dataset, token)) = prepared? else {
+    let Some((dataset, credentials)) = prepared? else {
         return Ok(ExitCode::SUCCESS);
     };
     let mut server = process::Server::spawn(&settings, store_args.config.as_deref())?;
-    let target = Target::new(server.addr(), &token)?;
+    let target = Target::new(server.addr(), &credentials)?;
     let started_in = server.wait_ready(&target).await?;
     eprintln!(
         "tend serve (pid {}) ready on {} after {:.2} s; its log: {}",
@@ -151,12 +163,12 @@ pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// Seeds the dataset and, unless only seeding, makes a fresh API token for
-/// the bench admin (only its hash is stored).
+/// Seeds the dataset and, unless only seeding, makes a fresh API token and
+/// web session for the bench admin (only their hashes are stored).
 async fn prepare(
     store: &tend_store::Store,
     args: &BenchArgs,
-) -> anyhow::Result<Option<(Dataset, String)>> {
+) -> anyhow::Result<Option<(Dataset, Credentials)>> {
     let dataset = seed::prepare(store, args.plan()?).await?;
     let started = std::time::Instant::now();
     store.optimize().await.context("optimizing after seeding")?;
@@ -172,7 +184,21 @@ async fn prepare(
         .create_api_token(dataset.admin, &auth::token_hash(&token))
         .await
         .context("creating the bench API token")?;
-    Ok(Some((dataset, token)))
+    let session = auth::new_token();
+    let expires_at = tend_store::now()
+        .checked_add(SESSION_LIFETIME)
+        .context("session expiry")?;
+    store
+        .create_session(&NewSession {
+            id_hash: &auth::token_hash(&session),
+            agent_id: dataset.admin,
+            csrf_token: &auth::new_token(),
+            expires_at,
+        })
+        .await
+        .context("creating the bench web session")?;
+    let cookie = format!("{}={session}", crate::web::SESSION_COOKIE);
+    Ok(Some((dataset, Credentials { token, cookie })))
 }
 
 fn new_report(
@@ -253,10 +279,19 @@ impl Workload {
         &self,
         suffix: &'static str,
     ) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
+        self.case_page_at("/api/v1/cases", suffix)
+    }
+
+    /// `GET {prefix}/{random case id}{suffix}`.
+    fn case_page_at(
+        &self,
+        prefix: &'static str,
+        suffix: &'static str,
+    ) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sync + 'static {
         let ids = self.case_ids.clone();
         move |rng, _| {
             let id = ids[rng.random_range(0..ids.len())];
-            Call::get(format!("/api/v1/cases/{id}{suffix}"))
+            Call::get(format!("{prefix}/{id}{suffix}"))
         }
     }
 
@@ -318,6 +353,14 @@ impl Bench {
                 let page = self.workload.case_page(suffix);
                 self.phase(name, args.reads, connections, page).await?;
             }
+        }
+        for connections in READ_CONNECTIONS {
+            let views = |_: &mut StdRng, i: usize| Call::get(WEB_VIEWS[i % WEB_VIEWS.len()].into());
+            self.phase(WEB_VIEW_PHASE, args.reads, connections, views)
+                .await?;
+            let page = self.workload.case_page_at("/cases", "");
+            self.phase(WEB_CASE_PHASE, args.reads, connections, page)
+                .await?;
         }
         for term in [corpus::RARE_WORD, corpus::COMMON_WORD, corpus::ABSENT_WORD] {
             let name = format!("search `GET /search?q={term}`");

@@ -5,6 +5,7 @@
 use super::csrf::Posted;
 use super::error::WebError;
 use super::layout::{Choice, Layout, label};
+use super::live;
 use super::session::Session;
 use super::timeline::{self, Entry, Names};
 use super::views::Row;
@@ -46,6 +47,10 @@ struct CasePage {
     assignees: Vec<Choice>,
     assigned_to_me: bool,
     error: Option<String>,
+    /// Who else is on the case (the collision warning), if anyone.
+    warning: String,
+    /// The case's version, for live updates.
+    version: i64,
     /// What the agent had typed when the post failed.
     draft: String,
 }
@@ -129,6 +134,8 @@ async fn render(
     let status_labels: Vec<String> = Status::ALL.iter().map(|s| label(s.as_str())).collect();
     let page = CasePage {
         layout: Layout::new(session, ""),
+        warning: live::viewed(s, session, case.id),
+        version: live::version(&case),
         id: case.id.0,
         statuses: Choice::list(
             Status::ALL

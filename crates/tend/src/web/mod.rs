@@ -9,6 +9,8 @@ mod case_page;
 mod csrf;
 mod error;
 mod layout;
+mod live;
+mod presence;
 mod rate_limit;
 mod search;
 mod session;
@@ -23,6 +25,7 @@ use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use rate_limit::SignInLimiter;
+pub use session::COOKIE as SESSION_COOKIE;
 
 /// Web settings and shared state.
 #[derive(Debug, Default)]
@@ -31,10 +34,12 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Failed sign-ins per address and per client IP.
     pub limiter: SignInLimiter,
+    /// Who is on which case, for the collision warning.
+    pub presence: presence::Presence,
 }
 
 /// Only Tend's own scripts and styles run; nothing may frame the pages.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The web UI's routes.
@@ -49,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))
         .route("/cases/{id}/update", post(case_page::update))
+        .route("/cases/{id}/live", get(live::stream))
+        .route("/cases/{id}/typing", post(live::typing))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
         // Downloads keep their stricter `sandbox` policy.

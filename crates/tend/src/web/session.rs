@@ -14,7 +14,7 @@ use tend_domain::ids::AgentId;
 use tend_store::sessions::{NewSession, WebSession};
 
 /// The session cookie's name.
-const COOKIE: &str = "tend_session";
+pub const COOKIE: &str = "tend_session";
 /// How long a session lasts from sign-in.
 const LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 

@@ -21,6 +21,7 @@ mod email;
 mod errors;
 mod idempotency;
 mod imap;
+mod live;
 mod mail_rate_limit;
 mod openapi;
 mod parsing;

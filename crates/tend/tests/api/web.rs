@@ -95,7 +95,8 @@ impl WebAgent {
         .await
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this agent sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -141,7 +142,7 @@ impl WebAgent {
 
 /// A server with an agent `ann@example.com` (password [`PASSWORD`]) and one
 /// case; answers the case id.
-async fn with_case(b: Backend) -> (TestServer, i64) {
+pub async fn with_case(b: Backend) -> (TestServer, i64) {
     let t = TestServer::start(b).await;
     t.agent_with_password("ann@example.com", "Ann Agent", Role::Agent, PASSWORD)
         .await;
