@@ -4,8 +4,10 @@
 //! form, and changing the password. Codes are computed here, with the same
 //! crate, from the key the account page shows.
 
+use crate::browser::Browser;
 use crate::harness::{Backend, Options, TestServer};
 use crate::web::{PASSWORD, Page, WebAgent};
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tend_domain::agent::Role;
@@ -483,4 +485,48 @@ async fn agents_change_their_own_password(b: Backend) {
     let fresh = WebAgent::new(&t).sign_in(ANN, new).await;
     assert_eq!(fresh.status, StatusCode::SEE_OTHER);
     assert_eq!(fresh.location(), "/");
+}
+
+/// In Chromium, under the page's Content-Security-Policy: the QR code draws,
+/// two-factor goes on, and the next sign-in asks for the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let t = server(Backend::Sqlite, Options::default()).await;
+    let b = &browser;
+    let c = &b.client;
+    b.sign_in(&t, ANN).await;
+    c.find(Locator::LinkText("Account"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click(".account-box form button[type=submit]").await;
+    b.wait_for("img.qr").await;
+    let width = c
+        .execute(
+            "return document.querySelector('img.qr').naturalWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap() >= 200, "the QR code draws: {width}");
+    let key = b.wait_for("#totp-secret").await.text().await.unwrap();
+    b.screenshot("account.png").await;
+    let mut app = App::new(&key);
+    b.type_into("#enable-code", &app.next().await).await;
+    b.click("#enable-code ~ button").await;
+    b.wait_for_text("notice", "Two-factor sign-in is on").await;
+
+    b.click(".who button.link").await;
+    b.type_into("#email", ANN).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.type_into("#code", &app.next().await).await;
+    b.click("form button[type=submit]").await;
+    // Only a signed-in page has the header.
+    b.wait_for("header.top").await;
 }
