@@ -7,6 +7,7 @@
 //! case log and updates the case row from the fold of that log in the same
 //! transaction.
 
+pub mod account;
 pub mod agents;
 pub mod agreements;
 pub mod blobs;

@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Mark web session cookies `Secure` (set this when Tend is served over HTTPS, e.g. behind a TLS proxy).
     #[arg(long, env = "TEND_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Seconds a sign-in waits for the agent's two-factor code after the right password [default: 300].
+    #[arg(long, env = "TEND_SIGNIN_CODE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub signin_code_seconds: Option<u64>,
 }
 
 /// SQLite durability, as a flag value.
@@ -108,6 +111,7 @@ struct FileSettings {
     imap_poll_seconds: Option<u64>,
     imap_ca_file: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    signin_code_seconds: Option<u64>,
 }
 
 /// Resolved settings.
@@ -137,6 +141,8 @@ pub struct Settings {
     pub imap_ca_file: Option<PathBuf>,
     /// Whether web session cookies are marked `Secure` (HTTPS only).
     pub secure_cookies: bool,
+    /// How long a sign-in waits for its two-factor code.
+    pub signin_code_lifetime: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -157,6 +163,7 @@ impl std::fmt::Debug for Settings {
             .field("imap_poll", &self.imap_poll)
             .field("imap_ca_file", &self.imap_ca_file)
             .field("secure_cookies", &self.secure_cookies)
+            .field("signin_code_lifetime", &self.signin_code_lifetime)
             .finish()
     }
 }
@@ -240,6 +247,13 @@ impl Settings {
             ),
             imap_ca_file: serve.imap_ca_file.clone().or(file.imap_ca_file),
             secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
+            signin_code_lifetime: Duration::from_secs(
+                serve
+                    .signin_code_seconds
+                    .or(file.signin_code_seconds)
+                    .unwrap_or(300)
+                    .clamp(1, 3600),
+            ),
         })
     }
 

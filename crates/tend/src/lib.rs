@@ -10,4 +10,5 @@ pub mod config;
 pub mod mail;
 pub mod replies;
 pub mod server;
+pub mod two_factor;
 pub mod web;

@@ -55,6 +55,7 @@ pub fn app(store: Store, settings: &Settings) -> Router {
     };
     let web = crate::web::WebConfig {
         secure_cookies: settings.secure_cookies,
+        signin_code_lifetime: settings.signin_code_lifetime,
         ..Default::default()
     };
     api::router(AppState {

@@ -119,6 +119,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::me))
         .routes(routes!(staff::agents, staff::create_agent))
         .routes(routes!(staff::agent))
+        .routes(routes!(staff::reset_totp))
         .routes(routes!(staff::teams, staff::create_team))
         .routes(routes!(staff::team))
         .routes(routes!(staff::add_member))

@@ -5,6 +5,7 @@ use super::extract::{Id, Json, Principal};
 use crate::auth;
 use crate::server::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tend_domain::agent::{Action, Role};
@@ -102,6 +103,22 @@ pub async fn agent(
 ) -> ApiResult<axum::Json<Agent>> {
     me.require(Action::Read)?;
     Ok(axum::Json(s.store.agent(AgentId(id)).await?))
+}
+
+/// Turns off an agent's two-factor sign-in (admins only), e.g. after a lost
+/// phone: the agent then signs in with the password alone and may set up
+/// two-factor again. Sign-ins waiting for a code end.
+#[utoipa::path(delete, path = "/agents/{id}/totp", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 204, description = "Two-factor sign-in is off for the agent (also when it was not on)")))]
+pub async fn reset_totp(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    me.require(Action::Administer)?;
+    s.store.disable_totp(AgentId(id)).await?;
+    tracing::info!(agent = id, by = %me.agent_id, "an admin turned off two-factor sign-in");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every team.

@@ -4,6 +4,7 @@
 //! session's CSRF token, and every page is sent with a strict
 //! Content-Security-Policy, so HTML from email cannot run script here.
 
+mod account;
 mod assets;
 mod case_page;
 mod csrf;
@@ -15,6 +16,7 @@ mod rate_limit;
 mod search;
 mod session;
 mod signin;
+mod signin_code;
 mod timeline;
 mod views;
 
@@ -22,20 +24,33 @@ use crate::server::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use rate_limit::SignInLimiter;
 pub use session::COOKIE as SESSION_COOKIE;
 
 /// Web settings and shared state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (Tend is served over HTTPS).
     pub secure_cookies: bool,
+    /// How long a sign-in waits for its two-factor code.
+    pub signin_code_lifetime: Duration,
     /// Failed sign-ins per address and per client IP.
     pub limiter: SignInLimiter,
     /// Who is on which case, for the collision warning.
     pub presence: presence::Presence,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            signin_code_lifetime: Duration::from_secs(300),
+            limiter: SignInLimiter::default(),
+        }
+    }
 }
 
 /// Only Tend's own scripts and styles run; nothing may frame the pages.
@@ -47,7 +62,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(views::home))
         .route("/signin", get(signin::page).post(signin::submit))
+        .route(
+            "/signin/code",
+            get(signin_code::page).post(signin_code::submit),
+        )
         .route("/signout", post(signin::sign_out))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/totp/setup", post(account::begin_totp))
+        .route("/account/totp/enable", post(account::enable_totp))
+        .route("/account/totp/disable", post(account::disable_totp))
         .route("/views/{view}", get(views::view))
         .route("/search", get(search::search))
         .route("/cases/{id}", get(case_page::page))

@@ -60,6 +60,15 @@ impl SignInLimiter {
         }
     }
 
+    /// Why an attempt must wait, for the agent to read.
+    pub fn wait_message(wait: Duration) -> String {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        format!(
+            "Too many failed sign-ins. Try again in {minutes} minute{}, or ask an admin to reset your password.",
+            if minutes == 1 { "" } else { "s" }
+        )
+    }
+
     /// Forgets an address's failures after it signs in.
     pub fn succeeded(&self, email: &str, ip: &str) {
         if let Ok(mut map) = self.0.lock() {

@@ -1,15 +1,18 @@
-//! Signing in with email and password (argon2), and signing out.
+//! Signing in with email and password (argon2), and signing out. Agents
+//! with two-factor sign-in on go on to the code step ([`super::signin_code`]).
 
 use super::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
 use super::error::WebError;
 use super::layout::SignInPage;
+use super::rate_limit::SignInLimiter;
 use super::session::{self, Session};
+use super::signin_code;
 use crate::auth;
 use crate::server::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{StatusCode, header};
-use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -35,20 +38,45 @@ pub async fn page(
 }
 
 /// Renders the form with a fresh CSRF token and its cookie.
-fn render(
+pub(super) fn render(
     s: &AppState,
     status: StatusCode,
     email: &str,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let csrf = auth::new_token();
+    let (csrf, cookie) = form_token(s)?;
     let page = SignInPage {
-        csrf: csrf.clone(),
+        csrf,
         email: email.to_owned(),
         error,
     };
-    let cookie = session::set_cookie(s, SIGNIN_COOKIE, &csrf, 3600)?;
     Ok((status, [(header::SET_COOKIE, cookie)], Html(page.render()?)).into_response())
+}
+
+/// A fresh token for a form posted before there is a session, with the
+/// cookie it must match.
+pub(super) fn form_token(s: &AppState) -> Result<(String, HeaderValue), WebError> {
+    let csrf = auth::new_token();
+    let cookie = session::set_cookie(s, SIGNIN_COOKIE, &csrf, 3600)?;
+    Ok((csrf, cookie))
+}
+
+/// Starts the agent's session and goes to the cases, clearing `clear` (the
+/// cookies of the steps before).
+pub(super) async fn signed_in(
+    s: &AppState,
+    agent: AgentId,
+    clear: &[&str],
+) -> Result<Response, WebError> {
+    let mut cookies = vec![session::start(s, agent).await?];
+    for name in clear {
+        cookies.push(session::set_cookie(s, name, "", 0)?);
+    }
+    let mut response = Redirect::to("/").into_response();
+    for cookie in cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// Checks the password; on success starts a session and goes to the cases.
@@ -61,23 +89,18 @@ pub async fn submit(
     let ip = peer.ip().to_string();
     let email = form.email.trim();
     if let Err(wait) = s.web.limiter.check(email, &ip) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        let message = format!(
-            "Too many failed sign-ins. Try again in {minutes} minute{}, or ask an admin to reset your password.",
-            if minutes == 1 { "" } else { "s" }
-        );
+        let message = SignInLimiter::wait_message(wait);
         return render(&s, StatusCode::TOO_MANY_REQUESTS, email, Some(message));
     }
     match check_password(&s, email, form.password).await? {
         Some(agent) => {
+            if s.store.agent_totp(agent).await?.is_some_and(|t| t.enabled) {
+                // Failures are forgotten only once the code is right too, so
+                // re-entering the password does not buy more code guesses.
+                return signin_code::begin(&s, agent).await;
+            }
             s.web.limiter.succeeded(email, &ip);
-            let cookie = session::start(&s, agent).await?;
-            let clear = session::set_cookie(&s, SIGNIN_COOKIE, "", 0)?;
-            Ok((
-                AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)]),
-                Redirect::to("/"),
-            )
-                .into_response())
+            signed_in(&s, agent, &[SIGNIN_COOKIE]).await
         }
         None => {
             s.web.limiter.failed(email, &ip);

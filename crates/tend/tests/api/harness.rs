@@ -150,6 +150,9 @@ pub struct Options {
     pub imap_ca_file: Option<std::path::PathBuf>,
     /// Mark session cookies `Secure`.
     pub secure_cookies: bool,
+    /// Seconds a sign-in waits for its two-factor code (the server's
+    /// default when unset).
+    pub signin_code_seconds: Option<u64>,
 }
 
 impl TestServer {
@@ -177,6 +180,7 @@ impl TestServer {
             imap_poll_seconds: Some(1),
             imap_ca_file: options.imap_ca_file.clone(),
             secure_cookies: options.secure_cookies,
+            signin_code_seconds: options.signin_code_seconds,
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();

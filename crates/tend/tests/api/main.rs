@@ -30,6 +30,7 @@ mod schema;
 mod search;
 mod smtp_tls;
 mod web;
+mod web_totp;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
