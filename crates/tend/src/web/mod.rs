@@ -49,6 +49,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             signin_code_lifetime: Duration::from_secs(300),
             limiter: SignInLimiter::default(),
+            presence: presence::Presence::default(),
         }
     }
 }

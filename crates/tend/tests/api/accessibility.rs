@@ -46,6 +46,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         format!("/cases/{case}"),
         "/search?q=printer".into(),
         "/search".into(),
+        "/account".into(),
     ];
     let c = &browser.client;
     for (width, height) in SIZES {
