@@ -5,11 +5,14 @@
 //! Content-Security-Policy, so HTML from email cannot run script here.
 
 mod assets;
+mod bulk;
 mod case_page;
 mod csrf;
 mod error;
+mod filters;
 mod layout;
 mod rate_limit;
+mod saved;
 mod search;
 mod session;
 mod signin;
@@ -44,6 +47,10 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin::page).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/views/{view}", get(views::view))
+        .route("/views/bulk", post(bulk::bulk))
+        .route("/views/saved", post(saved::create))
+        .route("/views/saved/{id}", get(views::saved))
+        .route("/views/saved/{id}/delete", post(saved::delete))
         .route("/search", get(search::search))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))
