@@ -172,7 +172,10 @@ pub async fn bulk(
         match s.store.update_case(id, &form.change, session.actor()).await {
             Ok((_, events)) if events.is_empty() => report.unchanged += 1,
             Ok(_) => report.updated += 1,
-            Err(e) => report.fail(format!("#{id}: {}", WebError::from(e))),
+            Err(e) => report.fail(match WebError::from(e) {
+                WebError::NotFound => format!("#{id}: there is no such case"),
+                other => format!("#{id}: {other}"),
+            }),
         }
     }
     let cookie = set_cookie(&s, COOKIE, &report.encode(), REPORT_LIFETIME)?;

@@ -536,7 +536,7 @@ async fn bulk_changes_apply_per_case_and_report_failures(b: Backend) {
     .await;
     assert!(t.get(&format!("/api/v1/cases/{one}")).await.body["assignee_id"].is_null());
 
-    // A status for an open and a closed case: one changes, one fails.
+    // A status for an open, a closed and a missing case: one changes, two fail.
     let r = web
         .post(
             "/views/bulk",
@@ -545,12 +545,18 @@ async fn bulk_changes_apply_per_case_and_report_failures(b: Backend) {
                 ("back", back),
                 ("case", &two_s),
                 ("case", &closed_s),
+                ("case", "99999"),
                 ("status", "resolved"),
             ],
         )
         .await;
     let page = web.get(r.location()).await;
     assert!(page.html.contains("1 case updated"), "{}", page.html);
+    assert!(
+        page.html.contains("#99999: there is no such case"),
+        "{}",
+        page.html
+    );
     assert!(
         page.html
             .contains(&format!("#{closed}: a closed case cannot be reopened")),
