@@ -56,6 +56,7 @@ impl Filters {
         &self.0
     }
 
+    /// Whether no filter is set.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

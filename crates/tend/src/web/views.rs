@@ -39,6 +39,7 @@ pub enum View {
 }
 
 impl View {
+    /// The view a slug such as `team` names.
     pub fn parse(slug: &str) -> Option<Self> {
         match slug {
             "mine" => Some(View::Mine),
@@ -50,6 +51,7 @@ impl View {
         }
     }
 
+    /// The view's name in its path.
     pub fn slug(self) -> &'static str {
         match self {
             View::Mine => "mine",
