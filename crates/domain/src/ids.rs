@@ -31,6 +31,8 @@ id_type!(
     AgentId,
     /// A team of agents.
     TeamId,
+    /// A case-list filter an agent saved under a name.
+    SavedFilterId,
     /// A message (inbound, reply or internal note) on a case.
     MessageId,
     /// One entry in a case's event log.

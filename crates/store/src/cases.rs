@@ -43,14 +43,24 @@ pub enum AssigneeFilter {
     Nobody,
 }
 
-/// Filters for the case list; all given filters must match.
+/// Filters for the case list; all given filters must match (an empty list
+/// does not filter).
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub statuses: Vec<Status>,
+    pub priority: Option<Priority>,
+    pub channel: Option<Channel>,
     pub assignee: Option<AssigneeFilter>,
     pub team_id: Option<TeamId>,
+    /// Cases of any of these teams.
+    pub team_ids: Vec<TeamId>,
     pub tag: Option<String>,
     pub customer_id: Option<CustomerId>,
+    /// Cases of customers whose name contains this text or who have this
+    /// exact contact point, ignoring (ASCII) case.
+    pub customer_match: Option<String>,
+    /// Cases whose subject contains this text, ignoring (ASCII) case.
+    pub subject_contains: Option<String>,
     pub updated_since: Option<Timestamp>,
 }
 
@@ -201,7 +211,28 @@ impl Store {
             None => {}
         }
         sql.eq("team_id", filter.team_id.map(|t| t.0))
-            .eq("customer_id", filter.customer_id.map(|c| c.0));
+            .eq("customer_id", filter.customer_id.map(|c| c.0))
+            .eq("priority", filter.priority.map(|p| p.as_str()))
+            .eq("channel", filter.channel.map(|c| c.as_str()));
+        if !filter.team_ids.is_empty() {
+            let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
+            sql.and().push("team_id IN ").id_list(&ids);
+        }
+        if let Some(text) = &filter.customer_match {
+            let text = text.to_lowercase();
+            sql.and()
+                .push("customer_id IN (SELECT id FROM customers WHERE LOWER(name) LIKE ")
+                .arg(like_pattern(&text))
+                .push(" ESCAPE '\\' UNION SELECT customer_id FROM contact_points WHERE LOWER(value) = ")
+                .arg(text)
+                .push(")");
+        }
+        if let Some(text) = &filter.subject_contains {
+            sql.and()
+                .push("LOWER(subject) LIKE ")
+                .arg(like_pattern(&text.to_lowercase()))
+                .push(" ESCAPE '\\'");
+        }
         if let Some(tag) = &filter.tag {
             sql.and()
                 .push("id IN (SELECT case_id FROM case_tags WHERE tag = ")
@@ -415,6 +446,20 @@ impl Store {
             Err(Invalid::new("agreement_id", "that agreement belongs to another customer").into())
         }
     }
+}
+
+/// A LIKE pattern matching values that contain `text` literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 const EVENT_COLUMNS: &str = "id, case_id, seq, actor_kind, actor_id, data, created_at";

@@ -25,6 +25,7 @@ mod open_case_pg;
 pub mod organizations;
 pub mod outbound;
 mod rows;
+pub mod saved_filters;
 pub mod search;
 mod search_index;
 pub mod sessions;

@@ -159,6 +159,7 @@ impl CaseListParams {
                 .transpose()?,
             customer_id: self.customer_id.map(CustomerId),
             updated_since,
+            ..CaseFilter::default()
         })
     }
 }

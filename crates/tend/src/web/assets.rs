@@ -13,6 +13,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("tend.css", CSS, include_str!("../../assets/tend.css")),
     ("tend.js", JS, include_str!("../../assets/tend.js")),
     ("live.js", JS, include_str!("../../assets/live.js")),
+    ("bulk.js", JS, include_str!("../../assets/bulk.js")),
 ];
 
 /// Serves an embedded asset by name.

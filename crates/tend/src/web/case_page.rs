@@ -4,7 +4,7 @@
 
 use super::csrf::Posted;
 use super::error::WebError;
-use super::layout::{Choice, Layout, label};
+use super::layout::{Choice, Layout};
 use super::live;
 use super::session::Session;
 use super::timeline::{self, Entry, Names};
@@ -17,13 +17,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tend_domain::agent::{Action, Role};
+use tend_domain::Invalid;
+use tend_domain::agent::Action;
 use tend_domain::case::{CaseChange, Priority, Status};
 use tend_domain::ids::{AgentId, AttachmentId, CaseId};
 use tend_domain::text;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::messages::NewMessage;
-use tend_store::model::{Agent, Case, Customer, Organization};
+use tend_store::model::{Case, Customer, Organization};
 
 /// Most messages and events shown (older ones are summarised).
 const TIMELINE_LIMIT: i64 = 100;
@@ -113,37 +114,21 @@ async fn render(
             customer: &customer.name,
         },
     );
-    let agents: Vec<Agent> = s
-        .store
-        .agents()
-        .await?
-        .into_iter()
-        .filter(|a| a.active && a.role != Role::LightAgent)
-        .collect();
+    let agents = s.store.agents().await?;
     let assignee = case.assignee_id.map(|a| a.0.to_string());
-    let agent_ids: Vec<String> = agents.iter().map(|a| a.id.0.to_string()).collect();
-    let assignees = Choice::list(
-        std::iter::once(("none", "Unassigned")).chain(
-            agent_ids
-                .iter()
-                .zip(&agents)
-                .map(|(id, a)| (id.as_str(), a.name.as_str())),
-        ),
-        assignee.as_deref().unwrap_or("none"),
-    );
-    let status_labels: Vec<String> = Status::ALL.iter().map(|s| label(s.as_str())).collect();
+    let assignee = assignee.as_deref().unwrap_or("none");
+    let mut assignees = vec![Choice {
+        value: "none".into(),
+        text: "Unassigned".into(),
+        selected: assignee == "none",
+    }];
+    assignees.extend(Choice::assignable(&agents, assignee));
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
         version: live::version(&case),
         id: case.id.0,
-        statuses: Choice::list(
-            Status::ALL
-                .iter()
-                .zip(&status_labels)
-                .map(|(s, l)| (s.as_str(), l.as_str())),
-            case.status.as_str(),
-        ),
+        statuses: Choice::statuses(case.status.as_str()),
         priorities: Choice::list(
             Priority::ALL.iter().map(|p| (p.as_str(), p.as_str())),
             case.priority.as_str(),
@@ -235,16 +220,11 @@ pub async fn update(
     let Posted { session, form } = posted;
     session.require(Action::Work)?;
     let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
-    let assignee = match form.assignee.as_deref() {
-        None => None,
-        Some("" | "none") => Some(None),
-        Some("me") => Some(Some(session.agent_id())),
-        Some(raw) => {
-            Some(Some(AgentId(raw.parse().map_err(|_| {
-                WebError::Invalid(format!("`{raw}` is not an agent"))
-            })?)))
-        }
-    };
+    let assignee = form
+        .assignee
+        .as_deref()
+        .map(|raw| new_assignee(raw, session.agent_id()))
+        .transpose()?;
     let change = CaseChange {
         status: nonempty(&form.status)
             .map(|v| Status::parse("status", &v))
@@ -274,6 +254,19 @@ pub async fn update(
         };
     }
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+/// Parses an assignee choice: `none` (or blank) for nobody, `me`, or an
+/// agent id.
+pub fn new_assignee(raw: &str, me: AgentId) -> Result<Option<AgentId>, Invalid> {
+    match raw {
+        "" | "none" => Ok(None),
+        "me" => Ok(Some(me)),
+        id => id
+            .parse()
+            .map(|id| Some(AgentId(id)))
+            .map_err(|_| Invalid::new("assignee", format!("`{id}` is not an agent"))),
+    }
 }
 
 /// Downloads an attachment (never rendered inline).

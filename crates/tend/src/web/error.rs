@@ -27,6 +27,11 @@ pub enum WebError {
 }
 
 impl WebError {
+    /// A refused field, named in front of what is wrong with it.
+    pub fn field(e: tend_domain::Invalid) -> Self {
+        WebError::Invalid(format!("{}: {}", e.field, e.message))
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             WebError::SignInRequired => StatusCode::UNAUTHORIZED,

@@ -4,7 +4,9 @@
 use super::session::Session;
 use askama::Template;
 use jiff::Timestamp;
-use tend_domain::agent::Action;
+use tend_domain::agent::{Action, Role};
+use tend_domain::case::Status;
+use tend_store::model::Agent;
 
 /// The frame around signed-in pages: who is signed in, the navigation and
 /// the token for the sign-out form.
@@ -47,6 +49,44 @@ impl Choice {
                 selected: value == current,
                 value: value.to_owned(),
                 text: text.to_owned(),
+            })
+            .collect()
+    }
+
+    /// A first option with an empty value (such as "Any status"), selected
+    /// when `current` is empty.
+    pub fn blank(text: &str, current: &str) -> Choice {
+        Choice {
+            value: String::new(),
+            text: text.to_owned(),
+            selected: current.is_empty(),
+        }
+    }
+
+    /// Every status, labelled as people read it.
+    pub fn statuses(current: &str) -> Vec<Choice> {
+        Status::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_owned(),
+                text: label(s.as_str()),
+                selected: s.as_str() == current,
+            })
+            .collect()
+    }
+
+    /// The agents a case may be assigned to: active, and not light agents.
+    pub fn assignable(agents: &[Agent], current: &str) -> Vec<Choice> {
+        agents
+            .iter()
+            .filter(|a| a.active && a.role != Role::LightAgent)
+            .map(|a| {
+                let value = a.id.0.to_string();
+                Choice {
+                    selected: value == current,
+                    value,
+                    text: a.name.clone(),
+                }
             })
             .collect()
     }

@@ -6,13 +6,16 @@
 
 mod account;
 mod assets;
+mod bulk;
 mod case_page;
 mod csrf;
 mod error;
+mod filters;
 mod layout;
 mod live;
 mod presence;
 mod rate_limit;
+mod saved;
 mod search;
 mod session;
 mod signin;
@@ -74,6 +77,10 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/enable", post(account::enable_totp))
         .route("/account/totp/disable", post(account::disable_totp))
         .route("/views/{view}", get(views::view))
+        .route("/views/bulk", post(bulk::bulk))
+        .route("/views/saved", post(saved::create))
+        .route("/views/saved/{id}", get(views::saved))
+        .route("/views/saved/{id}/delete", post(saved::delete))
         .route("/search", get(search::search))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))

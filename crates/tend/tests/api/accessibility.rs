@@ -42,6 +42,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
     let pages = [
         "/views/mine".to_string(),
         "/views/unassigned".into(),
+        "/views/team".into(),
         "/views/all".into(),
         format!("/cases/{case}"),
         "/search?q=printer".into(),

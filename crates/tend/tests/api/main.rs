@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod accessibility;
 mod acknowledge;
 mod agreements;
 mod bounces;
@@ -31,6 +32,7 @@ mod search;
 mod smtp_tls;
 mod web;
 mod web_totp;
+mod web_views;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
