@@ -66,11 +66,11 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
     browser.wait_for("#reply").await;
     let order = c
         .execute(
-            r#"const all = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea")]
+            r##"const all = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea")]
                  .filter(el => !el.closest("[hidden]"));
                return [all[0].textContent.trim(),
                        all.indexOf(document.getElementById("reply")) <
-                       all.indexOf(document.querySelector("#reply-form button"))];"#,
+                       all.indexOf(document.querySelector("#reply-form button"))];"##,
             vec![],
         )
         .await
