@@ -10,6 +10,7 @@
 pub mod agents;
 pub mod agreements;
 pub mod blobs;
+pub mod canned;
 pub mod cases;
 pub mod cursor;
 pub mod customers;

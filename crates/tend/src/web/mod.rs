@@ -4,7 +4,9 @@
 //! session's CSRF token, and every page is sent with a strict
 //! Content-Security-Policy, so HTML from email cannot run script here.
 
+mod admin;
 mod assets;
+mod canned_picker;
 mod case_page;
 mod csrf;
 mod error;
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/update", post(case_page::update))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
+        .merge(admin::router())
         // Downloads keep their stricter `sandbox` policy.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
