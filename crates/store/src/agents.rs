@@ -3,6 +3,7 @@
 use crate::model::{Agent, Team};
 use crate::rows::{flag, get, time, word};
 use crate::time::micros;
+use crate::tx::args;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
@@ -21,6 +22,14 @@ pub struct NewAgent {
     pub role: Role,
     /// Argon2 PHC string, when the agent may sign in with a password.
     pub password_hash: Option<String>,
+}
+
+/// Changes to an agent; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgentChange {
+    pub role: Option<Role>,
+    /// Inactive agents cannot sign in or use their API tokens.
+    pub active: Option<bool>,
 }
 
 /// Who an API token belongs to.
@@ -271,5 +280,39 @@ impl Store {
         .execute(&self.writer)
         .await?;
         self.team(team).await
+    }
+
+    /// Removes an agent from a team (a no-op when not a member).
+    pub async fn remove_team_member(&self, team: TeamId, agent: AgentId) -> Result<Team> {
+        self.team(team).await?;
+        self.write(move |tx| {
+            Box::pin(async move {
+                tx.execute(
+                    "DELETE FROM team_members WHERE team_id = $1 AND agent_id = $2",
+                    args![team.0, agent.0],
+                )
+                .await
+            })
+        })
+        .await?;
+        self.team(team).await
+    }
+
+    /// Changes an agent's role or whether they are active.
+    pub async fn update_agent(&self, id: AgentId, change: AgentChange) -> Result<Agent> {
+        let current = self.agent(id).await?;
+        let role = change.role.unwrap_or(current.role);
+        let active = change.active.unwrap_or(current.active);
+        self.write(move |tx| {
+            Box::pin(async move {
+                tx.execute(
+                    "UPDATE agents SET role = $1, active = $2 WHERE id = $3",
+                    args![role.as_str(), active, id.0],
+                )
+                .await
+            })
+        })
+        .await?;
+        self.agent(id).await
     }
 }

@@ -42,6 +42,16 @@ pub struct NewInbox {
     pub first_reply_hours: Option<i64>,
 }
 
+/// The settings of an inbox that can change after it is created (its
+/// address cannot; IMAP settings are managed from the API and CLI).
+#[derive(Debug, Clone)]
+pub struct InboxSettings {
+    pub name: String,
+    pub closed_reply: ClosedReply,
+    pub auto_acknowledge: bool,
+    pub first_reply_hours: Option<i64>,
+}
+
 /// An IMAP mailbox polled for an inbox's mail.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ImapSettings {
@@ -182,6 +192,33 @@ impl Store {
                 None,
             )
             .await?;
+        self.inbox(id).await
+    }
+
+    /// Changes an inbox's name, closed-case and acknowledgement settings.
+    pub async fn update_inbox(&self, id: i64, settings: &InboxSettings) -> Result<Inbox> {
+        let s = settings.clone();
+        let changed = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "UPDATE inboxes SET name = $1, closed_reply = $2, auto_acknowledge = $3, \
+                         first_reply_hours = $4 WHERE id = $5",
+                        args![
+                            s.name,
+                            s.closed_reply.as_str(),
+                            s.auto_acknowledge,
+                            s.first_reply_hours,
+                            id
+                        ],
+                    )
+                    .await
+                })
+            })
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("inbox"));
+        }
         self.inbox(id).await
     }
 

@@ -11,6 +11,7 @@ pub mod account;
 pub mod agents;
 pub mod agreements;
 pub mod blobs;
+pub mod canned;
 pub mod cases;
 pub mod cursor;
 pub mod customers;

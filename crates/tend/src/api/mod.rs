@@ -4,6 +4,7 @@
 //! served at `/api/v1/openapi.json`.
 
 mod agreements;
+mod canned;
 mod cases;
 mod customers;
 pub mod error;
@@ -12,7 +13,7 @@ mod idempotency;
 mod inboxes;
 mod organizations;
 mod search;
-mod staff;
+pub(crate) mod staff;
 
 use crate::server::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -123,6 +124,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::teams, staff::create_team))
         .routes(routes!(staff::team))
         .routes(routes!(staff::add_member))
+        .routes(routes!(canned::list, canned::create))
+        .routes(routes!(canned::get, canned::update, canned::delete))
         .routes(routes!(search::search))
 }
 

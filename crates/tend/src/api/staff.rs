@@ -52,6 +52,22 @@ fn password_hash(field: &str, password: &str) -> Result<String, super::error::Ap
     })
 }
 
+/// Checks a new agent's fields (the API's and the admin page's) and hashes
+/// the password, if one is given.
+pub(crate) fn new_agent(
+    email: &str,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> Result<NewAgent, super::error::ApiError> {
+    Ok(NewAgent {
+        email: EmailAddress::parse("email", email)?,
+        name: text::required("name", name, 200)?,
+        role,
+        password_hash: password.map(|p| password_hash("password", p)).transpose()?,
+    })
+}
+
 /// The agent the token belongs to.
 #[utoipa::path(get, path = "/me", tag = "staff", responses((status = 200, description = "You", body = Agent)))]
 pub async fn me(State(s): State<AppState>, me: Principal) -> ApiResult<axum::Json<Agent>> {
@@ -75,16 +91,7 @@ pub async fn create_agent(
 ) -> ApiResult<Response> {
     me.require(Action::Administer)?;
     let req = &body.value;
-    let new = NewAgent {
-        email: EmailAddress::parse("email", &req.email)?,
-        name: text::required("name", &req.name, 200)?,
-        role: req.role,
-        password_hash: req
-            .password
-            .as_deref()
-            .map(|p| password_hash("password", p))
-            .transpose()?,
-    };
+    let new = new_agent(&req.email, &req.name, req.role, req.password.as_deref())?;
     let agent = s.store.create_agent(&new).await?;
     Ok(super::created(
         format!("/api/v1/agents/{}", agent.id),

@@ -2,6 +2,7 @@
 //! assignee, and the customer sidebar. Replies and notes go through the same
 //! store call as the API, so an emailed case's reply is queued as email.
 
+use super::canned_picker::{self, CannedPicker, Chosen};
 use super::csrf::Posted;
 use super::error::WebError;
 use super::layout::{Choice, Layout};
@@ -13,7 +14,7 @@ use super::views::agent_names;
 use crate::replies::{MAX_BODY, outbound_for};
 use crate::server::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -54,6 +55,7 @@ struct CasePage {
     version: i64,
     /// What the agent had typed when the post failed.
     draft: String,
+    canned: CannedPicker,
 }
 
 /// Shows a case.
@@ -61,16 +63,10 @@ pub async fn page(
     State(s): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
+    Query(chosen): Query<Chosen>,
 ) -> Result<Response, WebError> {
-    render(
-        &s,
-        &session,
-        CaseId(id),
-        StatusCode::OK,
-        None,
-        String::new(),
-    )
-    .await
+    let draft = canned_picker::prefill(&s, &session, CaseId(id), &chosen).await?;
+    render(&s, &session, CaseId(id), StatusCode::OK, None, draft).await
 }
 
 async fn render(
@@ -123,6 +119,7 @@ async fn render(
         selected: assignee == "none",
     }];
     assignees.extend(Choice::assignable(&agents, assignee));
+    let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -143,6 +140,7 @@ async fn render(
         truncated,
         error,
         draft,
+        canned,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

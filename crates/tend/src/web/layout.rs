@@ -17,6 +17,8 @@ pub struct Layout {
     pub active: &'static str,
     /// Whether the agent may change cases (light agents only read).
     pub can_work: bool,
+    /// Whether the agent may use the admin pages.
+    pub can_admin: bool,
 }
 
 impl Layout {
@@ -26,6 +28,7 @@ impl Layout {
             csrf: session.web.csrf_token.clone(),
             active,
             can_work: session.role().may(Action::Work),
+            can_admin: session.role().may(Action::Administer),
         }
     }
 }

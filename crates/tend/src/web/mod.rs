@@ -5,8 +5,10 @@
 //! Content-Security-Policy, so HTML from email cannot run script here.
 
 mod account;
+mod admin;
 mod assets;
 mod bulk;
+mod canned_picker;
 mod case_page;
 mod csrf;
 mod error;
@@ -90,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/typing", post(live::typing))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
+        .merge(admin::router())
         // Downloads keep their stricter `sandbox` policy.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

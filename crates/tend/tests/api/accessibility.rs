@@ -4,7 +4,9 @@
 
 use crate::browser::Browser;
 use crate::harness::Backend;
+use crate::web::PASSWORD;
 use serde_json::{Value, json};
+use tend_domain::agent::Role;
 
 /// Window sizes: a laptop and a tablet held upright.
 const SIZES: [(u32, u32); 2] = [(1280, 800), (820, 1180)];
@@ -38,7 +40,10 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         return;
     };
     let (t, case) = crate::web::with_case(Backend::Sqlite).await;
-    browser.sign_in(&t, "ann@example.com").await;
+    // An admin sees every page an agent does, and the admin pages.
+    t.agent_with_password("ada@example.com", "Ada Admin", Role::Admin, PASSWORD)
+        .await;
+    browser.sign_in(&t, "ada@example.com").await;
     let pages = [
         "/views/mine".to_string(),
         "/views/unassigned".into(),
@@ -48,6 +53,10 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/search?q=printer".into(),
         "/search".into(),
         "/account".into(),
+        "/admin/agents".into(),
+        "/admin/teams".into(),
+        "/admin/inboxes".into(),
+        "/admin/canned".into(),
     ];
     let c = &browser.client;
     for (width, height) in SIZES {

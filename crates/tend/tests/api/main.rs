@@ -33,6 +33,7 @@ mod smtp_tls;
 mod web;
 mod web_totp;
 mod web_views;
+mod web_admin;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
