@@ -12,6 +12,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 const ASSETS: &[(&str, &str, &str)] = &[
     ("tend.css", CSS, include_str!("../../assets/tend.css")),
     ("tend.js", JS, include_str!("../../assets/tend.js")),
+    ("casepage.js", JS, include_str!("../../assets/casepage.js")),
 ];
 
 /// Serves an embedded asset by name.

@@ -9,10 +9,12 @@ mod case_page;
 mod csrf;
 mod error;
 mod layout;
+mod merge;
 mod rate_limit;
 mod search;
 mod session;
 mod signin;
+mod source;
 mod timeline;
 mod views;
 
@@ -49,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))
         .route("/cases/{id}/update", post(case_page::update))
+        .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
+        .route("/messages/{id}/source", get(source::source))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
         // Downloads keep their stricter `sandbox` policy.

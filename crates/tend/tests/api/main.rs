@@ -29,6 +29,7 @@ mod schema;
 mod search;
 mod smtp_tls;
 mod web;
+mod web_case;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
