@@ -242,6 +242,21 @@ async fn merging_moves_messages_and_closes_the_merged_case(b: Backend) {
         .post(&format!("/api/v1/cases/{a}/merge"), json!({"into": b_id}))
         .await;
     assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+    let doc = t.get("/api/v1/openapi.json").await.body;
+    let path = "/api/v1/cases/{id}/merge";
+    crate::openapi::check(&doc, path, "post", 200, &merged.body);
+    let again = t
+        .post(&format!("/api/v1/cases/{a}/merge"), json!({"into": b_id}))
+        .await;
+    crate::openapi::check(&doc, path, "post", 422, &again.body);
+    let events_page = t.get(&format!("/api/v1/cases/{a}/events")).await;
+    crate::openapi::check(
+        &doc,
+        "/api/v1/cases/{id}/events",
+        "get",
+        200,
+        &events_page.body,
+    );
     assert_eq!(merged.body["merged"]["status"], "closed");
     assert_eq!(merged.body["merged"]["merged_into_id"], b_id);
     assert_eq!(merged.body["into"]["message_count"], 3);
