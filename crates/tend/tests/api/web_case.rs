@@ -922,7 +922,7 @@ async fn long_timelines_page_back_with_show_older(b: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn e_resolves_the_case_in_chromium() {
+async fn case_page_keys_resolve_and_walk_the_list_in_chromium() {
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -939,4 +939,31 @@ async fn e_resolves_the_case_in_chromium() {
     browser.press("e").await;
     browser.wait_for_text("status", "resolved").await;
     assert_eq!(case(&t, a).await["status"], "resolved");
+
+    // `[` and `]` walk the list the case was opened from (newest first).
+    let second = t.case(cora, "Paper jam", "Paper.").await;
+    let third = t.case(cora, "Toner low", "Toner.").await;
+    browser
+        .client
+        .goto(&format!("{}/views/all", t.base))
+        .await
+        .unwrap();
+    browser.wait_for("table.cases").await;
+    browser
+        .client
+        .goto(&format!("{}/cases/{second}", t.base))
+        .await
+        .unwrap();
+    browser.wait_for_text("crumbs", &format!("#{second}")).await;
+    browser.press("[").await;
+    browser.wait_for_text("crumbs", &format!("#{third}")).await;
+    browser.press("]").await;
+    browser.wait_for_text("crumbs", &format!("#{second}")).await;
+    browser.press("]").await;
+    browser.wait_for_text("crumbs", &format!("#{a}")).await;
+    // The last case has no next one: `]` stays put.
+    browser.press("]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let url = browser.client.current_url().await.unwrap();
+    assert!(url.path().ends_with(&format!("/cases/{a}")), "{url}");
 }
