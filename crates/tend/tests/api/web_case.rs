@@ -885,7 +885,8 @@ async fn long_timelines_page_back_with_show_older(b: Backend) {
     let t = server(b, None).await;
     let cora = t.customer("Cora Customer", "cora@example.org").await;
     let a = t.case(cora, "Long story", "The very first message.").await;
-    for i in 0..60 {
+    const NOTES: usize = 105;
+    for i in 0..NOTES {
         let r = t
             .post(
                 &format!("/api/v1/cases/{a}/messages"),
@@ -898,21 +899,35 @@ async fn long_timelines_page_back_with_show_older(b: Backend) {
     let newest = web.get(&format!("/cases/{a}")).await;
     assert!(!newest.html.contains("Only the first 100"));
     assert!(!newest.html.contains("The very first message."));
-    assert!(newest.html.contains("Note number 059."));
-    let start = newest.html.find("rel=\"prev\"").expect("a Show older link");
-    let href_start = newest.html[..start].rfind("href=\"").unwrap() + 6;
-    let href = newest.html[href_start..start]
-        .trim_end_matches("\" ")
-        .replace("&amp;", "&");
-    assert!(href.starts_with(&format!("/cases/{a}?older_")), "{href}");
-    let older = web.get(&href).await;
-    assert_eq!(older.status, StatusCode::OK, "{}", older.html);
-    assert!(older.html.contains("The very first message."));
-    assert!(older.html.contains("Back to the latest entries"));
-    assert!(!older.html.contains("Show older"), "two pages in all");
-    for i in 0..60 {
+    assert!(newest.html.contains("Note number 104."));
+    assert!(!newest.html.contains("Back to the latest entries"));
+    // The customer's message is older than the newest page of the log, and
+    // more than 100 notes later they are still waiting for an answer.
+    assert!(newest.html.contains("waiting for"), "{}", newest.html);
+
+    // Follow "Show older" to the start: every entry shows on exactly one page.
+    let mut pages = vec![newest];
+    loop {
+        let html = &pages.last().unwrap().html;
+        let Some(end) = html.find("\" rel=\"prev\"") else {
+            break;
+        };
+        let start = html[..end].rfind("href=\"").unwrap() + 6;
+        let href = html[start..end].replace("&#38;", "&").replace("&amp;", "&");
+        assert!(href.starts_with(&format!("/cases/{a}?older_")), "{href}");
+        let older = web.get(&href).await;
+        assert_eq!(older.status, StatusCode::OK, "{}", older.html);
+        assert!(older.html.contains("Back to the latest entries"));
+        pages.push(older);
+        assert!(pages.len() < 5, "paging ends");
+    }
+    assert_eq!(pages.len(), 3, "213 entries in pages of 100");
+    let last = &pages.last().unwrap().html;
+    assert!(last.contains("The very first message."));
+    assert!(last.contains("opened the case"));
+    for i in 0..NOTES {
         let text = format!("Note number {i:03}.");
-        let shown = newest.html.matches(&text).count() + older.html.matches(&text).count();
+        let shown: usize = pages.iter().map(|p| p.html.matches(&text).count()).sum();
         assert_eq!(shown, 1, "{text} on exactly one page");
     }
     let bad = web
