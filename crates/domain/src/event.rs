@@ -143,6 +143,20 @@ pub enum EventData {
         #[serde(default)]
         detail: Option<String>,
     },
+    /// This case was merged into another: its messages (listed) moved there
+    /// and it is closed for good.
+    CaseMerged {
+        into: CaseId,
+        #[serde(default)]
+        message_ids: Vec<MessageId>,
+    },
+    /// Another case was merged into this one, bringing its messages (listed);
+    /// the other case's log (its customer effort included) stays linked here.
+    MergedFrom {
+        from: CaseId,
+        #[serde(default)]
+        message_ids: Vec<MessageId>,
+    },
 }
 
 impl EventData {
@@ -196,6 +210,8 @@ impl EventData {
             EventData::PromiseKept { .. } => "promise_kept",
             EventData::PromiseBroken { .. } => "promise_broken",
             EventData::EmailDeliveryChanged { .. } => "email_delivery_changed",
+            EventData::CaseMerged { .. } => "case_merged",
+            EventData::MergedFrom { .. } => "merged_from",
         }
     }
 }
@@ -231,6 +247,8 @@ pub struct CaseState {
     pub tags: BTreeSet<String>,
     pub custom_fields: Map<String, Value>,
     pub message_count: i64,
+    /// The case this one was merged into, if it was.
+    pub merged_into: Option<CaseId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Sequence number of the last event applied.
@@ -298,6 +316,7 @@ impl CaseState {
             tags: tags.iter().cloned().collect(),
             custom_fields: Map::new(),
             message_count: 0,
+            merged_into: None,
             created_at: at,
             updated_at: at,
             last_seq: seq,
@@ -333,6 +352,14 @@ impl CaseState {
                         self.custom_fields.insert(key.clone(), value.clone());
                     }
                 }
+            }
+            EventData::CaseMerged { into, message_ids } => {
+                self.merged_into = Some(*into);
+                self.status = Status::Closed;
+                self.message_count = (self.message_count - message_ids.len() as i64).max(0);
+            }
+            EventData::MergedFrom { message_ids, .. } => {
+                self.message_count += message_ids.len() as i64;
             }
             EventData::CaseOpened { .. }
             | EventData::IdentityVerified { .. }
@@ -419,6 +446,40 @@ impl CaseState {
             events.push(EventData::CustomFieldsChanged { changes });
         }
         Ok(events)
+    }
+
+    /// Checks this case (`id`) may be merged into case `into_id`, whose state
+    /// is `into`: never into itself or a closed case, never from a closed
+    /// case, and across customers only when the agent confirmed it.
+    pub fn check_merge(
+        &self,
+        id: CaseId,
+        into_id: CaseId,
+        into: &CaseState,
+        other_customer_confirmed: bool,
+    ) -> Result<(), Invalid> {
+        if id == into_id {
+            return Err(Invalid::new("into", "a case cannot be merged into itself"));
+        }
+        if self.status == Status::Closed {
+            return Err(Invalid::new(
+                "into",
+                format!("case #{id} is closed and cannot be merged"),
+            ));
+        }
+        if into.status == Status::Closed {
+            return Err(Invalid::new(
+                "into",
+                format!("case #{into_id} is closed; merge into an open case"),
+            ));
+        }
+        if self.customer_id != into.customer_id && !other_customer_confirmed {
+            return Err(Invalid::new(
+                "confirm_other_customer",
+                format!("case #{into_id} belongs to another customer; confirm to merge anyway"),
+            ));
+        }
+        Ok(())
     }
 
     /// The event that reopens a closed case because its customer wrote
@@ -624,6 +685,110 @@ mod tests {
             detail: None,
         };
         assert_eq!(delivery.check_recordable().unwrap_err().field, "type");
+    }
+
+    #[test]
+    fn merging_closes_the_source_and_moves_its_message_count() {
+        let mut source = CaseState::fold(&log(vec![
+            opened(),
+            EventData::MessageReceived {
+                message_id: MessageId(1),
+                channel: Channel::Email,
+            },
+            EventData::NoteAdded {
+                message_id: MessageId(2),
+            },
+        ]))
+        .unwrap();
+        let mut target = CaseState::fold(&log(vec![
+            opened(),
+            EventData::MessageReceived {
+                message_id: MessageId(3),
+                channel: Channel::Email,
+            },
+        ]))
+        .unwrap();
+        let moved = vec![MessageId(1), MessageId(2)];
+        source.apply(
+            &EventData::CaseMerged {
+                into: CaseId(2),
+                message_ids: moved.clone(),
+            },
+            at(10),
+        );
+        target.apply(
+            &EventData::MergedFrom {
+                from: CaseId(1),
+                message_ids: moved,
+            },
+            at(10),
+        );
+        assert_eq!(source.status, Status::Closed);
+        assert_eq!(source.merged_into, Some(CaseId(2)));
+        assert_eq!(source.message_count, 0);
+        assert_eq!(source.last_seq, 4);
+        assert_eq!(target.message_count, 3);
+        assert_eq!(target.merged_into, None);
+        assert_eq!(target.status, Status::New);
+        // A merged case stays closed: agents cannot reopen it.
+        assert!(
+            source
+                .plan(&CaseChange {
+                    status: Some(Status::Open),
+                    ..Default::default()
+                })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn merge_refuses_itself_closed_cases_and_unconfirmed_other_customers() {
+        let open = CaseState::fold(&log(vec![opened()])).unwrap();
+        let mut closed = open.clone();
+        closed.status = Status::Closed;
+        let mut stranger = open.clone();
+        stranger.customer_id = CustomerId(8);
+        let field = |r: Result<(), Invalid>| r.unwrap_err().field;
+        assert_eq!(
+            field(open.check_merge(CaseId(1), CaseId(1), &open, true)),
+            "into"
+        );
+        assert_eq!(
+            field(open.check_merge(CaseId(1), CaseId(2), &closed, true)),
+            "into"
+        );
+        assert_eq!(
+            field(closed.check_merge(CaseId(1), CaseId(2), &open, true)),
+            "into"
+        );
+        assert_eq!(
+            field(open.check_merge(CaseId(1), CaseId(2), &stranger, false)),
+            "confirm_other_customer"
+        );
+        assert!(
+            open.check_merge(CaseId(1), CaseId(2), &stranger, true)
+                .is_ok()
+        );
+        assert!(open.check_merge(CaseId(1), CaseId(2), &open, false).is_ok());
+    }
+
+    #[test]
+    fn merge_events_round_trip_as_json() {
+        let data = EventData::CaseMerged {
+            into: CaseId(9),
+            message_ids: vec![MessageId(4)],
+        };
+        let json = serde_json::to_value(&data).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "case_merged", "into": 9, "message_ids": [4]})
+        );
+        assert_eq!(serde_json::from_value::<EventData>(json).unwrap(), data);
+        assert_eq!(
+            data.check_recordable().unwrap_err().field,
+            "type",
+            "merges come only from the merge endpoint"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod invalid;
 mod string_enum;
 pub mod text;
+pub mod waiting;
 
 pub use invalid::Invalid;
 

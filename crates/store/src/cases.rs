@@ -365,13 +365,35 @@ impl Store {
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<CaseEvent>> {
+        self.events_in_order(case_id, after, limit, false).await
+    }
+
+    /// A case's events, latest first, a page at a time: each page's cursor
+    /// continues with earlier events.
+    pub async fn events_newest_first(
+        &self,
+        case_id: CaseId,
+        before: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<CaseEvent>> {
+        self.events_in_order(case_id, before, limit, true).await
+    }
+
+    async fn events_in_order(
+        &self,
+        case_id: CaseId,
+        after: Option<Cursor>,
+        limit: i64,
+        descending: bool,
+    ) -> Result<Page<CaseEvent>> {
         self.case(case_id).await?;
         let mut sql = Sql::new(format!("SELECT {EVENT_COLUMNS} FROM case_events"));
         sql.eq("case_id", Some(case_id.0));
         if let Some(c) = after {
-            sql.and().push("seq > ").arg(c.key);
+            let op = if descending { "seq < " } else { "seq > " };
+            sql.and().push(op).arg(c.key);
         }
-        sql.order_limit("seq", false, limit);
+        sql.order_limit("seq", descending, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
         let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
         Ok(cursor::page(items, limit, |e| Cursor {
@@ -677,7 +699,7 @@ pub(crate) async fn write_message(
 }
 
 /// Loads the case row as domain state, locking it on PostgreSQL.
-async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Result<CaseState> {
+pub(crate) async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Result<CaseState> {
     let row = tx
         .fetch_optional(
             &format!(
@@ -701,6 +723,7 @@ async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Result<CaseSta
         tags: tags.into_iter().collect(),
         custom_fields: parse_json("custom_fields", &row.text("custom_fields")?)?,
         message_count: row.int("message_count")?,
+        merged_into: row.opt_int("merged_into_id")?.map(CaseId),
         created_at: from_micros(row.int("created_at")?)?,
         updated_at: from_micros(row.int("updated_at")?)?,
         last_seq: row.int("last_seq")?,
@@ -708,7 +731,7 @@ async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Result<CaseSta
 }
 
 /// Appends one event after the state's last and applies it to the state.
-async fn append(
+pub(crate) async fn append(
     tx: &mut Tx,
     case_id: CaseId,
     state: &mut CaseState,
@@ -757,11 +780,17 @@ async fn insert_event(
 
 /// Rewrites the case row from the folded state; `before` lets the tag index
 /// change only what moved.
-async fn save_state(tx: &mut Tx, id: CaseId, state: &CaseState, before: &CaseState) -> Result<()> {
+pub(crate) async fn save_state(
+    tx: &mut Tx,
+    id: CaseId,
+    state: &CaseState,
+    before: &CaseState,
+) -> Result<()> {
     tx.execute(
         "UPDATE cases SET subject = $1, status = $2, priority = $3, assignee_id = $4, team_id = $5, agreement_id = $6, \
-         tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11 WHERE id = $12",
-        folded_columns(state, [id.0.into()])?,
+         tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11, \
+         merged_into_id = $13 WHERE id = $12",
+        folded_columns(state, [id.0.into(), state.merged_into.map(|c| c.0).into()])?,
     )
     .await?;
     for tag in state.tags.difference(&before.tags) {

@@ -421,13 +421,35 @@ async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<CaseId>>
         .into_iter()
         .flatten()
     {
-        if tx
-            .fetch_optional("SELECT id FROM cases WHERE id = $1", args![candidate])
-            .await?
-            .is_some()
-        {
-            return Ok(Some(CaseId(candidate)));
+        if let Some(found) = surviving_case(tx, candidate).await? {
+            return Ok(Some(found));
         }
     }
     Ok(None)
+}
+
+/// Longest chain of merges followed from a case number in an email.
+const MAX_MERGE_HOPS: usize = 16;
+
+/// Case `id` if it exists, or the case it was merged into (followed along
+/// any later merges). Messages threaded by Message-ID need no such step:
+/// a merge moves them.
+async fn surviving_case(tx: &mut Tx, id: i64) -> Result<Option<CaseId>> {
+    let mut current = id;
+    for _ in 0..MAX_MERGE_HOPS {
+        let Some(row) = tx
+            .fetch_optional(
+                "SELECT merged_into_id FROM cases WHERE id = $1",
+                args![current],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        match row.opt_int("merged_into_id")? {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    Ok(Some(CaseId(current)))
 }

@@ -20,6 +20,7 @@ pub mod email;
 mod error;
 pub mod idempotency;
 mod maintenance;
+mod merge;
 pub mod messages;
 pub mod model;
 mod open_case_pg;

@@ -99,11 +99,32 @@ impl Store {
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<Message>> {
+        self.messages_in_order(case_id, after, limit, false).await
+    }
+
+    /// A case's messages, newest first, a page at a time: each page's cursor
+    /// continues with older messages.
+    pub async fn messages_newest_first(
+        &self,
+        case_id: CaseId,
+        before: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Message>> {
+        self.messages_in_order(case_id, before, limit, true).await
+    }
+
+    async fn messages_in_order(
+        &self,
+        case_id: CaseId,
+        after: Option<Cursor>,
+        limit: i64,
+        descending: bool,
+    ) -> Result<Page<Message>> {
         self.case(case_id).await?;
         let mut sql = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
         sql.eq("case_id", Some(case_id.0))
-            .after("id", after, false)
-            .order_limit("id", false, limit);
+            .after("id", after, descending)
+            .order_limit("id", descending, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
         let mut items = rows.iter().map(rows::message).collect::<Result<Vec<_>>>()?;
         let ids: Vec<MessageId> = items.iter().map(|m| m.id).collect();

@@ -122,6 +122,8 @@ pub struct Case {
     pub message_count: i64,
     /// Sequence number of the last event in the case's log.
     pub last_seq: i64,
+    /// The case this one was merged into (it is then closed).
+    pub merged_into_id: Option<CaseId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -218,6 +220,7 @@ impl Case {
             custom_fields: state.custom_fields.clone(),
             message_count: state.message_count,
             last_seq: state.last_seq,
+            merged_into_id: state.merged_into,
             created_at: state.created_at,
             updated_at: state.updated_at,
         }

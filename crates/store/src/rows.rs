@@ -60,7 +60,7 @@ pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Res
 
 /// Columns [`case`] reads, for `SELECT` lists.
 pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, customer_id, assignee_id, team_id, \
-     agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at";
+     agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at, merged_into_id";
 
 pub(crate) fn case(row: &AnyRow) -> Result<Case> {
     let id = CaseId(get(row, "id")?);
@@ -79,6 +79,7 @@ pub(crate) fn case(row: &AnyRow) -> Result<Case> {
         custom_fields: json(row, "custom_fields")?,
         message_count: get(row, "message_count")?,
         last_seq: get(row, "last_seq")?,
+        merged_into_id: optional_id(row, "merged_into_id", CaseId)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })

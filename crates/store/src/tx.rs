@@ -179,16 +179,35 @@ impl Tx {
                 let Some(row) = rows.next()? else {
                     return Ok(None);
                 };
-                let mut values = Vec::with_capacity(names.len());
-                for (i, name) in names.into_iter().enumerate() {
-                    values.push((name, row.get::<_, rusqlite::types::Value>(i)?));
-                }
-                Ok(Some(TxRow::Sqlite(values)))
+                Ok(Some(sqlite_row(&names, row)?))
             }
             Tx::Postgres(tx) => Ok(bind(sql, args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(TxRow::Postgres)),
+        }
+    }
+
+    /// Runs a query and returns all its rows.
+    pub(crate) async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<TxRow>> {
+        match self {
+            Tx::Sqlite(conn) => {
+                let mut stmt = prepare(conn, sql, &args)?;
+                let names: Vec<String> =
+                    stmt.column_names().iter().map(|n| n.to_string()).collect();
+                let mut rows = stmt.raw_query();
+                let mut all = Vec::new();
+                while let Some(row) = rows.next()? {
+                    all.push(sqlite_row(&names, row)?);
+                }
+                Ok(all)
+            }
+            Tx::Postgres(tx) => Ok(bind(sql, args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(TxRow::Postgres)
+                .collect()),
         }
     }
 
@@ -198,6 +217,15 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("no row from: {sql}")))
     }
+}
+
+/// Copies a SQLite row's values out, by column name.
+fn sqlite_row(names: &[String], row: &rusqlite::Row<'_>) -> Result<TxRow> {
+    let mut values = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        values.push((name.clone(), row.get::<_, rusqlite::types::Value>(i)?));
+    }
+    Ok(TxRow::Sqlite(values))
 }
 
 /// Prepares (from the connection's cache) and binds `$1`, `$2`... by name,

@@ -30,6 +30,16 @@
     return false;
   }
 
+  // Remember the list of cases on this page, so `[` and `]` on a case
+  // opened from it (casepage.js) can go to its neighbours.
+  var list = document.querySelector("[data-list]");
+  if (list) {
+    var hrefs = Array.prototype.map.call(
+      list.querySelectorAll("tbody a[href^='/cases/']"),
+      function (a) { return a.getAttribute("href"); });
+    try { sessionStorage.setItem("tend.list", JSON.stringify(hrefs)); } catch (err) { /* storage off */ }
+  }
+
   var closer = document.getElementById("help-close");
   if (closer) closer.addEventListener("click", function () { toggleHelp(false); });
 

@@ -9,7 +9,7 @@ use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tend_domain::agent::Action;
 use tend_domain::case::{self as case_rules, CaseChange, Channel, Priority, Status};
@@ -278,6 +278,48 @@ pub async fn update(
     Ok(axum::Json(case))
 }
 
+/// Merges this case into another.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeCase {
+    /// The case to merge into; it must not be closed.
+    into: CaseId,
+    /// Must be true to merge into a case of another customer [default: false].
+    #[serde(default)]
+    confirm_other_customer: bool,
+}
+
+/// Both cases after a merge.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Merged {
+    /// The case merged away: closed, with `merged_into_id` set.
+    merged: Case,
+    /// The case that now holds the messages.
+    into: Case,
+}
+
+/// Merges this case into another, in one step: its messages (with their
+/// attachments) move to the other case, so email replies to them thread
+/// there; this case is closed with a `case_merged` event and the other gets
+/// `merged_from`. Refused for a case into itself, from or into a closed
+/// case, and into another customer's case unless `confirm_other_customer`.
+#[utoipa::path(post, path = "/cases/{id}/merge", tag = "cases", params(("id" = i64, Path)), request_body = MergeCase,
+    responses((status = 200, description = "Both cases after the merge", body = Merged)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<MergeCase>,
+) -> ApiResult<axum::Json<Merged>> {
+    me.require(Action::Work)?;
+    let req = &body.value;
+    let (merged, into) = s
+        .store
+        .merge_cases(CaseId(id), req.into, me.actor(), req.confirm_other_customer)
+        .await?;
+    Ok(axum::Json(Merged { merged, into }))
+}
+
 /// A case's messages, oldest first, with attachment details.
 #[utoipa::path(get, path = "/cases/{id}/messages", tag = "cases", params(("id" = i64, Path), PageParams),
     responses((status = 200, description = "A page of messages", body = Page<Message>)))]
@@ -434,23 +476,32 @@ fn attachments(s: &AppState, uploads: &[AttachmentUpload]) -> Result<Vec<NewAtta
             let data = base64::engine::general_purpose::STANDARD
                 .decode(up.content_base64.trim())
                 .map_err(|_| Invalid::new(format!("{field}.content_base64"), "not valid base64"))?;
-            if data.len() > s.limits.max_attachment_bytes {
-                return Err(ApiError::AttachmentTooLarge {
-                    field,
-                    limit: s.limits.max_attachment_bytes,
-                });
-            }
-            Ok(NewAttachment {
-                filename: filename(&format!("{field}.filename"), &up.filename)?,
-                content_type: content_type(
-                    &format!("{field}.content_type"),
-                    up.content_type.as_deref(),
-                )?,
-                data,
-                content_id: None,
-            })
+            attachment_upload(s, field, &up.filename, up.content_type.as_deref(), data)
         })
         .collect()
+}
+
+/// Checks one uploaded file (API or web form) against the attachment limit
+/// and cleans its name and type; `field` names it in errors.
+pub(crate) fn attachment_upload(
+    s: &AppState,
+    field: String,
+    name: &str,
+    mime: Option<&str>,
+    data: Vec<u8>,
+) -> Result<NewAttachment, ApiError> {
+    if data.len() > s.limits.max_attachment_bytes {
+        return Err(ApiError::AttachmentTooLarge {
+            field,
+            limit: s.limits.max_attachment_bytes,
+        });
+    }
+    Ok(NewAttachment {
+        filename: filename(&format!("{field}.filename"), name)?,
+        content_type: content_type(&format!("{field}.content_type"), mime)?,
+        data,
+        content_id: None,
+    })
 }
 
 /// Keeps the last path component of a file name, without control characters.

@@ -15,6 +15,8 @@ mod organizations;
 mod search;
 pub(crate) mod staff;
 
+pub(crate) use cases::attachment_upload;
+
 use crate::server::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -105,6 +107,7 @@ fn v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update))
+        .routes(routes!(cases::merge))
         .routes(routes!(cases::messages, cases::post_message))
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))

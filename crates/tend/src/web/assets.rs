@@ -15,6 +15,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("live.js", JS, include_str!("../../assets/live.js")),
     ("bulk.js", JS, include_str!("../../assets/bulk.js")),
     ("canned.js", JS, include_str!("../../assets/canned.js")),
+    ("casepage.js", JS, include_str!("../../assets/casepage.js")),
 ];
 
 /// Serves an embedded asset by name.

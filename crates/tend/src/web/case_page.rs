@@ -1,14 +1,15 @@
-//! The case page: timeline, reply and note composers, status, priority and
-//! assignee, and the customer sidebar. Replies and notes go through the same
-//! store call as the API, so an emailed case's reply is queued as email.
+//! The case page: timeline, reply and note composers (with attachments),
+//! status, priority, assignee, team and tags, and the customer sidebar.
+//! Replies and notes go through the same store call as the API, so an
+//! emailed case's reply is queued as email with its attachments.
 
 use super::canned_picker::{self, CannedPicker, Chosen};
-use super::csrf::Posted;
+use super::csrf::{Posted, PostedFile, PostedWithFiles};
 use super::error::WebError;
-use super::layout::{Choice, Layout};
+use super::layout::{Choice, Layout, waited};
 use super::live;
 use super::session::Session;
-use super::timeline::{self, Entry, Names};
+use super::timeline::{self, Entry, Names, Older};
 use super::views::Row;
 use super::views::agent_names;
 use crate::replies::{MAX_BODY, outbound_for};
@@ -20,17 +21,23 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tend_domain::Invalid;
 use tend_domain::agent::Action;
-use tend_domain::case::{CaseChange, Priority, Status};
-use tend_domain::ids::{AgentId, AttachmentId, CaseId};
+use tend_domain::case::{CaseChange, Priority, Status, parse_tags};
+use tend_domain::event::{CaseEvent, EventData};
+use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
 use tend_domain::text;
+use tend_domain::waiting::waiting_since;
+use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
-use tend_store::messages::NewMessage;
-use tend_store::model::{Case, Customer, Organization};
+use tend_store::cursor::Cursor;
+use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::model::{Agreement, Case, Customer, Organization, Page};
 
-/// Most messages and events shown (older ones are summarised).
+/// Most timeline entries (messages and events) on one page.
 const TIMELINE_LIMIT: i64 = 100;
 /// Other cases of the customer listed in the sidebar.
 const OTHER_CASES: i64 = 6;
+/// Agreements of the customer (and of their organisation) listed.
+const AGREEMENTS: i64 = 10;
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -41,41 +48,92 @@ struct CasePage {
     customer: Customer,
     organization: Option<Organization>,
     other_cases: Vec<Row>,
+    agreements: Vec<Agreement>,
+    /// How long the customer has been waiting for a reply, if they are.
+    waiting: Option<String>,
     timeline: Vec<Entry>,
-    /// Whether older messages or events were left out.
-    truncated: bool,
+    /// The query string of the page of older entries, if there are any.
+    older: Option<String>,
+    /// Whether this page shows the newest entries.
+    newest: bool,
     statuses: Vec<Choice>,
     priorities: Vec<Choice>,
     assignees: Vec<Choice>,
+    teams: Vec<Choice>,
     assigned_to_me: bool,
     error: Option<String>,
     /// Who else is on the case (the collision warning), if anyone.
     warning: String,
     /// The case's version, for live updates.
     version: i64,
-    /// What the agent had typed when the post failed.
-    draft: String,
+    draft: Draft,
     canned: CannedPicker,
 }
 
-/// Shows a case.
+/// What the agent had typed when a post failed, to show it again.
+#[derive(Default)]
+pub struct Draft {
+    pub reply: String,
+    pub note: String,
+}
+
+/// What a render shows beyond the case itself.
+#[derive(Default)]
+pub struct Shown {
+    pub error: Option<String>,
+    pub draft: Draft,
+    pub older: Older,
+}
+
+/// Shows a case; `older_messages` and `older_events` page back in time.
 pub async fn page(
     State(s): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
+    Query(older): Query<Older>,
     Query(chosen): Query<Chosen>,
 ) -> Result<Response, WebError> {
-    let draft = canned_picker::prefill(&s, &session, CaseId(id), &chosen).await?;
-    render(&s, &session, CaseId(id), StatusCode::OK, None, draft).await
+    let reply = canned_picker::prefill(&s, &session, CaseId(id), &chosen).await?;
+    let shown = Shown {
+        older,
+        draft: Draft {
+            reply,
+            ..Draft::default()
+        },
+        ..Shown::default()
+    };
+    render(&s, &session, CaseId(id), StatusCode::OK, shown).await
 }
 
-async fn render(
+/// Renders the case page, or the page a failed post came from with its
+/// error (or the failure itself, when it is not about the input).
+pub async fn render_error(
+    s: &AppState,
+    session: &Session,
+    id: CaseId,
+    error: WebError,
+    draft: Draft,
+) -> Result<Response, WebError> {
+    match error {
+        WebError::Invalid(ref message) | WebError::TooLarge(ref message) => {
+            let shown = Shown {
+                error: Some(message.clone()),
+                draft,
+                ..Shown::default()
+            };
+            render(s, session, id, error.status(), shown).await
+        }
+        other => Err(other),
+    }
+}
+
+/// Renders the case page with `status`.
+pub async fn render(
     s: &AppState,
     session: &Session,
     id: CaseId,
     status: StatusCode,
-    error: Option<String>,
-    draft: String,
+    shown: Shown,
 ) -> Result<Response, WebError> {
     session.require(Action::Read)?;
     let case = s.store.case(id).await?;
@@ -85,40 +143,35 @@ async fn render(
         None => None,
     };
     let names = agent_names(s).await?;
-    let filter = CaseFilter {
-        customer_id: Some(customer.id),
-        ..CaseFilter::default()
-    };
-    let other_cases = s
+    let other_cases = other_cases(s, &case, &names).await?;
+    let agreements = agreements(s, &customer).await?;
+    let (message_cursor, event_cursor) = shown.older.cursors()?;
+    let messages = s
         .store
-        .cases(&filter, CaseSort::UpdatedDesc, None, OTHER_CASES + 1)
-        .await?
-        .data
-        .into_iter()
-        .filter(|c| c.id != case.id)
-        .take(OTHER_CASES as usize)
-        .map(|c| Row::new(c, &names))
-        .collect();
-    let messages = s.store.messages(id, None, TIMELINE_LIMIT).await?;
-    let events = s.store.events(id, None, TIMELINE_LIMIT).await?;
-    let truncated = messages.next_cursor.is_some() || events.next_cursor.is_some();
+        .messages_newest_first(id, message_cursor, TIMELINE_LIMIT)
+        .await?;
+    let events = s
+        .store
+        .events_newest_first(id, event_cursor, TIMELINE_LIMIT)
+        .await?;
+    let newest_events = if shown.older.is_newest() {
+        events.clone()
+    } else {
+        s.store
+            .events_newest_first(id, None, TIMELINE_LIMIT)
+            .await?
+    };
+    let waiting = waiting(s, id, newest_events).await?;
+    let (messages, events, older) =
+        timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
     let timeline = timeline::build(
-        messages.data,
-        events.data,
+        messages,
+        events,
         &Names {
             agents: &names,
             customer: &customer.name,
         },
     );
-    let agents = s.store.agents().await?;
-    let assignee = case.assignee_id.map(|a| a.0.to_string());
-    let assignee = assignee.as_deref().unwrap_or("none");
-    let mut assignees = vec![Choice {
-        value: "none".into(),
-        text: "Unassigned".into(),
-        selected: assignee == "none",
-    }];
-    assignees.extend(Choice::assignable(&agents, assignee));
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
@@ -130,22 +183,118 @@ async fn render(
             Priority::ALL.iter().map(|p| (p.as_str(), p.as_str())),
             case.priority.as_str(),
         ),
-        assignees,
+        assignees: assignees(s, &case).await?,
+        teams: teams(s, &case).await?,
         assigned_to_me: case.assignee_id == Some(session.agent_id()),
         case,
         customer,
         organization,
         other_cases,
+        agreements,
+        waiting,
         timeline,
-        truncated,
-        error,
-        draft,
+        older: older.map(|o| o.query()),
+        newest: shown.older.is_newest(),
+        error: shown.error,
+        draft: shown.draft,
         canned,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// The reply and note composers' field.
+/// How long the customer has been waiting, from the newest page of the log
+/// and, when it holds no message, earlier pages back to the latest message.
+async fn waiting(
+    s: &AppState,
+    id: CaseId,
+    mut page: Page<CaseEvent>,
+) -> Result<Option<String>, WebError> {
+    let is_message = |e: &CaseEvent| {
+        matches!(
+            e.data,
+            EventData::MessageReceived { .. } | EventData::ReplySent { .. }
+        )
+    };
+    let mut newest_first = Vec::new();
+    loop {
+        let found = page.data.iter().any(is_message);
+        newest_first.append(&mut page.data);
+        let next = match page.next_cursor.as_deref() {
+            Some(next) if !found => Cursor::decode(next)?,
+            _ => break,
+        };
+        page = s
+            .store
+            .events_newest_first(id, Some(next), TIMELINE_LIMIT)
+            .await?;
+    }
+    Ok(waiting_since(newest_first.iter().rev()).map(|since| waited(since, tend_store::now())))
+}
+
+/// The customer's most recently changed other cases.
+async fn other_cases(
+    s: &AppState,
+    case: &Case,
+    names: &std::collections::HashMap<AgentId, String>,
+) -> Result<Vec<Row>, WebError> {
+    let filter = CaseFilter {
+        customer_id: Some(case.customer_id),
+        ..CaseFilter::default()
+    };
+    Ok(s.store
+        .cases(&filter, CaseSort::UpdatedDesc, None, OTHER_CASES + 1)
+        .await?
+        .data
+        .into_iter()
+        .filter(|c| c.id != case.id)
+        .take(OTHER_CASES as usize)
+        .map(|c| Row::new(c, names))
+        .collect())
+}
+
+/// The customer's own agreements, then their organisation's.
+async fn agreements(s: &AppState, customer: &Customer) -> Result<Vec<Agreement>, WebError> {
+    let own = AgreementFilter {
+        customer_id: Some(customer.id),
+        ..AgreementFilter::default()
+    };
+    let mut found = s.store.agreements(&own, None, AGREEMENTS).await?.data;
+    if let Some(org) = customer.organization_id {
+        let theirs = AgreementFilter {
+            organization_id: Some(org),
+            ..AgreementFilter::default()
+        };
+        found.extend(s.store.agreements(&theirs, None, AGREEMENTS).await?.data);
+    }
+    Ok(found)
+}
+
+/// Active agents who may work cases, and "Unassigned".
+async fn assignees(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
+    let agents = s.store.agents().await?;
+    let current = case.assignee_id.map(|a| a.0.to_string());
+    let current = current.as_deref().unwrap_or("none");
+    let mut choices = Choice::list([("none", "Unassigned")], current);
+    choices.extend(Choice::assignable(&agents, current));
+    Ok(choices)
+}
+
+/// Every team, and "No team".
+async fn teams(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
+    let teams = s.store.teams().await?;
+    let ids: Vec<String> = teams.iter().map(|t| t.id.0.to_string()).collect();
+    let current = case.team_id.map(|t| t.0.to_string());
+    Ok(Choice::list(
+        std::iter::once(("none", "No team")).chain(
+            ids.iter()
+                .zip(&teams)
+                .map(|(id, t)| (id.as_str(), t.name.as_str())),
+        ),
+        current.as_deref().unwrap_or("none"),
+    ))
+}
+
+/// The reply and note composers' field; files come alongside.
 #[derive(Deserialize)]
 pub struct MessageForm {
     body: String,
@@ -155,7 +304,7 @@ pub struct MessageForm {
 pub async fn reply(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    posted: Posted<MessageForm>,
+    posted: PostedWithFiles<MessageForm>,
 ) -> Result<Response, WebError> {
     post_message(&s, CaseId(id), posted, false).await
 }
@@ -164,7 +313,7 @@ pub async fn reply(
 pub async fn note(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    posted: Posted<MessageForm>,
+    posted: PostedWithFiles<MessageForm>,
 ) -> Result<Response, WebError> {
     post_message(&s, CaseId(id), posted, true).await
 }
@@ -172,44 +321,122 @@ pub async fn note(
 async fn post_message(
     s: &AppState,
     id: CaseId,
-    posted: Posted<MessageForm>,
+    posted: PostedWithFiles<MessageForm>,
     internal: bool,
 ) -> Result<Response, WebError> {
-    let Posted { session, form } = posted;
+    let PostedWithFiles {
+        session,
+        form,
+        files,
+    } = posted;
     session.require(Action::Work)?;
     let case = s.store.case(id).await?;
     let field = if internal { "note" } else { "reply" };
-    let body = match text::required(field, &form.body, MAX_BODY) {
-        Ok(body) => body,
+    let checked = text::required(field, &form.body, MAX_BODY)
+        .map_err(|e| WebError::Invalid(format!("The {field} {}.", e.message)))
+        .and_then(|body| Ok((body, uploads(s, files)?)));
+    let (body, attachments) = match checked {
+        Ok(checked) => checked,
         Err(e) => {
-            let message = format!("The {field} {}.", e.message);
-            return render(
-                s,
-                &session,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(message),
-                form.body,
-            )
-            .await;
+            let draft = if internal {
+                Draft {
+                    note: form.body,
+                    ..Draft::default()
+                }
+            } else {
+                Draft {
+                    reply: form.body,
+                    ..Draft::default()
+                }
+            };
+            return render_error(s, &session, id, e, draft).await;
         }
     };
-    let mut msg = NewMessage::text(session.actor(), case.channel, internal, body);
+    let mut msg = NewMessage {
+        attachments,
+        ..NewMessage::text(session.actor(), case.channel, internal, body)
+    };
     let outbound = outbound_for(&s.store, case.id, &mut msg).await?;
     s.store.add_message(case.id, msg, outbound, None).await?;
     Ok(Redirect::to(&format!("/cases/{id}#latest")).into_response())
 }
 
-/// The properties form: any of status, priority and assignee (`none`,
-/// `me` or an agent id).
+/// Checks posted files as the API checks uploaded ones.
+fn uploads(s: &AppState, files: Vec<PostedFile>) -> Result<Vec<NewAttachment>, WebError> {
+    files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            crate::api::attachment_upload(
+                s,
+                format!("attachment {} ({})", i + 1, f.filename),
+                &f.filename,
+                f.content_type.as_deref(),
+                f.data,
+            )
+            .map_err(WebError::from)
+        })
+        .collect()
+}
+
+/// The properties form: any of status, priority, assignee (`none`, `me` or
+/// an agent id), team (`none` or a team id), a tag (or several, separated
+/// by commas) to add and one to remove.
 #[derive(Deserialize)]
 pub struct UpdateForm {
     status: Option<String>,
     priority: Option<String>,
     assignee: Option<String>,
+    team: Option<String>,
+    add_tag: Option<String>,
+    remove_tag: Option<String>,
 }
 
-/// Changes status, priority or assignee.
+impl UpdateForm {
+    /// The change the form asks for.
+    fn change(&self, me: AgentId) -> Result<CaseChange, WebError> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let id = |raw: &str, what: &str| {
+            raw.parse::<i64>()
+                .map_err(|_| WebError::Invalid(format!("`{raw}` is not {what}")))
+        };
+        let assignee = self
+            .assignee
+            .as_deref()
+            .map(|raw| new_assignee(raw, me))
+            .transpose()
+            .map_err(WebError::field)?;
+        let team = match self.team.as_deref() {
+            None => None,
+            Some("" | "none") => Some(None),
+            Some(raw) => Some(Some(TeamId(id(raw, "a team")?))),
+        };
+        let tags = |field: &str, raw: &Option<String>| -> Result<Vec<String>, WebError> {
+            let words: Vec<String> = raw
+                .iter()
+                .flat_map(|r| r.split([',', ' ']))
+                .filter(|w| !w.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            Ok(parse_tags(field, &words)?)
+        };
+        Ok(CaseChange {
+            status: nonempty(&self.status)
+                .map(|v| Status::parse("status", &v))
+                .transpose()?,
+            priority: nonempty(&self.priority)
+                .map(|v| Priority::parse("priority", &v))
+                .transpose()?,
+            assignee,
+            team,
+            add_tags: tags("add_tag", &self.add_tag)?,
+            remove_tags: tags("remove_tag", &self.remove_tag)?,
+            ..CaseChange::default()
+        })
+    }
+}
+
+/// Changes status, priority, assignee, team or tags.
 pub async fn update(
     State(s): State<AppState>,
     Path(id): Path<i64>,
@@ -217,53 +444,18 @@ pub async fn update(
 ) -> Result<Response, WebError> {
     let Posted { session, form } = posted;
     session.require(Action::Work)?;
-    let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
-    let assignee = form
-        .assignee
-        .as_deref()
-        .map(|raw| new_assignee(raw, session.agent_id()))
-        .transpose()?;
-    let change = CaseChange {
-        status: nonempty(&form.status)
-            .map(|v| Status::parse("status", &v))
-            .transpose()?,
-        priority: nonempty(&form.priority)
-            .map(|v| Priority::parse("priority", &v))
-            .transpose()?,
-        assignee,
-        ..CaseChange::default()
-    };
     let id = CaseId(id);
-    if let Err(e) = s.store.update_case(id, &change, session.actor()).await {
-        let e = WebError::from(e);
-        return match e {
-            WebError::Invalid(message) => {
-                render(
-                    &s,
-                    &session,
-                    id,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(message),
-                    String::new(),
-                )
-                .await
-            }
-            other => Err(other),
-        };
-    }
-    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
-}
-
-/// Parses an assignee choice: `none` (or blank) for nobody, `me`, or an
-/// agent id.
-pub fn new_assignee(raw: &str, me: AgentId) -> Result<Option<AgentId>, Invalid> {
-    match raw {
-        "" | "none" => Ok(None),
-        "me" => Ok(Some(me)),
-        id => id
-            .parse()
-            .map(|id| Some(AgentId(id)))
-            .map_err(|_| Invalid::new("assignee", format!("`{id}` is not an agent"))),
+    let changed = match form.change(session.agent_id()) {
+        Ok(change) => s
+            .store
+            .update_case(id, &change, session.actor())
+            .await
+            .map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    match changed {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => render_error(&s, &session, id, e, Draft::default()).await,
     }
 }
 
@@ -281,4 +473,17 @@ pub async fn attachment(
         &meta.content_type,
         &meta.filename,
     ))
+}
+
+/// Parses an assignee choice: `none` (or blank) for nobody, `me`, or an
+/// agent id.
+pub fn new_assignee(raw: &str, me: AgentId) -> Result<Option<AgentId>, Invalid> {
+    match raw {
+        "" | "none" => Ok(None),
+        "me" => Ok(Some(me)),
+        id => id
+            .parse()
+            .map(|id| Some(AgentId(id)))
+            .map_err(|_| Invalid::new("assignee", format!("`{id}` is not an agent"))),
+    }
 }

@@ -1,12 +1,15 @@
 //! CSRF protection. Signed-in forms carry the session's token (a
 //! synchronizer token stored server-side); the sign-in form, which has no
 //! session yet, carries a token that must match a cookie set with the form.
-//! A missing or wrong token is a 403.
+//! Multipart forms (file uploads) are checked the same way. A missing or
+//! wrong token is a 403.
 
 use super::error::WebError;
 use super::session::{Session, cookie};
 use crate::server::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::multipart::MultipartError;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::{StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -45,11 +48,19 @@ async fn read_form<T: DeserializeOwned>(
     let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
         WebError::Invalid("the form could not be read (is it larger than 2 MiB?)".into())
     })?;
-    let given = token(&bytes).ok_or(WebError::Csrf)?;
+    parse_form(&bytes, check)
+}
+
+/// Parses urlencoded fields after checking their token with `check`.
+fn parse_form<T: DeserializeOwned>(
+    bytes: &[u8],
+    check: impl FnOnce(&str) -> bool,
+) -> Result<T, WebError> {
+    let given = token(bytes).ok_or(WebError::Csrf)?;
     if !check(&given) {
         return Err(WebError::Csrf);
     }
-    serde_urlencoded::from_bytes(&bytes)
+    serde_urlencoded::from_bytes(bytes)
         .map_err(|e| WebError::Invalid(format!("the form is incomplete: {e}")))
 }
 
@@ -67,6 +78,86 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
         let session = Session::from_request_parts(&mut parts, state).await?;
         let form = read_form(body, |given| same(&session.web.csrf_token, given)).await?;
         Ok(Posted { session, form })
+    }
+}
+
+/// A file posted with a multipart form.
+pub struct PostedFile {
+    /// The name the browser gave, as sent.
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// A form posted by a signed-in agent that may carry files: multipart (with
+/// its files) or urlencoded (with none). The CSRF token is checked exactly
+/// as for [`Posted`]; the size limit is the server's body limit.
+pub struct PostedWithFiles<T> {
+    pub session: Session,
+    pub form: T,
+    pub files: Vec<PostedFile>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let Posted { session, form } = Posted::from_request(req, state).await?;
+            return Ok(PostedWithFiles {
+                session,
+                form,
+                files: Vec::new(),
+            });
+        }
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, state).await?;
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| WebError::Invalid(format!("the form could not be read: {e}")))?;
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(filename) => {
+                    let content_type = field.content_type().map(str::to_owned);
+                    let data = field.bytes().await.map_err(unreadable)?.to_vec();
+                    // An empty file input still sends a nameless, empty part.
+                    if !filename.is_empty() || !data.is_empty() {
+                        files.push(PostedFile {
+                            filename,
+                            content_type,
+                            data,
+                        });
+                    }
+                }
+                None => fields.push((name, field.text().await.map_err(unreadable)?)),
+            }
+        }
+        let encoded = serde_urlencoded::to_string(&fields).map_err(|_| WebError::Internal)?;
+        let form = parse_form(encoded.as_bytes(), |given| {
+            same(&session.web.csrf_token, given)
+        })?;
+        Ok(PostedWithFiles {
+            session,
+            form,
+            files,
+        })
+    }
+}
+
+/// A multipart body that could not be read: too large (413) or malformed.
+fn unreadable(e: MultipartError) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge(format!("the upload is too large: {}", e.body_text()))
+    } else {
+        WebError::Invalid(format!("the form could not be read: {}", e.body_text()))
     }
 }
 

@@ -22,6 +22,8 @@ pub enum WebError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("something went wrong on our side; it has been logged, please try again")]
     Internal,
 }
@@ -32,12 +34,14 @@ impl WebError {
         WebError::Invalid(format!("{}: {}", e.field, e.message))
     }
 
-    fn status(&self) -> StatusCode {
+    /// The status code the failure is sent with.
+    pub fn status(&self) -> StatusCode {
         match self {
             WebError::SignInRequired => StatusCode::UNAUTHORIZED,
             WebError::Csrf | WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +78,9 @@ impl From<ApiError> for WebError {
             ApiError::Forbidden(_) => WebError::Forbidden,
             ApiError::Internal => WebError::Internal,
             ApiError::Unauthorized => WebError::SignInRequired,
+            too_large @ (ApiError::TooLarge(_) | ApiError::AttachmentTooLarge { .. }) => {
+                WebError::TooLarge(too_large.to_string())
+            }
             other => WebError::Invalid(other.to_string()),
         }
     }

@@ -16,12 +16,14 @@ mod filters;
 mod layout;
 mod live;
 mod presence;
+mod merge;
 mod rate_limit;
 mod saved;
 mod search;
 mod session;
 mod signin;
 mod signin_code;
+mod source;
 mod timeline;
 mod views;
 
@@ -90,6 +92,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/update", post(case_page::update))
         .route("/cases/{id}/live", get(live::stream))
         .route("/cases/{id}/typing", post(live::typing))
+        .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
+        .route("/messages/{id}/source", get(source::source))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/assets/{file}", get(assets::asset))
         .merge(admin::router())

@@ -1,12 +1,15 @@
 //! A case's timeline: its messages and its other events, merged in time
-//! order. Messages carry their stored, already sanitised HTML; events become
-//! one quiet line of text.
+//! order, a page at a time from the newest. Messages carry their stored,
+//! already sanitised HTML with quoted history apart; events become one quiet
+//! line of text.
 
 use super::layout::{label, when};
+use serde::Deserialize;
 use std::collections::HashMap;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::AgentId;
-use tend_store::model::{Attachment, Message};
+use tend_store::cursor::Cursor;
+use tend_store::model::{Attachment, Message, Page};
 
 /// Names the timeline needs to say who did what.
 pub struct Names<'a> {
@@ -31,13 +34,22 @@ impl Names<'_> {
 
 /// One message as shown.
 pub struct MessageView {
+    pub id: i64,
     /// `customer`, `reply` or `note`: picks the style.
     pub kind: &'static str,
     pub author: String,
     pub at: String,
-    /// Sanitised HTML from the store, when the message had HTML.
+    /// Sanitised HTML from the store, when the message had HTML: its new
+    /// part, without the quoted history.
     pub html: Option<String>,
+    /// The quoted history below `html`, shown collapsed.
+    pub quoted_html: Option<String>,
+    /// The text's new part, without the quoted history.
     pub text: String,
+    /// The quoted history below `text`, shown collapsed.
+    pub quoted_text: Option<String>,
+    /// Whether the email as received or sent is stored.
+    pub has_source: bool,
     pub attachments: Vec<Attachment>,
     /// For an emailed reply: queued, sent, failed or bounced.
     pub delivery: Option<String>,
@@ -61,16 +73,28 @@ pub fn build(messages: Vec<Message>, events: Vec<CaseEvent>, names: &Names) -> V
             _ => "reply",
         };
         let at = when(&m.created_at);
+        let (html, quoted_html) = match m.body_html {
+            Some(html) => {
+                let (new, quoted) = split_quote(html, m.quoted_html);
+                (Some(new), quoted)
+            }
+            None => (None, None),
+        };
+        let (text, quoted_text) = split_quote(m.body_text, m.quoted_text);
         timed.push((
             m.created_at,
             1,
             Entry {
                 message: Some(MessageView {
+                    id: m.id.0,
                     kind,
                     author: names.of(&m.author),
                     at: at.clone(),
-                    html: m.body_html,
-                    text: m.body_text,
+                    html,
+                    quoted_html,
+                    text,
+                    quoted_text,
+                    has_source: m.email.as_ref().is_some_and(|e| e.has_raw),
                     attachments: m.attachments,
                     delivery: m.email.and_then(|e| e.delivery).map(|d| d.status),
                 }),
@@ -94,6 +118,96 @@ pub fn build(messages: Vec<Message>, events: Vec<CaseEvent>, names: &Names) -> V
     }
     timed.sort_by_key(|(at, order, _)| (*at, *order));
     timed.into_iter().map(|(_, _, entry)| entry).collect()
+}
+
+/// Splits a body into its new part and the quoted history at its end, when
+/// the store marked one (`quoted` is then a suffix of `body`).
+fn split_quote(mut body: String, quoted: Option<String>) -> (String, Option<String>) {
+    match quoted {
+        Some(q) if !q.is_empty() && body.len() > q.len() && body.ends_with(&q) => {
+            body.truncate(body.len() - q.len());
+            (body, Some(q))
+        }
+        _ => (body, None),
+    }
+}
+
+/// The newest `limit` entries of newest-first pages of `messages` and
+/// `events` read from `from`, oldest first, and where the page of older
+/// entries starts (`None` when there are none).
+pub fn newest(
+    messages: Page<Message>,
+    events: Page<CaseEvent>,
+    limit: usize,
+    from: &Older,
+) -> (Vec<Message>, Vec<CaseEvent>, Option<Older>) {
+    let more = messages.next_cursor.is_some() || events.next_cursor.is_some();
+    let mut messages = messages.data.into_iter().peekable();
+    let mut events = events.data.into_iter().peekable();
+    let (mut kept_messages, mut kept_events) = (Vec::new(), Vec::new());
+    while kept_messages.len() + kept_events.len() < limit {
+        let message_next = match (messages.peek(), events.peek()) {
+            (Some(m), Some(e)) => m.created_at >= e.at,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if message_next {
+            kept_messages.extend(messages.next());
+        } else {
+            kept_events.extend(events.next());
+        }
+    }
+    let older = (more || messages.peek().is_some() || events.peek().is_some()).then(|| Older {
+        older_messages: kept_messages
+            .last()
+            .map(|m| cursor(m.id.0, m.id.0))
+            .or_else(|| from.older_messages.clone()),
+        older_events: kept_events
+            .last()
+            .map(|e| cursor(e.seq, e.id.0))
+            .or_else(|| from.older_events.clone()),
+    });
+    kept_messages.reverse();
+    kept_events.reverse();
+    (kept_messages, kept_events, older)
+}
+
+fn cursor(key: i64, id: i64) -> String {
+    Cursor { key, id }.encode()
+}
+
+/// Where a page of older timeline entries starts: a store cursor into the
+/// messages and one into the events, newest first (none: the newest).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Older {
+    pub older_messages: Option<String>,
+    pub older_events: Option<String>,
+}
+
+impl Older {
+    /// Whether this is the newest page.
+    pub fn is_newest(&self) -> bool {
+        self.older_messages.is_none() && self.older_events.is_none()
+    }
+
+    /// The two cursors, decoded.
+    pub fn cursors(&self) -> Result<(Option<Cursor>, Option<Cursor>), tend_domain::Invalid> {
+        let decode = |c: &Option<String>| c.as_deref().map(Cursor::decode).transpose();
+        Ok((decode(&self.older_messages)?, decode(&self.older_events)?))
+    }
+
+    /// The query string that asks for this page.
+    pub fn query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("older_messages", self.older_messages.as_deref()),
+            ("older_events", self.older_events.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
 }
 
 /// One line for an event, or none for events a message already shows.
@@ -127,6 +241,14 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             Some(detail) => format!("marked a reply's email {}: {detail}", status.as_str()),
             None => format!("marked a reply's email {}", status.as_str()),
         },
+        EventData::CaseMerged { into, message_ids } => format!(
+            "merged this case into #{into}, moving {} message(s)",
+            message_ids.len()
+        ),
+        EventData::MergedFrom { from, message_ids } => format!(
+            "merged case #{from} into this one, bringing {} message(s)",
+            message_ids.len()
+        ),
         other => label(other.kind()),
     })
 }

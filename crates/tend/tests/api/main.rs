@@ -34,6 +34,7 @@ mod web;
 mod web_totp;
 mod web_views;
 mod web_admin;
+mod web_case;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.

@@ -1,0 +1,32 @@
+// Case page shortcuts: `e` resolves the case by submitting the page's
+// Resolve form, whose button does the same without this file; `[` and `]`
+// open the previous and next case of the list the agent last viewed (which
+// tend.js remembers), when this case is in it.
+(function () {
+  "use strict";
+
+  function neighbour(delta) {
+    var list;
+    try { list = JSON.parse(sessionStorage.getItem("tend.list") || "[]"); } catch (err) { return null; }
+    var i = list.indexOf(window.location.pathname);
+    return i < 0 ? null : list[i + delta] || null;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName) || e.target.isContentEditable) return;
+    var help = document.getElementById("help");
+    if (help && !help.hidden) return;
+    if (e.key === "e") {
+      var form = document.getElementById("resolve");
+      if (!form) return;
+      e.preventDefault();
+      form.submit();
+    } else if (e.key === "[" || e.key === "]") {
+      var href = neighbour(e.key === "]" ? 1 : -1);
+      if (!href) return;
+      e.preventDefault();
+      window.location.href = href;
+    }
+  });
+})();
