@@ -39,7 +39,7 @@
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
-    fetch(window.location.pathname, { credentials: "same-origin" })
+    fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) { if (html) swap(html); })
       .catch(function () {})

@@ -31,10 +31,10 @@ mod schema;
 mod search;
 mod smtp_tls;
 mod web;
-mod web_totp;
-mod web_views;
 mod web_admin;
 mod web_case;
+mod web_totp;
+mod web_views;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.
