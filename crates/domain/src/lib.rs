@@ -11,6 +11,7 @@ pub mod event;
 pub mod html;
 pub mod ids;
 pub mod invalid;
+pub mod kb;
 mod string_enum;
 pub mod text;
 pub mod waiting;

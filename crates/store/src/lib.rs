@@ -19,6 +19,7 @@ mod dialect;
 pub mod email;
 mod error;
 pub mod idempotency;
+pub mod kb;
 mod maintenance;
 mod merge;
 pub mod messages;

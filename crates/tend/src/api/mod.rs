@@ -4,6 +4,7 @@
 //! served at `/api/v1/openapi.json`.
 
 mod agreements;
+mod articles;
 mod canned;
 mod cases;
 mod customers;
@@ -130,6 +131,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(canned::list, canned::create))
         .routes(routes!(canned::get, canned::update, canned::delete))
         .routes(routes!(search::search))
+        .routes(routes!(articles::list, articles::create))
+        .routes(routes!(articles::get, articles::update))
 }
 
 /// The OpenAPI document, as served.

@@ -16,6 +16,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("bulk.js", JS, include_str!("../../assets/bulk.js")),
     ("canned.js", JS, include_str!("../../assets/canned.js")),
     ("casepage.js", JS, include_str!("../../assets/casepage.js")),
+    ("kb.js", JS, include_str!("../../assets/kb.js")),
+    ("suggest.js", JS, include_str!("../../assets/suggest.js")),
 ];
 
 /// Serves an embedded asset by name.

@@ -176,3 +176,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignInPosted<T> {
         Ok(SignInPosted { form })
     }
 }
+
+/// The cookie paired with the public help centre's form token.
+pub const HELP_COOKIE: &str = "tend_help_csrf";
+
+/// A form posted from the public help centre (no session): its token is
+/// checked against the help cookie set with the page (double submit).
+pub struct HelpPosted<T> {
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for HelpPosted<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, WebError> {
+        let (parts, body) = req.into_parts();
+        let expected = cookie(&parts.headers, HELP_COOKIE).ok_or(WebError::Csrf)?;
+        let form = read_form(body, |given| same(expected, given)).await?;
+        Ok(HelpPosted { form })
+    }
+}

@@ -13,6 +13,8 @@ mod case_page;
 mod csrf;
 mod error;
 mod filters;
+mod help;
+mod kb;
 mod layout;
 mod live;
 mod merge;
@@ -48,6 +50,8 @@ pub struct WebConfig {
     pub limiter: SignInLimiter,
     /// Who is on which case, for the collision warning.
     pub presence: presence::Presence,
+    /// Deflections per client, so counts cannot be inflated.
+    pub deflections: help::DeflectionLimiter,
 }
 
 impl Default for WebConfig {
@@ -57,6 +61,7 @@ impl Default for WebConfig {
             signin_code_lifetime: Duration::from_secs(300),
             limiter: SignInLimiter::default(),
             presence: presence::Presence::default(),
+            deflections: help::DeflectionLimiter::default(),
         }
     }
 }
@@ -95,6 +100,18 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
         .route("/messages/{id}/source", get(source::source))
         .route("/attachments/{id}", get(case_page::attachment))
+        .route("/kb", get(kb::list))
+        .route("/kb/articles", post(kb::create))
+        .route("/kb/articles/{id}", get(kb::edit).post(kb::update))
+        .route("/kb/articles/{id}/state", post(kb::set_state))
+        .route("/kb/categories", post(kb::create_category))
+        .route("/help", get(help::home))
+        .route("/help/search", get(help::search))
+        .route("/help/suggest", get(help::suggest))
+        .route("/help/deflections", post(help::deflection))
+        .route("/help/articles/{slug}", get(help::article))
+        .route("/help/articles/{slug}/feedback", post(help::feedback))
+        .route("/help/{category}", get(help::category))
         .route("/assets/{file}", get(assets::asset))
         .merge(admin::router())
         // Downloads keep their stricter `sandbox` policy.

@@ -60,7 +60,7 @@ fn layout(session: &Session) -> Result<Layout, WebError> {
 }
 
 /// Sends a page: 422 when it shows a rejected form, else 200.
-fn respond(page: &impl Template, error: &Option<String>) -> Result<Response, WebError> {
+pub(crate) fn respond(page: &impl Template, error: &Option<String>) -> Result<Response, WebError> {
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -72,7 +72,7 @@ fn respond(page: &impl Template, error: &Option<String>) -> Result<Response, Web
 /// Finishes a posted change: a redirect to `to` when it worked, or the
 /// form again (from `again`) with a message naming the field when the input
 /// was rejected. Other failures become error pages.
-async fn settle<T, Fut>(
+pub(crate) async fn settle<T, Fut>(
     result: Result<T, ApiError>,
     to: &str,
     again: impl FnOnce(String) -> Fut,
