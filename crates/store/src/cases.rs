@@ -484,9 +484,9 @@ fn like_pattern(text: &str) -> String {
     pattern
 }
 
-const EVENT_COLUMNS: &str = "id, case_id, seq, actor_kind, actor_id, data, created_at";
+pub(crate) const EVENT_COLUMNS: &str = "id, case_id, seq, actor_kind, actor_id, data, created_at";
 
-fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
+pub(crate) fn event(r: &sqlx::any::AnyRow) -> Result<CaseEvent> {
     Ok(CaseEvent {
         id: EventId(get(r, "id")?),
         case_id: CaseId(get(r, "case_id")?),

@@ -2,6 +2,7 @@
 //! (`--config`) < `TEND_*` environment < command-line flags. clap resolves
 //! flags over environment; the TOML file fills whatever neither gave.
 
+use crate::brand::Brand;
 use crate::mail::rate_limit::RateLimit;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
@@ -79,6 +80,21 @@ pub struct ServeArgs {
     /// Seconds a sign-in waits for the agent's two-factor code after the right password [default: 300].
     #[arg(long, env = "TEND_SIGNIN_CODE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub signin_code_seconds: Option<u64>,
+    /// Sites allowed to frame the public request form (/request?embed=1), space- or comma-separated origins such as https://www.example.com [default: none; embedding is refused].
+    #[arg(long, env = "TEND_EMBED_ORIGINS")]
+    pub embed_origins: Option<String>,
+    /// Name shown on customer-facing pages [default: Tend].
+    #[arg(long, env = "TEND_BRAND_NAME")]
+    pub brand_name: Option<String>,
+    /// Primary colour of customer-facing pages, #rrggbb [default: #2456c7].
+    #[arg(long, env = "TEND_BRAND_COLOR")]
+    pub brand_color: Option<String>,
+    /// Logo for customer-facing pages: an http(s) URL [default: none].
+    #[arg(long, env = "TEND_BRAND_LOGO_URL")]
+    pub brand_logo_url: Option<String>,
+    /// Logo for customer-facing pages: a local image file, served at /brand/logo [default: none].
+    #[arg(long, env = "TEND_BRAND_LOGO_FILE")]
+    pub brand_logo_file: Option<PathBuf>,
 }
 
 /// SQLite durability, as a flag value.
@@ -112,6 +128,11 @@ struct FileSettings {
     imap_ca_file: Option<PathBuf>,
     secure_cookies: Option<bool>,
     signin_code_seconds: Option<u64>,
+    embed_origins: Option<String>,
+    brand_name: Option<String>,
+    brand_color: Option<String>,
+    brand_logo_url: Option<String>,
+    brand_logo_file: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -143,6 +164,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// How long a sign-in waits for its two-factor code.
     pub signin_code_lifetime: Duration,
+    /// Origins allowed to frame the public request form.
+    pub embed_origins: Vec<String>,
+    /// How customer-facing pages look.
+    pub brand: Brand,
 }
 
 impl std::fmt::Debug for Settings {
@@ -164,6 +189,8 @@ impl std::fmt::Debug for Settings {
             .field("imap_ca_file", &self.imap_ca_file)
             .field("secure_cookies", &self.secure_cookies)
             .field("signin_code_lifetime", &self.signin_code_lifetime)
+            .field("embed_origins", &self.embed_origins)
+            .field("brand", &self.brand.name)
             .finish()
     }
 }
@@ -199,6 +226,24 @@ impl Settings {
             .sqlite_sync
             .or(file.sqlite_sync)
             .unwrap_or(SyncMode::Full);
+        let embed_origins = parse_origins(
+            serve
+                .embed_origins
+                .clone()
+                .or(file.embed_origins)
+                .as_deref()
+                .unwrap_or_default(),
+        )?;
+        let brand = Brand::new(
+            serve.brand_name.clone().or(file.brand_name),
+            serve.brand_color.clone().or(file.brand_color),
+            serve.brand_logo_url.clone().or(file.brand_logo_url),
+            serve
+                .brand_logo_file
+                .clone()
+                .or(file.brand_logo_file)
+                .as_deref(),
+        )?;
         Ok(Self {
             data_dir,
             database_url,
@@ -254,6 +299,8 @@ impl Settings {
                     .unwrap_or(300)
                     .clamp(1, 3600),
             ),
+            embed_origins,
+            brand,
         })
     }
 
@@ -261,6 +308,31 @@ impl Settings {
     pub fn database_url_redacted(&self) -> String {
         redact_url(&self.database_url)
     }
+}
+
+/// Splits the allowed embedding origins, each `http(s)://host[:port]`
+/// with nothing that could break out of a CSP source list.
+fn parse_origins(raw: &str) -> anyhow::Result<Vec<String>> {
+    raw.split([' ', ','])
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let host = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .unwrap_or_default();
+            let ok = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+            if ok {
+                Ok(o.to_owned())
+            } else {
+                Err(anyhow::anyhow!(
+                    "embed origin `{o}` must look like https://www.example.com (scheme, host, optional port)"
+                ))
+            }
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -333,6 +405,9 @@ mod tests {
             redact_url("postgres://tend:s3cret@db/tend"),
             "postgres://tend:***@db/tend"
         );
+        assert!(parse_origins("https://a.example https://b.example:8443").is_ok());
+        assert!(parse_origins("https://a.example/path").is_err());
+        assert!(parse_origins("*").is_err());
         assert_eq!(
             redact_url("postgres://tend@db/tend"),
             "postgres://tend@db/tend"

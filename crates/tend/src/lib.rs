@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod brand;
 pub mod cli;
 pub mod config;
 pub mod mail;

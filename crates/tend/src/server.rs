@@ -56,6 +56,8 @@ pub fn app(store: Store, settings: &Settings) -> Router {
     let web = crate::web::WebConfig {
         secure_cookies: settings.secure_cookies,
         signin_code_lifetime: settings.signin_code_lifetime,
+        embed_origins: settings.embed_origins.clone(),
+        brand: settings.brand.clone(),
         ..Default::default()
     };
     api::router(AppState {

@@ -68,6 +68,7 @@ struct CasePage {
     version: i64,
     draft: Draft,
     canned: CannedPicker,
+    identity: super::identity::IdentityBox,
 }
 
 /// What the agent had typed when a post failed, to show it again.
@@ -173,6 +174,7 @@ pub async fn render(
         },
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
+    let identity = super::identity::IdentityBox::load(s, &customer).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -198,6 +200,7 @@ pub async fn render(
         error: shown.error,
         draft: shown.draft,
         canned,
+        identity,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -362,7 +365,10 @@ async fn post_message(
 }
 
 /// Checks posted files as the API checks uploaded ones.
-fn uploads(s: &AppState, files: Vec<PostedFile>) -> Result<Vec<NewAttachment>, WebError> {
+pub(super) fn uploads(
+    s: &AppState,
+    files: Vec<PostedFile>,
+) -> Result<Vec<NewAttachment>, WebError> {
     files
         .into_iter()
         .enumerate()

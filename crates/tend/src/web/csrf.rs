@@ -1,7 +1,8 @@
 //! CSRF protection. Signed-in forms carry the session's token (a
 //! synchronizer token stored server-side); the sign-in form, which has no
 //! session yet, carries a token that must match a cookie set with the form.
-//! Multipart forms (file uploads) are checked the same way. A missing or
+//! The public request form works like the sign-in form. Multipart forms
+//! (file uploads) are checked the same way. A missing or
 //! wrong token is a 403.
 
 use super::error::WebError;
@@ -16,6 +17,8 @@ use sha2::{Digest, Sha256};
 
 /// The cookie paired with the sign-in form's token.
 pub const SIGNIN_COOKIE: &str = "tend_signin_csrf";
+/// The cookie paired with the public request form's token.
+pub const REQUEST_COOKIE: &str = "tend_request_csrf";
 
 /// Largest form accepted: a reply at its longest fits with room to spare.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
@@ -102,12 +105,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
     type Rejection = WebError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
-        let multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !multipart {
+        if !is_multipart(&req) {
             let Posted { session, form } = Posted::from_request(req, state).await?;
             return Ok(PostedWithFiles {
                 session,
@@ -117,33 +115,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
         }
         let (mut parts, body) = req.into_parts();
         let session = Session::from_request_parts(&mut parts, state).await?;
-        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| WebError::Invalid(format!("the form could not be read: {e}")))?;
-        let mut fields: Vec<(String, String)> = Vec::new();
-        let mut files = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            match field.file_name().map(str::to_owned) {
-                Some(filename) => {
-                    let content_type = field.content_type().map(str::to_owned);
-                    let data = field.bytes().await.map_err(unreadable)?.to_vec();
-                    // An empty file input still sends a nameless, empty part.
-                    if !filename.is_empty() || !data.is_empty() {
-                        files.push(PostedFile {
-                            filename,
-                            content_type,
-                            data,
-                        });
-                    }
-                }
-                None => fields.push((name, field.text().await.map_err(unreadable)?)),
-            }
-        }
-        let encoded = serde_urlencoded::to_string(&fields).map_err(|_| WebError::Internal)?;
-        let form = parse_form(encoded.as_bytes(), |given| {
-            same(&session.web.csrf_token, given)
-        })?;
+        let expected = session.web.csrf_token.clone();
+        let (form, files) = read_multipart(Request::from_parts(parts, body), state, |given| {
+            same(&expected, given)
+        })
+        .await?;
         Ok(PostedWithFiles {
             session,
             form,
@@ -152,12 +128,81 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
     }
 }
 
+/// Reads a multipart form, its files apart, after checking its token with
+/// `check`.
+async fn read_multipart<T: DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+    check: impl FnOnce(&str) -> bool,
+) -> Result<(T, Vec<PostedFile>), WebError> {
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| WebError::Invalid(format!("the form could not be read: {e}")))?;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let content_type = field.content_type().map(str::to_owned);
+                let data = field.bytes().await.map_err(unreadable)?.to_vec();
+                // An empty file input still sends a nameless, empty part.
+                if !filename.is_empty() || !data.is_empty() {
+                    files.push(PostedFile {
+                        filename,
+                        content_type,
+                        data,
+                    });
+                }
+            }
+            None => fields.push((name, field.text().await.map_err(unreadable)?)),
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&fields).map_err(|_| WebError::Internal)?;
+    let form = parse_form(encoded.as_bytes(), check)?;
+    Ok((form, files))
+}
+
+/// Whether a request carries a multipart body.
+fn is_multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
 /// A multipart body that could not be read: too large (413) or malformed.
 fn unreadable(e: MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::TooLarge(format!("the upload is too large: {}", e.body_text()))
     } else {
         WebError::Invalid(format!("the form could not be read: {}", e.body_text()))
+    }
+}
+
+/// The public request form (no session): multipart with files, or
+/// urlencoded, its token checked against the request-form cookie.
+pub struct PublicPosted<T> {
+    pub form: T,
+    pub files: Vec<PostedFile>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PublicPosted<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let expected = cookie(req.headers(), REQUEST_COOKIE)
+            .ok_or(WebError::Csrf)?
+            .to_owned();
+        if !is_multipart(&req) {
+            let form = read_form(req.into_body(), |given| same(&expected, given)).await?;
+            return Ok(PublicPosted {
+                form,
+                files: Vec::new(),
+            });
+        }
+        let (form, files) = read_multipart(req, state, |given| same(&expected, given)).await?;
+        Ok(PublicPosted { form, files })
     }
 }
 

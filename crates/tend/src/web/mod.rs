@@ -11,15 +11,19 @@ mod bulk;
 mod canned_picker;
 mod case_page;
 mod csrf;
+mod embed;
 mod error;
 mod filters;
 mod help;
 mod kb;
+mod form_clock;
+mod identity;
 mod layout;
 mod live;
 mod merge;
 mod presence;
 mod rate_limit;
+mod request;
 mod saved;
 mod search;
 mod session;
@@ -36,7 +40,7 @@ use axum::routing::{get, post};
 use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use rate_limit::SignInLimiter;
+pub use rate_limit::{RequestLimiter, SignInLimiter};
 pub use session::COOKIE as SESSION_COOKIE;
 
 /// Web settings and shared state.
@@ -52,6 +56,14 @@ pub struct WebConfig {
     pub presence: presence::Presence,
     /// Deflections per client, so counts cannot be inflated.
     pub deflections: help::DeflectionLimiter,
+    /// Public requests per address and per client IP.
+    pub request_limiter: RequestLimiter,
+    /// Signs when the public request form was served.
+    pub form_clock: form_clock::FormClock,
+    /// Origins allowed to frame the public request form.
+    pub embed_origins: Vec<String>,
+    /// How customer-facing pages look.
+    pub brand: crate::brand::Brand,
 }
 
 impl Default for WebConfig {
@@ -62,6 +74,10 @@ impl Default for WebConfig {
             limiter: SignInLimiter::default(),
             presence: presence::Presence::default(),
             deflections: help::DeflectionLimiter::default(),
+            request_limiter: RequestLimiter::default(),
+            form_clock: form_clock::FormClock::default(),
+            embed_origins: Vec::new(),
+            brand: crate::brand::Brand::default(),
         }
     }
 }
@@ -98,6 +114,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/live", get(live::stream))
         .route("/cases/{id}/typing", post(live::typing))
         .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
+        .route("/cases/{id}/identity/request", post(identity::request))
+        .route("/cases/{id}/identity/verify", post(identity::verify))
         .route("/messages/{id}/source", get(source::source))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/kb", get(kb::list))
@@ -127,4 +145,14 @@ pub fn router() -> Router<AppState> {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .merge(public_router())
+}
+
+/// Customer-facing routes, outside the agent pages' headers: the request
+/// form sets its own (it alone may be framed, see [`embed`]).
+fn public_router() -> Router<AppState> {
+    Router::new()
+        .route("/request", get(request::page).post(request::submit))
+        .route("/brand.css", get(crate::brand::stylesheet))
+        .route("/brand/logo", get(crate::brand::logo))
 }

@@ -101,8 +101,33 @@ pub fn set_cookie(
     } else {
         ""
     };
+    cookie_header(name, value, max_age_secs, &format!("SameSite=Lax{secure}"))
+}
+
+/// A `Set-Cookie` value also sent inside another site's `<iframe>`: only
+/// over HTTPS (`--secure-cookies`), as browsers require; otherwise the
+/// usual [`set_cookie`].
+pub fn set_framed_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: u64,
+) -> Result<HeaderValue, WebError> {
+    if state.web.secure_cookies {
+        cookie_header(name, value, max_age_secs, "SameSite=None; Secure")
+    } else {
+        set_cookie(state, name, value, max_age_secs)
+    }
+}
+
+fn cookie_header(
+    name: &str,
+    value: &str,
+    max_age_secs: u64,
+    attributes: &str,
+) -> Result<HeaderValue, WebError> {
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; {attributes}"
     ))
     .map_err(|_| WebError::Internal)
 }

@@ -153,6 +153,11 @@ pub struct Options {
     /// Seconds a sign-in waits for its two-factor code (the server's
     /// default when unset).
     pub signin_code_seconds: Option<u64>,
+    /// Origins allowed to frame the public request form.
+    pub embed_origins: Option<String>,
+    /// Brand name and colour of customer-facing pages.
+    pub brand_name: Option<String>,
+    pub brand_color: Option<String>,
 }
 
 impl TestServer {
@@ -181,6 +186,9 @@ impl TestServer {
             imap_ca_file: options.imap_ca_file.clone(),
             secure_cookies: options.secure_cookies,
             signin_code_seconds: options.signin_code_seconds,
+            embed_origins: options.embed_origins.clone(),
+            brand_name: options.brand_name.clone(),
+            brand_color: options.brand_color.clone(),
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
