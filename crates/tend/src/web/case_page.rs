@@ -11,7 +11,6 @@ use super::live;
 use super::session::Session;
 use super::timeline::{self, Entry, Names, Older};
 use super::views::Row;
-use super::views::agent_names;
 use crate::replies::{MAX_BODY, outbound_for};
 use crate::server::AppState;
 use askama::Template;
@@ -30,7 +29,7 @@ use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::cursor::Cursor;
 use tend_store::messages::{NewAttachment, NewMessage};
-use tend_store::model::{Agreement, Case, Customer, Organization, Page};
+use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Page};
 
 /// Most timeline entries (messages and events) on one page.
 const TIMELINE_LIMIT: i64 = 100;
@@ -143,7 +142,9 @@ pub async fn render(
         Some(org) => Some(s.store.organization(org).await?),
         None => None,
     };
-    let names = agent_names(s).await?;
+    // One read of the agent list serves the names and the assignee choices.
+    let agents = s.store.agents().await?;
+    let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
     let other_cases = other_cases(s, &case, &names).await?;
     let agreements = agreements(s, &customer).await?;
     let (message_cursor, event_cursor) = shown.older.cursors()?;
@@ -185,7 +186,7 @@ pub async fn render(
             Priority::ALL.iter().map(|p| (p.as_str(), p.as_str())),
             case.priority.as_str(),
         ),
-        assignees: assignees(s, &case).await?,
+        assignees: assignees(&agents, &case),
         teams: teams(s, &case).await?,
         assigned_to_me: case.assignee_id == Some(session.agent_id()),
         case,
@@ -273,13 +274,12 @@ async fn agreements(s: &AppState, customer: &Customer) -> Result<Vec<Agreement>,
 }
 
 /// Active agents who may work cases, and "Unassigned".
-async fn assignees(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
-    let agents = s.store.agents().await?;
+fn assignees(agents: &[Agent], case: &Case) -> Vec<Choice> {
     let current = case.assignee_id.map(|a| a.0.to_string());
     let current = current.as_deref().unwrap_or("none");
     let mut choices = Choice::list([("none", "Unassigned")], current);
-    choices.extend(Choice::assignable(&agents, current));
-    Ok(choices)
+    choices.extend(Choice::assignable(agents, current));
+    choices
 }
 
 /// Every team, and "No team".
