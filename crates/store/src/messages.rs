@@ -99,7 +99,8 @@ impl Store {
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<Message>> {
-        self.messages_in_order(case_id, after, limit, false).await
+        self.messages_in_order(case_id, after, limit, false, false)
+            .await
     }
 
     /// A case's messages, newest first, a page at a time: each page's cursor
@@ -110,7 +111,20 @@ impl Store {
         before: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<Message>> {
-        self.messages_in_order(case_id, before, limit, true).await
+        self.messages_in_order(case_id, before, limit, true, false)
+            .await
+    }
+
+    /// A case's messages without its internal notes, newest first, a page
+    /// at a time: what the customer may read.
+    pub async fn public_messages_newest_first(
+        &self,
+        case_id: CaseId,
+        before: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Message>> {
+        self.messages_in_order(case_id, before, limit, true, true)
+            .await
     }
 
     async fn messages_in_order(
@@ -119,10 +133,12 @@ impl Store {
         after: Option<Cursor>,
         limit: i64,
         descending: bool,
+        public_only: bool,
     ) -> Result<Page<Message>> {
         self.case(case_id).await?;
         let mut sql = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
         sql.eq("case_id", Some(case_id.0))
+            .eq("internal", public_only.then_some(0_i64))
             .after("id", after, descending)
             .order_limit("id", descending, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;

@@ -67,8 +67,11 @@ const MAX_DETAIL: usize = 1000;
 const MAX_BOUNCE_KEYS: usize = 20;
 
 impl Store {
-    /// Where a reply on `case` would go by email: `None` when the case has
-    /// no email conversation.
+    /// Where a reply on `case` would go by email: to the customer's latest
+    /// email, from the inbox it came to; for a case opened on the web (the
+    /// request form or the portal), to the customer's email address from
+    /// the first inbox. `None` when the case has no email conversation and
+    /// was not opened on the web, or no inbox exists.
     pub async fn reply_context(&self, case: CaseId) -> Result<Option<ReplyContext>> {
         let latest = sqlx::query(
             "SELECT m.email_inbox_id, m.email_from, c.subject FROM messages m JOIN cases c ON c.id = m.case_id \
@@ -78,10 +81,17 @@ impl Store {
         .bind(case.0)
         .fetch_optional(&self.reader)
         .await?;
-        let Some(latest) = latest else {
-            return Ok(None);
+        let (inbox, recipient, case_subject) = match latest {
+            Some(latest) => (
+                self.inbox(get(&latest, "email_inbox_id")?).await?,
+                get(&latest, "email_from")?,
+                get(&latest, "subject")?,
+            ),
+            None => match self.web_reply_target(case).await? {
+                Some(target) => target,
+                None => return Ok(None),
+            },
         };
-        let inbox = self.inbox(get(&latest, "email_inbox_id")?).await?;
         let rows = sqlx::query(
             "SELECT email_message_id FROM messages WHERE case_id = $1 AND email_message_id IS NOT NULL \
              ORDER BY id DESC LIMIT $2",
@@ -97,10 +107,39 @@ impl Store {
         references.reverse();
         Ok(Some(ReplyContext {
             inbox,
-            recipient: get(&latest, "email_from")?,
+            recipient,
             references,
-            case_subject: get(&latest, "subject")?,
+            case_subject,
         }))
+    }
+
+    /// The first inbox, the customer's first email address and the subject
+    /// of a case opened on the web.
+    async fn web_reply_target(&self, case: CaseId) -> Result<Option<(Inbox, String, String)>> {
+        let row = sqlx::query(
+            "SELECT c.subject, (SELECT p.value FROM contact_points p WHERE p.customer_id = c.customer_id \
+             AND p.kind = 'email' ORDER BY p.id LIMIT 1) AS address FROM cases c \
+             WHERE c.id = $1 AND c.channel IN ('web_form', 'portal')",
+        )
+        .bind(case.0)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let Some(address) = get::<Option<String>>(&row, "address")? else {
+            return Ok(None);
+        };
+        let Some(inbox) = self.inboxes().await?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some((inbox, address, get(&row, "subject")?)))
+    }
+
+    /// Queues a system email, one that belongs to no case (a sign-in link).
+    pub async fn queue_system_email(&self, mail: OutboundEmail) -> Result<()> {
+        self.write(move |tx| Box::pin(async move { enqueue_system(tx, &mail).await }))
+            .await
     }
 
     /// Leases up to `limit` due emails for `lease`; a worker that dies
@@ -192,7 +231,8 @@ impl Store {
                     Some(&reason),
                     now(),
                 )
-                .await?;
+                .await?
+                .ok_or(crate::StoreError::NotFound("case"))?;
                 Ok(Some(Ingested {
                     case_id,
                     message_id,
@@ -253,8 +293,22 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Queues a system email (one that belongs to no case, such as a sign-in
+/// link) for the relay.
+async fn enqueue_system(tx: &mut Tx, mail: &OutboundEmail) -> Result<()> {
+    let sha256 = blobs::put(tx, &mail.raw).await?;
+    tx.execute(
+        "INSERT INTO outbound_mail (sender, recipient, raw_sha256, status, attempts, \
+         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4, $4)",
+        args![&mail.sender, &mail.recipient, sha256, micros(now())],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Moves outbound email `id` to `status` with `detail` as its last error;
-/// a real change of status is also an event on the case. Answers the case.
+/// for a reply, a real change of status is also an event on its case.
+/// Answers the case, if the email belongs to one.
 async fn set_status(
     tx: &mut Tx,
     dialect: Dialect,
@@ -262,29 +316,28 @@ async fn set_status(
     status: DeliveryStatus,
     detail: Option<&str>,
     at: Timestamp,
-) -> Result<CaseId> {
+) -> Result<Option<CaseId>> {
     let detail = detail.map(|d| d.chars().take(MAX_DETAIL).collect::<String>());
     let row = tx
         .fetch_one(
             "SELECT o.status, o.message_id, m.case_id FROM outbound_mail o \
-             JOIN messages m ON m.id = o.message_id WHERE o.id = $1",
+             LEFT JOIN messages m ON m.id = o.message_id WHERE o.id = $1",
             args![id],
         )
         .await?;
-    let (case, message) = (
-        CaseId(row.int("case_id")?),
-        MessageId(row.int("message_id")?),
-    );
     tx.execute(
         "UPDATE outbound_mail SET status = $1, last_error = $2, updated_at = $3 WHERE id = $4",
         args![status.as_str(), detail.clone(), micros(at), id],
     )
     .await?;
+    let (Some(case), Some(message)) = (row.opt_int("case_id")?, row.opt_int("message_id")?) else {
+        return Ok(None);
+    };
     if row.text("status")? != status.as_str() {
-        let event = delivery_event(message, status, detail);
-        append_system_event(tx, dialect, case, event, at).await?;
+        let event = delivery_event(MessageId(message), status, detail);
+        append_system_event(tx, dialect, CaseId(case), event, at).await?;
     }
-    Ok(case)
+    Ok(Some(CaseId(case)))
 }
 
 fn delivery_event(
@@ -317,7 +370,8 @@ async fn bounced_email(
         return Ok(None);
     }
     let by_recipient = "SELECT id, message_id FROM outbound_mail WHERE recipient = $1 \
-                        AND status IN ('sent', 'bounced') ORDER BY id DESC LIMIT 1";
+                        AND message_id IS NOT NULL AND status IN ('sent', 'bounced') \
+                        ORDER BY id DESC LIMIT 1";
     for recipient in recipients.iter().take(MAX_BOUNCE_KEYS) {
         let recipient = recipient.to_lowercase();
         if let Some(row) = tx.fetch_optional(by_recipient, args![recipient]).await? {

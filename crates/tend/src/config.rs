@@ -95,6 +95,9 @@ pub struct ServeArgs {
     /// Logo for customer-facing pages: a local image file, served at /brand/logo [default: none].
     #[arg(long, env = "TEND_BRAND_LOGO_FILE")]
     pub brand_logo_file: Option<PathBuf>,
+    /// Address customers reach Tend at, for links in email such as portal sign-in links, e.g. https://help.example.com [default: http://<listen>].
+    #[arg(long, env = "TEND_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// SQLite durability, as a flag value.
@@ -133,6 +136,7 @@ struct FileSettings {
     brand_color: Option<String>,
     brand_logo_url: Option<String>,
     brand_logo_file: Option<PathBuf>,
+    public_url: Option<String>,
 }
 
 /// Resolved settings.
@@ -168,6 +172,8 @@ pub struct Settings {
     pub embed_origins: Vec<String>,
     /// How customer-facing pages look.
     pub brand: Brand,
+    /// Where customers reach Tend, without a trailing slash.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -191,6 +197,7 @@ impl std::fmt::Debug for Settings {
             .field("signin_code_lifetime", &self.signin_code_lifetime)
             .field("embed_origins", &self.embed_origins)
             .field("brand", &self.brand.name)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -244,6 +251,15 @@ impl Settings {
                 .or(file.brand_logo_file)
                 .as_deref(),
         )?;
+        let listen = serve
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let public_url = match serve.public_url.clone().or(file.public_url) {
+            Some(url) => parse_public_url(&url)?,
+            None if listen.ip().is_unspecified() => format!("http://localhost:{}", listen.port()),
+            None => format!("http://{listen}"),
+        };
         Ok(Self {
             data_dir,
             database_url,
@@ -254,10 +270,7 @@ impl Settings {
                     SyncMode::Normal => SqliteSync::Normal,
                 },
             },
-            listen: serve
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            listen,
             max_body_bytes: serve
                 .max_body_bytes
                 .or(file.max_body_bytes)
@@ -301,12 +314,34 @@ impl Settings {
             ),
             embed_origins,
             brand,
+            public_url,
         })
     }
 
     /// The database URL with any password replaced by `***`.
     pub fn database_url_redacted(&self) -> String {
         redact_url(&self.database_url)
+    }
+}
+
+/// Checks the public URL is `http(s)://host[:port][/path]`; answers it
+/// without a trailing slash.
+fn parse_public_url(raw: &str) -> anyhow::Result<String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .unwrap_or_default();
+    let ok = !rest.is_empty()
+        && !rest.starts_with('/')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '_'));
+    if ok {
+        Ok(raw.trim_end_matches('/').to_owned())
+    } else {
+        Err(anyhow::anyhow!(
+            "public URL `{raw}` must look like https://help.example.com (scheme, host, optional port and path)"
+        ))
     }
 }
 

@@ -58,6 +58,7 @@ pub fn app(store: Store, settings: &Settings) -> Router {
         signin_code_lifetime: settings.signin_code_lifetime,
         embed_origins: settings.embed_origins.clone(),
         brand: settings.brand.clone(),
+        public_url: settings.public_url.clone(),
         ..Default::default()
     };
     api::router(AppState {

@@ -13,6 +13,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
+use tend_store::email::Inbox;
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
 use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
@@ -91,14 +92,7 @@ fn render(
         .rsplit_once('@')
         .map_or("tend.invalid", |(_, d)| d);
     let message_id = format!("tend.{case}.{}@{domain}", random_token());
-    let from: Mailbox = format!(
-        "{} <{}>",
-        ctx.inbox.name.replace(['<', '>', '"'], ""),
-        ctx.inbox.address
-    )
-    .parse()
-    .or_else(|_| ctx.inbox.address.parse())
-    .map_err(|e| format!("inbox address: {e}"))?;
+    let from = inbox_mailbox(&ctx.inbox)?;
     let to: Mailbox = ctx
         .recipient
         .parse()
@@ -142,6 +136,46 @@ fn render(
         },
         message_id,
         subject,
+    })
+}
+
+/// The inbox as a From mailbox, with its name when that parses.
+fn inbox_mailbox(inbox: &Inbox) -> Result<Mailbox, String> {
+    format!(
+        "{} <{}>",
+        inbox.name.replace(['<', '>', '"'], ""),
+        inbox.address
+    )
+    .parse()
+    .or_else(|_| inbox.address.parse())
+    .map_err(|e| format!("inbox address: {e}"))
+}
+
+/// Renders a plain-text email Tend sends by itself outside any case (a
+/// sign-in link), from `inbox` to `recipient`.
+pub fn system_email(
+    inbox: &Inbox,
+    recipient: &str,
+    subject: &str,
+    text: String,
+) -> Result<OutboundEmail, String> {
+    let domain = inbox
+        .address
+        .rsplit_once('@')
+        .map_or("tend.invalid", |(_, d)| d);
+    let to: Mailbox = recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+    let message = lettre::Message::builder()
+        .from(inbox_mailbox(inbox)?)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<tend.system.{}@{domain}>", random_token())))
+        .header(AutoSubmitted(Sender::Automatic))
+        .singlepart(SinglePart::plain(text))
+        .map_err(|e| format!("building the email: {e}"))?;
+    Ok(OutboundEmail {
+        sender: inbox.address.clone(),
+        recipient: recipient.to_owned(),
+        raw: message.formatted(),
     })
 }
 

@@ -172,6 +172,7 @@ pub async fn render(
         &Names {
             agents: &names,
             customer: &customer.name,
+            others: &std::collections::HashMap::new(),
         },
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;

@@ -67,19 +67,34 @@ fn parse_form<T: DeserializeOwned>(
         .map_err(|e| WebError::Invalid(format!("the form is incomplete: {e}")))
 }
 
-/// A form posted by a signed-in agent, its CSRF token checked.
-pub struct Posted<T> {
-    pub session: Session,
+/// A signed-in session whose forms carry its synchronizer token: an
+/// agent's [`Session`] or a customer's portal session.
+pub trait CsrfSession: FromRequestParts<AppState, Rejection: From<WebError>> + Send {
+    /// The token this session's forms must carry.
+    fn csrf_token(&self) -> &str;
+}
+
+impl CsrfSession for Session {
+    fn csrf_token(&self) -> &str {
+        &self.web.csrf_token
+    }
+}
+
+/// A form posted in a signed-in session (an agent's unless `S` says
+/// otherwise), its CSRF token checked.
+pub struct Posted<T, S = Session> {
+    pub session: S,
     pub form: T,
 }
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
-    type Rejection = WebError;
+impl<T: DeserializeOwned, S: CsrfSession> FromRequest<AppState> for Posted<T, S> {
+    type Rejection = S::Rejection;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, S::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let session = Session::from_request_parts(&mut parts, state).await?;
-        let form = read_form(body, |given| same(&session.web.csrf_token, given)).await?;
+        let session = S::from_request_parts(&mut parts, state).await?;
+        let expected = session.csrf_token().to_owned();
+        let form = read_form(body, |given| same(&expected, given)).await?;
         Ok(Posted { session, form })
     }
 }
@@ -92,21 +107,21 @@ pub struct PostedFile {
     pub data: Vec<u8>,
 }
 
-/// A form posted by a signed-in agent that may carry files: multipart (with
-/// its files) or urlencoded (with none). The CSRF token is checked exactly
-/// as for [`Posted`]; the size limit is the server's body limit.
-pub struct PostedWithFiles<T> {
-    pub session: Session,
+/// A form posted in a signed-in session that may carry files: multipart
+/// (with its files) or urlencoded (with none). The CSRF token is checked
+/// exactly as for [`Posted`]; the size limit is the server's body limit.
+pub struct PostedWithFiles<T, S = Session> {
+    pub session: S,
     pub form: T,
     pub files: Vec<PostedFile>,
 }
 
-impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
-    type Rejection = WebError;
+impl<T: DeserializeOwned, S: CsrfSession> FromRequest<AppState> for PostedWithFiles<T, S> {
+    type Rejection = S::Rejection;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, S::Rejection> {
         if !is_multipart(&req) {
-            let Posted { session, form } = Posted::from_request(req, state).await?;
+            let Posted { session, form } = Posted::<T, S>::from_request(req, state).await?;
             return Ok(PostedWithFiles {
                 session,
                 form,
@@ -114,8 +129,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PostedWithFiles<T> {
             });
         }
         let (mut parts, body) = req.into_parts();
-        let session = Session::from_request_parts(&mut parts, state).await?;
-        let expected = session.web.csrf_token.clone();
+        let session = S::from_request_parts(&mut parts, state).await?;
+        let expected = session.csrf_token().to_owned();
         let (form, files) = read_multipart(Request::from_parts(parts, body), state, |given| {
             same(&expected, given)
         })

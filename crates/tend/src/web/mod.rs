@@ -21,6 +21,7 @@ mod kb;
 mod layout;
 mod live;
 mod merge;
+mod portal;
 mod presence;
 mod rate_limit;
 mod request;
@@ -64,6 +65,10 @@ pub struct WebConfig {
     pub embed_origins: Vec<String>,
     /// How customer-facing pages look.
     pub brand: crate::brand::Brand,
+    /// Where customers reach Tend, for links in email.
+    pub public_url: String,
+    /// Portal sign-in links asked for, per address and per client IP.
+    pub link_limiter: RequestLimiter,
 }
 
 impl Default for WebConfig {
@@ -78,6 +83,8 @@ impl Default for WebConfig {
             form_clock: form_clock::FormClock::default(),
             embed_origins: Vec::new(),
             brand: crate::brand::Brand::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            link_limiter: RequestLimiter::default(),
         }
     }
 }
@@ -132,6 +139,7 @@ pub fn router() -> Router<AppState> {
         .route("/help/{category}", get(help::category))
         .route("/assets/{file}", get(assets::asset))
         .merge(admin::router())
+        .merge(portal::router())
         // Downloads keep their stricter `sandbox` policy.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

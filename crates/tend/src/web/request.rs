@@ -193,6 +193,8 @@ pub async fn submit(
     let email = request.email.as_str().to_owned();
     let case = s.store.open_request(request).await?;
     s.web.request_limiter.accepted(&email, &ip);
+    let portal = format!("{}/portal", s.web.public_url);
+    crate::mail::acknowledge::confirm_web_request(&s.store, case.id, &portal).await;
     thanks(&s, &mode, Some(case_reference(case.id)))
 }
 

@@ -14,12 +14,19 @@ use tend_store::model::{Attachment, Message, Page};
 /// Names the timeline needs to say who did what.
 pub struct Names<'a> {
     pub agents: &'a HashMap<AgentId, String>,
+    /// The case's customer.
     pub customer: &'a str,
+    /// Other customers who wrote on the case (colleagues in the portal),
+    /// by id.
+    pub others: &'a HashMap<i64, String>,
 }
 
 impl Names<'_> {
     fn of(&self, actor: &Actor) -> String {
         match (actor.kind, actor.id) {
+            (ActorKind::Customer, Some(id)) if self.others.contains_key(&id) => {
+                self.others[&id].clone()
+            }
             (ActorKind::Customer, _) => self.customer.to_owned(),
             (ActorKind::Agent, Some(id)) => self.agent(Some(AgentId(id))),
             _ => "Tend".into(),

@@ -12,7 +12,7 @@ use tend_domain::agent::Role;
 const SIZES: [(u32, u32); 2] = [(1280, 800), (820, 1180)];
 
 /// Problems on the current page, as sentences (empty when there are none).
-const AUDIT: &str = r#"
+pub const AUDIT: &str = r#"
 const problems = [];
 const root = document.documentElement;
 if (root.scrollWidth > root.clientWidth + 1)

@@ -167,6 +167,8 @@ impl TestServer {
 
     pub async fn start_with(backend: Backend, options: Options) -> Self {
         let db = FreshDatabase::new(backend).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let store_args = StoreArgs {
             data_dir: Some(db.dir().to_path_buf()),
             database_url: Some(db.url.clone()),
@@ -189,12 +191,11 @@ impl TestServer {
             embed_origins: options.embed_origins.clone(),
             brand_name: options.brand_name.clone(),
             brand_color: options.brand_color.clone(),
+            public_url: Some(base.clone()),
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
         let store = tend::server::open_store(&settings).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let app = tend::server::app(store.clone(), &settings);
         let smtp = if options.smtp {
             let settings = tend::mail::smtp::SmtpSettings::from_settings(&settings).unwrap();

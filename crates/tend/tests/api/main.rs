@@ -28,6 +28,7 @@ mod mail_rate_limit;
 mod openapi;
 mod parsing;
 mod permissions;
+mod portal;
 mod requests;
 mod schema;
 mod search;

@@ -19,6 +19,7 @@ crate::both_backends!(
     brand_css_reflects_settings,
     identity_is_requested_and_verified_once,
     light_agents_cannot_touch_identity,
+    public_requests_are_confirmed_by_email_with_the_portal,
 );
 
 /// A visitor of the public form: keeps the form's cookie, token and stamp.
@@ -600,4 +601,32 @@ async fn customer_sends_a_request_in_chromium() {
     let all = cases(&t).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["subject"], "Where is my order?");
+}
+
+async fn public_requests_are_confirmed_by_email_with_the_portal(b: Backend) {
+    let t = TestServer::start(b).await;
+    let inbox = t
+        .post(
+            "/api/v1/inboxes",
+            serde_json::json!({"address": "help@example.com", "name": "Example Help"}),
+        )
+        .await;
+    assert_eq!(inbox.status, StatusCode::CREATED, "{}", inbox.body);
+    let visitor = Visitor::open(&t, HUMAN).await;
+    let page = visitor
+        .send(&request("pat@example.net", "Where is my order?"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    let mails = crate::portal::mail_to(&t, "pat@example.net").await;
+    let raw = String::from_utf8_lossy(&mails[0]).to_string();
+    assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
+    let text = crate::portal::body_text(&mails[0]);
+    assert!(text.contains(&format!("[#{case}]")), "{text}");
+    assert!(text.contains(&format!("{}/portal", t.base)), "{text}");
+    // The confirmation is on the case, as Tend's.
+    let messages = t.all(&format!("/api/v1/cases/{case}/messages")).await;
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["author"]["kind"], "system");
+    assert_eq!(messages[1]["email"]["from"], "help@example.com");
 }

@@ -72,13 +72,13 @@ async fn events(t: &TestServer, id: i64) -> Vec<Value> {
 }
 
 /// One part of a multipart body: a field, or a file when `filename` is set.
-struct Part<'a> {
+pub struct Part<'a> {
     name: &'a str,
     filename: Option<&'a str>,
     data: &'a [u8],
 }
 
-fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
+pub fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
     Part {
         name,
         filename: None,
@@ -86,7 +86,7 @@ fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
     }
 }
 
-fn file<'a>(filename: &'a str, data: &'a [u8]) -> Part<'a> {
+pub fn file<'a>(filename: &'a str, data: &'a [u8]) -> Part<'a> {
     Part {
         name: "files",
         filename: Some(filename),
@@ -95,7 +95,12 @@ fn file<'a>(filename: &'a str, data: &'a [u8]) -> Part<'a> {
 }
 
 /// Posts a multipart form as the signed-in `web` agent's browser would.
-async fn post_multipart(t: &TestServer, web: &WebAgent, path: &str, parts: &[Part<'_>]) -> Page {
+pub async fn post_multipart(
+    t: &TestServer,
+    web: &WebAgent,
+    path: &str,
+    parts: &[Part<'_>],
+) -> Page {
     const BOUNDARY: &str = "tend-test-boundary-7MA4YWxk";
     let mut body = Vec::new();
     for p in parts {

@@ -1,0 +1,245 @@
+//! The customer portal: single-use sign-in links, signed-in customers'
+//! sessions, and what a customer may see. A customer sees their own cases
+//! and, when their organisation shares cases, its members' cases; their own
+//! agreements and their organisation's; never internal notes. Every read
+//! here is scoped by the customer, so a case or agreement outside that
+//! scope is simply not found.
+
+use crate::cursor::{self, Cursor};
+use crate::model::{Agreement, Case, ContactPoint, Message, Page};
+use crate::rows::{self, AGREEMENT_COLUMNS, CASE_COLUMNS, get};
+use crate::time::micros;
+use crate::tx::args;
+use crate::{Result, Store, StoreError, now};
+use jiff::Timestamp;
+use sqlx::AssertSqlSafe;
+use tend_domain::email::EmailAddress;
+use tend_domain::ids::{AgreementId, CaseId, CustomerId};
+
+/// Cases customer `$1` may see: their own, and their organisation's
+/// members' when it shares cases.
+const VISIBLE_CASES: &str = "(customer_id = $1 OR customer_id IN (\
+     SELECT other.id FROM customers me \
+     JOIN organizations o ON o.id = me.organization_id AND o.share_cases = 1 \
+     JOIN customers other ON other.organization_id = o.id WHERE me.id = $1))";
+
+/// Agreements customer `$1` may see: their own and their organisation's.
+const VISIBLE_AGREEMENTS: &str = "(customer_id = $1 OR organization_id IN (\
+     SELECT organization_id FROM customers WHERE id = $1))";
+
+/// A signed-in customer's session.
+#[derive(Debug, Clone)]
+pub struct PortalSession {
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    /// The token every form of this session must carry.
+    pub csrf_token: String,
+}
+
+impl Store {
+    /// Stores a sign-in link (by its hash) for the customer with `email`,
+    /// valid until `expires_at`. `None`, storing nothing, when no customer
+    /// has that address; the caller must not tell the difference to the
+    /// person asking.
+    pub async fn create_portal_link(
+        &self,
+        email: &EmailAddress,
+        token_hash: &str,
+        expires_at: Timestamp,
+    ) -> Result<Option<CustomerId>> {
+        let contact = ContactPoint::email(email);
+        let Some(row) =
+            sqlx::query("SELECT customer_id FROM contact_points WHERE kind = $1 AND value = $2")
+                .bind(contact.kind.as_str())
+                .bind(contact.value.as_str())
+                .fetch_optional(&self.reader)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let customer = CustomerId(get(&row, "customer_id")?);
+        let at = micros(now());
+        // Links that ran out go whenever a new one is made.
+        sqlx::query("DELETE FROM portal_links WHERE expires_at < $1")
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+        sqlx::query(
+            "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(customer.0)
+        .bind(at)
+        .bind(micros(expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(Some(customer))
+    }
+
+    /// Uses up the sign-in link with this hash: answers its customer once,
+    /// while it is unexpired, and `None` ever after. Following the link
+    /// proves control of the address, so an unverified customer becomes
+    /// email-verified.
+    pub async fn use_portal_link(&self, token_hash: &str) -> Result<Option<CustomerId>> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let at = micros(now());
+                let Some(row) = tx
+                    .fetch_optional(
+                        "UPDATE portal_links SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+                         RETURNING customer_id",
+                        args![at, token_hash],
+                    )
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let customer = row.int("customer_id")?;
+                tx.execute(
+                    "UPDATE customers SET verification_level = 'email_verified', updated_at = $1 \
+                     WHERE id = $2 AND verification_level = 'unverified'",
+                    args![at, customer],
+                )
+                .await?;
+                Ok(Some(CustomerId(customer)))
+            })
+        })
+        .await
+    }
+
+    /// Stores a customer's new session.
+    pub async fn create_portal_session(
+        &self,
+        id_hash: &str,
+        customer: CustomerId,
+        csrf_token: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let at = micros(now());
+        sqlx::query("DELETE FROM portal_sessions WHERE expires_at < $1")
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+        sqlx::query(
+            "INSERT INTO portal_sessions (id_hash, customer_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(customer.0)
+        .bind(csrf_token)
+        .bind(at)
+        .bind(micros(expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The unexpired customer session with this id hash, if any.
+    pub async fn portal_session(&self, id_hash: &str) -> Result<Option<PortalSession>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.name, s.csrf_token FROM portal_sessions s \
+             JOIN customers c ON c.id = s.customer_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(micros(now()))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(PortalSession {
+                customer_id: CustomerId(get(&r, "id")?),
+                customer_name: get(&r, "name")?,
+                csrf_token: get(&r, "csrf_token")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a customer's session (sign-out).
+    pub async fn delete_portal_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM portal_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The cases `customer` may see, most recently updated first, a page at
+    /// a time.
+    pub async fn portal_cases(
+        &self,
+        customer: CustomerId,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Case>> {
+        let mut sql = crate::sql::Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases"));
+        sql.and()
+            .push(VISIBLE_CASES)
+            .bind(customer.0)
+            .after("updated_at", after, true)
+            .order_limit("updated_at", true, limit);
+        let rows = sql.query().fetch_all(&self.reader).await?;
+        let items = rows.iter().map(rows::case).collect::<Result<Vec<_>>>()?;
+        Ok(cursor::page(items, limit, |c| Cursor {
+            key: micros(c.updated_at),
+            id: c.id.0,
+        }))
+    }
+
+    /// Case `id` if `customer` may see it; not found otherwise.
+    pub async fn portal_case(&self, customer: CustomerId, id: CaseId) -> Result<Case> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE {VISIBLE_CASES} AND id = $2"
+        )))
+        .bind(customer.0)
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+        rows::case(&row)
+    }
+
+    /// A visible case's messages that are not internal notes, newest first.
+    pub async fn portal_messages(
+        &self,
+        customer: CustomerId,
+        id: CaseId,
+        before: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<Message>> {
+        self.portal_case(customer, id).await?;
+        self.public_messages_newest_first(id, before, limit).await
+    }
+
+    /// The agreements `customer` may see, by name.
+    pub async fn portal_agreements(&self, customer: CustomerId) -> Result<Vec<Agreement>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {VISIBLE_AGREEMENTS} \
+             ORDER BY name, id LIMIT 500"
+        )))
+        .bind(customer.0)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(rows::agreement).collect()
+    }
+
+    /// Agreement `id` if `customer` may see it; not found otherwise.
+    pub async fn portal_agreement(
+        &self,
+        customer: CustomerId,
+        id: AgreementId,
+    ) -> Result<Agreement> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {VISIBLE_AGREEMENTS} AND id = $2"
+        )))
+        .bind(customer.0)
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("agreement"))?;
+        rows::agreement(&row)
+    }
+}

@@ -1,0 +1,273 @@
+//! The signed-in customer's home (their cases and agreements), one case's
+//! conversation without internal notes, replying with files, and the
+//! attachments they may open.
+
+use super::PortalError;
+use super::session::Customer;
+use crate::brand::Brand;
+use crate::replies::MAX_BODY;
+use crate::server::AppState;
+use crate::web::csrf::PostedWithFiles;
+use crate::web::error::WebError;
+use crate::web::layout::when;
+use crate::web::timeline::{self, Entry, Names};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tend_domain::case::{Channel, Status};
+use tend_domain::event::ActorKind;
+use tend_domain::ids::{AttachmentId, CaseId, CustomerId};
+use tend_domain::text;
+use tend_store::cursor::Cursor;
+use tend_store::messages::NewMessage;
+use tend_store::model::{Agreement, Case};
+
+/// Cases on one page of the home.
+const CASES_PER_PAGE: i64 = 25;
+/// Messages on one page of a case.
+const MESSAGES_PER_PAGE: i64 = 50;
+
+/// One case in the customer's list.
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub updated: String,
+    /// Who opened it, when that is a colleague.
+    pub colleague: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_home.html")]
+struct HomePage<'a> {
+    brand: &'a Brand,
+    customer: &'a Customer,
+    cases: Vec<CaseRow>,
+    /// The query of the next page of cases, if there is one.
+    more: Option<String>,
+    agreements: Vec<Agreement>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_case.html")]
+struct CasePage<'a> {
+    brand: &'a Brand,
+    customer: &'a Customer,
+    case: Case,
+    status: &'static str,
+    timeline: Vec<Entry>,
+    /// The query of the page of older messages, if there are any.
+    older: Option<String>,
+    agreement: Option<Agreement>,
+    draft: String,
+    error: Option<String>,
+}
+
+/// How a status reads to the customer.
+pub fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::New => "Received",
+        Status::Open | Status::OnHold => "In progress",
+        Status::PendingCustomer => "Waiting for your reply",
+        Status::Resolved => "Resolved",
+        Status::Closed => "Closed",
+    }
+}
+
+/// `?after=` or `?before=`: where a page starts.
+#[derive(Deserialize, Default)]
+pub struct Paging {
+    after: Option<String>,
+    before: Option<String>,
+}
+
+fn cursor(raw: Option<&str>) -> Result<Option<Cursor>, WebError> {
+    raw.map(|r| Cursor::decode(r).map_err(WebError::from))
+        .transpose()
+}
+
+/// The customer's cases and agreements.
+pub async fn home(
+    State(s): State<AppState>,
+    customer: Customer,
+    Query(paging): Query<Paging>,
+) -> Result<Response, PortalError> {
+    let page = s
+        .store
+        .portal_cases(
+            customer.id(),
+            cursor(paging.after.as_deref())?,
+            CASES_PER_PAGE,
+        )
+        .await?;
+    let colleagues = names_of(&s, customer.id(), page.data.iter().map(|c| c.customer_id)).await?;
+    let cases = page
+        .data
+        .into_iter()
+        .map(|c| CaseRow {
+            id: c.id.0,
+            reference: c.reference,
+            subject: c.subject,
+            status: status_words(c.status),
+            updated: when(&c.updated_at),
+            colleague: colleagues.get(&c.customer_id.0).cloned(),
+        })
+        .collect();
+    let agreements = s.store.portal_agreements(customer.id()).await?;
+    let page = HomePage {
+        brand: &s.web.brand,
+        customer: &customer,
+        cases,
+        more: page.next_cursor.map(|c| format!("after={c}")),
+        agreements,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Names of the customers among `ids` other than `me`, by id.
+async fn names_of(
+    s: &AppState,
+    me: CustomerId,
+    ids: impl Iterator<Item = CustomerId>,
+) -> Result<HashMap<i64, String>, PortalError> {
+    let mut names = HashMap::new();
+    for id in ids.filter(|id| *id != me) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id.0) {
+            slot.insert(s.store.customer(id).await?.name);
+        }
+    }
+    Ok(names)
+}
+
+/// One case the customer may see.
+pub async fn page(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(id): Path<i64>,
+    Query(paging): Query<Paging>,
+) -> Result<Response, PortalError> {
+    let before = cursor(paging.before.as_deref())?;
+    render(&s, &customer, CaseId(id), before, String::new(), None).await
+}
+
+async fn render(
+    s: &AppState,
+    customer: &Customer,
+    id: CaseId,
+    before: Option<Cursor>,
+    draft: String,
+    error: Option<String>,
+) -> Result<Response, PortalError> {
+    let case = s.store.portal_case(customer.id(), id).await?;
+    let messages = s
+        .store
+        .portal_messages(customer.id(), id, before, MESSAGES_PER_PAGE)
+        .await?;
+    let older = messages.next_cursor.map(|c| format!("before={c}"));
+    let mut messages = messages.data;
+    messages.reverse();
+    let agents = s.store.agents().await?;
+    let agent_names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
+    let writers = messages
+        .iter()
+        .filter(|m| m.author.kind == ActorKind::Customer)
+        .filter_map(|m| m.author.id.map(CustomerId));
+    let mut others = names_of(s, customer.id(), writers).await?;
+    others.insert(customer.id().0, "You".into());
+    let owner = if case.customer_id == customer.id() {
+        "You".to_owned()
+    } else {
+        s.store.customer(case.customer_id).await?.name
+    };
+    let names = Names {
+        agents: &agent_names,
+        customer: &owner,
+        others: &others,
+    };
+    let timeline = timeline::build(messages, Vec::new(), &names);
+    let agreement = match case.agreement_id {
+        Some(a) => s.store.portal_agreement(customer.id(), a).await.ok(),
+        None => None,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = CasePage {
+        brand: &s.web.brand,
+        customer,
+        status: status_words(case.status),
+        case,
+        timeline,
+        older,
+        agreement,
+        draft,
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The reply box.
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// Adds the customer's reply (with files) to a case they may see.
+pub async fn reply(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: PostedWithFiles<ReplyForm, Customer>,
+) -> Result<Response, PortalError> {
+    let PostedWithFiles {
+        session: customer,
+        form,
+        files,
+    } = posted;
+    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
+    if case.status == Status::Closed {
+        let error = "This case is closed, so it cannot take replies. Open a new request instead.";
+        return render(&s, &customer, case.id, None, form.body, Some(error.into())).await;
+    }
+    let checked = text::required("Your reply", &form.body, MAX_BODY)
+        .map_err(WebError::field)
+        .and_then(|body| Ok((body, crate::web::case_page::uploads(&s, files)?)));
+    let (body, attachments) = match checked {
+        Ok(checked) => checked,
+        Err(e) => {
+            return render(&s, &customer, case.id, None, form.body, Some(e.to_string())).await;
+        }
+    };
+    let msg = NewMessage {
+        attachments,
+        ..NewMessage::text(customer.actor(), Channel::Portal, false, body)
+    };
+    s.store.add_message(case.id, msg, None, None).await?;
+    Ok(Redirect::to(&format!("/portal/cases/{id}#latest")).into_response())
+}
+
+/// An attachment of a message the customer may read; anything else,
+/// internal notes' files included, is not found.
+pub async fn attachment(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(id): Path<i64>,
+) -> Result<Response, PortalError> {
+    let (meta, case, internal) = s.store.attachment(AttachmentId(id)).await?;
+    if internal {
+        return Err(WebError::NotFound.into());
+    }
+    s.store.portal_case(customer.id(), case).await?;
+    let data = s.store.blob(&meta.sha256).await?;
+    Ok(crate::api::download(
+        data,
+        &meta.content_type,
+        &meta.filename,
+    ))
+}

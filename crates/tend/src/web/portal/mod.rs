@@ -1,0 +1,83 @@
+//! The customer portal at `/portal`: customers sign in with a single-use
+//! link sent to their email address, then see their cases (and their
+//! organisation's, where it shares them) without internal notes, reply
+//! with files, see their agreements and ask for a change to one, and open
+//! new requests. Every read goes through the store's customer-scoped
+//! queries, so anything outside a customer's scope is "not found".
+
+mod cases;
+mod requests;
+mod session;
+mod signin;
+
+use super::error::WebError;
+use super::layout::ErrorPage;
+use crate::server::AppState;
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+/// The portal's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(cases::home))
+        .route("/portal/signin", get(signin::page).post(signin::submit))
+        .route("/portal/link", post(signin::follow))
+        .route("/portal/link/{token}", get(signin::confirm))
+        .route("/portal/signout", post(signin::sign_out))
+        .route("/portal/cases/{id}", get(cases::page))
+        .route("/portal/cases/{id}/reply", post(cases::reply))
+        .route("/portal/attachments/{id}", get(cases::attachment))
+        .route(
+            "/portal/requests/new",
+            get(requests::page).post(requests::submit),
+        )
+}
+
+/// A portal failure: like [`WebError`], but a missing session leads to the
+/// portal's sign-in page and the error page leads back to the portal.
+#[derive(Debug)]
+pub struct PortalError(pub WebError);
+
+impl From<WebError> for PortalError {
+    fn from(e: WebError) -> Self {
+        PortalError(e)
+    }
+}
+
+impl From<tend_store::StoreError> for PortalError {
+    fn from(e: tend_store::StoreError) -> Self {
+        PortalError(e.into())
+    }
+}
+
+impl From<askama::Error> for PortalError {
+    fn from(e: askama::Error) -> Self {
+        PortalError(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_error.html")]
+struct PortalErrorPage<'a> {
+    page: &'a ErrorPage,
+}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        if let WebError::SignInRequired = self.0 {
+            return Redirect::to("/portal/signin").into_response();
+        }
+        let page = ErrorPage {
+            message: self.0.to_string(),
+        };
+        match (PortalErrorPage { page: &page }).render() {
+            Ok(html) => (self.0.status(), Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "rendering the portal error page");
+                (self.0.status(), self.0.to_string()).into_response()
+            }
+        }
+    }
+}
