@@ -330,7 +330,7 @@ async fn link_requests_are_rate_limited_and_sessions_are_separate(b: Backend) {
     let t = &w.t;
     let mut web = signed_in(t, "carl@other.example").await;
     // A customer's session opens no agent page and no API.
-    assert_eq!(web.get("/").await.location(), "/signin");
+    assert_eq!(web.get("/views/mine").await.location(), "/signin");
     assert_eq!(
         web.get(&format!("/cases/{}", w.carl_case)).await.location(),
         "/signin"
@@ -457,13 +457,9 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
         ))
         .await;
     assert!(!form.html.contains("Acme office plan"), "{}", form.html);
-    assert!(
-        form.html.contains("Carl&#x27;s mobile plan") || form.html.contains("Carl's mobile plan")
-    );
+    assert!(form.html.contains("mobile plan"), "{}", form.html);
     let home = carl.get("/portal").await;
-    assert!(
-        home.html.contains("Carl&#x27;s secret case") || home.html.contains("Carl's secret case")
-    );
+    assert!(home.html.contains("secret case"), "{}", home.html);
     assert!(!home.html.contains("Router") && !home.html.contains("Invoice address"));
     assert!(!home.html.contains("Fibre 500") && !home.html.contains("Acme office plan"));
 
