@@ -166,13 +166,14 @@ pub async fn render(
     let waiting = waiting(s, id, newest_events).await?;
     let (messages, events, older) =
         timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
+    let others = timeline::other_writers(&s.store, customer.id, &messages).await?;
     let timeline = timeline::build(
         messages,
         events,
         &Names {
             agents: &names,
             customer: &customer.name,
-            others: &std::collections::HashMap::new(),
+            others: &others,
         },
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;

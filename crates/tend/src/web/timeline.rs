@@ -7,7 +7,7 @@ use super::layout::{label, when};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
-use tend_domain::ids::AgentId;
+use tend_domain::ids::{AgentId, CustomerId};
 use tend_store::cursor::Cursor;
 use tend_store::model::{Attachment, Message, Page};
 
@@ -37,6 +37,35 @@ impl Names<'_> {
         id.and_then(|id| self.agents.get(&id).cloned())
             .unwrap_or_else(|| "an agent".into())
     }
+}
+
+/// Names of the customers other than `owner` (the case's customer) who
+/// wrote any of `messages`, by id: colleagues writing on a shared case.
+pub async fn other_writers(
+    store: &tend_store::Store,
+    owner: CustomerId,
+    messages: &[Message],
+) -> tend_store::Result<HashMap<i64, String>> {
+    let writers = messages
+        .iter()
+        .filter(|m| m.author.kind == ActorKind::Customer)
+        .filter_map(|m| m.author.id)
+        .filter(|id| *id != owner.0);
+    customer_names(store, writers).await
+}
+
+/// The names of customers `ids`, by id, each read once.
+pub async fn customer_names(
+    store: &tend_store::Store,
+    ids: impl Iterator<Item = i64>,
+) -> tend_store::Result<HashMap<i64, String>> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+            slot.insert(store.customer(CustomerId(id)).await?.name);
+        }
+    }
+    Ok(names)
 }
 
 /// One message as shown.

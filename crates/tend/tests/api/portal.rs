@@ -421,6 +421,22 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
             "{path}"
         );
     }
+    // The agents' and the API's URLs are closed to a customer's session.
+    let agent_file = carl.get(&format!("/attachments/{}", w.ann_file)).await;
+    assert_eq!(agent_file.location(), "/signin");
+    for path in [
+        format!("/api/v1/attachments/{}", w.ann_file),
+        format!("/api/v1/cases/{}", w.ann_case),
+        format!("/api/v1/agreements/{}", w.ann_agreement),
+    ] {
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", t.base))
+            .header("cookie", carl.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
     let reply = carl
         .post(
             &format!("/portal/cases/{}/reply", w.ann_case),
@@ -514,6 +530,43 @@ async fn organisation_sharing_follows_its_setting(b: Backend) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.html);
     let page = bob.get(&format!("/portal/cases/{}", w.ann_case)).await;
     assert!(page.html.contains("Bob adds"), "{}", page.html);
+    // Agents see who wrote it.
+    t.agent_with_password("ann.agent@example.com", "Ann Agent", Role::Agent, PASSWORD)
+        .await;
+    let mut agent = WebAgent::signed_in(t, "ann.agent@example.com").await;
+    let seen = agent.get(&format!("/cases/{}", w.ann_case)).await;
+    assert!(
+        seen.html.contains("<strong>Bob Acme</strong>"),
+        "{}",
+        seen.html
+    );
+
+    // A customer of another organisation that shares its cases sees none
+    // of Acme's.
+    let globex = t
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Globex", "share_cases": true}),
+        )
+        .await
+        .id();
+    let dora = t
+        .post(
+            "/api/v1/customers",
+            json!({"name": "Dora Globex", "email": "dora@globex.example", "organization_id": globex}),
+        )
+        .await
+        .id();
+    t.case(dora, "Globex printer", "Out of toner.").await;
+    let mut dora = signed_in(t, "dora@globex.example").await;
+    let home = dora.get("/portal").await;
+    assert!(home.html.contains("Globex printer"), "{}", home.html);
+    assert!(!home.html.contains("Router") && !home.html.contains("Invoice address"));
+    assert!(!home.html.contains("Acme office plan"));
+    for case in [w.ann_case, w.bob_case] {
+        let page = dora.get(&format!("/portal/cases/{case}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    }
     let csrf = page.csrf();
     let plan = bob
         .post(

@@ -16,10 +16,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::collections::HashMap;
 use tend_domain::case::{Channel, Status};
-use tend_domain::event::ActorKind;
-use tend_domain::ids::{AttachmentId, CaseId, CustomerId};
+use tend_domain::ids::{AttachmentId, CaseId};
 use tend_domain::text;
 use tend_store::cursor::Cursor;
 use tend_store::messages::NewMessage;
@@ -104,7 +102,14 @@ pub async fn home(
             CASES_PER_PAGE,
         )
         .await?;
-    let colleagues = names_of(&s, customer.id(), page.data.iter().map(|c| c.customer_id)).await?;
+    let colleagues = timeline::customer_names(
+        &s.store,
+        page.data
+            .iter()
+            .map(|c| c.customer_id.0)
+            .filter(|id| *id != customer.id().0),
+    )
+    .await?;
     let cases = page
         .data
         .into_iter()
@@ -126,21 +131,6 @@ pub async fn home(
         agreements,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-/// Names of the customers among `ids` other than `me`, by id.
-async fn names_of(
-    s: &AppState,
-    me: CustomerId,
-    ids: impl Iterator<Item = CustomerId>,
-) -> Result<HashMap<i64, String>, PortalError> {
-    let mut names = HashMap::new();
-    for id in ids.filter(|id| *id != me) {
-        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id.0) {
-            slot.insert(s.store.customer(id).await?.name);
-        }
-    }
-    Ok(names)
 }
 
 /// One case the customer may see.
@@ -172,11 +162,7 @@ async fn render(
     messages.reverse();
     let agents = s.store.agents().await?;
     let agent_names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
-    let writers = messages
-        .iter()
-        .filter(|m| m.author.kind == ActorKind::Customer)
-        .filter_map(|m| m.author.id.map(CustomerId));
-    let mut others = names_of(s, customer.id(), writers).await?;
+    let mut others = timeline::other_writers(&s.store, case.customer_id, &messages).await?;
     others.insert(customer.id().0, "You".into());
     let owner = if case.customer_id == customer.id() {
         "You".to_owned()
