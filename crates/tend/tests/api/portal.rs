@@ -56,23 +56,9 @@ pub async fn world(b: Backend) -> World {
         )
         .await;
     assert_eq!(inbox.status, StatusCode::CREATED, "{}", inbox.body);
-    let org = t
-        .post(
-            "/api/v1/organizations",
-            json!({"name": "Acme", "share_cases": true}),
-        )
-        .await
-        .id();
-    let member =
-        |name: &str, email: &str| json!({"name": name, "email": email, "organization_id": org});
-    let ann = t
-        .post("/api/v1/customers", member("Ann Acme", "ann@acme.example"))
-        .await
-        .id();
-    let bob = t
-        .post("/api/v1/customers", member("Bob Acme", "bob@acme.example"))
-        .await
-        .id();
+    let org = sharing_organization(&t, "Acme").await;
+    let ann = member(&t, org, "Ann Acme", "ann@acme.example").await;
+    let bob = member(&t, org, "Bob Acme", "bob@acme.example").await;
     let carl = t.customer("Carl Other", "carl@other.example").await;
     let ann_case = t.case(ann, "Router keeps rebooting", "Every hour.").await;
     let bob_case = t.case(bob, "Invoice address", "Please change it.").await;
@@ -119,6 +105,41 @@ pub async fn world(b: Backend) -> World {
         org_agreement,
         carl_agreement,
     }
+}
+
+/// A new organisation that shares cases among its members.
+async fn sharing_organization(t: &TestServer, name: &str) -> i64 {
+    let r = t
+        .post(
+            "/api/v1/organizations",
+            json!({"name": name, "share_cases": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.id()
+}
+
+/// A new customer in organisation `org`.
+async fn member(t: &TestServer, org: i64, name: &str, email: &str) -> i64 {
+    let r = t
+        .post(
+            "/api/v1/customers",
+            json!({"name": name, "email": email, "organization_id": org}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.id()
+}
+
+/// The status of an API request sent with only a browser's cookies.
+async fn api_status_with_cookies(t: &TestServer, web: &WebAgent, path: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{}{path}", t.base))
+        .header("cookie", web.cookie_header())
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 /// The sign-in link path in a queued email's text.
@@ -335,13 +356,10 @@ async fn link_requests_are_rate_limited_and_sessions_are_separate(b: Backend) {
         web.get(&format!("/cases/{}", w.carl_case)).await.location(),
         "/signin"
     );
-    let api = reqwest::Client::new()
-        .get(format!("{}/api/v1/cases", t.base))
-        .header("cookie", web.cookie_header())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api_status_with_cookies(t, &web, "/api/v1/cases").await,
+        StatusCode::UNAUTHORIZED
+    );
     // An agent's session opens no portal page.
     t.agent_with_password("ann.agent@example.com", "Ann Agent", Role::Agent, PASSWORD)
         .await;
@@ -429,13 +447,8 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
         format!("/api/v1/cases/{}", w.ann_case),
         format!("/api/v1/agreements/{}", w.ann_agreement),
     ] {
-        let r = reqwest::Client::new()
-            .get(format!("{}{path}", t.base))
-            .header("cookie", carl.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let status = api_status_with_cookies(t, &carl, &path).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
     let reply = carl
         .post(
@@ -543,20 +556,8 @@ async fn organisation_sharing_follows_its_setting(b: Backend) {
 
     // A customer of another organisation that shares its cases sees none
     // of Acme's.
-    let globex = t
-        .post(
-            "/api/v1/organizations",
-            json!({"name": "Globex", "share_cases": true}),
-        )
-        .await
-        .id();
-    let dora = t
-        .post(
-            "/api/v1/customers",
-            json!({"name": "Dora Globex", "email": "dora@globex.example", "organization_id": globex}),
-        )
-        .await
-        .id();
+    let globex = sharing_organization(t, "Globex").await;
+    let dora = member(t, globex, "Dora Globex", "dora@globex.example").await;
     t.case(dora, "Globex printer", "Out of toner.").await;
     let mut dora = signed_in(t, "dora@globex.example").await;
     let home = dora.get("/portal").await;
