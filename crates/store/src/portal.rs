@@ -99,7 +99,8 @@ impl Store {
                 };
                 let customer = row.int("customer_id")?;
                 tx.execute(
-                    "UPDATE customers SET verification_level = 'email_verified', updated_at = $1 \
+                    "UPDATE customers SET verification_level = 'email_verified', \
+                     verification_method = 'portal sign-in link', updated_at = $1 \
                      WHERE id = $2 AND verification_level = 'unverified'",
                     args![at, customer],
                 )

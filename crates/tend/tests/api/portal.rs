@@ -19,6 +19,7 @@ crate::both_backends!(
     customers_never_reach_each_others_cases_files_or_agreements,
     organisation_sharing_follows_its_setting,
     customers_reply_with_files_and_ask_for_changes,
+    long_lists_and_conversations_come_in_pages,
 );
 
 /// A server with an inbox, an organisation Acme (sharing cases) with Ann
@@ -281,6 +282,7 @@ async fn magic_links_sign_in_once_and_reveal_nothing(b: Backend) {
     // Following the emailed link proved the address.
     let after = t.get(&format!("/api/v1/customers/{}", w.ann)).await;
     assert_eq!(after.body["verification_level"], "email_verified");
+    assert_eq!(after.body["verification_method"], "portal sign-in link");
 
     // Used once, never again, in this browser or another.
     let mut other = WebAgent::new(t);
@@ -773,6 +775,65 @@ async fn customers_reply_with_files_and_ask_for_changes(b: Backend) {
     let mails = mail_to(t, "ann@acme.example").await;
     let text = body_text(mails.last().unwrap());
     assert!(text.contains("Upgraded tonight."), "{text}");
+}
+
+/// The value of the first `href` that starts with `prefix`.
+fn link_starting(html: &str, prefix: &str) -> Option<String> {
+    let marker = format!("href=\"{prefix}");
+    let start = html.find(&marker)? + "href=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(
+        html[start..end]
+            .replace("&#x3d;", "=")
+            .replace("&amp;", "&"),
+    )
+}
+
+async fn long_lists_and_conversations_come_in_pages(b: Backend) {
+    let w = world(b).await;
+    let t = &w.t;
+    let carl = t.get(&format!("/api/v1/cases/{}", w.carl_case)).await.body["customer_id"]
+        .as_i64()
+        .unwrap();
+    for i in 1..=29 {
+        t.case(carl, &format!("Numbered request {i:02}"), "Hello")
+            .await;
+    }
+    for i in 1..=54 {
+        let r = t
+            .post(
+                &format!("/api/v1/cases/{}/messages", w.carl_case),
+                json!({"body": format!("Reply number {i:02}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut web = signed_in(t, "carl@other.example").await;
+
+    // 30 cases: 25, then the other 5, each once.
+    let first = web.get("/portal").await;
+    let next = link_starting(&first.html, "/portal?after").expect("a next page");
+    let second = web.get(&next).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(link_starting(&second.html, "/portal?after").is_none());
+    let count = |html: &str| html.matches("class=\"ref\"").count();
+    assert_eq!((count(&first.html), count(&second.html)), (25, 5));
+    // Carl's own case was updated last (54 replies), so it leads.
+    assert!(first.html.contains("secret case"));
+    assert!(second.html.contains("Numbered request 01"));
+
+    // 55 messages: the newest 50, then the 5 before them.
+    let path = format!("/portal/cases/{}", w.carl_case);
+    let newest = web.get(&path).await;
+    assert!(newest.html.contains("Reply number 54"));
+    assert!(!newest.html.contains("Private words."));
+    let older = link_starting(&newest.html, &format!("{path}?before")).expect("older messages");
+    let oldest = web.get(&older).await;
+    assert!(oldest.html.contains("Private words.") && oldest.html.contains("Reply number 04"));
+    assert!(!oldest.html.contains("Reply number 05"));
+    assert!(link_starting(&oldest.html, &format!("{path}?before")).is_none());
+    let bad = web.get(&format!("{path}?before=not-a-cursor")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
