@@ -34,9 +34,12 @@ pub fn sanitize_email(
     (html, has_new_text.then_some(new_part))
 }
 
+/// Where Tend's API serves attachments: this, then the id.
+pub const ATTACHMENT_URL_PREFIX: &str = "/api/v1/attachments/";
+
 /// Where Tend serves an attachment (see `GET /api/v1/attachments/{id}`).
 pub fn attachment_url(id: AttachmentId) -> String {
-    format!("/api/v1/attachments/{id}")
+    format!("{ATTACHMENT_URL_PREFIX}{id}")
 }
 
 fn builder(inline: &HashMap<String, AttachmentId>) -> ammonia::Builder<'static> {

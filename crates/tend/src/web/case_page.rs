@@ -175,6 +175,7 @@ pub async fn render(
             customer: &customer.name,
             others: &others,
         },
+        "/attachments/",
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;

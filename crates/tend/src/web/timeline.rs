@@ -98,9 +98,25 @@ pub struct Entry {
     pub at: String,
 }
 
+/// Points the inline images of stored HTML (served to API clients at
+/// `/api/v1/attachments/{id}`) at `files`, the page's own attachment
+/// route, which its session may open.
+fn inline_images_at(html: String, files: &str) -> String {
+    html.replace(
+        &format!("src=\"{}", tend_domain::html::ATTACHMENT_URL_PREFIX),
+        &format!("src=\"{files}"),
+    )
+}
+
 /// Merges messages and events by time; events about messages are left out
-/// because the message itself is shown.
-pub fn build(messages: Vec<Message>, events: Vec<CaseEvent>, names: &Names) -> Vec<Entry> {
+/// because the message itself is shown. Inline images load from `files`
+/// (such as `/attachments/`) followed by the attachment id.
+pub fn build(
+    messages: Vec<Message>,
+    events: Vec<CaseEvent>,
+    names: &Names,
+    files: &str,
+) -> Vec<Entry> {
     let mut timed: Vec<(jiff::Timestamp, u8, Entry)> = Vec::new();
     for m in messages {
         let kind = match (m.author.kind, m.internal) {
@@ -112,7 +128,10 @@ pub fn build(messages: Vec<Message>, events: Vec<CaseEvent>, names: &Names) -> V
         let (html, quoted_html) = match m.body_html {
             Some(html) => {
                 let (new, quoted) = split_quote(html, m.quoted_html);
-                (Some(new), quoted)
+                (
+                    Some(inline_images_at(new, files)),
+                    quoted.map(|q| inline_images_at(q, files)),
+                )
             }
             None => (None, None),
         };

@@ -4,7 +4,9 @@
 
 use crate::email::{messages, send, server_with_limit};
 use crate::harness::Backend;
+use crate::web::{PASSWORD, WebAgent};
 use reqwest::StatusCode;
+use tend_domain::agent::Role;
 
 crate::both_backends!(
     quoted_history_is_collapsed_but_kept,
@@ -118,4 +120,29 @@ async fn inline_images_show_their_attachments(b: Backend) {
     assert_eq!(&image.bytes().await.unwrap()[..4], b"\x89PNG");
     let anonymous = t.http.get(format!("{}{url}", t.base)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // The web pages show it from a URL their own sessions may open: the
+    // agent's case page and the customer's portal.
+    let id = &attachment["id"];
+    t.agent_with_password("ann@example.com", "Ann Agent", Role::Agent, PASSWORD)
+        .await;
+    let mut agent = WebAgent::signed_in(&t, "ann@example.com").await;
+    let page = agent.get(&format!("/cases/{case}")).await;
+    assert!(
+        page.html
+            .contains(&format!("<img src=\"/attachments/{id}\">")),
+        "{}",
+        page.html
+    );
+    let shown = agent.get(&format!("/attachments/{id}")).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let mut carl = crate::portal::signed_in(&t, "carl@example.org").await;
+    let page = carl.get(&format!("/portal/cases/{case}")).await;
+    let portal_url = format!("/portal/attachments/{id}");
+    assert!(
+        page.html.contains(&format!("<img src=\"{portal_url}\">")),
+        "{}",
+        page.html
+    );
+    assert_eq!(carl.get(&portal_url).await.status, StatusCode::OK);
 }

@@ -174,7 +174,7 @@ async fn render(
         customer: &owner,
         others: &others,
     };
-    let timeline = timeline::build(messages, Vec::new(), &names);
+    let timeline = timeline::build(messages, Vec::new(), &names, "/portal/attachments/");
     let agreement = match case.agreement_id {
         Some(a) => s.store.portal_agreement(customer.id(), a).await.ok(),
         None => None,
