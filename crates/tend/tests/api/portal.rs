@@ -279,6 +279,7 @@ async fn magic_links_sign_in_once_and_reveal_nothing(b: Backend) {
         "{}",
         home.html
     );
+    assert_eq!(home.headers["cache-control"], "no-store");
     // Following the emailed link proved the address.
     let after = t.get(&format!("/api/v1/customers/{}", w.ann)).await;
     assert_eq!(after.body["verification_level"], "email_verified");
@@ -407,12 +408,11 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
         "internal notes stay internal"
     );
     assert!(!page.html.contains("internal-only.txt"));
-    assert_eq!(
-        ann.get(&format!("/portal/attachments/{}", w.ann_file))
-            .await
-            .html,
-        "notes"
-    );
+    let download = ann
+        .get(&format!("/portal/attachments/{}", w.ann_file))
+        .await;
+    assert_eq!(download.html, "notes");
+    assert_eq!(download.headers["cache-control"], "no-store");
     assert_eq!(
         ann.get(&format!("/portal/attachments/{}", w.note_file))
             .await

@@ -15,8 +15,10 @@ use super::layout::ErrorPage;
 use crate::server::AppState;
 use askama::Template;
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The portal's routes.
 pub fn router() -> Router<AppState> {
@@ -33,6 +35,11 @@ pub fn router() -> Router<AppState> {
             "/portal/requests/new",
             get(requests::page).post(requests::submit),
         )
+        // A customer's cases and files stay out of shared and browser caches.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// A portal failure: like [`WebError`], but a missing session leads to the
