@@ -452,6 +452,15 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
         let status = api_status_with_cookies(t, &carl, &path).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
+    let solved = carl
+        .post(
+            &format!("/portal/cases/{}/resolve", w.ann_case),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(solved.status, StatusCode::NOT_FOUND);
+    let case = t.get(&format!("/api/v1/cases/{}", w.ann_case)).await;
+    assert_eq!(case.body["status"], "open");
     let reply = carl
         .post(
             &format!("/portal/cases/{}/reply", w.ann_case),
@@ -674,13 +683,17 @@ async fn customers_reply_with_files_and_ask_for_changes(b: Backend) {
 
     // A resolved case reopens when the customer writes; a closed one
     // takes no replies.
-    let resolve = t
-        .patch(
-            &format!("/api/v1/cases/{}", w.ann_case),
-            json!({"status": "resolved"}),
-        )
+    let solved = ann
+        .post(&format!("{case_path}/resolve"), &[("csrf", &page.csrf())])
         .await;
-    assert_eq!(resolve.status, StatusCode::OK, "{}", resolve.body);
+    assert_eq!(solved.status, StatusCode::SEE_OTHER, "{}", solved.html);
+    let case = t.get(&format!("/api/v1/cases/{}", w.ann_case)).await;
+    assert_eq!(case.body["status"], "resolved");
+    let log = t.all(&format!("/api/v1/cases/{}/events", w.ann_case)).await;
+    let last = log.last().unwrap();
+    assert_eq!(last["data"]["to"], "resolved");
+    assert_eq!(last["actor"]["kind"], "customer", "{last}");
+    assert_eq!(last["actor"]["id"], w.ann);
     let again = ann
         .post(
             &format!("{case_path}/reply"),

@@ -7,7 +7,7 @@ use super::session::Customer;
 use crate::brand::Brand;
 use crate::replies::MAX_BODY;
 use crate::server::AppState;
-use crate::web::csrf::PostedWithFiles;
+use crate::web::csrf::{Posted, PostedWithFiles};
 use crate::web::error::WebError;
 use crate::web::layout::when;
 use crate::web::timeline::{self, Entry, Names};
@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tend_domain::case::{Channel, Status};
+use tend_domain::case::{CaseChange, Channel, Status};
 use tend_domain::ids::{AttachmentId, CaseId};
 use tend_domain::text;
 use tend_store::cursor::Cursor;
@@ -236,6 +236,31 @@ pub async fn reply(
     };
     s.store.add_message(case.id, msg, None, None).await?;
     Ok(Redirect::to(&format!("/portal/cases/{id}#latest")).into_response())
+}
+
+/// The "solved" button.
+#[derive(Deserialize)]
+pub struct ResolveForm {}
+
+/// Resolves a case the customer may see, at their word; the change is
+/// theirs in the case's log. A resolved or closed case stays as it is.
+pub async fn resolve(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<ResolveForm, Customer>,
+) -> Result<Response, PortalError> {
+    let customer = posted.session;
+    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
+    if !matches!(case.status, Status::Resolved | Status::Closed) {
+        let change = CaseChange {
+            status: Some(Status::Resolved),
+            ..CaseChange::default()
+        };
+        s.store
+            .update_case(case.id, &change, customer.actor())
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response())
 }
 
 /// An attachment of a message the customer may read; anything else,

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/signout", post(signin::sign_out))
         .route("/portal/cases/{id}", get(cases::page))
         .route("/portal/cases/{id}/reply", post(cases::reply))
+        .route("/portal/cases/{id}/resolve", post(cases::resolve))
         .route("/portal/attachments/{id}", get(cases::attachment))
         .route(
             "/portal/requests/new",
