@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tend_domain::ids::CustomerId;
+use tend_domain::ids::{CaseId, CustomerId};
 use tend_store::sessions::NewSession;
 use tend_store::{Dialect, SqliteSync};
 
@@ -87,6 +87,8 @@ const CASE_PHASE: &str = "case `GET /cases/{id}`";
 const MESSAGES_PHASE: &str = "case messages `GET /cases/{id}/messages`";
 const WEB_VIEW_PHASE: &str = "web UI view page `GET /views/…`";
 const WEB_CASE_PHASE: &str = "web UI case page `GET /cases/{id}`";
+const PORTAL_HOME_PHASE: &str = "portal home `GET /portal`";
+const PORTAL_CASE_PHASE: &str = "portal case page `GET /portal/cases/{id}`";
 /// The web UI views the view phase rotates through.
 const WEB_VIEWS: [&str; 4] = [
     "/views/all",
@@ -197,7 +199,25 @@ async fn prepare(
         })
         .await
         .context("creating the bench web session")?;
-    let cookie = format!("{}={session}", crate::web::SESSION_COOKIE);
+    // The portal phases read as the customer of the first case.
+    let portal = auth::new_token();
+    if let Some(&first) = dataset.case_ids.first() {
+        let customer = store.case(CaseId(first)).await?.customer_id;
+        store
+            .create_portal_session(
+                &auth::token_hash(&portal),
+                customer,
+                &auth::new_token(),
+                expires_at,
+            )
+            .await
+            .context("creating the bench portal session")?;
+    }
+    let cookie = format!(
+        "{}={session}; {}={portal}",
+        crate::web::SESSION_COOKIE,
+        crate::web::PORTAL_COOKIE
+    );
     Ok(Some((dataset, Credentials { token, cookie })))
 }
 
@@ -362,6 +382,18 @@ impl Bench {
             self.phase(WEB_CASE_PHASE, args.reads, connections, page)
                 .await?;
         }
+        let portal_cases = self.portal_cases().await?;
+        for connections in READ_CONNECTIONS {
+            let home = |_: &mut StdRng, _: usize| Call::get("/portal".into());
+            self.phase(PORTAL_HOME_PHASE, args.reads, connections, home)
+                .await?;
+            let cases = portal_cases.clone();
+            let page = move |_: &mut StdRng, i: usize| {
+                Call::get(format!("/portal/cases/{}", cases[i % cases.len()]))
+            };
+            self.phase(PORTAL_CASE_PHASE, args.reads, connections, page)
+                .await?;
+        }
         for term in [corpus::RARE_WORD, corpus::COMMON_WORD, corpus::ABSENT_WORD] {
             let name = format!("search `GET /search?q={term}`");
             self.phase(&name, args.search_requests, 1, search(term))
@@ -424,6 +456,26 @@ impl Bench {
         let kib = load::rss_kib(self.pid)?;
         self.report.add_rss(moment, kib);
         Ok(())
+    }
+
+    /// The cases of the portal's customer (the first case's), as the API
+    /// lists them.
+    async fn portal_cases(&self) -> anyhow::Result<Arc<[i64]>> {
+        let first = self.workload.case_ids[0];
+        let case = load::fetch_json(&self.target, &format!("/api/v1/cases/{first}")).await?;
+        let customer = &case["customer_id"];
+        let page =
+            load::fetch_json(&self.target, &format!("{LIST}&customer_id={customer}")).await?;
+        let ids: Vec<i64> = page["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["id"].as_i64())
+            .collect();
+        if ids.is_empty() {
+            bail!("the portal's customer {customer} has no cases");
+        }
+        Ok(ids.into())
     }
 
     /// Second pages of the unfiltered and the `status=open` list, found by

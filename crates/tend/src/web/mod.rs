@@ -41,6 +41,7 @@ use axum::routing::{get, post};
 use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use portal::COOKIE as PORTAL_COOKIE;
 pub use rate_limit::{RequestLimiter, SignInLimiter};
 pub use session::COOKIE as SESSION_COOKIE;
 

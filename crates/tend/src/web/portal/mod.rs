@@ -10,6 +10,8 @@ mod requests;
 mod session;
 mod signin;
 
+pub use session::COOKIE;
+
 use super::error::WebError;
 use super::layout::ErrorPage;
 use crate::server::AppState;
