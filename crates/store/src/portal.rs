@@ -16,16 +16,15 @@ use sqlx::AssertSqlSafe;
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::{AgreementId, CaseId, CustomerId};
 
-/// Cases customer `$1` may see: their own, and their organisation's
-/// members' when it shares cases.
-const VISIBLE_CASES: &str = "(customer_id = $1 OR customer_id IN (\
-     SELECT other.id FROM customers me \
+/// Customers whose cases customer `$1` may see besides their own: the
+/// other members of their organisation, when it shares cases.
+const COLLEAGUES_SHARING: &str = "SELECT other.id FROM customers me \
      JOIN organizations o ON o.id = me.organization_id AND o.share_cases = 1 \
-     JOIN customers other ON other.organization_id = o.id WHERE me.id = $1))";
+     JOIN customers other ON other.organization_id = o.id \
+     WHERE me.id = $1 AND other.id <> $1";
 
-/// Agreements customer `$1` may see: their own and their organisation's.
-const VISIBLE_AGREEMENTS: &str = "(customer_id = $1 OR organization_id IN (\
-     SELECT organization_id FROM customers WHERE id = $1))";
+/// Agreements held by customer `$1` or by their organisation `$2`.
+const HELD_BY: &str = "(customer_id = $1 OR organization_id = $2)";
 
 /// A signed-in customer's session.
 #[derive(Debug, Clone)]
@@ -168,18 +167,34 @@ impl Store {
         Ok(())
     }
 
+    /// The customers whose cases `customer` may see: themselves and, when
+    /// their organisation shares cases, its other members.
+    async fn visible_customers(&self, customer: CustomerId) -> Result<Vec<i64>> {
+        let rows = sqlx::query(COLLEAGUES_SHARING)
+            .bind(customer.0)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut ids = vec![customer.0];
+        for row in &rows {
+            ids.push(get(row, "id")?);
+        }
+        Ok(ids)
+    }
+
     /// The cases `customer` may see, most recently updated first, a page at
-    /// a time.
+    /// a time. (The customers are listed first, so each backend can read
+    /// their cases by the customer index.)
     pub async fn portal_cases(
         &self,
         customer: CustomerId,
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<Case>> {
+        let customers = self.visible_customers(customer).await?;
         let mut sql = crate::sql::Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases"));
         sql.and()
-            .push(VISIBLE_CASES)
-            .bind(customer.0)
+            .push("customer_id IN ")
+            .id_list(&customers)
             .after("updated_at", after, true)
             .order_limit("updated_at", true, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
@@ -192,15 +207,17 @@ impl Store {
 
     /// Case `id` if `customer` may see it; not found otherwise.
     pub async fn portal_case(&self, customer: CustomerId, id: CaseId) -> Result<Case> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE {VISIBLE_CASES} AND id = $2"
-        )))
-        .bind(customer.0)
-        .bind(id.0)
-        .fetch_optional(&self.reader)
-        .await?
-        .ok_or(StoreError::NotFound("case"))?;
-        rows::case(&row)
+        let case = self.case(id).await?;
+        if case.customer_id == customer
+            || self
+                .visible_customers(customer)
+                .await?
+                .contains(&case.customer_id.0)
+        {
+            Ok(case)
+        } else {
+            Err(StoreError::NotFound("case"))
+        }
     }
 
     /// A visible case's messages that are not internal notes, newest first.
@@ -215,13 +232,27 @@ impl Store {
         self.public_messages_newest_first(id, before, limit).await
     }
 
-    /// The agreements `customer` may see, by name.
+    /// The organisation `customer` belongs to, if any.
+    async fn organization_of(&self, customer: CustomerId) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT organization_id FROM customers WHERE id = $1")
+            .bind(customer.0)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row
+            .map(|r| get::<Option<i64>>(&r, "organization_id"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// The agreements `customer` may see, by name: their own and their
+    /// organisation's.
     pub async fn portal_agreements(&self, customer: CustomerId) -> Result<Vec<Agreement>> {
+        let organization = self.organization_of(customer).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {VISIBLE_AGREEMENTS} \
-             ORDER BY name, id LIMIT 500"
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {HELD_BY} ORDER BY name, id LIMIT 500"
         )))
         .bind(customer.0)
+        .bind(organization)
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(rows::agreement).collect()
@@ -233,10 +264,12 @@ impl Store {
         customer: CustomerId,
         id: AgreementId,
     ) -> Result<Agreement> {
+        let organization = self.organization_of(customer).await?;
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {VISIBLE_AGREEMENTS} AND id = $2"
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE {HELD_BY} AND id = $3"
         )))
         .bind(customer.0)
+        .bind(organization)
         .bind(id.0)
         .fetch_optional(&self.reader)
         .await?
