@@ -886,6 +886,14 @@ async fn customer_uses_the_portal_on_a_phone_in_chromium() {
     browser
         .wait_for_text("portal-agreements", "Fibre 500")
         .await;
+    // The knowledge base is searchable from the portal.
+    browser.type_into("#portal-help-q", "firmware").await;
+    browser.click("form.portal-help-search button").await;
+    browser
+        .wait_for_text("help-articles", "Updating your router firmware")
+        .await;
+    c.goto(&format!("{}/portal", t.base)).await.unwrap();
+    browser.wait_for("#portal-help-q").await;
     let overflow: bool = c
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth;",
