@@ -238,6 +238,12 @@ impl Store {
             .pop())
     }
 
+    /// The first inbox (lowest id), which sends mail that no conversation
+    /// has chosen an inbox for.
+    pub async fn first_inbox(&self) -> Result<Option<Inbox>> {
+        Ok(self.inboxes().await?.into_iter().next())
+    }
+
     /// Every inbox, by id.
     pub async fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.inboxes_where("1 = $1", Arg::from(1)).await

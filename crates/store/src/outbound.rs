@@ -130,7 +130,7 @@ impl Store {
         let Some(address) = get::<Option<String>>(&row, "address")? else {
             return Ok(None);
         };
-        let Some(inbox) = self.inboxes().await?.into_iter().next() else {
+        let Some(inbox) = self.first_inbox().await? else {
             return Ok(None);
         };
         Ok(Some((inbox, address, get(&row, "subject")?)))

@@ -6,7 +6,7 @@
 //! scope is simply not found.
 
 use crate::cursor::{self, Cursor};
-use crate::model::{Agreement, Case, ContactPoint, Message, Page};
+use crate::model::{Agreement, Case, ContactPoint, Page};
 use crate::rows::{self, AGREEMENT_COLUMNS, CASE_COLUMNS, get};
 use crate::time::micros;
 use crate::tx::args;
@@ -218,18 +218,6 @@ impl Store {
         } else {
             Err(StoreError::NotFound("case"))
         }
-    }
-
-    /// A visible case's messages that are not internal notes, newest first.
-    pub async fn portal_messages(
-        &self,
-        customer: CustomerId,
-        id: CaseId,
-        before: Option<Cursor>,
-        limit: i64,
-    ) -> Result<Page<Message>> {
-        self.portal_case(customer, id).await?;
-        self.public_messages_newest_first(id, before, limit).await
     }
 
     /// The organisation `customer` belongs to, if any.

@@ -47,21 +47,33 @@ impl WebError {
     }
 }
 
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
+impl WebError {
+    /// The response: a redirect to `sign_in` when a session is missing,
+    /// otherwise the error page `render` makes (plain text if that fails).
+    pub fn respond(
+        self,
+        sign_in: &str,
+        render: impl FnOnce(&ErrorPage) -> askama::Result<String>,
+    ) -> Response {
         if let WebError::SignInRequired = self {
-            return Redirect::to("/signin").into_response();
+            return Redirect::to(sign_in).into_response();
         }
         let page = ErrorPage {
             message: self.to_string(),
         };
-        match page.render() {
+        match render(&page) {
             Ok(html) => (self.status(), Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "rendering the error page");
                 (self.status(), self.to_string()).into_response()
             }
         }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        self.respond("/signin", |page| page.render())
     }
 }
 

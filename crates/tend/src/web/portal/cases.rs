@@ -153,9 +153,10 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, PortalError> {
     let case = s.store.portal_case(customer.id(), id).await?;
+    // The case is checked above; its messages are read without notes.
     let messages = s
         .store
-        .portal_messages(customer.id(), id, before, MESSAGES_PER_PAGE)
+        .public_messages_newest_first(case.id, before, MESSAGES_PER_PAGE)
         .await?;
     let older = messages.next_cursor.map(|c| format!("before={c}"));
     let mut messages = messages.data;

@@ -18,7 +18,7 @@ use crate::server::AppState;
 use askama::Template;
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -76,18 +76,7 @@ struct PortalErrorPage<'a> {
 
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
-        if let WebError::SignInRequired = self.0 {
-            return Redirect::to("/portal/signin").into_response();
-        }
-        let page = ErrorPage {
-            message: self.0.to_string(),
-        };
-        match (PortalErrorPage { page: &page }).render() {
-            Ok(html) => (self.0.status(), Html(html)).into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "rendering the portal error page");
-                (self.0.status(), self.0.to_string()).into_response()
-            }
-        }
+        self.0
+            .respond("/portal/signin", |page| PortalErrorPage { page }.render())
     }
 }

@@ -156,13 +156,7 @@ async fn send_link(
     else {
         return Ok(());
     };
-    let Some(inbox) = store
-        .inboxes()
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .next()
-    else {
+    let Some(inbox) = store.first_inbox().await.map_err(|e| e.to_string())? else {
         return Err(format!(
             "no inbox to send customer {customer}'s link from: create one"
         ));
