@@ -32,13 +32,16 @@ fuzz_target!(|raw: &[u8]| {
         .filter_map(|(i, a)| Some((a.content_id.clone()?, AttachmentId(i as i64))))
         .collect();
     if let Some(html) = &message.body_html {
-        let (clean, start) =
-            tend_domain::html::sanitize_email(html, message.quotes.html, &inline);
+        let (clean, start) = html.resolve(&inline);
         if let Some(start) = start {
             assert!(clean.is_char_boundary(start) && start <= clean.len());
         }
     }
-    if let Some(start) = message.quotes.text {
+    if let Some(start) = message.text_quote_start {
         assert!(message.body_text.is_char_boundary(start));
     }
+    // The bound is idempotent in shape: bounding twice nests no deeper.
+    let text = String::from_utf8_lossy(raw);
+    let once = tend_domain::html_bound::bounded(&text);
+    let _ = tend_domain::html_bound::bounded(&once);
 });

@@ -157,6 +157,9 @@ pub enum EventData {
         #[serde(default)]
         message_ids: Vec<MessageId>,
     },
+    /// This case may be about the same matter as another one, which it was
+    /// kept apart from (`reason` says why): linked for agents, not merged.
+    PossiblyRelated { case_id: CaseId, reason: String },
 }
 
 impl EventData {
@@ -212,6 +215,7 @@ impl EventData {
             EventData::EmailDeliveryChanged { .. } => "email_delivery_changed",
             EventData::CaseMerged { .. } => "case_merged",
             EventData::MergedFrom { .. } => "merged_from",
+            EventData::PossiblyRelated { .. } => "possibly_related",
         }
     }
 }
@@ -369,7 +373,8 @@ impl CaseState {
             | EventData::PromiseMade { .. }
             | EventData::PromiseKept { .. }
             | EventData::PromiseBroken { .. }
-            | EventData::EmailDeliveryChanged { .. } => {}
+            | EventData::EmailDeliveryChanged { .. }
+            | EventData::PossiblyRelated { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

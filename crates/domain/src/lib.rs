@@ -9,6 +9,7 @@ pub mod customer;
 pub mod email;
 pub mod event;
 pub mod html;
+pub mod html_bound;
 pub mod ids;
 pub mod invalid;
 pub mod kb;

@@ -3,17 +3,22 @@
 //! customer, and the message on the case it threads into (or a new case), so
 //! a message acknowledged to the sending server is never half stored.
 
-use crate::cases::{reopen_on_reply, write_message, write_new_case};
+use crate::cases::{append_system_event, reopen_on_reply, write_message, write_new_case};
 use crate::messages::NewMessage;
 use crate::model::case_reference;
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, blobs, customers, now};
+use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
-use tend_domain::event::Actor;
+use tend_domain::event::{Actor, EventData};
 use tend_domain::ids::{CaseId, CustomerId, MessageId};
 use utoipa::ToSchema;
+
+/// Most Cc'd addresses of one email recorded as customers; the rest stay
+/// in the message's Cc header only, so one email cannot flood the customer
+/// list.
+pub const MAX_CC_CUSTOMERS: usize = 10;
 
 /// An address Tend receives mail for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -325,10 +330,13 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
     }
     let customer =
         customers::find_or_create_by_email(tx, &mail.from, mail.from_name.as_deref()).await?;
-    for (address, name) in &mail.cc {
-        if *address != mail.from && !is_inbox(&mail.inbox, address) {
-            customers::find_or_create_by_email(tx, address, name.as_deref()).await?;
-        }
+    let copied = mail
+        .cc
+        .iter()
+        .filter(|(address, _)| *address != mail.from && !is_inbox(&mail.inbox, address))
+        .take(MAX_CC_CUSTOMERS);
+    for (address, name) in copied {
+        customers::find_or_create_by_email(tx, address, name.as_deref()).await?;
     }
     mail.message.author = Actor::customer(customer);
     mail.message.channel = Channel::Email;
@@ -345,6 +353,22 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
             outcome: IngestOutcome::NewCase,
         });
     };
+    if !participants::is_participant(tx, case_id, customer, &mail.from).await? {
+        // A reference proves nothing about who sent it: the sender gets a
+        // case of their own, and agents see the link.
+        let (new_case, message_id) = open_case(tx, &mail, customer, None).await?;
+        let reason = format!(
+            "an email from {} referred to #{case_id}, but its sender takes no part in that case",
+            mail.from
+        );
+        let link = EventData::PossiblyRelated { case_id, reason };
+        append_system_event(tx, dialect, new_case, link, at).await?;
+        return Ok(Ingested {
+            case_id: new_case,
+            message_id,
+            outcome: IngestOutcome::NewCase,
+        });
+    }
     let status = tx
         .fetch_one("SELECT status FROM cases WHERE id = $1", args![case_id.0])
         .await?

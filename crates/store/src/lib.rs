@@ -28,6 +28,7 @@ pub mod model;
 mod open_case_pg;
 pub mod organizations;
 pub mod outbound;
+mod participants;
 pub mod portal;
 pub mod requests;
 mod rows;

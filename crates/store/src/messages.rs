@@ -13,7 +13,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use tend_domain::case::Channel;
 use tend_domain::event::{Actor, ActorKind};
-use tend_domain::html::sanitize_email;
+use tend_domain::html::EmailHtml;
 use tend_domain::ids::{AttachmentId, CaseId, MessageId};
 
 /// A message to store.
@@ -24,15 +24,16 @@ pub struct NewMessage {
     /// Internal notes are never shown to customers.
     pub internal: bool,
     pub body_text: String,
-    /// Untrusted HTML; sanitised before it is stored.
-    pub body_html: Option<String>,
+    /// The HTML, sanitised by whoever made the message, off the writer.
+    pub body_html: Option<EmailHtml>,
     pub attachments: Vec<NewAttachment>,
     /// Email headers, for messages that came or went by email.
     pub email: Option<EmailDetails>,
     /// The raw message, already stored in blobs.
     pub raw_sha256: Option<String>,
-    /// Where quoted history begins in the bodies of an email reply.
-    pub quotes: QuoteStarts,
+    /// Where the quoted history below an email reply's new text begins in
+    /// `body_text` (a byte offset); `body_html` knows its own.
+    pub text_quote_start: Option<usize>,
 }
 
 impl NewMessage {
@@ -48,17 +49,9 @@ impl NewMessage {
             attachments: Vec::new(),
             email: None,
             raw_sha256: None,
-            quotes: QuoteStarts::default(),
+            text_quote_start: None,
         }
     }
-}
-
-/// Byte offsets where the quoted history below a reply's new text begins:
-/// in `body_text`, and in the untrusted `body_html`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QuoteStarts {
-    pub text: Option<usize>,
-    pub html: Option<usize>,
 }
 
 /// A file to attach.
@@ -282,8 +275,8 @@ pub(crate) async fn insert_message(
             parts.insert(cid.clone(), AttachmentId(row.int("id")?));
         }
     }
-    if let (true, Some(untrusted)) = (has_inline_parts(msg), &msg.body_html) {
-        let (html, start) = sanitize_email(untrusted, msg.quotes.html, &parts);
+    if let (false, Some(safe)) = (parts.is_empty(), &msg.body_html) {
+        let (html, start) = safe.resolve(&parts);
         tx.execute(
             "UPDATE messages SET body_html = $1, html_quote_start = $2 WHERE id = $3",
             args![html, start.map(|at| at as i64), id.0],
@@ -294,20 +287,18 @@ pub(crate) async fn insert_message(
 }
 
 /// The values of a message row but its `case_id`, in the order of
-/// [`message_value_columns`], with the HTML sanitised.
+/// [`message_value_columns`]. HTML showing inline parts is written with its
+/// images unresolved; `insert_message` points them at the stored parts.
 pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>> {
-    // HTML showing inline parts needs their attachment ids: `insert_message`
-    // writes it once they are stored.
     let (html, html_quote_start) = match &msg.body_html {
-        Some(untrusted) if !has_inline_parts(msg) => {
-            let (html, start) = sanitize_email(untrusted, msg.quotes.html, &HashMap::new());
+        Some(safe) => {
+            let (html, start) = safe.resolve(&HashMap::new());
             (Some(html), start)
         }
-        _ => (None, None),
+        None => (None, None),
     };
     let text_quote_start = msg
-        .quotes
-        .text
+        .text_quote_start
         .filter(|&at| at < msg.body_text.len() && msg.body_text.is_char_boundary(at));
     let email = msg.email.as_ref();
     let cc = email
@@ -332,9 +323,4 @@ pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>
         text_quote_start.map(|at| at as i64),
         html_quote_start.map(|at| at as i64),
     ])
-}
-
-/// Whether the message's HTML may show some of its attachments inline.
-fn has_inline_parts(msg: &NewMessage) -> bool {
-    msg.attachments.iter().any(|a| a.content_id.is_some())
 }

@@ -67,8 +67,9 @@ const MAX_DETAIL: usize = 1000;
 const MAX_BOUNCE_KEYS: usize = 20;
 
 impl Store {
-    /// Where a reply on `case` would go by email: to the customer's latest
-    /// email, from the inbox it came to; for a case opened on the web (the
+    /// Where a reply on `case` would go by email: to the case customer's
+    /// latest email (never to another participant who wrote last), from the
+    /// inbox it came to; for a case opened on the web (the
     /// request form or the portal), to the customer's email address from
     /// the first inbox. `None` when the case has no email conversation and
     /// was not opened on the web, or no inbox exists.
@@ -76,6 +77,7 @@ impl Store {
         let latest = sqlx::query(
             "SELECT m.email_inbox_id, m.email_from, c.subject FROM messages m JOIN cases c ON c.id = m.case_id \
              WHERE m.case_id = $1 AND m.email_inbox_id IS NOT NULL AND m.author_kind = 'customer' \
+             AND m.author_id = c.customer_id \
              ORDER BY m.id DESC LIMIT 1",
         )
         .bind(case.0)

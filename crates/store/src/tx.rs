@@ -104,16 +104,23 @@ impl TxRow {
             .ok_or_else(|| StoreError::Corrupt(format!("{col} is null")))
     }
 
-    /// A text column.
-    pub(crate) fn text(&self, col: &str) -> Result<String> {
+    /// A text column that may be null.
+    pub(crate) fn opt_text(&self, col: &str) -> Result<Option<String>> {
         use rusqlite::types::Value;
         match self {
             TxRow::Sqlite(_) => match self.sqlite_value(col)? {
-                Value::Text(v) => Ok(v.clone()),
+                Value::Null => Ok(None),
+                Value::Text(v) => Ok(Some(v.clone())),
                 other => Err(mistyped(col, "text", other)),
             },
             TxRow::Postgres(row) => Ok(row.try_get(col)?),
         }
+    }
+
+    /// A text column.
+    pub(crate) fn text(&self, col: &str) -> Result<String> {
+        self.opt_text(col)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{col} is null")))
     }
 
     /// A blob column.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use tend_domain::agent::Action;
 use tend_domain::case::{self as case_rules, CaseChange, Channel, Priority, Status};
 use tend_domain::event::{Actor, CaseEvent, EventData};
+use tend_domain::html::EmailHtml;
 use tend_domain::ids::*;
 use tend_domain::{Invalid, text};
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
@@ -212,7 +213,7 @@ pub async fn create(
         agreement_id: req.agreement_id,
         custom_fields: case_rules::parse_custom_fields("custom_fields", &req.custom_fields)?,
         message: NewMessage {
-            body_html: req.message_html.clone(),
+            body_html: req.message_html.as_deref().map(EmailHtml::untrusted),
             attachments: attachments(&s, &req.attachments)?,
             ..NewMessage::text(
                 Actor::customer(req.customer_id),
@@ -352,7 +353,7 @@ pub async fn post_message(
     let req = &body.value;
     let case = s.store.case(CaseId(id)).await?;
     let mut msg = NewMessage {
-        body_html: req.body_html.clone(),
+        body_html: req.body_html.as_deref().map(EmailHtml::untrusted),
         attachments: attachments(&s, &req.attachments)?,
         ..NewMessage::text(
             me.actor(),

@@ -11,6 +11,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
+use tend_domain::html::EmailHtml;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
 use tend_store::email::Inbox;
@@ -54,7 +55,7 @@ pub fn reply_email(
         ctx,
         case,
         &msg.body_text,
-        msg.body_html.as_deref(),
+        msg.body_html.as_ref().map(EmailHtml::as_str),
         &msg.attachments,
         sender,
     )?;
@@ -114,7 +115,7 @@ fn render(
     let body = match body_html {
         Some(html) => MultiPart::alternative()
             .singlepart(text)
-            .singlepart(SinglePart::html(tend_domain::html::sanitize(html))),
+            .singlepart(SinglePart::html(html.to_owned())),
         None => MultiPart::mixed().singlepart(text),
     };
     let body = attachments.iter().fold(body, |body, file| {

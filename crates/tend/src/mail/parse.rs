@@ -8,8 +8,10 @@ use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 use tend_domain::case::Channel;
 use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
+use tend_domain::html::EmailHtml;
+use tend_domain::html_bound;
 use tend_store::email::{InboundEmail, Inbox, ThreadHints};
-use tend_store::messages::{NewAttachment, NewMessage, QuoteStarts};
+use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
 
 /// Longest subject kept, in characters.
@@ -75,7 +77,7 @@ pub fn inbound(
             attachments: mail.attachments,
             email: Some(details),
             raw_sha256: None,
-            quotes: mail.quotes,
+            text_quote_start: mail.text_quote_start,
         },
         subject,
     }
@@ -89,8 +91,8 @@ struct Read {
     message_id: Option<String>,
     references: Vec<String>,
     body_text: String,
-    body_html: Option<String>,
-    quotes: QuoteStarts,
+    body_html: Option<EmailHtml>,
+    text_quote_start: Option<usize>,
     attachments: Vec<NewAttachment>,
     automated: bool,
 }
@@ -106,7 +108,7 @@ impl Read {
             body_text: "Tend could not read this email. Its raw source is kept with this message."
                 .into(),
             body_html: None,
-            quotes: QuoteStarts::default(),
+            text_quote_start: None,
             attachments: Vec::new(),
             automated: false,
         }
@@ -128,7 +130,8 @@ fn read(m: &Message<'_>) -> Read {
         .html_part(0)
         .filter(|p| p.is_content_type("text", "html"))
         .and_then(|_| m.body_html(0))
-        .map(|h| h.into_owned());
+        // Bounded before any HTML parser reads it: see `html_bound`.
+        .map(|h| html_bound::bounded(&h).into_owned());
     let html_only = m
         .text_part(0)
         .is_some_and(|p| p.is_content_type("text", "html"));
@@ -140,20 +143,25 @@ fn read(m: &Message<'_>) -> Read {
     if body_text.trim().is_empty() && html.is_none() {
         body_text = unnamed_text_part(m).unwrap_or_else(|| "(this email has no text)".into());
     }
-    let quotes = QuoteStarts {
-        text: quote::text_quote_start(&body_text),
-        html: html.as_deref().and_then(quote::html_quote_start),
-    };
+    let attachments = attachments(m);
+    let inline = attachments
+        .iter()
+        .filter_map(|a| a.content_id.clone())
+        .collect();
+    let body_html = html.map(|html| {
+        let quote_start = quote::html_quote_start(&html);
+        EmailHtml::sanitize(&html, quote_start, &inline)
+    });
     Read {
         from,
         cc: m.cc().map(addresses).unwrap_or_default(),
         subject: m.subject().unwrap_or_default().to_owned(),
         message_id: m.message_id().map(str::to_owned),
         references,
+        text_quote_start: quote::text_quote_start(&body_text),
         body_text,
-        body_html: html,
-        quotes,
-        attachments: attachments(m),
+        body_html,
+        attachments,
         automated: is_automated(m),
     }
 }
@@ -282,9 +290,10 @@ fn unknown_sender() -> (EmailAddress, Option<String>) {
     )
 }
 
-/// A case number written as `[#1234]` in a subject.
+/// A case number written as `[#1234]` in a subject; the last one wins, as
+/// Tend appends its own reference after anything the subject already held.
 pub fn subject_case(subject: &str) -> Option<i64> {
-    subject.match_indices("[#").find_map(|(at, _)| {
+    subject.rmatch_indices("[#").find_map(|(at, _)| {
         let rest = &subject[at + 2..];
         let end = rest.find(']')?;
         rest[..end].parse().ok().filter(|n| *n > 0)
@@ -313,6 +322,7 @@ mod tests {
     fn finds_case_numbers_in_subjects_and_addresses() {
         assert_eq!(subject_case("Re: Printer [#1234] broken"), Some(1234));
         assert_eq!(subject_case("[#x] then [#77]"), Some(77));
+        assert_eq!(subject_case("Re: Re: Bill [#5] [#9]"), Some(9));
         assert_eq!(subject_case("no reference"), None);
         assert_eq!(plus_address_case("support+42@example.com"), Some(42));
         assert_eq!(plus_address_case("support+abc@example.com"), None);

@@ -304,6 +304,9 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             "merged case #{from} into this one, bringing {} message(s)",
             message_ids.len()
         ),
+        EventData::PossiblyRelated { case_id, reason } => {
+            format!("linked this case as possibly related to #{case_id}: {reason}")
+        }
         other => label(other.kind()),
     })
 }

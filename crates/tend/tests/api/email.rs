@@ -50,7 +50,16 @@ pub async fn send(
     to: &str,
     raw: impl AsRef<[u8]>,
 ) -> Result<String, String> {
-    let smtp = t.smtp.unwrap();
+    send_via(t.smtp.unwrap(), from, to, raw).await
+}
+
+/// Sends `raw` over SMTP to the listener at `smtp`; the server's answer to DATA.
+pub async fn send_via(
+    smtp: std::net::SocketAddr,
+    from: &str,
+    to: &str,
+    raw: impl AsRef<[u8]>,
+) -> Result<String, String> {
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
         .build();

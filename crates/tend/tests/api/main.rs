@@ -20,6 +20,7 @@ mod crash;
 mod customers;
 mod email;
 mod errors;
+mod hostile_mail;
 mod idempotency;
 mod imap;
 mod kb;
