@@ -1,11 +1,15 @@
 //! One typed settings struct, layered: built-in defaults < TOML file
-//! (`--config`) < `TEND_*` environment < command-line flags. clap resolves
-//! flags over environment; the TOML file fills whatever neither gave.
+//! (`--config`) < `TEND_*` environment < command-line flags. Each setting is
+//! described once, as a field of [`StoreArgs`] or [`ServeArgs`]: clap reads
+//! it from flags and environment, serde from the TOML file (same name, with
+//! `_`), the file fills whatever neither gave, and [`Settings::resolve`]
+//! applies the defaults and checks.
 
 use crate::brand::Brand;
 use crate::mail::rate_limit::RateLimit;
 use clap::{Args, ValueEnum};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,10 +17,12 @@ use tend_store::{SqliteSync, StoreOptions};
 
 /// Where Tend keeps its data and which database it uses; shared by every
 /// command that opens the database.
-#[derive(Debug, Clone, Args, Default)]
+#[derive(Debug, Clone, Args, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StoreArgs {
     /// TOML configuration file (keys as in the flags, with `_`: data_dir, listen...).
     #[arg(long, env = "TEND_CONFIG", global = true)]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Directory for the embedded SQLite database and other local state [default: ./tend-data].
     #[arg(long, env = "TEND_DATA_DIR", global = true)]
@@ -33,7 +39,8 @@ pub struct StoreArgs {
 }
 
 /// Options only the server needs.
-#[derive(Debug, Clone, Args, Default)]
+#[derive(Debug, Clone, Args, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServeArgs {
     /// Address to listen on for HTTP [default: 127.0.0.1:8080].
     #[arg(long, env = "TEND_LISTEN")]
@@ -101,42 +108,11 @@ pub struct ServeArgs {
 }
 
 /// SQLite durability, as a flag value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
     Full,
     Normal,
-}
-
-/// The TOML file's shape: every key optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    sqlite_sync: Option<SyncMode>,
-    max_connections: Option<u32>,
-    listen: Option<SocketAddr>,
-    max_body_bytes: Option<usize>,
-    max_attachment_bytes: Option<usize>,
-    smtp_listen: Option<SocketAddr>,
-    smtp_max_message_bytes: Option<usize>,
-    smtp_relay: Option<String>,
-    smtp_relay_ca_file: Option<PathBuf>,
-    smtp_tls_cert: Option<PathBuf>,
-    smtp_tls_key: Option<PathBuf>,
-    mail_rate_limit: Option<u32>,
-    mail_rate_window: Option<u64>,
-    imap_poll_seconds: Option<u64>,
-    imap_ca_file: Option<PathBuf>,
-    secure_cookies: Option<bool>,
-    signin_code_seconds: Option<u64>,
-    embed_origins: Option<String>,
-    brand_name: Option<String>,
-    brand_color: Option<String>,
-    brand_logo_url: Option<String>,
-    brand_logo_file: Option<PathBuf>,
-    public_url: Option<String>,
 }
 
 /// Resolved settings.
@@ -205,57 +181,38 @@ impl std::fmt::Debug for Settings {
 impl Settings {
     /// Resolves the layers. Reads the TOML file if one is named.
     pub fn resolve(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
-        let file = match &store.config {
-            Some(path) => read_file(path)?,
-            None => FileSettings::default(),
+        let (store, serve) = match &store.config {
+            Some(path) => with_file(store, serve, path)?,
+            None => (store.clone(), serve.clone()),
         };
         let data_dir = store
             .data_dir
             .clone()
-            .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("tend-data"));
         let database_url = store
             .database_url
             .clone()
-            .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tend.db").display()));
-        let smtp_tls = match (
-            serve.smtp_tls_cert.clone().or(file.smtp_tls_cert),
-            serve.smtp_tls_key.clone().or(file.smtp_tls_key),
-        ) {
+        let smtp_tls = match (serve.smtp_tls_cert.clone(), serve.smtp_tls_key.clone()) {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
             _ => anyhow::bail!(
                 "--smtp-tls-cert and --smtp-tls-key go together: give both or neither"
             ),
         };
-        let sync = store
-            .sqlite_sync
-            .or(file.sqlite_sync)
-            .unwrap_or(SyncMode::Full);
-        let embed_origins = parse_origins(
-            serve
-                .embed_origins
-                .clone()
-                .or(file.embed_origins)
-                .as_deref()
-                .unwrap_or_default(),
-        )?;
+        let sync = store.sqlite_sync.unwrap_or(SyncMode::Full);
+        let embed_origins =
+            parse_origins(serve.embed_origins.clone().as_deref().unwrap_or_default())?;
         let brand = Brand::new(
-            serve.brand_name.clone().or(file.brand_name),
-            serve.brand_color.clone().or(file.brand_color),
-            serve.brand_logo_url.clone().or(file.brand_logo_url),
-            serve
-                .brand_logo_file
-                .clone()
-                .or(file.brand_logo_file)
-                .as_deref(),
+            serve.brand_name.clone(),
+            serve.brand_color.clone(),
+            serve.brand_logo_url.clone(),
+            serve.brand_logo_file.clone().as_deref(),
         )?;
         let listen = serve
             .listen
-            .or(file.listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let public_url = match serve.public_url.clone().or(file.public_url) {
+        let public_url = match serve.public_url.clone() {
             Some(url) => parse_public_url(&url)?,
             None if listen.ip().is_unspecified() => format!("http://localhost:{}", listen.port()),
             None => format!("http://{listen}"),
@@ -264,53 +221,31 @@ impl Settings {
             data_dir,
             database_url,
             store: StoreOptions {
-                max_connections: store.max_connections.or(file.max_connections).unwrap_or(8),
+                max_connections: store.max_connections.unwrap_or(8),
                 sqlite_sync: match sync {
                     SyncMode::Full => SqliteSync::Full,
                     SyncMode::Normal => SqliteSync::Normal,
                 },
             },
             listen,
-            max_body_bytes: serve
-                .max_body_bytes
-                .or(file.max_body_bytes)
-                .unwrap_or(25 * 1024 * 1024),
-            max_attachment_bytes: serve
-                .max_attachment_bytes
-                .or(file.max_attachment_bytes)
-                .unwrap_or(10 * 1024 * 1024),
-            smtp_listen: serve.smtp_listen.or(file.smtp_listen),
-            smtp_max_message_bytes: serve
-                .smtp_max_message_bytes
-                .or(file.smtp_max_message_bytes)
-                .unwrap_or(25 * 1024 * 1024),
-            smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
-            smtp_relay_ca_file: serve.smtp_relay_ca_file.clone().or(file.smtp_relay_ca_file),
+            max_body_bytes: serve.max_body_bytes.unwrap_or(25 * 1024 * 1024),
+            max_attachment_bytes: serve.max_attachment_bytes.unwrap_or(10 * 1024 * 1024),
+            smtp_listen: serve.smtp_listen,
+            smtp_max_message_bytes: serve.smtp_max_message_bytes.unwrap_or(25 * 1024 * 1024),
+            smtp_relay: serve.smtp_relay.clone(),
+            smtp_relay_ca_file: serve.smtp_relay_ca_file.clone(),
             smtp_tls,
             mail_rate_limit: RateLimit {
-                messages: serve.mail_rate_limit.or(file.mail_rate_limit).unwrap_or(30),
-                window: Duration::from_secs(
-                    serve
-                        .mail_rate_window
-                        .or(file.mail_rate_window)
-                        .unwrap_or(600),
-                ),
+                messages: serve.mail_rate_limit.unwrap_or(30),
+                window: Duration::from_secs(serve.mail_rate_window.unwrap_or(600)),
             },
             imap_poll: std::time::Duration::from_secs(
-                serve
-                    .imap_poll_seconds
-                    .or(file.imap_poll_seconds)
-                    .unwrap_or(60)
-                    .clamp(1, 86400),
+                serve.imap_poll_seconds.unwrap_or(60).clamp(1, 86400),
             ),
-            imap_ca_file: serve.imap_ca_file.clone().or(file.imap_ca_file),
-            secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
+            imap_ca_file: serve.imap_ca_file.clone(),
+            secure_cookies: serve.secure_cookies,
             signin_code_lifetime: Duration::from_secs(
-                serve
-                    .signin_code_seconds
-                    .or(file.signin_code_seconds)
-                    .unwrap_or(300)
-                    .clamp(1, 3600),
+                serve.signin_code_seconds.unwrap_or(300).clamp(1, 3600),
             ),
             embed_origins,
             brand,
@@ -370,10 +305,48 @@ fn parse_origins(raw: &str) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
-fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+/// The flags and environment given, with every setting they left unset
+/// taken from the TOML file at `path`; a key that names no setting is an
+/// error.
+fn with_file(
+    store: &StoreArgs,
+    serve: &ServeArgs,
+    path: &Path,
+) -> anyhow::Result<(StoreArgs, ServeArgs)> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+    let context =
+        |e: &dyn std::fmt::Display| anyhow::anyhow!("config file {}: {e}", path.display());
+    let mut file: toml::Table = toml::from_str(&text).map_err(|e| context(&e))?;
+    let store = fill_unset(store, &mut file).map_err(|e| context(&e))?;
+    let serve = fill_unset(serve, &mut file).map_err(|e| context(&e))?;
+    match file.keys().next() {
+        Some(key) => Err(context(&format!("unknown key `{key}`"))),
+        None => Ok((store, serve)),
+    }
+}
+
+/// `given` with each field it leaves unset (`None`, or a flag left off)
+/// taken from `file`, whose keys it uses are removed.
+fn fill_unset<T: Serialize + DeserializeOwned>(
+    given: &T,
+    file: &mut toml::Table,
+) -> Result<T, serde_json::Error> {
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(given)? else {
+        return serde_json::from_value(serde_json::to_value(given)?);
+    };
+    for (key, value) in fields.iter_mut() {
+        let Some(from_file) = file.remove(key) else {
+            continue;
+        };
+        if matches!(
+            value,
+            serde_json::Value::Null | serde_json::Value::Bool(false)
+        ) {
+            *value = serde_json::to_value(from_file)?;
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(fields))
 }
 
 /// Hides the password part of `scheme://user:password@host/...`.
@@ -405,7 +378,8 @@ mod tests {
         let file = dir.join("tend.toml");
         std::fs::write(
             &file,
-            "data_dir = \"/srv/tend\"\nlisten = \"0.0.0.0:9000\"\nmax_connections = 3\n",
+            "data_dir = \"/srv/tend\"\nlisten = \"0.0.0.0:9000\"\nmax_connections = 3\n\
+             secure_cookies = true\nbrand_name = \"Acme\"\n",
         )
         .unwrap();
         let store = StoreArgs {
@@ -418,6 +392,11 @@ mod tests {
         assert_eq!(s.database_url, "sqlite:///srv/tend/tend.db");
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(s.store.max_connections, 5, "flag/env beats file");
+        assert!(
+            s.secure_cookies,
+            "a switch the flags left off comes from the file"
+        );
+        assert_eq!(s.brand.name, "Acme");
         assert_eq!(
             s.max_body_bytes,
             25 * 1024 * 1024,
