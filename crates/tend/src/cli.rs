@@ -1,10 +1,11 @@
 //! The operator command line. Scripts and tests rely on these names:
 //! `serve`, `migrate`, `version`, `admin create`, `token create`,
-//! `inbox create`, `mail import`, `bench`.
+//! `inbox create`, `mail import`. The load generator is the separate
+//! `tend-bench` (crates/bench).
 
 use crate::config::{ServeArgs, Settings, StoreArgs};
 use crate::mail::inbox::{ImapRequest, InboxRequest};
-use crate::{auth, bench, server};
+use crate::{auth, server};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use std::io::Read;
@@ -52,10 +53,6 @@ enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
-    /// Seed a dataset and measure Tend over HTTP (see docs/benchmarks.md).
-    Bench(bench::BenchArgs),
-    /// Measure the email channel: Maildir import and SMTP delivery (see docs/benchmarks.md).
-    BenchMail(bench::mail::MailBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,8 +319,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Bench(args) => bench::run(cli.store, args).await,
-        Command::BenchMail(args) => bench::mail::run(cli.store, args).await,
     }
 }
 

@@ -1,10 +1,10 @@
 //! Tend, a customer-centric service desk: configuration, the HTTP server and
-//! REST API, the operator CLI and the load generator. The domain lives in
-//! `tend-domain`, storage in `tend-store`.
+//! REST API, and the operator CLI. The domain lives in `tend-domain`,
+//! storage in `tend-store`; the load generator, `tend-bench`, in its own
+//! crate.
 
 pub mod api;
 pub mod auth;
-pub mod bench;
 pub mod brand;
 pub mod cli;
 pub mod config;

@@ -1,10 +1,9 @@
-//! The server under test, run as a child process (this same binary, `tend
-//! serve`) so its memory can be measured on its own and the load generator
-//! does not share its runtime. The child is killed when the guard is
+//! The server under test, run as a child process (the shipped `tend`
+//! binary, `tend serve`) so its memory can be measured on its own and the
+//! load generator does not share its runtime. The child is killed when the guard is
 //! dropped, so an error anywhere never leaves a server behind.
 
-use super::load::{self, Call, Target};
-use crate::config::Settings;
+use crate::client::{self, Call, Target};
 use anyhow::{Context, bail};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -12,6 +11,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use tend::config::Settings;
 use tend_store::SqliteSync;
 
 /// How long the server may take to answer its health check.
@@ -34,12 +34,11 @@ impl Server {
     /// `--max-connections` read, so the child opens exactly what the parent
     /// seeded (config file and environment layers included) and a database
     /// password never shows up in the process list.
-    pub fn spawn(settings: &Settings, config: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn spawn(tend: &Path, settings: &Settings, config: Option<&Path>) -> anyhow::Result<Self> {
         let addr = free_loopback_port()?;
         let log = log_path(settings);
         let log_file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let exe = std::env::current_exe().context("finding the tend executable")?;
-        let mut command = Command::new(exe);
+        let mut command = Command::new(tend);
         command
             .args(["serve", "--listen", &addr.to_string()])
             .env("TEND_LOG", "warn")
@@ -56,7 +55,9 @@ impl Server {
         if let Some(config) = config {
             command.env("TEND_CONFIG", config);
         }
-        let child = command.spawn().context("starting tend serve")?;
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {} serve", tend.display()))?;
         Ok(Self { child, addr, log })
     }
 
@@ -87,7 +88,7 @@ impl Server {
                     self.log_tail()
                 );
             }
-            if let Ok((status, _)) = load::fetch(target, &health).await
+            if let Ok((status, _)) = client::fetch(target, &health).await
                 && status.is_success()
             {
                 return Ok(started.elapsed());
@@ -141,6 +142,25 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `tend` binary to measure: `given`, or `tend` in the directory of
+/// this executable, where cargo puts both (`target/release/`).
+pub fn server_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => std::env::current_exe()
+            .context("finding the tend-bench executable")?
+            .with_file_name(format!("tend{}", std::env::consts::EXE_SUFFIX)),
+    };
+    if !path.is_file() {
+        bail!(
+            "no tend binary at {}; build it beside tend-bench \
+             (`cargo build --release -p tend -p tend-bench`) or name one with --server-bin",
+            path.display()
+        );
+    }
+    Ok(path)
 }
 
 /// A loopback address nobody listens on right now. Another process could

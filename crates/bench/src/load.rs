@@ -1,42 +1,36 @@
-//! The load generator, `tend bench`: seeds a realistic dataset into the
-//! configured database (SQLite or PostgreSQL, chosen exactly as for `tend
-//! serve`), starts `tend serve` as a child process on loopback and measures
-//! it over HTTP: case creation, case lists, case pages, search and the
-//! server's memory. Progress goes to stderr, the report to stdout.
+//! `tend-bench load`: seeds a realistic dataset into the configured
+//! database (SQLite or PostgreSQL, chosen exactly as for `tend serve`),
+//! starts `tend serve` as a child process on loopback and measures it over
+//! HTTP: case creation, case lists, case pages, web UI and portal pages,
+//! search and the server's memory. Progress goes to stderr, the report to
+//! stdout.
 //!
-//! - [`seed`] (with [`corpus`]) generates and bulk-writes the dataset;
-//! - [`process`] runs the server child;
-//! - [`load`] sends requests and measures them;
-//! - [`report`] prints the results.
+//! [`seed`] (with [`corpus`]) generates and bulk-writes the dataset,
+//! [`process`] runs the server child, [`client`] sends requests and
+//! measures them, [`report`] prints the results.
 
-mod corpus;
-mod load;
-pub mod mail;
-mod process;
-mod report;
-mod seed;
-
-use crate::auth;
-use crate::config::{ServeArgs, Settings, StoreArgs};
-use crate::server;
+use crate::client::{self, Call, Credentials, RssSampler, Target};
+use crate::report::{self, DatasetFacts, PhaseRow, Report};
+use crate::seed::{self, Dataset};
+use crate::{corpus, process};
 use anyhow::{Context, anyhow, bail};
-use load::{Call, Credentials, RssSampler, Target};
 use rand::Rng;
 use rand::rngs::StdRng;
-use report::{DatasetFacts, PhaseRow, Report};
-use seed::Dataset;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tend::auth;
+use tend::config::{ServeArgs, Settings, StoreArgs};
+use tend::server;
 use tend_domain::ids::{CaseId, CustomerId};
 use tend_store::sessions::NewSession;
 use tend_store::{Dialect, SqliteSync};
 
-/// Options for `tend bench`. The database is chosen by the global
-/// `--data-dir` / `--database-url` / `--sqlite-sync` options, as for `serve`.
+/// Options of `tend-bench load`. The database is chosen by the global
+/// `--data-dir` / `--database-url` / `--sqlite-sync` options, as for `tend serve`.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+pub struct LoadArgs {
     /// Cases the database should hold before measuring; only missing ones are seeded.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     cases: u64,
@@ -70,6 +64,9 @@ pub struct BenchArgs {
     /// Also write the raw results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// The `tend` binary to start and measure [default: `tend` beside `tend-bench`].
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
 }
 
 /// Connection counts the read phases run with.
@@ -99,7 +96,7 @@ const WEB_VIEWS: [&str; 4] = [
 /// How long the bench's web session lasts.
 const SESSION_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-impl BenchArgs {
+impl LoadArgs {
     fn plan(&self) -> anyhow::Result<seed::Plan> {
         let cases = usize::try_from(self.cases)?;
         let customers = match self.customers {
@@ -116,8 +113,10 @@ impl BenchArgs {
 }
 
 /// Runs the benchmark: seed, start the server, measure, report.
-pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&store_args, &ServeArgs::default())?;
+    // Found before seeding, so a missing binary fails at once.
+    let server_bin = process::server_binary(args.server_bin.as_deref())?;
     eprintln!("database: {}", settings.database_url_redacted());
     let store = server::open_store(&settings).await?;
     let dialect = store.dialect();
@@ -129,11 +128,12 @@ pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitC
     let Some((dataset, credentials)) = prepared? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let mut server = process::Server::spawn(&settings, store_args.config.as_deref())?;
+    let mut server = process::Server::spawn(&server_bin, &settings, store_args.config.as_deref())?;
     let target = Target::new(server.addr(), &credentials)?;
     let started_in = server.wait_ready(&target).await?;
     eprintln!(
-        "tend serve (pid {}) ready on {} after {:.2} s; its log: {}",
+        "{} serve (pid {}) ready on {} after {:.2} s; its log: {}",
+        server_bin.display(),
         server.pid(),
         server.addr(),
         started_in.as_secs_f64(),
@@ -169,7 +169,7 @@ pub async fn run(store_args: StoreArgs, args: BenchArgs) -> anyhow::Result<ExitC
 /// web session for the bench admin (only their hashes are stored).
 async fn prepare(
     store: &tend_store::Store,
-    args: &BenchArgs,
+    args: &LoadArgs,
 ) -> anyhow::Result<Option<(Dataset, Credentials)>> {
     let dataset = seed::prepare(store, args.plan()?).await?;
     let started = std::time::Instant::now();
@@ -215,8 +215,8 @@ async fn prepare(
     }
     let cookie = format!(
         "{}={session}; {}={portal}",
-        crate::web::SESSION_COOKIE,
-        crate::web::PORTAL_COOKIE
+        tend::web::SESSION_COOKIE,
+        tend::web::PORTAL_COOKIE
     );
     Ok(Some((dataset, Credentials { token, cookie })))
 }
@@ -348,7 +348,7 @@ struct Bench {
 
 impl Bench {
     /// Every phase, in order; each is reported as it completes.
-    async fn measure(&mut self, args: &BenchArgs) -> anyhow::Result<()> {
+    async fn measure(&mut self, args: &LoadArgs) -> anyhow::Result<()> {
         if self.workload.case_ids.is_empty() {
             bail!("the database holds no cases to read");
         }
@@ -356,7 +356,7 @@ impl Bench {
         let second_pages = self.second_pages().await?;
         // Warm-up is not a measurement: printed, but not in the report.
         let warm_up = self.workload.mixed_reads(second_pages.clone());
-        let outcome = load::run(&self.target, "warm-up", WARM_UP_REQUESTS, 1, warm_up).await?;
+        let outcome = client::run(&self.target, "warm-up", WARM_UP_REQUESTS, 1, warm_up).await?;
         eprintln!(
             "{}",
             PhaseRow::new("warm-up (mixed GETs)", 1, &outcome).summary()
@@ -403,7 +403,7 @@ impl Bench {
     }
 
     /// Sequential, then concurrent case creation, sampling memory meanwhile.
-    async fn creates(&mut self, args: &BenchArgs) -> anyhow::Result<()> {
+    async fn creates(&mut self, args: &LoadArgs) -> anyhow::Result<()> {
         let create = self.workload.create();
         self.phase(CREATE, args.create_sequential, 1, create)
             .await?;
@@ -446,14 +446,14 @@ impl Bench {
         if requests == 0 {
             return Ok(());
         }
-        let outcome = load::run(&self.target, name, requests, connections, build).await?;
+        let outcome = client::run(&self.target, name, requests, connections, build).await?;
         self.report
             .add_phase(PhaseRow::new(name, connections, &outcome));
         Ok(())
     }
 
     fn rss(&mut self, moment: &str) -> anyhow::Result<()> {
-        let kib = load::rss_kib(self.pid)?;
+        let kib = client::rss_kib(self.pid)?;
         self.report.add_rss(moment, kib);
         Ok(())
     }
@@ -462,10 +462,10 @@ impl Bench {
     /// lists them.
     async fn portal_cases(&self) -> anyhow::Result<Arc<[i64]>> {
         let first = self.workload.case_ids[0];
-        let case = load::fetch_json(&self.target, &format!("/api/v1/cases/{first}")).await?;
+        let case = client::fetch_json(&self.target, &format!("/api/v1/cases/{first}")).await?;
         let customer = &case["customer_id"];
         let page =
-            load::fetch_json(&self.target, &format!("{LIST}&customer_id={customer}")).await?;
+            client::fetch_json(&self.target, &format!("{LIST}&customer_id={customer}")).await?;
         let ids: Vec<i64> = page["data"]
             .as_array()
             .into_iter()
@@ -484,7 +484,7 @@ impl Bench {
     async fn second_pages(&self) -> anyhow::Result<Arc<[String]>> {
         let mut pages = Vec::new();
         for first in [LIST.to_string(), format!("{LIST}&status=open")] {
-            let page = load::fetch_json(&self.target, &first).await?;
+            let page = client::fetch_json(&self.target, &first).await?;
             pages.push(match page["next_cursor"].as_str() {
                 Some(cursor) => format!("{first}&cursor={cursor}"),
                 None => first,

@@ -2,8 +2,8 @@
 //! a Markdown report on stdout at the end, and optionally the same data as
 //! JSON.
 
-use super::load::Outcome;
-use super::seed::SeedSummary;
+use crate::client::Outcome;
+use crate::seed::SeedSummary;
 use anyhow::Context;
 use serde::Serialize;
 use std::fmt::Write as _;

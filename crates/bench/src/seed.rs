@@ -7,7 +7,7 @@
 //! Seeding only tops up: existing cases are counted first and only the
 //! missing ones are added, so one seeded database can be measured many times.
 
-use super::corpus;
+use crate::corpus;
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 use rand::rngs::StdRng;

@@ -1,27 +1,27 @@
-//! `tend bench-mail`: measures the email channel. Generates a Maildir of
+//! `tend-bench mail`: measures the email channel. Generates a Maildir of
 //! realistic support mail (a fifth of it replies that thread into earlier
 //! messages), times `tend mail import` of it, then times SMTP delivery from
 //! several concurrent senders (each a connection reused for its messages, as
 //! mail servers do) to the listener, each message acknowledged only
 //! once committed.
 
-use super::corpus;
-use crate::config::{ServeArgs, Settings, StoreArgs};
-use crate::mail::{import, smtp};
-use crate::server;
+use crate::corpus;
 use anyhow::Context;
 use clap::Args;
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use tend::config::{ServeArgs, Settings, StoreArgs};
+use tend::mail::{import, smtp};
+use tend::server;
 use tend_domain::email::{ClosedReply, EmailAddress};
 use tend_store::email::NewInbox;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-/// Options of `tend bench-mail`.
+/// Options of `tend-bench mail`.
 #[derive(Debug, Args)]
 pub struct MailBenchArgs {
     /// Messages in the generated Maildir to import.

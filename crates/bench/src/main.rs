@@ -1,0 +1,75 @@
+//! `tend-bench`, Tend's load generator, kept out of the shipped `tend`
+//! binary. `tend-bench load` seeds a dataset and measures a `tend serve`
+//! child over HTTP; `tend-bench mail` measures Maildir import and SMTP
+//! delivery in process. See docs/benchmarks.md.
+//!
+//! - [`load`] runs the HTTP benchmark, with [`seed`] and [`corpus`] for the
+//!   dataset, [`process`] for the server child, [`client`] for requests and
+//!   [`report`] for the results;
+//! - [`mail`] runs the email benchmark.
+
+mod client;
+mod corpus;
+mod load;
+mod mail;
+mod process;
+mod report;
+mod seed;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use tend::config::StoreArgs;
+use tracing_subscriber::EnvFilter;
+
+/// Tend's load generator: seeds data and measures a Tend over HTTP and SMTP.
+#[derive(Debug, Parser)]
+#[command(name = "tend-bench", version, about)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Seed a dataset and measure `tend serve` over HTTP (see docs/benchmarks.md).
+    Load(load::LoadArgs),
+    /// Measure the email channel: Maildir import and SMTP delivery (see docs/benchmarks.md).
+    Mail(mail::MailBenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The store and the in-process mail channel log as `tend` does.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("TEND_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Load(args) => load::run(cli.store, args).await,
+            Command::Mail(args) => mail::run(cli.store, args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
