@@ -7,7 +7,7 @@ use crate::cases::{reopen_on_reply, write_message, write_new_case};
 use crate::messages::NewMessage;
 use crate::model::case_reference;
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, blobs, customers, now};
+use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, secrets};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
@@ -182,7 +182,8 @@ impl Store {
                     imap.map(|i| i64::from(i.port)),
                     imap.map(|i| i.security.as_str().to_owned()),
                     imap.map(|i| i.user.clone()),
-                    imap.map(|i| i.password.expose().to_owned()),
+                    imap.map(|i| secrets::seal(self, &secrets::IMAP_PASSWORD, i.password.expose()))
+                        .transpose()?,
                     imap.map(|i| i.folder.clone()),
                     imap.and_then(|i| i.move_to.clone()),
                     new.auto_acknowledge,
@@ -262,7 +263,7 @@ impl Store {
                     address: crate::rows::get(r, "address")?,
                     name: crate::rows::get(r, "name")?,
                     closed_reply: crate::rows::word(r, "closed_reply", ClosedReply::parse)?,
-                    imap: imap_settings(r)?,
+                    imap: imap_settings(self, r)?,
                     auto_acknowledge: crate::rows::flag(r, "auto_acknowledge")?,
                     first_reply_hours: crate::rows::get(r, "first_reply_hours")?,
                     created_at: crate::rows::time(r, "created_at")?,
@@ -281,8 +282,9 @@ impl Store {
     }
 }
 
-/// The IMAP columns of an inbox row; `None` when it has no host.
-fn imap_settings(r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
+/// The IMAP columns of an inbox row, the password opened; `None` when it
+/// has no host.
+fn imap_settings(store: &Store, r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
     use crate::rows::get;
     let Some(host) = get::<Option<String>>(r, "imap_host")? else {
         return Ok(None);
@@ -295,7 +297,11 @@ fn imap_settings(r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
         port,
         security: crate::rows::parse_word("imap_security", &security, ImapSecurity::parse)?,
         user: get(r, "imap_user")?,
-        password: Password::new(get(r, "imap_password")?),
+        password: Password::new(secrets::open(
+            store,
+            &secrets::IMAP_PASSWORD,
+            get(r, "imap_password")?,
+        )?),
         folder: get(r, "imap_folder")?,
         move_to: get(r, "imap_move_to")?,
     }))

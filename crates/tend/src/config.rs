@@ -4,6 +4,7 @@
 
 use crate::brand::Brand;
 use crate::mail::rate_limit::RateLimit;
+use crate::secret_key::KeySource;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -30,6 +31,9 @@ pub struct StoreArgs {
     /// Database connections in the pool [default: 8].
     #[arg(long, env = "TEND_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<u32>,
+    /// File holding the key that seals secrets at rest (32 bytes, base64); the environment variable TEND_SECRET_KEY can hold the key itself [default: secret.key in --data-dir, created on first start].
+    #[arg(long, env = "TEND_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Options only the server needs.
@@ -56,6 +60,9 @@ pub struct ServeArgs {
     /// PEM file of a CA certificate to trust for the relay's TLS, besides the built-in roots [default: none].
     #[arg(long, env = "TEND_SMTP_RELAY_CA_FILE")]
     pub smtp_relay_ca_file: Option<PathBuf>,
+    /// File holding the relay password (first line), used with the user in --smtp-relay instead of a password in the URL [default: none].
+    #[arg(long, env = "TEND_SMTP_RELAY_PASSWORD_FILE")]
+    pub smtp_relay_password_file: Option<PathBuf>,
     /// PEM certificate chain for STARTTLS on the SMTP listener (with --smtp-tls-key) [default: no STARTTLS].
     #[arg(long, env = "TEND_SMTP_TLS_CERT")]
     pub smtp_tls_cert: Option<PathBuf>,
@@ -123,6 +130,8 @@ struct FileSettings {
     smtp_max_message_bytes: Option<usize>,
     smtp_relay: Option<String>,
     smtp_relay_ca_file: Option<PathBuf>,
+    smtp_relay_password_file: Option<PathBuf>,
+    secret_key_file: Option<PathBuf>,
     smtp_tls_cert: Option<PathBuf>,
     smtp_tls_key: Option<PathBuf>,
     mail_rate_limit: Option<u32>,
@@ -156,6 +165,10 @@ pub struct Settings {
     pub smtp_relay: Option<String>,
     /// Extra CA certificate trusted for the relay's TLS.
     pub smtp_relay_ca_file: Option<PathBuf>,
+    /// A file holding the relay's password, kept out of the URL.
+    pub smtp_relay_password_file: Option<PathBuf>,
+    /// Where the key sealing secrets at rest comes from.
+    pub secret_key: KeySource,
     /// Certificate chain and key files for STARTTLS, if offered.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// How much mail one sender may send over SMTP.
@@ -189,6 +202,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_relay_ca_file", &self.smtp_relay_ca_file)
+            .field("smtp_relay_password_file", &self.smtp_relay_password_file)
+            .field("secret_key", &self.secret_key)
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
             .field("imap_poll", &self.imap_poll)
@@ -228,6 +243,16 @@ impl Settings {
             _ => anyhow::bail!(
                 "--smtp-tls-cert and --smtp-tls-key go together: give both or neither"
             ),
+        };
+        let secret_key = match (
+            std::env::var("TEND_SECRET_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+            store.secret_key_file.clone().or(file.secret_key_file),
+        ) {
+            (Some(key), _) => KeySource::Env(key),
+            (None, Some(path)) => KeySource::File(path),
+            (None, None) => KeySource::DataDir(data_dir.clone()),
         };
         let sync = store
             .sqlite_sync
@@ -286,6 +311,11 @@ impl Settings {
                 .unwrap_or(25 * 1024 * 1024),
             smtp_relay: serve.smtp_relay.clone().or(file.smtp_relay),
             smtp_relay_ca_file: serve.smtp_relay_ca_file.clone().or(file.smtp_relay_ca_file),
+            smtp_relay_password_file: serve
+                .smtp_relay_password_file
+                .clone()
+                .or(file.smtp_relay_password_file),
+            secret_key,
             smtp_tls,
             mail_rate_limit: RateLimit {
                 messages: serve.mail_rate_limit.or(file.mail_rate_limit).unwrap_or(30),

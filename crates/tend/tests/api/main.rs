@@ -32,6 +32,7 @@ mod portal;
 mod requests;
 mod schema;
 mod search;
+mod secrets;
 mod smtp_tls;
 mod web;
 mod web_admin;
