@@ -34,6 +34,13 @@ async fn raw_column(db: &FreshDatabase, sql: &str) -> Vec<String> {
     rows.into_iter().map(|(v,)| v).collect()
 }
 
+/// Asserts the one inbox's raw IMAP password is sealed with `key`.
+async fn assert_sealed_with(db: &FreshDatabase, key: &SecretKey) {
+    let raw = raw_column(db, "SELECT imap_password FROM inboxes").await;
+    assert_eq!(raw.len(), 1, "one inbox");
+    assert!(raw[0].starts_with(&format!("v1:{}:", key.id())), "{raw:?}");
+}
+
 /// Runs a statement straight on the database.
 async fn raw_execute(db: &FreshDatabase, sql: &str) {
     sqlx::any::install_default_drivers();
@@ -152,19 +159,13 @@ async fn secrets_rotate_moves_every_secret_to_a_new_key(b: Backend) {
     ];
     succeeded(&run(&db, &imap, &[], "s3cret\n"));
     let first = SecretKey::read_file(&key_file).unwrap();
-    let [sealed] = &raw_column(&db, "SELECT imap_password FROM inboxes").await[..] else {
-        panic!("one inbox")
-    };
-    assert!(sealed.starts_with(&format!("v1:{}:", first.id())), "{sealed}");
+    assert_sealed_with(&db, &first).await;
 
     // A password stored in clear (as before Tend sealed secrets) is sealed
     // when Tend next starts, and still reads back.
     raw_execute(&db, "UPDATE inboxes SET imap_password = 'legacy-pw'").await;
     succeeded(&run(&db, &["migrate"], &[], ""));
-    let [sealed] = &raw_column(&db, "SELECT imap_password FROM inboxes").await[..] else {
-        panic!("one inbox")
-    };
-    assert!(sealed.starts_with(&format!("v1:{}:", first.id())), "{sealed}");
+    assert_sealed_with(&db, &first).await;
     assert_eq!(imap_password(&db, &key_file).await.unwrap(), "legacy-pw");
 
     // Rotating the data directory's key: a new secret.key, the old kept
@@ -181,10 +182,7 @@ async fn secrets_rotate_moves_every_secret_to_a_new_key(b: Backend) {
             .id(),
         first.id()
     );
-    let [sealed] = &raw_column(&db, "SELECT imap_password FROM inboxes").await[..] else {
-        panic!("one inbox")
-    };
-    assert!(sealed.starts_with(&format!("v1:{}:", second.id())), "{sealed}");
+    assert_sealed_with(&db, &second).await;
     assert_eq!(imap_password(&db, &key_file).await.unwrap(), "legacy-pw");
     let refused = imap_password(&db, &old_file).await.unwrap_err();
     assert!(refused.contains(second.id()), "{refused}");
