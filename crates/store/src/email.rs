@@ -283,7 +283,9 @@ impl Store {
 }
 
 /// The IMAP columns of an inbox row, the password opened; `None` when it
-/// has no host.
+/// has no host. A password the loaded key does not open (a lost or wrong
+/// key) reads as none, with a warning: polling that mailbox then fails to
+/// log in, but the inbox, and mail delivered to it by SMTP, still work.
 fn imap_settings(store: &Store, r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
     use crate::rows::get;
     let Some(host) = get::<Option<String>>(r, "imap_host")? else {
@@ -292,16 +294,17 @@ fn imap_settings(store: &Store, r: &sqlx::any::AnyRow) -> Result<Option<ImapSett
     let port = u16::try_from(get::<i64>(r, "imap_port")?)
         .map_err(|_| StoreError::Corrupt("imap_port out of range".into()))?;
     let security = get::<String>(r, "imap_security")?;
+    let password = secrets::open(store, &secrets::IMAP_PASSWORD, get(r, "imap_password")?)
+        .unwrap_or_else(|e| {
+            tracing::warn!(imap_host = %host, "the IMAP password cannot be used: {e}");
+            String::new()
+        });
     Ok(Some(ImapSettings {
         host,
         port,
         security: crate::rows::parse_word("imap_security", &security, ImapSecurity::parse)?,
         user: get(r, "imap_user")?,
-        password: Password::new(secrets::open(
-            store,
-            &secrets::IMAP_PASSWORD,
-            get(r, "imap_password")?,
-        )?),
+        password: Password::new(password),
         folder: get(r, "imap_folder")?,
         move_to: get(r, "imap_move_to")?,
     }))
