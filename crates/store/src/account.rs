@@ -5,7 +5,7 @@
 use crate::rows::get;
 use crate::time::micros;
 use crate::tx::args;
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, now, secrets};
 use jiff::Timestamp;
 use tend_domain::ids::AgentId;
 
@@ -87,7 +87,11 @@ impl Store {
             .await?;
         row.map(|r| {
             Ok(AgentTotp {
-                secret: TotpSecret(get(&r, "secret")?),
+                secret: TotpSecret(secrets::open(
+                    self,
+                    &secrets::TOTP_SECRET,
+                    get(&r, "secret")?,
+                )?),
                 enabled: get::<Option<i64>>(&r, "enabled_at")?.is_some(),
             })
         })
@@ -97,7 +101,7 @@ impl Store {
     /// Starts setting up two-factor with a new secret, replacing one not yet
     /// confirmed. Fails with a conflict when two-factor is already on.
     pub async fn begin_totp(&self, agent: AgentId, secret: &TotpSecret) -> Result<()> {
-        let secret = secret.0.clone();
+        let secret = secrets::seal(self, &secrets::TOTP_SECRET, &secret.0)?;
         let changed = self
             .write(move |tx| {
                 Box::pin(async move {

@@ -7,7 +7,7 @@ use crate::cases::{append_system_event, reopen_on_reply, write_message, write_ne
 use crate::messages::NewMessage;
 use crate::model::case_reference;
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants};
+use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants, secrets};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
@@ -187,7 +187,8 @@ impl Store {
                     imap.map(|i| i64::from(i.port)),
                     imap.map(|i| i.security.as_str().to_owned()),
                     imap.map(|i| i.user.clone()),
-                    imap.map(|i| i.password.expose().to_owned()),
+                    imap.map(|i| secrets::seal(self, &secrets::IMAP_PASSWORD, i.password.expose()))
+                        .transpose()?,
                     imap.map(|i| i.folder.clone()),
                     imap.and_then(|i| i.move_to.clone()),
                     new.auto_acknowledge,
@@ -267,7 +268,7 @@ impl Store {
                     address: crate::rows::get(r, "address")?,
                     name: crate::rows::get(r, "name")?,
                     closed_reply: crate::rows::word(r, "closed_reply", ClosedReply::parse)?,
-                    imap: imap_settings(r)?,
+                    imap: imap_settings(self, r)?,
                     auto_acknowledge: crate::rows::flag(r, "auto_acknowledge")?,
                     first_reply_hours: crate::rows::get(r, "first_reply_hours")?,
                     created_at: crate::rows::time(r, "created_at")?,
@@ -286,8 +287,11 @@ impl Store {
     }
 }
 
-/// The IMAP columns of an inbox row; `None` when it has no host.
-fn imap_settings(r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
+/// The IMAP columns of an inbox row, the password opened; `None` when it
+/// has no host. A password the loaded key does not open (a lost or wrong
+/// key) reads as none, with a warning: polling that mailbox then fails to
+/// log in, but the inbox, and mail delivered to it by SMTP, still work.
+fn imap_settings(store: &Store, r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
     use crate::rows::get;
     let Some(host) = get::<Option<String>>(r, "imap_host")? else {
         return Ok(None);
@@ -295,12 +299,17 @@ fn imap_settings(r: &sqlx::any::AnyRow) -> Result<Option<ImapSettings>> {
     let port = u16::try_from(get::<i64>(r, "imap_port")?)
         .map_err(|_| StoreError::Corrupt("imap_port out of range".into()))?;
     let security = get::<String>(r, "imap_security")?;
+    let password = secrets::open(store, &secrets::IMAP_PASSWORD, get(r, "imap_password")?)
+        .unwrap_or_else(|e| {
+            tracing::warn!(imap_host = %host, "the IMAP password cannot be used: {e}");
+            String::new()
+        });
     Ok(Some(ImapSettings {
         host,
         port,
         security: crate::rows::parse_word("imap_security", &security, ImapSecurity::parse)?,
         user: get(r, "imap_user")?,
-        password: Password::new(get(r, "imap_password")?),
+        password: Password::new(password),
         folder: get(r, "imap_folder")?,
         move_to: get(r, "imap_move_to")?,
     }))

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// A write's transaction could not be committed.
     #[error("the write was not saved: {0}")]
     Commit(String),
+    /// A secret could not be sealed or opened (see [`crate::secrets`]).
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
     /// The SQLite writer connection failed.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),

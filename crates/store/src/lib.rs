@@ -35,6 +35,7 @@ mod rows;
 pub mod saved_filters;
 pub mod search;
 mod search_index;
+pub mod secrets;
 pub mod sessions;
 mod sql;
 mod time;
@@ -104,6 +105,8 @@ pub struct Store {
     group_commit: Option<writer::GroupCommit>,
     token_cache: agents::TokenCache,
     dialect: Dialect,
+    /// The keys secrets are sealed with at rest (see [`secrets`]).
+    secrets: Option<std::sync::Arc<secrets::Keyring>>,
 }
 
 impl Store {
@@ -149,6 +152,7 @@ impl Store {
                     token_cache: Default::default(),
                     writer,
                     dialect,
+                    secrets: None,
                 }
             }
             Dialect::Postgres => {
@@ -175,6 +179,7 @@ impl Store {
                     group_commit: None,
                     token_cache: Default::default(),
                     dialect,
+                    secrets: None,
                 }
             }
         };

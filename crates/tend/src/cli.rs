@@ -1,11 +1,11 @@
 //! The operator command line. Scripts and tests rely on these names:
 //! `serve`, `migrate`, `version`, `admin create`, `token create`,
-//! `inbox create`, `mail import`. The load generator is the separate
-//! `tend-bench` (crates/bench).
+//! `inbox create`, `mail import`, `secrets rotate`. The load generator is
+//! the separate `tend-bench` (crates/bench).
 
 use crate::config::{ServeArgs, Settings, StoreArgs};
 use crate::mail::inbox::{ImapRequest, InboxRequest};
-use crate::{auth, server};
+use crate::{auth, secret_key, server};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use std::io::Read;
@@ -52,6 +52,11 @@ enum Command {
     Mail {
         #[command(subcommand)]
         command: MailCommand,
+    },
+    /// Manage the key that seals secrets at rest (see docs/security.md).
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
     },
 }
 
@@ -136,6 +141,19 @@ enum MailCommand {
         /// Files and Maildir folders.
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// Re-seal every stored secret with a new key, in one transaction. Without
+    /// --new-key-file, a new data-directory key replaces secret.key (the old one
+    /// is kept as secret.key.old); stop Tend first, start it after.
+    Rotate {
+        /// Take the new key from this file (base64), writing a fresh one there if it
+        /// does not exist; then start Tend with it (TEND_SECRET_KEY_FILE).
+        #[arg(long)]
+        new_key_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -319,6 +337,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Secrets {
+            command: SecretsCommand::Rotate { new_key_file },
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let store = server::open_store(&settings).await?;
+            let rotated =
+                secret_key::rotate(&store, &settings.secret_key, new_key_file.as_deref()).await;
+            store.close().await;
+            println!("{}", rotated?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -355,6 +384,9 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
             let mut relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
             if let Some(ca) = &settings.smtp_relay_ca_file {
                 relay = relay.trusting(ca).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(file) = &settings.smtp_relay_password_file {
+                relay = relay.with_password_file(file).map_err(anyhow::Error::msg)?;
             }
             eprintln!("sending email through {relay:?}");
             crate::mail::outbound::start(store.clone(), relay).map_err(anyhow::Error::msg)?;

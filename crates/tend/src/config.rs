@@ -7,6 +7,7 @@
 
 use crate::brand::Brand;
 use crate::mail::rate_limit::RateLimit;
+use crate::secret_key::KeySource;
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,9 @@ pub struct StoreArgs {
     /// Database connections in the pool [default: 8].
     #[arg(long, env = "TEND_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<u32>,
+    /// File holding the key that seals secrets at rest (32 bytes, base64); the environment variable TEND_SECRET_KEY can hold the key itself [default: secret.key in --data-dir, created on first start].
+    #[arg(long, env = "TEND_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Options only the server needs.
@@ -63,6 +67,9 @@ pub struct ServeArgs {
     /// PEM file of a CA certificate to trust for the relay's TLS, besides the built-in roots [default: none].
     #[arg(long, env = "TEND_SMTP_RELAY_CA_FILE")]
     pub smtp_relay_ca_file: Option<PathBuf>,
+    /// File holding the relay password (first line), used with the user in --smtp-relay instead of a password in the URL [default: none].
+    #[arg(long, env = "TEND_SMTP_RELAY_PASSWORD_FILE")]
+    pub smtp_relay_password_file: Option<PathBuf>,
     /// PEM certificate chain for STARTTLS on the SMTP listener (with --smtp-tls-key) [default: no STARTTLS].
     #[arg(long, env = "TEND_SMTP_TLS_CERT")]
     pub smtp_tls_cert: Option<PathBuf>,
@@ -132,6 +139,10 @@ pub struct Settings {
     pub smtp_relay: Option<String>,
     /// Extra CA certificate trusted for the relay's TLS.
     pub smtp_relay_ca_file: Option<PathBuf>,
+    /// A file holding the relay's password, kept out of the URL.
+    pub smtp_relay_password_file: Option<PathBuf>,
+    /// Where the key sealing secrets at rest comes from.
+    pub secret_key: KeySource,
     /// Certificate chain and key files for STARTTLS, if offered.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// How much mail one sender may send over SMTP.
@@ -165,6 +176,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_max_message_bytes", &self.smtp_max_message_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_relay_ca_file", &self.smtp_relay_ca_file)
+            .field("smtp_relay_password_file", &self.smtp_relay_password_file)
+            .field("secret_key", &self.secret_key)
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
             .field("imap_poll", &self.imap_poll)
@@ -200,6 +213,16 @@ impl Settings {
                 "--smtp-tls-cert and --smtp-tls-key go together: give both or neither"
             ),
         };
+        let secret_key = match (
+            std::env::var("TEND_SECRET_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+            store.secret_key_file.clone(),
+        ) {
+            (Some(key), _) => KeySource::Env(key),
+            (None, Some(path)) => KeySource::File(path),
+            (None, None) => KeySource::DataDir(data_dir.clone()),
+        };
         let sync = store.sqlite_sync.unwrap_or(SyncMode::Full);
         let embed_origins =
             parse_origins(serve.embed_origins.clone().as_deref().unwrap_or_default())?;
@@ -234,6 +257,8 @@ impl Settings {
             smtp_max_message_bytes: serve.smtp_max_message_bytes.unwrap_or(25 * 1024 * 1024),
             smtp_relay: serve.smtp_relay.clone(),
             smtp_relay_ca_file: serve.smtp_relay_ca_file.clone(),
+            smtp_relay_password_file: serve.smtp_relay_password_file.clone(),
+            secret_key,
             smtp_tls,
             mail_rate_limit: RateLimit {
                 messages: serve.mail_rate_limit.unwrap_or(30),

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod mail;
 pub mod replies;
+pub mod secret_key;
 pub mod server;
 pub mod two_factor;
 pub mod web;

@@ -22,8 +22,10 @@ pub struct AppState {
     pub web: Arc<crate::web::WebConfig>,
 }
 
-/// Opens (creating if needed) the configured database and migrates it.
+/// Opens (creating if needed) the configured database, migrates it, loads
+/// the secret key and brings every stored secret under it.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let keys = settings.secret_key.load()?;
     if settings.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             anyhow::anyhow!(
@@ -44,6 +46,19 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
+    let store = store.with_secrets(keys);
+    let sealed = store
+        .seal_secrets()
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing stored secrets failed: {e}"))?;
+    if sealed.unreadable > 0 {
+        tracing::warn!(
+            "{} stored secrets (TOTP seeds, IMAP passwords) do not open with the secret key {:?}; \
+             start Tend with the key that sealed them, or set them again",
+            sealed.unreadable,
+            settings.secret_key
+        );
+    }
     Ok(store)
 }
 

@@ -315,6 +315,32 @@ impl Relay {
         Ok(self)
     }
 
+    /// Uses the password in the first line of the file at `path`, so it
+    /// need not be in the relay URL (nor in a config file or the process
+    /// list). The URL still names the user; a password in it is replaced.
+    pub fn with_password_file(mut self, path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the relay password file {}: {e}",
+                path.display()
+            )
+        })?;
+        let password = text.lines().next().unwrap_or_default();
+        if password.is_empty() {
+            return Err(format!(
+                "the relay password file {} is empty",
+                path.display()
+            ));
+        }
+        let Some((user, _)) = self.credentials else {
+            return Err(
+                "a relay password file needs a user in the relay URL: smtp://USER@host".into(),
+            );
+        };
+        self.credentials = Some((user, password.to_owned()));
+        Ok(self)
+    }
+
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
             .port(self.port)
@@ -429,5 +455,30 @@ mod tests {
         assert_eq!((tls.security, tls.port), (RelaySecurity::Tls, 465));
         assert!(Relay::parse("http://x").is_err());
         assert!(Relay::parse("smtps:/x").is_err());
+    }
+
+    #[test]
+    fn reads_the_relay_password_from_a_file_and_never_prints_it() {
+        let dir = std::env::temp_dir().join(format!("tend-relay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("relay-password");
+        std::fs::write(&file, "file-s3cret\n").unwrap();
+        let r = Relay::parse("smtp://user:url-s3cret@mail.example.com")
+            .unwrap()
+            .with_password_file(&file)
+            .unwrap();
+        assert_eq!(r.credentials, Some(("user".into(), "file-s3cret".into())));
+        assert!(!format!("{r:?}").contains("s3cret"), "{r:?}");
+        let r = Relay::parse("smtp://user@mail.example.com")
+            .unwrap()
+            .with_password_file(&file)
+            .unwrap();
+        assert_eq!(r.credentials, Some(("user".into(), "file-s3cret".into())));
+        let no_user = Relay::parse("smtp://mail.example.com").unwrap();
+        assert!(no_user.with_password_file(&file).is_err());
+        std::fs::write(&file, "\n").unwrap();
+        let empty = Relay::parse("smtp://user@mail.example.com").unwrap();
+        assert!(empty.with_password_file(&file).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -14,7 +14,9 @@ pub fn tend(db: &FreshDatabase) -> Command {
         .arg("--database-url")
         .arg(&db.url)
         .env("TEND_LOG", "warn")
-        .env_remove("TEND_CONFIG");
+        .env_remove("TEND_CONFIG")
+        .env_remove("TEND_SECRET_KEY")
+        .env_remove("TEND_SECRET_KEY_FILE");
     cmd
 }
 

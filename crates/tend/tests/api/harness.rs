@@ -237,6 +237,11 @@ impl TestServer {
         server
     }
 
+    /// The test's database.
+    pub fn database(&self) -> &FreshDatabase {
+        &self._db
+    }
+
     /// Creates an agent with `role` directly in the store (as `tend admin
     /// create` does) and returns a fresh API token for it.
     pub async fn agent_token(&self, email: &str, role: Role) -> String {

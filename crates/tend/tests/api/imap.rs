@@ -401,9 +401,7 @@ async fn inbox_create_takes_imap_and_acknowledgement_flags(b: Backend) {
     assert!(made.status.success(), "{out}");
     assert!(!out.contains("s3cret"), "{out}");
 
-    let store = tend_store::Store::connect(&db.url, &tend_store::StoreOptions::default())
-        .await
-        .unwrap();
+    let store = crate::secrets::store_with_key(&db, &db.dir().join("secret.key")).await;
     let address = tend_domain::email::EmailAddress::parse("a", "help@example.com").unwrap();
     let inbox = store.inbox_by_address(&address).await.unwrap().unwrap();
     store.close().await;

@@ -33,6 +33,7 @@ mod portal;
 mod requests;
 mod schema;
 mod search;
+mod secrets;
 mod smtp_tls;
 mod web;
 mod web_admin;

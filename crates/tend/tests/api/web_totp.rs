@@ -21,7 +21,7 @@ crate::both_backends!(
     agents_change_their_own_password,
 );
 
-const ANN: &str = "ann@example.com";
+pub(crate) const ANN: &str = "ann@example.com";
 
 /// The text between `start` and the next `end` in `html`.
 fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
@@ -35,7 +35,7 @@ fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
 
 /// An authenticator app: the agent's key, and the last time step it gave a
 /// code for (the server accepts each step once, within one step of now).
-struct App {
+pub(crate) struct App {
     totp: Totp,
     last: Option<u64>,
 }
@@ -55,7 +55,7 @@ impl App {
 
     /// A code the server has not seen yet. Waits (a second at most) when a
     /// time step is about to end, so the server judges it in the same step.
-    async fn next(&mut self) -> String {
+    pub(crate) async fn next(&mut self) -> String {
         let mut now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         if now.as_secs() % 30 >= 29 {
             tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -87,7 +87,7 @@ impl App {
 }
 
 /// Starts a server with agent Ann.
-async fn server(b: Backend, options: Options) -> TestServer {
+pub(crate) async fn server(b: Backend, options: Options) -> TestServer {
     let t = TestServer::start_with(b, options).await;
     t.agent_with_password(ANN, "Ann Agent", Role::Agent, PASSWORD)
         .await;
@@ -110,7 +110,7 @@ fn shown_key(page: &Page) -> String {
 }
 
 /// Sets up two-factor for the signed-in agent; answers the app and the key.
-async fn enrol(web: &mut WebAgent) -> (App, String) {
+pub(crate) async fn enrol(web: &mut WebAgent) -> (App, String) {
     let (csrf, page) = start_setup(web).await;
     let key = shown_key(&page);
     let mut app = App::new(&key);
@@ -124,7 +124,7 @@ async fn enrol(web: &mut WebAgent) -> (App, String) {
 }
 
 /// Signs in with the password; asserts it leads to the code step.
-async fn password_step(t: &TestServer) -> WebAgent {
+pub(crate) async fn password_step(t: &TestServer) -> WebAgent {
     let mut web = WebAgent::new(t);
     let step = web.sign_in(ANN, PASSWORD).await;
     assert_eq!(step.status, StatusCode::SEE_OTHER, "{}", step.html);
@@ -139,7 +139,7 @@ async fn password_step(t: &TestServer) -> WebAgent {
 }
 
 /// Posts a code on the code form.
-async fn post_code(web: &mut WebAgent, code: &str) -> Page {
+pub(crate) async fn post_code(web: &mut WebAgent, code: &str) -> Page {
     let form = web.get("/signin/code").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.html);
     web.post("/signin/code", &[("csrf", &form.csrf()), ("code", code)])
@@ -147,7 +147,7 @@ async fn post_code(web: &mut WebAgent, code: &str) -> Page {
 }
 
 /// Whether the browser has a working session.
-async fn signed_in(web: &mut WebAgent) -> bool {
+pub(crate) async fn signed_in(web: &mut WebAgent) -> bool {
     let page = web.get("/views/mine").await;
     page.status == StatusCode::OK && page.html.contains("Ann Agent")
 }
