@@ -352,3 +352,32 @@ impl Store {
         self.agent(id).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clear_forgets_owners_and_refuses_answers_read_before_it() {
+        let cache = TokenCache::default();
+        let owner = TokenOwner {
+            agent_id: AgentId(7),
+            role: Role::Admin,
+        };
+        let before = cache.generation().unwrap();
+        cache.put("a", owner, before);
+        assert_eq!(cache.get("a"), Some(owner));
+        // A lookup that began before a change finishes after it.
+        let stale = cache.generation().unwrap();
+        cache.clear();
+        assert_eq!(cache.get("a"), None);
+        cache.put("a", owner, stale);
+        assert_eq!(
+            cache.get("a"),
+            None,
+            "an answer older than the clear is dropped"
+        );
+        cache.put("a", owner, cache.generation().unwrap());
+        assert_eq!(cache.get("a"), Some(owner));
+    }
+}
