@@ -4,6 +4,7 @@
 use crate::Invalid;
 use crate::ids::{AgentId, AgreementId, TeamId};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 crate::string_enum!(
     /// Where a case stands.
@@ -78,12 +79,28 @@ pub fn parse_tag(field: &str, raw: &str) -> Result<String, Invalid> {
     Ok(tag)
 }
 
-/// Parses a list of tags, dropping duplicates and keeping first-seen order.
+/// Most tags one case holds; a change that would pass it is refused.
+pub const MAX_TAGS_PER_CASE: usize = 50;
+
+/// Most different tags one request may name in one list (duplicates, which
+/// are dropped, do not count).
+pub const MAX_TAGS_PER_REQUEST: usize = 50;
+
+/// Parses a list of tags, dropping duplicates and keeping first-seen order;
+/// more than [`MAX_TAGS_PER_REQUEST`] different tags are refused. Linear in
+/// the list's length.
 pub fn parse_tags(field: &str, raw: &[String]) -> Result<Vec<String>, Invalid> {
-    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    let mut seen = HashSet::new();
+    let mut tags = Vec::new();
     for t in raw {
         let tag = parse_tag(field, t)?;
-        if !tags.contains(&tag) {
+        if seen.insert(tag.clone()) {
+            if tags.len() == MAX_TAGS_PER_REQUEST {
+                return Err(Invalid::new(
+                    field,
+                    format!("name at most {MAX_TAGS_PER_REQUEST} different tags at once"),
+                ));
+            }
             tags.push(tag);
         }
     }
@@ -138,4 +155,26 @@ pub struct CaseChange {
     pub remove_tags: Vec<String>,
     /// Custom fields to set; a null value removes the field.
     pub custom_fields: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_tags_drops_duplicates_and_caps_different_tags() {
+        let raw: Vec<String> = (0..200_000).map(|i| format!("Tag{}", i % 7)).collect();
+        let tags = parse_tags("tags", &raw).unwrap();
+        assert_eq!(tags, (0..7).map(|i| format!("tag{i}")).collect::<Vec<_>>());
+        let at_most: Vec<String> = (0..MAX_TAGS_PER_REQUEST).map(|i| format!("t{i}")).collect();
+        assert_eq!(
+            parse_tags("tags", &at_most).unwrap().len(),
+            MAX_TAGS_PER_REQUEST
+        );
+        let too_many = [at_most, vec!["one-more".into()]].concat();
+        assert_eq!(
+            parse_tags("add_tags", &too_many).unwrap_err().field,
+            "add_tags"
+        );
+    }
 }

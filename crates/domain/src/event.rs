@@ -3,14 +3,14 @@
 //! clocks, customer effort) are folds over the same log.
 
 use crate::Invalid;
-use crate::case::{CaseChange, Channel, Priority, Status};
+use crate::case::{CaseChange, Channel, MAX_TAGS_PER_CASE, Priority, Status};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use utoipa::ToSchema;
 
 crate::string_enum!(
@@ -426,20 +426,8 @@ impl CaseState {
                 to,
             });
         }
-        let added: Vec<String> = change
-            .add_tags
-            .iter()
-            .filter(|t| !self.tags.contains(*t))
-            .cloned()
-            .collect();
-        let removed: Vec<String> = change
-            .remove_tags
-            .iter()
-            .filter(|t| self.tags.contains(*t) && !change.add_tags.contains(t))
-            .cloned()
-            .collect();
-        if !added.is_empty() || !removed.is_empty() {
-            events.push(EventData::TagsChanged { added, removed });
+        if let Some(tags) = self.plan_tags(&change.add_tags, &change.remove_tags)? {
+            events.push(tags);
         }
         let changes: Map<String, Value> = change
             .custom_fields
@@ -451,6 +439,43 @@ impl CaseState {
             events.push(EventData::CustomFieldsChanged { changes });
         }
         Ok(events)
+    }
+
+    /// The tag change that adds `add` and removes `remove` (a tag in both is
+    /// kept), if anything changes; refused when it would leave the case with
+    /// more than [`MAX_TAGS_PER_CASE`] tags. Linear in the lists' lengths.
+    fn plan_tags(&self, add: &[String], remove: &[String]) -> Result<Option<EventData>, Invalid> {
+        let kept: HashSet<&str> = add.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        let adding: Vec<String> = add
+            .iter()
+            .filter(|t| !self.tags.contains(*t) && seen.insert(t.as_str()))
+            .cloned()
+            .collect();
+        let removing: Vec<String> = remove
+            .iter()
+            .filter(|t| {
+                self.tags.contains(*t) && !kept.contains(t.as_str()) && seen.insert(t.as_str())
+            })
+            .cloned()
+            .collect();
+        let count = self.tags.len() + adding.len() - removing.len();
+        if !adding.is_empty() && count > MAX_TAGS_PER_CASE {
+            return Err(Invalid::new(
+                "add_tags",
+                format!(
+                    "a case holds at most {MAX_TAGS_PER_CASE} tags; this one has {} and the change would give it {count}",
+                    self.tags.len()
+                ),
+            ));
+        }
+        if adding.is_empty() && removing.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(EventData::TagsChanged {
+            added: adding,
+            removed: removing,
+        }))
     }
 
     /// Checks this case (`id`) may be merged into case `into_id`, whose state
@@ -633,6 +658,48 @@ mod tests {
             "replanning after applying is a no-op"
         );
         assert_eq!(state.custom_fields["floor"], Value::from(3));
+    }
+
+    #[test]
+    fn plan_caps_the_tags_of_a_case() {
+        let mut state = CaseState::fold(&log(vec![opened()])).unwrap();
+        let tags = |range: std::ops::Range<usize>| range.map(|i| format!("t{i}")).collect();
+        let fill = CaseChange {
+            add_tags: tags(1..MAX_TAGS_PER_CASE),
+            ..CaseChange::default()
+        };
+        for e in state.plan(&fill).unwrap() {
+            state.apply(&e, at(1));
+        }
+        assert_eq!(state.tags.len(), MAX_TAGS_PER_CASE);
+        let one_more = CaseChange {
+            add_tags: vec!["extra".into()],
+            ..CaseChange::default()
+        };
+        assert_eq!(state.plan(&one_more).unwrap_err().field, "add_tags");
+        // Swapping one tag for another, or only removing, is fine.
+        let swap = CaseChange {
+            remove_tags: vec!["boiler".into()],
+            ..one_more.clone()
+        };
+        assert_eq!(state.plan(&swap).unwrap().len(), 1);
+        let remove = CaseChange {
+            remove_tags: tags(1..3),
+            ..CaseChange::default()
+        };
+        assert_eq!(
+            state.plan(&remove).unwrap(),
+            [EventData::TagsChanged {
+                added: vec![],
+                removed: vec!["t1".into(), "t2".into()]
+            }]
+        );
+        // Tags already there and repeated tags do not count.
+        let again = CaseChange {
+            add_tags: [tags(1..MAX_TAGS_PER_CASE), tags(1..3)].concat(),
+            ..CaseChange::default()
+        };
+        assert!(state.plan(&again).unwrap().is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod html_bound;
 pub mod ids;
 pub mod invalid;
 pub mod kb;
+pub mod remote_images;
 mod string_enum;
 pub mod text;
 pub mod waiting;

@@ -39,7 +39,10 @@ pub struct TokenOwner {
     pub role: Role,
 }
 
-/// How long a token's owner is remembered without asking the database.
+/// How long a token's owner is remembered without asking the database. A
+/// change made through this process to an agent's role or active flag
+/// clears the cache at once; this bound is only for changes made by
+/// another process sharing a PostgreSQL database.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(2);
 
 /// Tokens most remembered at once; past that the cache starts afresh.
@@ -47,22 +50,52 @@ const TOKEN_CACHE_SIZE: usize = 10_000;
 
 /// Recently seen tokens and their owners, for [`Store::token_owner`].
 #[derive(Debug, Default, Clone)]
-pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, (TokenOwner, Instant)>>>);
+pub(crate) struct TokenCache(Arc<Mutex<CachedOwners>>);
+
+/// The cache's entries and how many times it was cleared.
+#[derive(Debug, Default)]
+struct CachedOwners {
+    owners: HashMap<String, (TokenOwner, Instant)>,
+    /// Bumped by every clear, so that an answer read from the database
+    /// before a change is not cached after it.
+    generation: u64,
+}
 
 impl TokenCache {
     fn get(&self, token_hash: &str) -> Option<TokenOwner> {
         let cache = self.0.lock().ok()?;
-        let (owner, seen) = cache.get(token_hash)?;
+        let (owner, seen) = cache.owners.get(token_hash)?;
         (seen.elapsed() < TOKEN_CACHE_TTL).then_some(*owner)
     }
 
-    fn put(&self, token_hash: &str, owner: TokenOwner) {
+    /// The generation to pass to [`TokenCache::put`]: read it before asking
+    /// the database.
+    fn generation(&self) -> Option<u64> {
+        self.0.lock().ok().map(|cache| cache.generation)
+    }
+
+    /// Remembers `owner` unless the cache was cleared since `generation`.
+    fn put(&self, token_hash: &str, owner: TokenOwner, generation: u64) {
         if let Ok(mut cache) = self.0.lock() {
-            if cache.len() >= TOKEN_CACHE_SIZE {
-                cache.clear();
+            if cache.generation != generation {
+                return;
             }
-            cache.insert(token_hash.to_owned(), (owner, Instant::now()));
+            if cache.owners.len() >= TOKEN_CACHE_SIZE {
+                cache.owners.clear();
+            }
+            cache
+                .owners
+                .insert(token_hash.to_owned(), (owner, Instant::now()));
         }
+    }
+
+    /// Forgets every owner: called after any change to who owns a token or
+    /// what they may do, so the next request asks the database.
+    fn clear(&self) {
+        // A poisoned lock still holds a usable map; clearing it is right.
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache.owners.clear();
+        cache.generation += 1;
     }
 }
 
@@ -184,12 +217,14 @@ impl Store {
 
     /// The active agent owning the token with this hash. Answers are cached
     /// for [`TOKEN_CACHE_TTL`], so a request costs no query for a token seen
-    /// moments ago; a revoked token or deactivated agent stops working within
-    /// that time. Unknown tokens are never cached.
+    /// moments ago; changing an agent through this store clears the cache, so
+    /// a deactivated or demoted agent's next request sees the change.
+    /// Unknown tokens are never cached.
     pub async fn token_owner(&self, token_hash: &str) -> Result<Option<TokenOwner>> {
         if let Some(owner) = self.token_cache.get(token_hash) {
             return Ok(Some(owner));
         }
+        let generation = self.token_cache.generation();
         let row = sqlx::query(
             "SELECT a.id, a.role FROM api_tokens t JOIN agents a ON a.id = t.agent_id \
              WHERE t.token_hash = $1 AND a.active = 1",
@@ -205,8 +240,8 @@ impl Store {
                 })
             })
             .transpose()?;
-        if let Some(owner) = owner {
-            self.token_cache.put(token_hash, owner);
+        if let (Some(owner), Some(generation)) = (owner, generation) {
+            self.token_cache.put(token_hash, owner, generation);
         }
         Ok(owner)
     }
@@ -313,6 +348,36 @@ impl Store {
             })
         })
         .await?;
+        self.token_cache.clear();
         self.agent(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clear_forgets_owners_and_refuses_answers_read_before_it() {
+        let cache = TokenCache::default();
+        let owner = TokenOwner {
+            agent_id: AgentId(7),
+            role: Role::Admin,
+        };
+        let before = cache.generation().unwrap();
+        cache.put("a", owner, before);
+        assert_eq!(cache.get("a"), Some(owner));
+        // A lookup that began before a change finishes after it.
+        let stale = cache.generation().unwrap();
+        cache.clear();
+        assert_eq!(cache.get("a"), None);
+        cache.put("a", owner, stale);
+        assert_eq!(
+            cache.get("a"),
+            None,
+            "an answer older than the clear is dropped"
+        );
+        cache.put("a", owner, cache.generation().unwrap());
+        assert_eq!(cache.get("a"), Some(owner));
     }
 }

@@ -51,6 +51,7 @@ pub struct CreateCase {
     channel: Option<Channel>,
     /// [default: normal]
     priority: Option<Priority>,
+    /// At most 50 different tags (repeats are dropped).
     #[serde(default)]
     tags: Vec<String>,
     team_id: Option<TeamId>,
@@ -78,8 +79,10 @@ pub struct UpdateCase {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     agreement_id: Option<Option<AgreementId>>,
+    /// Tags to add: at most 50 different ones, and a case holds at most 50.
     #[serde(default)]
     add_tags: Vec<String>,
+    /// Tags to remove: at most 50 different ones.
     #[serde(default)]
     remove_tags: Vec<String>,
     /// Fields to set; null removes a field.

@@ -245,9 +245,12 @@ pub(crate) fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Res
         "attachment; filename=\"{}\"",
         filename.replace(['"', '\\'], "_")
     );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
+    // A name that cannot be a header (a control character) is left out,
+    // never the `attachment` that keeps the file from opening inline.
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox"),

@@ -127,8 +127,11 @@ impl BulkForm {
                 }
             }
         }
-        // Only back to a case list of this site, never elsewhere.
-        if !back.starts_with("/views/") || back.contains('\\') {
+        // Only back to a case list of this site, never elsewhere, and only
+        // as the list page wrote it: percent-encoded, so printable ASCII that
+        // makes a valid `Location` header (checked before anything changes).
+        let printable = back.chars().all(|c| c.is_ascii_graphic());
+        if !back.starts_with("/views/") || back.contains('\\') || !printable {
             return Err(WebError::Invalid(
                 "the form's return page is not a case list".into(),
             ));

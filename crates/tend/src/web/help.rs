@@ -31,6 +31,16 @@ pub fn article_url(slug: &str) -> String {
     format!("/help/articles/{slug}")
 }
 
+/// A slug from the path, if Tend could have made it; anything else (a
+/// control character, say) is not found before it reaches the database or
+/// a redirect's `Location`.
+fn path_slug(raw: String) -> Result<String, WebError> {
+    match tend_domain::kb::slug(&raw, "") {
+        Ok(slug) if slug == raw => Ok(raw),
+        _ => Err(WebError::NotFound),
+    }
+}
+
 /// An article as a list shows it.
 pub struct Listed {
     pub title: String,
@@ -122,7 +132,7 @@ pub async fn category(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
-    let category = s.store.kb_category_by_slug(&slug).await?;
+    let category = s.store.kb_category_by_slug(&path_slug(slug)?).await?;
     let articles = s
         .store
         .kb_articles(Audience::Public, Some(category.id))
@@ -208,6 +218,7 @@ pub async fn article(
     Path(slug): Path<String>,
     Query(thanks): Query<Thanks>,
 ) -> Result<Response, WebError> {
+    let slug = path_slug(slug)?;
     let article = s.store.kb_article_by_slug(&slug, Audience::Public).await?;
     let (csrf, set) = token(&s, &headers)?;
     let page = ArticlePage {
@@ -240,6 +251,7 @@ pub async fn feedback(
         "no" => Feedback::NotHelpful,
         _ => return Err(WebError::Invalid("helpful: answer yes or no".into())),
     };
+    let slug = path_slug(slug)?;
     let article = s.store.kb_article_by_slug(&slug, Audience::Public).await?;
     let name = voted_cookie(article.id);
     let mut response = Redirect::to(&format!("{}?thanks", article_url(&slug))).into_response();

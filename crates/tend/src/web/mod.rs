@@ -24,6 +24,7 @@ mod merge;
 mod portal;
 mod presence;
 mod rate_limit;
+mod remote_images;
 mod request;
 mod saved;
 mod search;
@@ -125,6 +126,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/identity/request", post(identity::request))
         .route("/cases/{id}/identity/verify", post(identity::verify))
         .route("/messages/{id}/source", get(source::source))
+        .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/kb", get(kb::list))
         .route("/kb/articles", post(kb::create))

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, CustomerId};
+use tend_domain::remote_images::has_remote_images;
 use tend_store::cursor::Cursor;
 use tend_store::model::{Attachment, Message, Page};
 
@@ -86,6 +87,9 @@ pub struct MessageView {
     pub quoted_text: Option<String>,
     /// Whether the email as received or sent is stored.
     pub has_source: bool,
+    /// Whether its HTML shows images from other sites, which the page's
+    /// policy blocks (the page says so and links to them).
+    pub remote_images: bool,
     pub attachments: Vec<Attachment>,
     /// For an emailed reply: queued, sent, failed or bounced.
     pub delivery: Option<String>,
@@ -101,7 +105,7 @@ pub struct Entry {
 /// Points the inline images of stored HTML (served to API clients at
 /// `/api/v1/attachments/{id}`) at `files`, the page's own attachment
 /// route, which its session may open.
-fn inline_images_at(html: String, files: &str) -> String {
+pub(super) fn inline_images_at(html: String, files: &str) -> String {
     html.replace(
         &format!("src=\"{}", tend_domain::html::ATTACHMENT_URL_PREFIX),
         &format!("src=\"{files}"),
@@ -125,6 +129,7 @@ pub fn build(
             _ => "reply",
         };
         let at = when(&m.created_at);
+        let remote_images = m.body_html.as_deref().is_some_and(has_remote_images);
         let (html, quoted_html) = match m.body_html {
             Some(html) => {
                 let (new, quoted) = split_quote(html, m.quoted_html);
@@ -150,6 +155,7 @@ pub fn build(
                     text,
                     quoted_text,
                     has_source: m.email.as_ref().is_some_and(|e| e.has_raw),
+                    remote_images,
                     attachments: m.attachments,
                     delivery: m.email.and_then(|e| e.delivery).map(|d| d.status),
                 }),
