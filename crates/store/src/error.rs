@@ -32,7 +32,7 @@ pub enum StoreError {
     Corrupt(String),
     /// The database failed.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A write's transaction could not be committed.
     #[error("the write was not saved: {0}")]
     Commit(String),
@@ -45,6 +45,22 @@ pub enum StoreError {
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Text the database cannot hold (PostgreSQL refuses a NUL character in
+    /// any text value, SQLSTATE 22021) is the caller's input at fault, not a
+    /// failure of the database.
+    fn from(e: sqlx::Error) -> Self {
+        let refused_text = matches!(
+            &e,
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021")
+        );
+        if refused_text {
+            return Invalid::new("text", "must not contain NUL characters").into();
+        }
+        StoreError::Database(e)
+    }
 }
 
 impl StoreError {

@@ -4,8 +4,40 @@ use serde_json::json;
 
 crate::both_backends!(
     bad_input_gets_a_precise_error_and_changes_nothing,
-    unknown_ids_and_routes_are_404
+    unknown_ids_and_routes_are_404,
+    nul_characters_never_cause_a_5xx
 );
+
+/// PostgreSQL refuses a NUL character in any text value; whatever the
+/// backend, such input is the client's fault, never a server error.
+async fn nul_characters_never_cause_a_5xx(b: Backend) {
+    let t = TestServer::start(b).await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let case = t.case(ann, "Existing", "hello").await;
+    let writes = [
+        (
+            "/api/v1/customers",
+            json!({"name": "A\u{0}B", "email": "nul@example.com"}),
+        ),
+        ("/api/v1/organizations", json!({"name": "Org\u{0}"})),
+        (
+            &format!("/api/v1/cases/{case}/messages") as &str,
+            json!({"body": "with \u{0} inside"}),
+        ),
+    ];
+    for (path, body) in writes {
+        let r = t.post(path, body).await;
+        assert!(r.status.as_u16() < 500, "{path}: {} {}", r.status, r.body);
+    }
+    for path in [
+        "/api/v1/search?q=%00",
+        "/api/v1/customers?email=a%00@example.com",
+        "/api/v1/cases?q=%00",
+    ] {
+        let r = t.get(path).await;
+        assert!(r.status.as_u16() < 500, "{path}: {} {}", r.status, r.body);
+    }
+}
 
 async fn counts(t: &TestServer) -> (usize, usize, usize) {
     let cases = t.all("/api/v1/cases").await;
