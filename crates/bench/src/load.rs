@@ -116,7 +116,11 @@ impl LoadArgs {
 pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&store_args, &ServeArgs::default())?;
     // Found before seeding, so a missing binary fails at once.
-    let server_bin = process::server_binary(args.server_bin.as_deref())?;
+    let server_bin = if args.seed_only {
+        None
+    } else {
+        Some(process::server_binary(args.server_bin.as_deref())?)
+    };
     eprintln!("database: {}", settings.database_url_redacted());
     let store = server::open_store(&settings).await?;
     let dialect = store.dialect();
@@ -125,7 +129,7 @@ pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCo
     // checkpoints and the server is the only process using the database
     // while it is measured.
     store.close().await;
-    let Some((dataset, credentials)) = prepared? else {
+    let (Some((dataset, credentials)), Some(server_bin)) = (prepared?, server_bin) else {
         return Ok(ExitCode::SUCCESS);
     };
     let mut server = process::Server::spawn(&server_bin, &settings, store_args.config.as_deref())?;
@@ -228,6 +232,7 @@ fn new_report(
     started_in: Duration,
 ) -> Report {
     Report {
+        // The workspace's crates share one version, so this is tend's too.
         tend_version: env!("CARGO_PKG_VERSION"),
         backend: match dialect {
             Dialect::Sqlite => "sqlite",
