@@ -3,6 +3,7 @@
 //! `tend-domain`, storage in `tend-store`.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod bench;
 pub mod brand;
