@@ -95,7 +95,8 @@ impl Default for StoreOptions {
 /// The database behind Tend.
 #[derive(Clone, Debug)]
 pub struct Store {
-    /// Pool for reads (on PostgreSQL the same pool writes, see [`WritePath`]).
+    /// Pool for reads; on SQLite its connections cannot write. On PostgreSQL
+    /// the same pool writes, see [`WritePath`].
     reader: AnyPool,
     /// The one way writes reach the database.
     writes: WritePath,
@@ -111,9 +112,14 @@ pub(crate) struct SqliteOpener {
 }
 
 impl SqliteOpener {
-    /// A pool of up to `max` connections.
-    async fn pool(&self, max: u32) -> Result<AnyPool> {
-        let pragmas = self.pragmas.clone();
+    /// A pool of up to `max` connections; with `read_only` they refuse to
+    /// write (`query_only`), so no write can take a second connection by
+    /// accident.
+    async fn pool(&self, max: u32, read_only: bool) -> Result<AnyPool> {
+        let mut pragmas = self.pragmas.clone();
+        if read_only {
+            pragmas.push_str(" PRAGMA query_only = ON;");
+        }
         Ok(AnyPoolOptions::new()
             .max_connections(max)
             // A local file cannot go stale like a network
@@ -155,7 +161,7 @@ impl Store {
                 };
                 // The first connection creates the file and switches it to WAL
                 // before the writer thread opens it.
-                let reader = opener.pool(options.max_connections.max(1)).await?;
+                let reader = opener.pool(options.max_connections.max(1), true).await?;
                 let group = writer::GroupCommit::start(Dialect::sqlite_file(url), &opener.pragmas)?;
                 Store {
                     reader,
@@ -199,7 +205,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match &self.writes {
             WritePath::Sqlite { opener, .. } => {
-                let pool = opener.pool(1).await?;
+                let pool = opener.pool(1, false).await?;
                 let migrated = SQLITE_MIGRATIONS.run(&pool).await;
                 pool.close().await;
                 migrated?;
