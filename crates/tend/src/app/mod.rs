@@ -71,7 +71,8 @@ impl App {
     }
 }
 
-/// Starts the listeners and the workers on an open store.
+/// Starts the workers and the listeners on an open store; what was started
+/// is stopped again when a later part fails.
 async fn start_parts(
     settings: &Settings,
     store: Store,
@@ -79,20 +80,19 @@ async fn start_parts(
 ) -> anyhow::Result<RunningApp> {
     let stopping = CancellationToken::new();
     let http_addr = http.local_addr()?;
+    let workers = start_workers(settings, &store)?;
     let mut listeners = Vec::new();
-    let smtp_addr = match settings.smtp_listen {
-        Some(addr) => {
-            let smtp_settings =
-                smtp::SmtpSettings::from_settings(settings).map_err(anyhow::Error::msg)?;
-            let (bound, task) = smtp::start(addr, store.clone(), smtp_settings, stopping.clone())
-                .await
-                .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
-            listeners.push(Worker::task("smtp", stopping.clone(), task, SHUTDOWN_GRACE));
+    let smtp_addr = match start_smtp(settings, &store, &stopping).await {
+        Ok(Some((bound, smtp))) => {
+            listeners.push(smtp);
             Some(bound)
         }
-        None => None,
+        Ok(None) => None,
+        Err(e) => {
+            futures_util::future::join_all(workers.into_iter().map(Worker::stop)).await;
+            return Err(e);
+        }
     };
-    let workers = start_workers(settings, &store)?;
     let router = server::app(store.clone(), settings, stopping.clone());
     let task = tokio::spawn(server::serve(
         http,
@@ -108,6 +108,24 @@ async fn start_parts(
         listeners,
         workers,
     })
+}
+
+/// Starts the SMTP listener when one is configured; it stops accepting when
+/// `stopping` is cancelled.
+async fn start_smtp(
+    settings: &Settings,
+    store: &Store,
+    stopping: &CancellationToken,
+) -> anyhow::Result<Option<(SocketAddr, Worker)>> {
+    let Some(addr) = settings.smtp_listen else {
+        return Ok(None);
+    };
+    let smtp_settings = smtp::SmtpSettings::from_settings(settings).map_err(anyhow::Error::msg)?;
+    let (bound, task) = smtp::start(addr, store.clone(), smtp_settings, stopping.clone())
+        .await
+        .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
+    let worker = Worker::task("smtp", stopping.clone(), task, SHUTDOWN_GRACE);
+    Ok(Some((bound, worker)))
 }
 
 /// Starts the background workers. Each watches a token of its own, so one
