@@ -96,10 +96,12 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
     );
     std::fs::remove_dir_all(&maildir).context("removing the generated Maildir")?;
 
-    let listen = smtp::start(
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (listen, listener) = smtp::start(
         "127.0.0.1:0".parse()?,
         store.clone(),
         smtp::SmtpSettings::from_settings(&settings).map_err(anyhow::Error::msg)?,
+        stop.clone(),
     )
     .await?;
     let started = Instant::now();
@@ -125,6 +127,8 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
         at(0.5),
         at(0.99)
     );
+    stop.cancel();
+    listener.await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

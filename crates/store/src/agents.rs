@@ -116,20 +116,23 @@ fn agent(row: &AnyRow, team_ids: Vec<TeamId>) -> Result<Agent> {
 impl Store {
     /// Creates an agent; the email must be new.
     pub async fn create_agent(&self, new: &NewAgent) -> Result<Agent> {
-        let inserted = sqlx::query(
-            "INSERT INTO agents (email, name, role, password_hash, active, created_at) \
-             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
-        )
-        .bind(new.email.as_str())
-        .bind(&new.name)
-        .bind(new.role.as_str())
-        .bind(new.password_hash.as_deref())
-        .bind(micros(now()))
-        .fetch_one(&self.writer)
-        .await
-        .map_err(StoreError::from);
+        let inserted = self
+            .insert_returning_id(
+                "INSERT INTO agents (email, name, role, password_hash, active, created_at) \
+                 VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+                args![
+                    new.email.as_str(),
+                    &new.name,
+                    new.role.as_str(),
+                    new.password_hash.as_deref(),
+                    micros(now()),
+                ],
+                "agent",
+                None,
+            )
+            .await;
         match inserted {
-            Ok(row) => self.agent(AgentId(get(&row, "id")?)).await,
+            Ok(id) => self.agent(AgentId(id)).await,
             Err(e) if e.is_unique_violation() => Err(StoreError::Conflict {
                 field: "email".into(),
                 message: format!("an agent with email {} already exists", new.email.as_str()),
@@ -204,15 +207,12 @@ impl Store {
 
     /// Stores a new API token by its hash.
     pub async fn create_api_token(&self, agent: AgentId, token_hash: &str) -> Result<()> {
-        sqlx::query(
+        self.execute_write(
             "INSERT INTO api_tokens (agent_id, token_hash, created_at) VALUES ($1, $2, $3)",
+            args![agent.0, token_hash, micros(now())],
         )
-        .bind(agent.0)
-        .bind(token_hash)
-        .bind(micros(now()))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .await
+        .map(|_| ())
     }
 
     /// The active agent owning the token with this hash. Answers are cached
@@ -248,15 +248,16 @@ impl Store {
 
     /// Creates a team; names are unique.
     pub async fn create_team(&self, name: &str) -> Result<Team> {
-        let inserted =
-            sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(micros(now()))
-                .fetch_one(&self.writer)
-                .await
-                .map_err(StoreError::from);
+        let inserted = self
+            .insert_returning_id(
+                "INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id",
+                args![name, micros(now())],
+                "team",
+                None,
+            )
+            .await;
         match inserted {
-            Ok(row) => self.team(TeamId(get(&row, "id")?)).await,
+            Ok(id) => self.team(TeamId(id)).await,
             Err(e) if e.is_unique_violation() => Err(StoreError::Conflict {
                 field: "name".into(),
                 message: format!("a team named {name} already exists"),
@@ -307,12 +308,10 @@ impl Store {
         self.agent(agent).await.map_err(|_| {
             tend_domain::Invalid::new("agent_id", format!("no agent with id {agent}"))
         })?;
-        sqlx::query(
+        self.execute_write(
             "INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            args![team.0, agent.0],
         )
-        .bind(team.0)
-        .bind(agent.0)
-        .execute(&self.writer)
         .await?;
         self.team(team).await
     }

@@ -136,19 +136,20 @@ impl Store {
         change: &AgreementChange,
     ) -> Result<Agreement> {
         let cur = self.agreement(id).await?;
-        sqlx::query(
+        self.execute_write(
             "UPDATE agreements SET name = $1, reference = $2, status = $3, starts_on = $4, ends_on = $5, terms = $6, \
              updated_at = $7 WHERE id = $8",
+            args![
+                change.name.as_deref().unwrap_or(&cur.name),
+                change.reference.clone().unwrap_or(cur.reference),
+                change.status.unwrap_or(cur.status).as_str(),
+                change.starts_on.clone().unwrap_or(cur.starts_on),
+                change.ends_on.clone().unwrap_or(cur.ends_on),
+                change.terms.clone().unwrap_or(cur.terms),
+                micros(now()),
+                id.0,
+            ],
         )
-        .bind(change.name.as_deref().unwrap_or(&cur.name))
-        .bind(change.reference.clone().unwrap_or(cur.reference))
-        .bind(change.status.unwrap_or(cur.status).as_str())
-        .bind(change.starts_on.clone().unwrap_or(cur.starts_on))
-        .bind(change.ends_on.clone().unwrap_or(cur.ends_on))
-        .bind(change.terms.clone().unwrap_or(cur.terms))
-        .bind(micros(now()))
-        .bind(id.0)
-        .execute(&self.writer)
         .await?;
         self.agreement(id).await
     }

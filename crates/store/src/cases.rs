@@ -126,9 +126,10 @@ impl Store {
             new.agreement_id,
         )
         .await?;
-        if self.dialect == Dialect::Postgres && new.message.attachments.is_empty() {
-            let (id, state) =
-                open_case_pg::open_case(&self.writer, &new, actor, idem, now()).await?;
+        if let Some(pool) = self.postgres_writer()
+            && new.message.attachments.is_empty()
+        {
+            let (id, state) = open_case_pg::open_case(pool, &new, actor, idem, now()).await?;
             return Ok(Case::from_state(id, &state));
         }
         let idem = idem.cloned();

@@ -39,7 +39,7 @@ impl Store {
         )
         .bind(agent.0)
         .bind(key)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| {
             Ok(Recorded {

@@ -47,6 +47,7 @@ pub use error::StoreError;
 pub use time::now;
 pub use tx::Tx;
 pub use writer::WriteFuture;
+use writer::WritePath;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection as _, Executor};
@@ -96,17 +97,49 @@ impl Default for StoreOptions {
 /// The database behind Tend.
 #[derive(Clone, Debug)]
 pub struct Store {
-    /// Pool for reads.
+    /// Pool for reads; on SQLite its connections cannot write. On PostgreSQL
+    /// the same pool writes, see [`WritePath`].
     reader: AnyPool,
-    /// Pool for writes: on SQLite a single connection, because SQLite has one
-    /// writer at a time and a queue in-process beats retrying on `SQLITE_BUSY`.
-    writer: AnyPool,
-    /// On SQLite, the task that group-commits writes on `writer`.
-    group_commit: Option<writer::GroupCommit>,
+    /// The one way writes reach the database.
+    writes: WritePath,
     token_cache: agents::TokenCache,
     dialect: Dialect,
     /// The keys secrets are sealed with at rest (see [`secrets`]).
     secrets: Option<std::sync::Arc<secrets::Keyring>>,
+}
+
+/// Opens sqlx connections to one SQLite file with Tend's pragmas.
+#[derive(Clone, Debug)]
+pub(crate) struct SqliteOpener {
+    options: AnyConnectOptions,
+    pragmas: String,
+}
+
+impl SqliteOpener {
+    /// A pool of up to `max` connections; with `read_only` they refuse to
+    /// write (`query_only`), so no write can take a second connection by
+    /// accident.
+    async fn pool(&self, max: u32, read_only: bool) -> Result<AnyPool> {
+        let mut pragmas = self.pragmas.clone();
+        if read_only {
+            pragmas.push_str(" PRAGMA query_only = ON;");
+        }
+        Ok(AnyPoolOptions::new()
+            .max_connections(max)
+            // A local file cannot go stale like a network
+            // connection; the ping would double each acquire's cost.
+            .test_before_acquire(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(self.options.clone())
+            .await?)
+    }
 }
 
 impl Store {
@@ -126,31 +159,18 @@ impl Store {
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 5000; \
                      PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;"
                 );
-                let pool = |max: u32| {
-                    let pragmas = pragmas.clone();
-                    AnyPoolOptions::new()
-                        .max_connections(max)
-                        // A local file cannot go stale like a network
-                        // connection; the ping would double each acquire's cost.
-                        .test_before_acquire(false)
-                        .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(move |conn, _meta| {
-                            let pragmas = pragmas.clone();
-                            Box::pin(async move {
-                                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
-                                Ok(())
-                            })
-                        })
-                        .connect_with(connect_options.clone())
+                let opener = SqliteOpener {
+                    options: connect_options,
+                    pragmas,
                 };
-                let writer = pool(1).await?;
-                let group_commit = writer::GroupCommit::start(Dialect::sqlite_file(url), &pragmas)?;
-                let reader = pool(options.max_connections.max(1)).await?;
+                // The first connection creates the file and switches it to WAL
+                // before the writer thread opens it.
+                let reader = opener.pool(options.max_connections.max(1), true).await?;
+                let group = writer::GroupCommit::start(Dialect::sqlite_file(url), &opener.pragmas)?;
                 Store {
                     reader,
-                    group_commit: Some(group_commit),
+                    writes: WritePath::Sqlite { group, opener },
                     token_cache: Default::default(),
-                    writer,
                     dialect,
                     secrets: None,
                 }
@@ -175,8 +195,7 @@ impl Store {
                     .await?;
                 Store {
                     reader: pool.clone(),
-                    writer: pool,
-                    group_commit: None,
+                    writes: WritePath::Postgres(pool),
                     token_cache: Default::default(),
                     dialect,
                     secrets: None,
@@ -186,13 +205,19 @@ impl Store {
         Ok(store)
     }
 
-    /// Applies pending migrations for this backend.
+    /// Applies pending migrations for this backend. On SQLite they run on a
+    /// connection of their own, opened for them and closed after: migrations
+    /// run at start-up, before anything else writes.
     pub async fn migrate(&self) -> Result<()> {
-        let migrator = match self.dialect {
-            Dialect::Sqlite => &SQLITE_MIGRATIONS,
-            Dialect::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.writer).await?;
+        match &self.writes {
+            WritePath::Sqlite { opener, .. } => {
+                let pool = opener.pool(1, false).await?;
+                let migrated = SQLITE_MIGRATIONS.run(&pool).await;
+                pool.close().await;
+                migrated?;
+            }
+            WritePath::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
         Ok(())
     }
 
@@ -207,9 +232,12 @@ impl Store {
         Ok(())
     }
 
-    /// Closes all connections, letting SQLite checkpoint its WAL.
+    /// Closes all connections, letting SQLite checkpoint its WAL: writes
+    /// already queued are committed first; later writes fail.
     pub async fn close(&self) {
-        self.writer.close().await;
+        if let WritePath::Sqlite { group, .. } = &self.writes {
+            group.stop().await;
+        }
         self.reader.close().await;
     }
 }

@@ -19,7 +19,7 @@ impl Store {
             Dialect::Postgres => &["VACUUM ANALYZE"],
         };
         for sql in statements {
-            sqlx::query(*sql).execute(&self.writer).await?;
+            self.write_outside_transaction(sql).await?;
         }
         Ok(())
     }

@@ -83,14 +83,17 @@ impl Store {
         fields: &OrganizationFields,
     ) -> Result<Organization> {
         let current = self.organization(id).await?;
-        sqlx::query("UPDATE organizations SET name = $1, domain = $2, share_cases = $3, updated_at = $4 WHERE id = $5")
-            .bind(fields.name.as_deref().unwrap_or(&current.name))
-            .bind(fields.domain.clone().unwrap_or(current.domain))
-            .bind(i64::from(fields.share_cases.unwrap_or(current.share_cases)))
-            .bind(micros(now()))
-            .bind(id.0)
-            .execute(&self.writer)
-            .await?;
+        self.execute_write(
+            "UPDATE organizations SET name = $1, domain = $2, share_cases = $3, updated_at = $4 WHERE id = $5",
+            args![
+                fields.name.as_deref().unwrap_or(&current.name),
+                fields.domain.clone().unwrap_or(current.domain),
+                fields.share_cases.unwrap_or(current.share_cases),
+                micros(now()),
+                id.0,
+            ],
+        )
+        .await?;
         self.organization(id).await
     }
 }

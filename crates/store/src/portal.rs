@@ -58,20 +58,21 @@ impl Store {
         };
         let customer = CustomerId(get(&row, "customer_id")?);
         let at = micros(now());
-        // Links that ran out go whenever a new one is made.
-        sqlx::query("DELETE FROM portal_links WHERE expires_at < $1")
-            .bind(at)
-            .execute(&self.writer)
-            .await?;
-        sqlx::query(
-            "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(customer.0)
-        .bind(at)
-        .bind(micros(expires_at))
-        .execute(&self.writer)
+        let values = args![token_hash, customer.0, at, micros(expires_at)];
+        self.write(move |tx| {
+            Box::pin(async move {
+                // Links that ran out go whenever a new one is made.
+                tx.execute("DELETE FROM portal_links WHERE expires_at < $1", args![at])
+                    .await?;
+                tx.execute(
+                    "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                    values,
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
         Ok(Some(customer))
     }
@@ -119,22 +120,21 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<()> {
         let at = micros(now());
-        sqlx::query("DELETE FROM portal_sessions WHERE expires_at < $1")
-            .bind(at)
-            .execute(&self.writer)
-            .await?;
-        sqlx::query(
-            "INSERT INTO portal_sessions (id_hash, customer_id, csrf_token, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id_hash)
-        .bind(customer.0)
-        .bind(csrf_token)
-        .bind(at)
-        .bind(micros(expires_at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let values = args![id_hash, customer.0, csrf_token, at, micros(expires_at)];
+        self.write(move |tx| {
+            Box::pin(async move {
+                tx.execute("DELETE FROM portal_sessions WHERE expires_at < $1", args![at])
+                    .await?;
+                tx.execute(
+                    "INSERT INTO portal_sessions (id_hash, customer_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    values,
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The unexpired customer session with this id hash, if any.
@@ -160,11 +160,12 @@ impl Store {
 
     /// Ends a customer's session (sign-out).
     pub async fn delete_portal_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM portal_sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.execute_write(
+            "DELETE FROM portal_sessions WHERE id_hash = $1",
+            args![id_hash],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The customers whose cases `customer` may see: themselves and, when

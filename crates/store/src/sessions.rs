@@ -4,6 +4,7 @@
 
 use crate::rows::{get, word};
 use crate::time::micros;
+use crate::tx::args;
 use crate::{Result, Store, now};
 use jiff::Timestamp;
 use tend_domain::agent::Role;
@@ -58,23 +59,28 @@ impl Store {
     /// Stores a new session.
     pub async fn create_session(&self, new: &NewSession<'_>) -> Result<()> {
         let at = micros(now());
-        // Expired sessions go whenever a new one starts, so the table stays small.
-        sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1")
-            .bind(at)
-            .execute(&self.writer)
-            .await?;
-        sqlx::query(
-            "INSERT INTO web_sessions (id_hash, agent_id, csrf_token, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(new.id_hash)
-        .bind(new.agent_id.0)
-        .bind(new.csrf_token)
-        .bind(at)
-        .bind(micros(new.expires_at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let values = args![
+            new.id_hash,
+            new.agent_id.0,
+            new.csrf_token,
+            at,
+            micros(new.expires_at)
+        ];
+        self.write(move |tx| {
+            Box::pin(async move {
+                // Expired sessions go whenever a new one starts, so the table stays small.
+                tx.execute("DELETE FROM web_sessions WHERE expires_at < $1", args![at])
+                    .await?;
+                tx.execute(
+                    "INSERT INTO web_sessions (id_hash, agent_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    values,
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The unexpired session with this id hash, if its agent is still active.
@@ -101,10 +107,11 @@ impl Store {
 
     /// Ends a session (sign-out).
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.execute_write(
+            "DELETE FROM web_sessions WHERE id_hash = $1",
+            args![id_hash],
+        )
+        .await
+        .map(|_| ())
     }
 }

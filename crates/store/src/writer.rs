@@ -7,13 +7,18 @@
 //! so sharing a commit among concurrent writers costs one thread hand-off per
 //! batch rather than one per statement. On PostgreSQL every piece of work is
 //! its own transaction on the pool, which already writes in parallel.
+//!
+//! [`WritePath`] is the only way a [`Store`] reaches a connection that writes:
+//! on SQLite no other connection ever writes the file, so writers never meet
+//! "database is locked".
 
-use crate::tx::Tx;
-use crate::{Result, Store, StoreError, search_index};
+use crate::tx::{Arg, Tx};
+use crate::{Result, SqliteOpener, Store, StoreError, search_index};
+use sqlx::AnyPool;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -32,6 +37,21 @@ type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 /// One piece of work for the writer thread.
 type Job = Box<dyn FnOnce(&mut Tx) -> Outcome + Send>;
 
+/// Work that must run outside a transaction (a WAL checkpoint); it answers
+/// its caller itself.
+type Alone = Box<dyn FnOnce(&rusqlite::Connection) + Send>;
+
+/// What the writer thread is asked to do, in order.
+enum Message {
+    /// Run in the next group-committed transaction.
+    Work(Job),
+    /// Run between transactions.
+    Alone(Alone),
+    /// Stop once everything queued before is committed; answer when the
+    /// connection is closed.
+    Stop(oneshot::Sender<()>),
+}
+
 /// What a job did: succeeded (and waits for the commit) or failed (and has
 /// already told its caller).
 enum Outcome {
@@ -39,26 +59,65 @@ enum Outcome {
     Failed,
 }
 
+/// The one way a [`Store`]'s writes reach the database.
+#[derive(Clone, Debug)]
+pub(crate) enum WritePath {
+    /// SQLite: the group-commit thread owns the only connection that writes;
+    /// `opener` serves the read pool and, at start-up, the migrations.
+    Sqlite {
+        group: GroupCommit,
+        opener: SqliteOpener,
+    },
+    /// PostgreSQL: transactions on the pool.
+    Postgres(AnyPool),
+}
+
 /// The handle through which a [`Store`] sends work to its SQLite writer thread.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Message>,
+    /// The thread, taken by the first [`GroupCommit::stop`].
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl GroupCommit {
     /// Opens the writer connection on `path` with `pragmas` and starts the
-    /// thread that owns it. The thread ends when every handle is dropped.
+    /// thread that owns it. The thread ends at [`GroupCommit::stop`] or when
+    /// every handle is dropped.
     pub(crate) fn start(path: &str, pragmas: &str) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(pragmas)?;
         conn.execute_batch("PRAGMA cache_size = -64000;")?;
         conn.set_prepared_statement_cache_capacity(64);
         let (jobs, queue) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tend-sqlite-writer".into())
             .spawn(move || run(conn, queue))
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
-        Ok(GroupCommit { jobs })
+        Ok(GroupCommit {
+            jobs,
+            thread: Arc::new(Mutex::new(Some(thread))),
+        })
+    }
+
+    /// Commits what is queued, closes the writer connection and ends the
+    /// thread. Later writes fail with [`StoreError::Commit`].
+    pub(crate) async fn stop(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.jobs.send(Message::Stop(done)).is_ok() {
+            let _ = stopped.await;
+        }
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            // The thread has answered and is returning: joining is brief.
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    fn send(&self, message: Message) -> Result<()> {
+        self.jobs
+            .send(message)
+            .map_err(|_| StoreError::Commit("the SQLite writer has stopped".into()))
     }
 }
 
@@ -71,13 +130,16 @@ impl Store {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Tx) -> WriteFuture<'c, T> + Send + 'static,
     {
-        let Some(group) = &self.group_commit else {
-            let mut tx = Tx::Postgres(self.writer.begin().await?);
-            let value = work(&mut tx).await?;
-            if let Tx::Postgres(tx) = tx {
-                tx.commit().await?;
+        let group = match &self.writes {
+            WritePath::Sqlite { group, .. } => group,
+            WritePath::Postgres(pool) => {
+                let mut tx = Tx::Postgres(pool.begin().await?);
+                let value = work(&mut tx).await?;
+                if let Tx::Postgres(tx) = tx {
+                    tx.commit().await?;
+                }
+                return Ok(value);
             }
-            return Ok(value);
         };
         let (reply, answer) = oneshot::channel::<Result<T>>();
         let job: Job = Box::new(move |tx| match run_ready(work(tx)) {
@@ -92,14 +154,57 @@ impl Store {
                 Outcome::Failed
             }
         });
-        group
-            .jobs
-            .send(job)
-            .map_err(|_| StoreError::Commit("the SQLite writer has stopped".into()))?;
+        group.send(Message::Work(job))?;
         answer.await.map_err(|_| {
             StoreError::Commit("the write was not committed: its batch failed".into())
         })?
     }
+
+    /// Runs one statement in a write transaction of its own; answers the
+    /// rows it changed.
+    pub(crate) async fn execute_write(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64> {
+        self.write(move |tx| Box::pin(async move { tx.execute(sql, args).await }))
+            .await
+    }
+
+    /// Runs one statement that may not run inside a transaction (`VACUUM`,
+    /// a WAL checkpoint) on the write path: on SQLite on the writer
+    /// connection between two batches, on PostgreSQL on the pool.
+    pub(crate) async fn write_outside_transaction(&self, statement: &'static str) -> Result<()> {
+        let group = match &self.writes {
+            WritePath::Sqlite { group, .. } => group,
+            WritePath::Postgres(pool) => {
+                sqlx::query(statement).execute(pool).await?;
+                return Ok(());
+            }
+        };
+        let (reply, answer) = oneshot::channel::<Result<()>>();
+        group.send(Message::Alone(Box::new(move |conn| {
+            let _ = reply.send(run_alone(conn, statement));
+        })))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Commit("the SQLite writer has stopped".into()))?
+    }
+
+    /// The pool PostgreSQL writes on, for the few writes that are one
+    /// statement in autocommit (atomic on their own, a round trip cheaper
+    /// than a transaction). `None` on SQLite, where every write goes through
+    /// [`Store::write`].
+    pub(crate) fn postgres_writer(&self) -> Option<&AnyPool> {
+        match &self.writes {
+            WritePath::Postgres(pool) => Some(pool),
+            WritePath::Sqlite { .. } => None,
+        }
+    }
+}
+
+/// Runs `statement` in autocommit, reading (and dropping) any rows it returns.
+fn run_alone(conn: &rusqlite::Connection, statement: &str) -> Result<()> {
+    let mut stmt = conn.prepare(statement)?;
+    let mut rows = stmt.raw_query();
+    while rows.next()?.is_some() {}
+    Ok(())
 }
 
 /// Drives a write future on the writer thread. On SQLite every statement is
@@ -116,19 +221,47 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 /// The writer thread: waits for work, then takes everything queued (up to
 /// [`MAX_BATCH`]) into one transaction. Every [`CATCH_UP_EVERY`], busy or
 /// idle, it also brings the full-text index up to date.
-fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Job>) {
+fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>) {
     let mut tx = Tx::Sqlite(conn);
     let mut caught_up = Instant::now();
+    // A message that ended the batch before it, handled next.
+    let mut held: Option<Message> = None;
     loop {
-        let batch: Vec<Job> = match queue.recv_timeout(CATCH_UP_EVERY) {
-            Ok(first) => std::iter::once(first)
-                .chain(queue.try_iter().take(MAX_BATCH - 1))
-                .collect(),
-            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        let next = match held.take() {
+            Some(message) => Some(message),
+            None => match queue.recv_timeout(CATCH_UP_EVERY) {
+                Ok(message) => Some(message),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            },
         };
-        if !batch.is_empty() {
-            commit_and_answer(&mut tx, batch);
+        match next {
+            Some(Message::Work(first)) => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(Message::Work(job)) => batch.push(job),
+                        Ok(other) => {
+                            held = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                commit_and_answer(&mut tx, batch);
+            }
+            Some(Message::Alone(work)) => {
+                if let Tx::Sqlite(conn) = &tx {
+                    work(conn);
+                }
+            }
+            Some(Message::Stop(done)) => {
+                // Closing the connection checkpoints the WAL when it is the last.
+                drop(tx);
+                let _ = done.send(());
+                return;
+            }
+            None => {}
         }
         if caught_up.elapsed() >= CATCH_UP_EVERY {
             commit_and_answer(&mut tx, vec![catch_up_job()]);

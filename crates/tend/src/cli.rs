@@ -3,6 +3,7 @@
 //! `inbox create`, `mail import`, `secrets rotate`. The load generator is
 //! the separate `tend-bench` (crates/bench).
 
+use crate::app::App;
 use crate::config::{ServeArgs, Settings, StoreArgs};
 use crate::mail::inbox::{ImapRequest, InboxRequest};
 use crate::{auth, secret_key, server};
@@ -351,19 +352,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Runs the whole application (see [`crate::app`]) until Ctrl-C or SIGTERM,
+/// then shuts it down gracefully.
 async fn run_server(settings: Settings) -> anyhow::Result<()> {
-    let store = server::open_store(&settings).await?;
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
+    let app = App::start(settings.clone()).await?;
+    let addr = app.http;
     eprintln!(
         "Tend {} listening on http://{addr}",
         env!("CARGO_PKG_VERSION")
     );
     eprintln!("database: {}", settings.database_url_redacted());
     eprintln!("agents sign in at http://{addr}/signin");
-    if !store.has_admin().await? {
+    if !app.store.has_admin().await? {
         eprintln!(
             "\nNo admin yet. Create one and an API token (same --data-dir/--database-url):\n  \
              echo 'a long password' | tend admin create --email you@example.com --name 'Your Name' --password-stdin\n  \
@@ -371,39 +371,14 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
              then call the API with `Authorization: Bearer <token>`; the API is described at http://{addr}/api/v1/openapi.json\n"
         );
     }
-    if let Some(smtp) = settings.smtp_listen {
-        let smtp_settings = crate::mail::smtp::SmtpSettings::from_settings(&settings)
-            .map_err(anyhow::Error::msg)?;
-        let bound = crate::mail::smtp::start(smtp, store.clone(), smtp_settings)
-            .await
-            .with_context(|| format!("cannot listen for SMTP on {smtp}"))?;
+    if let Some(bound) = app.smtp {
         eprintln!("SMTP listening on {bound}");
     }
-    match &settings.smtp_relay {
-        Some(url) => {
-            let mut relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
-            if let Some(ca) = &settings.smtp_relay_ca_file {
-                relay = relay.trusting(ca).map_err(anyhow::Error::msg)?;
-            }
-            if let Some(file) = &settings.smtp_relay_password_file {
-                relay = relay.with_password_file(file).map_err(anyhow::Error::msg)?;
-            }
-            eprintln!("sending email through {relay:?}");
-            crate::mail::outbound::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
-        }
-        None => eprintln!("no --smtp-relay: email replies are queued, not sent"),
-    }
-    let tls = crate::mail::imap::tls_config(settings.imap_ca_file.as_deref())
-        .map_err(anyhow::Error::msg)?;
-    let polling = crate::mail::imap::PollSettings::from_settings(&settings);
-    crate::mail::imap::start(store.clone(), polling, tls);
     eprintln!(
         "inboxes with IMAP settings are polled every {}s",
         settings.imap_poll.as_secs()
     );
-    let app = server::app(store.clone(), &settings);
-    server::serve(listener, app, server::shutdown_signal()).await?;
-    store.close().await;
+    app.run_until(server::shutdown_signal()).await;
     eprintln!("Tend stopped");
     Ok(())
 }

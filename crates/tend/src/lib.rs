@@ -4,6 +4,7 @@
 //! crate.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod brand;
 pub mod cli;

@@ -1,4 +1,5 @@
-//! Opening the store and serving HTTP until asked to stop.
+//! Opening the store and serving HTTP until asked to stop. [`crate::app`]
+//! puts these together with the rest of the application.
 
 use crate::api;
 use crate::config::Settings;
@@ -6,6 +7,7 @@ use axum::Router;
 use std::sync::Arc;
 use tend_store::Store;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 /// Limits applied to requests.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +22,9 @@ pub struct AppState {
     pub store: Store,
     pub limits: Arc<Limits>,
     pub web: Arc<crate::web::WebConfig>,
+    /// Cancelled when the server shuts down: endless responses (live
+    /// updates) end so that shutdown need not wait for them.
+    pub shutdown: CancellationToken,
 }
 
 /// Opens (creating if needed) the configured database, migrates it, loads
@@ -62,8 +67,9 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The whole application router for a store.
-pub fn app(store: Store, settings: &Settings) -> Router {
+/// The whole application router for a store; `shutdown` is cancelled when
+/// the server stops.
+pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Router {
     let limits = Limits {
         max_body_bytes: settings.max_body_bytes,
         max_attachment_bytes: settings.max_attachment_bytes,
@@ -80,22 +86,26 @@ pub fn app(store: Store, settings: &Settings) -> Router {
         store,
         limits: Arc::new(limits),
         web: Arc::new(web),
+        shutdown,
     })
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish.
+/// Serves `app` on `listener` until `shutdown` resolves, then closes the
+/// listener (new connections are refused) and lets in-flight requests
+/// finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) {
     // The peer address keys the sign-in rate limit.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
-    Ok(())
+        .await
+    {
+        tracing::error!(error = %e, "serving HTTP failed");
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -21,6 +21,7 @@ use tend_store::{Store, StoreError};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 /// Messages filed per poll; a full batch polls again at once.
@@ -100,31 +101,42 @@ impl PollSettings {
 
 /// Starts polling: every `settings.every`, inboxes with IMAP settings that
 /// have no poller yet get one (so inboxes created later are picked up too).
+/// Cancelling `stop` ends every poller where it is (a message filed but not
+/// yet flagged is filed again next time, as after a crash); the task ends
+/// once they all have.
 pub fn start(
     store: Store,
     settings: PollSettings,
     tls: Arc<rustls::ClientConfig>,
+    stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     let tls = TlsConnector::from(tls);
     tokio::spawn(async move {
         let mut polled = HashSet::new();
-        loop {
+        let mut pollers = tokio::task::JoinSet::new();
+        while !stop.is_cancelled() {
             match store.inboxes().await {
                 Ok(inboxes) => {
                     for inbox in inboxes.into_iter().filter(|i| i.imap.is_some()) {
                         if polled.insert(inbox.id) {
                             let span = tracing::info_span!("imap", inbox = %inbox.address);
-                            tokio::spawn(
-                                poll_forever(store.clone(), inbox, tls.clone(), settings)
-                                    .instrument(span),
+                            let poller = poll_forever(store.clone(), inbox, tls.clone(), settings);
+                            let stop = stop.clone();
+                            pollers.spawn(
+                                async move {
+                                    stop.run_until_cancelled(poller).await;
+                                }
+                                .instrument(span),
                             );
                         }
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "listing inboxes for IMAP polling failed"),
             }
-            tokio::time::sleep(settings.every).await;
+            stop.run_until_cancelled(tokio::time::sleep(settings.every))
+                .await;
         }
+        pollers.join_all().await;
     })
 }
 

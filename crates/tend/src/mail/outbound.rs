@@ -18,6 +18,7 @@ use tend_store::email::Inbox;
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
 use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
+use tokio_util::sync::CancellationToken;
 
 /// Attempts before an email is given up on.
 const MAX_ATTEMPTS: i64 = 10;
@@ -367,12 +368,17 @@ impl Relay {
     }
 }
 
-/// Starts the worker that sends queued email through `relay`; fails when
-/// TLS to the relay cannot be set up.
-pub fn start(store: Store, relay: Relay) -> Result<tokio::task::JoinHandle<()>, String> {
+/// Starts the worker that sends queued email through `relay` until `stop`
+/// is cancelled (it finishes the message it is sending); fails when TLS to
+/// the relay cannot be set up.
+pub fn start(
+    store: Store,
+    relay: Relay,
+    stop: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, String> {
     let transport = relay.transport()?;
     Ok(tokio::spawn(async move {
-        loop {
+        while !stop.is_cancelled() {
             let due = match store.claim_outbound(16, LEASE).await {
                 Ok(due) => due,
                 Err(e) => {
@@ -381,10 +387,14 @@ pub fn start(store: Store, relay: Relay) -> Result<tokio::task::JoinHandle<()>, 
                 }
             };
             if due.is_empty() {
-                tokio::time::sleep(POLL).await;
+                stop.run_until_cancelled(tokio::time::sleep(POLL)).await;
                 continue;
             }
+            // Mail claimed but not sent before a stop is sent after its lease.
             for mail in due {
+                if stop.is_cancelled() {
+                    break;
+                }
                 send_one(&store, &transport, mail).await;
             }
         }

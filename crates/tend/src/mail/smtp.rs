@@ -5,6 +5,9 @@
 //! that acknowledgement has to wait on an async commit. With a certificate
 //! configured it offers STARTTLS; one session code path serves the plain
 //! and the TLS stream. Senders over their rate limit are told to retry.
+//! When asked to stop it closes the listening socket at once, lets every
+//! session finish the message it is sending (a message in DATA is still
+//! committed and acknowledged) and tells idle sessions `421`.
 
 use super::rate_limit::Limiter;
 use super::{parse, receive};
@@ -14,7 +17,9 @@ use tend_store::Store;
 use tend_store::email::{Inbox, IngestOutcome};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 /// Longest command line accepted (RFC 5321 allows 512 octets).
 const MAX_LINE: usize = 4096;
@@ -64,23 +69,37 @@ impl SmtpSettings {
     }
 }
 
-/// Binds `addr` and serves SMTP there in the background; answers the address
-/// bound (useful with port 0).
+/// Binds `addr` and serves SMTP there in the background until `stop` is
+/// cancelled; answers the address bound (useful with port 0) and the task,
+/// which ends once every session has.
 pub async fn start(
     addr: SocketAddr,
     store: Store,
     settings: SmtpSettings,
-) -> std::io::Result<SocketAddr> {
+    stop: CancellationToken,
+) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    tokio::spawn(serve(listener, store, settings));
-    Ok(bound)
+    Ok((bound, tokio::spawn(serve(listener, store, settings, stop))))
 }
 
-/// Accepts SMTP sessions on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, store: Store, settings: SmtpSettings) {
+/// Accepts SMTP sessions on `listener` until `stop` is cancelled, then
+/// closes it and waits for the sessions to end.
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    settings: SmtpSettings,
+    stop: CancellationToken,
+) {
+    let mut sessions = JoinSet::new();
     loop {
-        let (socket, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            () = stop.cancelled() => break,
+            // Finished sessions are reaped as they end.
+            Some(_) = sessions.join_next() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        let (socket, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 tracing::warn!(error = %e, "accepting an SMTP connection failed");
@@ -92,13 +111,21 @@ pub async fn serve(listener: TcpListener, store: Store, settings: SmtpSettings) 
         if let Err(e) = socket.set_nodelay(true) {
             tracing::debug!(error = %e, "setting TCP_NODELAY failed");
         }
-        let (store, settings) = (store.clone(), settings.clone());
-        tokio::spawn(async move {
-            if let Err(e) = connection(socket, &store, &settings, peer).await {
+        let (store, settings, stop) = (store.clone(), settings.clone(), stop.clone());
+        sessions.spawn(async move {
+            if let Err(e) = connection(socket, &store, &settings, peer, &stop).await {
                 tracing::debug!(%peer, error = %e, "SMTP session ended");
             }
         });
     }
+    drop(listener);
+    if !sessions.is_empty() {
+        tracing::info!(
+            sessions = sessions.len(),
+            "SMTP: no new connections; waiting for open sessions"
+        );
+    }
+    while sessions.join_next().await.is_some() {}
 }
 
 /// Serves one connection: a plain session, and a TLS one after STARTTLS.
@@ -107,6 +134,7 @@ async fn connection(
     store: &Store,
     settings: &SmtpSettings,
     peer: SocketAddr,
+    stop: &CancellationToken,
 ) -> std::io::Result<()> {
     let mut plain = BufReader::new(socket);
     reply(
@@ -119,7 +147,7 @@ async fn connection(
     } else {
         Tls::Unavailable
     };
-    let ended = session(&mut plain, store, settings, peer, offer).await?;
+    let ended = session(&mut plain, store, settings, peer, offer, stop).await?;
     let (Ended::StartTls, Some(acceptor)) = (ended, &settings.tls) else {
         return Ok(());
     };
@@ -131,7 +159,7 @@ async fn connection(
     })??;
     // A fresh session: the client must say EHLO again (RFC 3207, 4.2).
     let mut secure = BufReader::new(secure);
-    session(&mut secure, store, settings, peer, Tls::Active).await?;
+    session(&mut secure, store, settings, peer, Tls::Active, stop).await?;
     Ok(())
 }
 
@@ -163,13 +191,15 @@ struct Envelope {
 }
 
 /// Runs one SMTP session (after the greeting) to its end, over a plain or
-/// a TLS stream alike.
+/// a TLS stream alike. Once `stop` is cancelled, the session ends at the
+/// next command with `421`: a message already in DATA is finished first.
 async fn session<S>(
     conn: &mut BufReader<S>,
     store: &Store,
     settings: &SmtpSettings,
     peer: SocketAddr,
     tls: Tls,
+    stop: &CancellationToken,
 ) -> std::io::Result<Ended>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -177,7 +207,16 @@ where
     let mut envelope: Option<Envelope> = None;
     let mut greeted = false;
     loop {
-        let Some(line) = read_line(conn).await? else {
+        let next = tokio::select! {
+            biased;
+            () = stop.cancelled() => None,
+            line = read_line(conn) => Some(line?),
+        };
+        let Some(next) = next else {
+            reply(conn, "421 4.3.2 Service shutting down; try again later").await?;
+            return Ok(Ended::Closed);
+        };
+        let Some(line) = next else {
             return Ok(Ended::Closed);
         };
         let line = String::from_utf8_lossy(&line);

@@ -128,9 +128,14 @@ pub async fn stream(
         warning: None,
         ticks: 0,
     };
-    let events = futures_util::stream::unfold(watch, |mut watch| async move {
-        let event = watch.next().await;
-        Some((Ok(event), watch))
+    // The stream ends when the server shuts down, so shutdown need not wait for it.
+    let shutdown = watch.state.shutdown.clone();
+    let events = futures_util::stream::unfold(watch, move |mut watch| {
+        let shutdown = shutdown.clone();
+        async move {
+            let event = shutdown.run_until_cancelled(watch.next()).await?;
+            Some((Ok(event), watch))
+        }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -23,7 +23,7 @@ const KILLS: usize = 5;
 const KILL_AFTER_MS: std::ops::Range<u64> = 100..600;
 
 /// Starts `tend serve` with SMTP on `port` and waits until it listens.
-fn start(db: &FreshDatabase, (http, smtp): (u16, u16)) -> Server {
+pub fn start(db: &FreshDatabase, (http, smtp): (u16, u16)) -> Server {
     let mut child = tend(db)
         .args(["serve", "--listen", &format!("127.0.0.1:{http}")])
         .args(["--smtp-listen", &format!("127.0.0.1:{smtp}")])
@@ -48,7 +48,7 @@ fn start(db: &FreshDatabase, (http, smtp): (u16, u16)) -> Server {
 }
 
 /// Two free ports (HTTP, SMTP), kept for every restart.
-fn free_ports() -> (u16, u16) {
+pub fn free_ports() -> (u16, u16) {
     let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     (

@@ -1,9 +1,11 @@
 //! Starts Tend on a free port with a fresh database and gives tests a small
-//! HTTP client for it.
+//! HTTP client for it. The server is the application `tend serve` runs
+//! ([`tend::app::App`]), configured through the same settings.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
+use tend::app::{App, RunningApp};
 use tend::config::{ServeArgs, Settings, StoreArgs};
 use tend_domain::agent::Role;
 use tend_domain::email::EmailAddress;
@@ -125,7 +127,9 @@ pub struct TestServer {
     /// The SMTP listener, when started with `Options::smtp`.
     pub smtp: Option<std::net::SocketAddr>,
     _db: FreshDatabase,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Stopped on drop. In a mutex only so tests can share the server
+    /// between tasks (a worker's stop is `Send`, not `Sync`).
+    app: std::sync::Mutex<Option<RunningApp>>,
 }
 
 /// Knobs for a test server.
@@ -177,6 +181,9 @@ impl TestServer {
         };
         let serve_args = ServeArgs {
             listen: Some("127.0.0.1:0".parse().unwrap()),
+            smtp_listen: options.smtp.then(|| "127.0.0.1:0".parse().unwrap()),
+            smtp_relay: options.smtp_relay.clone(),
+            smtp_relay_ca_file: options.smtp_relay_ca_file.clone(),
             max_body_bytes: options.max_body_bytes,
             max_attachment_bytes: options.max_attachment_bytes,
             smtp_max_message_bytes: options.smtp_max_message_bytes,
@@ -195,43 +202,15 @@ impl TestServer {
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
-        let store = tend::server::open_store(&settings).await.unwrap();
-        let app = tend::server::app(store.clone(), &settings);
-        let smtp = if options.smtp {
-            let settings = tend::mail::smtp::SmtpSettings::from_settings(&settings).unwrap();
-            let addr = "127.0.0.1:0".parse().unwrap();
-            Some(
-                tend::mail::smtp::start(addr, store.clone(), settings)
-                    .await
-                    .unwrap(),
-            )
-        } else {
-            None
-        };
-        if let Some(url) = &options.smtp_relay {
-            let mut relay = tend::mail::outbound::Relay::parse(url).unwrap();
-            if let Some(ca) = &options.smtp_relay_ca_file {
-                relay = relay.trusting(ca).unwrap();
-            }
-            tend::mail::outbound::start(store.clone(), relay).unwrap();
-        }
-        if options.imap_ca_file.is_some() {
-            let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();
-            let polling = tend::mail::imap::PollSettings::from_settings(&settings);
-            tend::mail::imap::start(store.clone(), polling, tls);
-        }
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(tend::server::serve(listener, app, async move {
-            let _ = rx.await;
-        }));
+        let app = App::start_on(settings, listener).await.unwrap();
         let mut server = Self {
             base,
             http: reqwest::Client::new(),
             admin: String::new(),
-            store,
-            smtp,
+            store: app.store.clone(),
+            smtp: app.smtp,
             _db: db,
-            shutdown: Some(tx),
+            app: std::sync::Mutex::new(Some(app)),
         };
         server.admin = server.agent_token("admin@example.com", Role::Admin).await;
         server
@@ -350,8 +329,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        let app = self.app.get_mut().ok().and_then(Option::take);
+        if let (Some(app), Ok(runtime)) = (app, tokio::runtime::Handle::try_current()) {
+            runtime.spawn(app.shutdown());
         }
     }
 }

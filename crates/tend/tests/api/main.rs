@@ -38,12 +38,14 @@ mod requests;
 mod schema;
 mod search;
 mod secrets;
+mod shutdown;
 mod smtp_tls;
 mod web;
 mod web_admin;
 mod web_case;
 mod web_totp;
 mod web_views;
+mod write_path;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
 /// `async fn name(backend: Backend)`.

@@ -1,0 +1,177 @@
+//! One place that starts and stops Tend: the store, the HTTP server, the
+//! SMTP listener and the background workers (outbound mail, IMAP polling).
+//! `tend serve` and the test harness both run it, so the tests exercise
+//! what operators run.
+//!
+//! Shutdown goes in this order: stop accepting HTTP and SMTP connections;
+//! let in-flight requests and SMTP sessions finish (a message in DATA is
+//! committed and acknowledged; an idle session is told `421`), at most
+//! [`SHUTDOWN_GRACE`]; stop the workers; close the store.
+
+mod worker;
+
+pub use worker::Worker;
+
+use crate::config::Settings;
+use crate::mail::{imap, outbound, smtp};
+use crate::server;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tend_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// How long shutdown waits for in-flight HTTP requests and SMTP sessions,
+/// and then for each worker, before dropping what is left.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Starts the application.
+#[derive(Debug)]
+pub struct App;
+
+/// A started application: where it listens, and how to stop it.
+#[derive(Debug)]
+pub struct RunningApp {
+    /// The HTTP address bound (useful with port 0).
+    pub http: SocketAddr,
+    /// The SMTP address bound, when the listener runs.
+    pub smtp: Option<SocketAddr>,
+    /// The store every part shares; closed at shutdown.
+    pub store: Store,
+    /// Cancelled when shutdown begins: listeners stop accepting.
+    stopping: CancellationToken,
+    /// The HTTP and SMTP servers, stopped first.
+    listeners: Vec<Worker>,
+    /// Background work, stopped once the listeners have drained.
+    workers: Vec<Worker>,
+}
+
+impl App {
+    /// Opens the store, binds `settings.listen` (and the SMTP listener when
+    /// configured) and starts every part.
+    pub async fn start(settings: Settings) -> anyhow::Result<RunningApp> {
+        let http = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        App::start_on(settings, http).await
+    }
+
+    /// Like [`App::start`], serving HTTP on a listener bound already (a
+    /// caller that needs the address before building the settings).
+    pub async fn start_on(settings: Settings, http: TcpListener) -> anyhow::Result<RunningApp> {
+        let store = server::open_store(&settings).await?;
+        match start_parts(&settings, store.clone(), http).await {
+            Ok(app) => Ok(app),
+            Err(e) => {
+                store.close().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Starts the workers and the listeners on an open store; what was started
+/// is stopped again when a later part fails.
+async fn start_parts(
+    settings: &Settings,
+    store: Store,
+    http: TcpListener,
+) -> anyhow::Result<RunningApp> {
+    let stopping = CancellationToken::new();
+    let http_addr = http.local_addr()?;
+    let workers = start_workers(settings, &store)?;
+    let mut listeners = Vec::new();
+    let smtp_addr = match start_smtp(settings, &store, &stopping).await {
+        Ok(Some((bound, smtp))) => {
+            listeners.push(smtp);
+            Some(bound)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            futures_util::future::join_all(workers.into_iter().map(Worker::stop)).await;
+            return Err(e);
+        }
+    };
+    let router = server::app(store.clone(), settings, stopping.clone());
+    let task = tokio::spawn(server::serve(
+        http,
+        router,
+        stopping.clone().cancelled_owned(),
+    ));
+    listeners.push(Worker::task("http", stopping.clone(), task, SHUTDOWN_GRACE));
+    Ok(RunningApp {
+        http: http_addr,
+        smtp: smtp_addr,
+        store,
+        stopping,
+        listeners,
+        workers,
+    })
+}
+
+/// Starts the SMTP listener when one is configured; it stops accepting when
+/// `stopping` is cancelled.
+async fn start_smtp(
+    settings: &Settings,
+    store: &Store,
+    stopping: &CancellationToken,
+) -> anyhow::Result<Option<(SocketAddr, Worker)>> {
+    let Some(addr) = settings.smtp_listen else {
+        return Ok(None);
+    };
+    let smtp_settings = smtp::SmtpSettings::from_settings(settings).map_err(anyhow::Error::msg)?;
+    let (bound, task) = smtp::start(addr, store.clone(), smtp_settings, stopping.clone())
+        .await
+        .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
+    let worker = Worker::task("smtp", stopping.clone(), task, SHUTDOWN_GRACE);
+    Ok(Some((bound, worker)))
+}
+
+/// Starts the background workers. Each watches a token of its own, so one
+/// can be stopped after another. A new kind of worker (the job runner) is
+/// pushed here as a [`Worker`].
+fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worker>> {
+    let mut workers = Vec::new();
+    match &settings.smtp_relay {
+        Some(url) => {
+            let mut relay = outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
+            if let Some(ca) = &settings.smtp_relay_ca_file {
+                relay = relay.trusting(ca).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(file) = &settings.smtp_relay_password_file {
+                relay = relay.with_password_file(file).map_err(anyhow::Error::msg)?;
+            }
+            tracing::info!("sending email through {relay:?}");
+            let stop = CancellationToken::new();
+            let task =
+                outbound::start(store.clone(), relay, stop.clone()).map_err(anyhow::Error::msg)?;
+            workers.push(Worker::task("outbound mail", stop, task, SHUTDOWN_GRACE));
+        }
+        None => tracing::info!("no --smtp-relay: email replies are queued, not sent"),
+    }
+    let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let stop = CancellationToken::new();
+    let polling = imap::PollSettings::from_settings(settings);
+    let task = imap::start(store.clone(), polling, tls, stop.clone());
+    workers.push(Worker::task("imap polling", stop, task, SHUTDOWN_GRACE));
+    Ok(workers)
+}
+
+impl RunningApp {
+    /// Runs until `signal` resolves, then shuts down.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        signal.await;
+        self.shutdown().await;
+    }
+
+    /// Stops accepting, lets in-flight requests and SMTP sessions finish,
+    /// stops the workers and closes the store.
+    pub async fn shutdown(self) {
+        tracing::info!("shutting down: no new connections; finishing what is in flight");
+        self.stopping.cancel();
+        futures_util::future::join_all(self.listeners.into_iter().map(Worker::stop)).await;
+        futures_util::future::join_all(self.workers.into_iter().map(Worker::stop)).await;
+        self.store.close().await;
+    }
+}
