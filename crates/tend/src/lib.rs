@@ -2,14 +2,17 @@
 //! REST API, the operator CLI and the load generator. The domain lives in
 //! `tend-domain`, storage in `tend-store`.
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod brand;
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod mail;
 pub mod replies;
+pub mod router;
 pub mod server;
 pub mod two_factor;
 pub mod web;

@@ -1,26 +1,11 @@
 //! Opening the store and serving HTTP until asked to stop.
 
-use crate::api;
 use crate::config::Settings;
+use crate::http::{AppState, Limits, WebConfig};
 use axum::Router;
 use std::sync::Arc;
 use tend_store::Store;
 use tokio::net::TcpListener;
-
-/// Limits applied to requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_body_bytes: usize,
-    pub max_attachment_bytes: usize,
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub limits: Arc<Limits>,
-    pub web: Arc<crate::web::WebConfig>,
-}
 
 /// Opens (creating if needed) the configured database and migrates it.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -47,13 +32,13 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The whole application router for a store.
+/// The whole application router for a store (assembled in `crate::router`).
 pub fn app(store: Store, settings: &Settings) -> Router {
     let limits = Limits {
         max_body_bytes: settings.max_body_bytes,
         max_attachment_bytes: settings.max_attachment_bytes,
     };
-    let web = crate::web::WebConfig {
+    let web = WebConfig {
         secure_cookies: settings.secure_cookies,
         signin_code_lifetime: settings.signin_code_lifetime,
         embed_origins: settings.embed_origins.clone(),
@@ -61,7 +46,7 @@ pub fn app(store: Store, settings: &Settings) -> Router {
         public_url: settings.public_url.clone(),
         ..Default::default()
     };
-    api::router(AppState {
+    crate::router::router(AppState {
         store,
         limits: Arc::new(limits),
         web: Arc::new(web),

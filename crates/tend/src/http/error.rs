@@ -1,5 +1,7 @@
-//! The one API error type and its envelope:
-//! `{"error": {"code", "message", "details"}}`. Internal causes are logged,
+//! The one error type for failed requests, and with it the one mapping from
+//! store and domain errors to HTTP status codes. The API sends it as its
+//! envelope, `{"error": {"code", "message", "details"}}`; web pages turn it
+//! into an error page (`web::shared::error`). Internal causes are logged,
 //! never sent to the client.
 
 use axum::http::StatusCode;

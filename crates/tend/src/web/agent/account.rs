@@ -4,13 +4,13 @@
 //! (with a current code). Wrong passwords and codes here count against the
 //! same limit as at sign-in.
 
-use super::csrf::Posted;
-use super::error::WebError;
-use super::layout::Layout;
-use super::rate_limit::SignInLimiter;
-use super::session::Session;
 use super::signin_code::{WRONG_CODE, use_code};
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::state::rate_limit::SignInLimiter;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
 use crate::{auth, two_factor};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};

@@ -4,10 +4,10 @@
 //! could not be changed, travels back to the list in a short-lived cookie.
 
 use super::case_page::new_assignee;
-use super::csrf::Posted;
-use super::error::WebError;
-use super::session::{cookie, set_cookie};
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::{cookie, set_cookie};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -3,9 +3,9 @@
 //! picker reloads the page with `?canned=ID` and the reply box pre-filled,
 //! with it `canned.js` inserts the text at the cursor.
 
-use super::error::WebError;
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::Session;
 use serde::Deserialize;
 use tend_domain::canned::{Context, expand};
 use tend_domain::ids::CaseId;

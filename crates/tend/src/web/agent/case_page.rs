@@ -4,15 +4,16 @@
 //! emailed case's reply is queued as email with its attachments.
 
 use super::canned_picker::{self, CannedPicker, Chosen};
-use super::csrf::{Posted, PostedFile, PostedWithFiles};
-use super::error::WebError;
-use super::layout::{Choice, Layout, waited};
 use super::live;
-use super::session::Session;
-use super::timeline::{self, Entry, Names, Older};
 use super::views::Row;
+use crate::http::AppState;
 use crate::replies::{MAX_BODY, outbound_for};
-use crate::server::AppState;
+use crate::web::shared::csrf::{Posted, PostedWithFiles};
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout, waited};
+use crate::web::shared::session::Session;
+use crate::web::shared::timeline::{self, Entry, Names, Older};
+use crate::web::shared::upload::uploads;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -28,7 +29,7 @@ use tend_domain::waiting::waiting_since;
 use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::cursor::Cursor;
-use tend_store::messages::{NewAttachment, NewMessage};
+use tend_store::messages::NewMessage;
 use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Page};
 
 /// Most timeline entries (messages and events) on one page.
@@ -367,27 +368,6 @@ async fn post_message(
     Ok(Redirect::to(&format!("/cases/{id}#latest")).into_response())
 }
 
-/// Checks posted files as the API checks uploaded ones.
-pub(super) fn uploads(
-    s: &AppState,
-    files: Vec<PostedFile>,
-) -> Result<Vec<NewAttachment>, WebError> {
-    files
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| {
-            crate::api::attachment_upload(
-                s,
-                format!("attachment {} ({})", i + 1, f.filename),
-                &f.filename,
-                f.content_type.as_deref(),
-                f.data,
-            )
-            .map_err(WebError::from)
-        })
-        .collect()
-}
-
 /// The properties form: any of status, priority, assignee (`none`, `me` or
 /// an agent id), team (`none` or a team id), a tag (or several, separated
 /// by commas) to add and one to remove.
@@ -477,7 +457,7 @@ pub async fn attachment(
     session.require(Action::Read)?;
     let (meta, _case, _internal) = s.store.attachment(AttachmentId(id)).await?;
     let data = s.store.blob(&meta.sha256).await?;
-    Ok(crate::api::download(
+    Ok(crate::http::download(
         data,
         &meta.content_type,
         &meta.filename,

@@ -3,8 +3,8 @@
 //! a view's own filter, and how they are carried in links and forms.
 
 use super::case_page::new_assignee;
-use super::error::WebError;
-use super::layout::Choice;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Choice;
 use std::collections::BTreeMap;
 use tend_domain::Invalid;
 use tend_domain::case::{Channel, Priority, Status, parse_tag};

@@ -5,11 +5,11 @@
 //! deliberately confirms; every request is counted as customer effort.
 
 use super::case_page::{Draft, render_error};
-use super::csrf::Posted;
-use super::error::WebError;
-use super::layout::{label, when};
 use super::views::agent_names;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{label, when};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -3,13 +3,13 @@
 //! categories. Agents who may work write; light agents read.
 
 use super::admin::{respond, settle};
-use super::csrf::Posted;
-use super::error::WebError;
-use super::help::article_url;
-use super::layout::{Choice, Layout};
-use super::session::Session;
-use crate::api::error::ApiError;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::web::public::help::article_url;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout};
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

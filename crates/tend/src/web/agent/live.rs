@@ -5,11 +5,11 @@
 //! Changes are noticed by polling the case row, so every Tend process sees
 //! every write, whichever process made it.
 
-use super::csrf::Posted;
-use super::error::WebError;
-use super::presence::{Other, VIEW_TTL};
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::state::presence::{Other, VIEW_TTL};
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::Session;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};

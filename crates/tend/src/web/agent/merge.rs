@@ -4,11 +4,11 @@
 //! transaction.
 
 use super::case_page::{Draft, render_error};
-use super::csrf::Posted;
-use super::error::WebError;
-use super::layout::Layout;
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -1,11 +1,11 @@
 //! Saving and deleting named filters. A filter is saved as its view and
 //! query parameters, checked before saving (and again when opened).
 
-use super::csrf::Posted;
-use super::error::WebError;
 use super::filters::{Filters, NAMES};
 use super::views::View;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use serde::Deserialize;

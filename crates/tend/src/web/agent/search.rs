@@ -1,10 +1,10 @@
 //! The search page: case subjects and messages, best match first, with the
 //! store's highlighted snippets (escaped text with `<mark>` around matches).
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;

@@ -1,17 +1,17 @@
 //! Signing in with email and password (argon2), and signing out. Agents
 //! with two-factor sign-in on go on to the code step ([`super::signin_code`]).
 
-use super::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
-use super::error::WebError;
-use super::layout::SignInPage;
-use super::rate_limit::SignInLimiter;
-use super::session::{self, Session};
 use super::signin_code;
 use crate::auth;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::state::rate_limit::SignInLimiter;
+use crate::web::shared::csrf::{Posted, SIGNIN_COOKIE, SignInPosted, form_token};
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::SignInPage;
+use crate::web::shared::session::{self, Session};
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -51,14 +51,6 @@ pub(super) fn render(
         error,
     };
     Ok((status, [(header::SET_COOKIE, cookie)], Html(page.render()?)).into_response())
-}
-
-/// A fresh token for a form posted before there is a session, with the
-/// cookie it must match.
-pub(super) fn form_token(s: &AppState) -> Result<(String, HeaderValue), WebError> {
-    let csrf = auth::new_token();
-    let cookie = session::set_cookie(s, SIGNIN_COOKIE, &csrf, 3600)?;
-    Ok((csrf, cookie))
 }
 
 /// Starts the agent's session and goes to the cases, clearing `clear` (the

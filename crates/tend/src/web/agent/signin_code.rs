@@ -4,12 +4,13 @@
 //! current code turns it into a session. Wrong codes count against the same
 //! limit as wrong passwords, and each code is accepted only once.
 
-use super::csrf::{SIGNIN_COOKIE, SignInPosted};
-use super::error::WebError;
-use super::rate_limit::SignInLimiter;
-use super::session::{self, Session, cookie};
-use super::signin::{self, form_token};
-use crate::server::AppState;
+use super::signin;
+use crate::http::AppState;
+use crate::http::state::rate_limit::SignInLimiter;
+use crate::web::shared::csrf::form_token;
+use crate::web::shared::csrf::{SIGNIN_COOKIE, SignInPosted};
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::{self, Session, cookie};
 use crate::{auth, two_factor};
 use askama::Template;
 use axum::extract::{ConnectInfo, State};

@@ -1,9 +1,9 @@
 //! An email's source, as received or sent, for agents to read in the
 //! browser: plain text, never HTML, byte for byte.
 
-use super::error::WebError;
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::Session;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

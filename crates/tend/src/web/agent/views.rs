@@ -4,11 +4,11 @@
 //! uses), with bulk changes for agents who may work cases.
 
 use super::bulk::{self, Report};
-use super::error::WebError;
 use super::filters::{FilterForm, Filters, narrow};
-use super::layout::{Choice, Layout, when};
-use super::session::Session;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout, when};
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};

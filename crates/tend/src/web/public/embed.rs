@@ -3,7 +3,7 @@
 //! with `?embed=1` may be framed by the origins in `--embed-origins`, and
 //! by nobody while that setting is empty.
 
-use crate::server::AppState;
+use crate::http::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
 
 /// The request form's policy; like the agent pages', with the brand's logo

@@ -3,21 +3,18 @@
 //! `suggest.js`) and deflections. No sign-in; drafts and internal articles
 //! are not found. Forms carry a token that must match the help cookie.
 
-use super::csrf::{HELP_COOKIE, HelpPosted};
-use super::error::WebError;
-use super::session::{cookie, set_cookie};
 use crate::auth;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::csrf::{HELP_COOKIE, HelpPosted};
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::{cookie, set_cookie};
 use askama::Template;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 use tend_domain::kb::{render, snippet};
 use tend_store::kb::{Article, Audience, Category, Feedback};
 
@@ -256,42 +253,6 @@ pub async fn feedback(
 #[derive(Debug, Deserialize)]
 pub struct Deflection {
     article_id: i64,
-}
-
-/// Deflections counted per client address within [`DEFLECTION_WINDOW`].
-const DEFLECTIONS_PER_CLIENT: usize = 30;
-/// The window deflections are limited over.
-const DEFLECTION_WINDOW: Duration = Duration::from_secs(3600);
-/// Most client addresses remembered.
-const MAX_CLIENTS: usize = 100_000;
-
-/// Recent deflections by client address, so one visitor cannot inflate
-/// the counts. Kept in memory: a restart forgets.
-#[derive(Debug, Default)]
-pub struct DeflectionLimiter(Mutex<HashMap<IpAddr, Vec<Instant>>>);
-
-impl DeflectionLimiter {
-    /// Whether `ip` may record another deflection now (and counts it).
-    fn allow(&self, ip: IpAddr) -> bool {
-        let Ok(mut map) = self.0.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        if map.len() >= MAX_CLIENTS {
-            map.retain(|_, times| {
-                times
-                    .iter()
-                    .any(|t| now.duration_since(*t) < DEFLECTION_WINDOW)
-            });
-        }
-        let times = map.entry(ip).or_default();
-        times.retain(|t| now.duration_since(*t) < DEFLECTION_WINDOW);
-        if times.len() >= DEFLECTIONS_PER_CLIENT {
-            return false;
-        }
-        times.push(now);
-        true
-    }
 }
 
 /// Records that a suggested article was opened and the form left unsent.

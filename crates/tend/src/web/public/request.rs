@@ -4,14 +4,14 @@
 //! Spam is kept out by a honeypot field, a minimum fill time and a rate
 //! limit per address and per IP; CSRF by a token matching a cookie.
 
-use super::csrf::{PublicPosted, REQUEST_COOKIE};
 use super::embed;
-use super::error::WebError;
-use super::session::{set_cookie, set_framed_cookie};
 use crate::auth;
 use crate::brand::Brand;
+use crate::http::AppState;
 use crate::replies::MAX_BODY;
-use crate::server::AppState;
+use crate::web::shared::csrf::{PublicPosted, REQUEST_COOKIE};
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::{set_cookie, set_framed_cookie};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
@@ -202,13 +202,13 @@ pub async fn submit(
 fn checked(
     s: &AppState,
     form: &RequestForm,
-    files: Vec<super::csrf::PostedFile>,
+    files: Vec<crate::web::shared::csrf::PostedFile>,
 ) -> Result<NewRequest, WebError> {
     Ok(NewRequest {
         email: EmailAddress::parse("Email", &form.email).map_err(WebError::field)?,
         name: text::optional("Name", Some(&form.name), MAX_NAME).map_err(WebError::field)?,
         subject: text::required("Subject", &form.subject, MAX_SUBJECT).map_err(WebError::field)?,
         message: text::required("Message", &form.message, MAX_BODY).map_err(WebError::field)?,
-        attachments: super::case_page::uploads(s, files)?,
+        attachments: crate::web::shared::upload::uploads(s, files)?,
     })
 }

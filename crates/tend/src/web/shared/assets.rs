@@ -10,14 +10,18 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every asset as (file name, content type, content).
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("tend.css", CSS, include_str!("../../assets/tend.css")),
-    ("tend.js", JS, include_str!("../../assets/tend.js")),
-    ("live.js", JS, include_str!("../../assets/live.js")),
-    ("bulk.js", JS, include_str!("../../assets/bulk.js")),
-    ("canned.js", JS, include_str!("../../assets/canned.js")),
-    ("casepage.js", JS, include_str!("../../assets/casepage.js")),
-    ("kb.js", JS, include_str!("../../assets/kb.js")),
-    ("suggest.js", JS, include_str!("../../assets/suggest.js")),
+    ("tend.css", CSS, include_str!("../../../assets/tend.css")),
+    ("tend.js", JS, include_str!("../../../assets/tend.js")),
+    ("live.js", JS, include_str!("../../../assets/live.js")),
+    ("bulk.js", JS, include_str!("../../../assets/bulk.js")),
+    ("canned.js", JS, include_str!("../../../assets/canned.js")),
+    (
+        "casepage.js",
+        JS,
+        include_str!("../../../assets/casepage.js"),
+    ),
+    ("kb.js", JS, include_str!("../../../assets/kb.js")),
+    ("suggest.js", JS, include_str!("../../../assets/suggest.js")),
 ];
 
 /// Serves an embedded asset by name.

@@ -6,11 +6,12 @@
 //! wrong token is a 403.
 
 use super::error::WebError;
-use super::session::{Session, cookie};
-use crate::server::AppState;
+use super::session::{self, Session, cookie};
+use crate::auth;
+use crate::http::AppState;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -22,6 +23,14 @@ pub const REQUEST_COOKIE: &str = "tend_request_csrf";
 
 /// Largest form accepted: a reply at its longest fits with room to spare.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A fresh token for a form posted before there is a session (agent or
+/// portal sign-in), with the cookie it must match.
+pub fn form_token(s: &AppState) -> Result<(String, HeaderValue), WebError> {
+    let csrf = auth::new_token();
+    let cookie = session::set_cookie(s, SIGNIN_COOKIE, &csrf, 3600)?;
+    Ok((csrf, cookie))
+}
 
 /// The form field every form posts its token in.
 #[derive(Deserialize)]

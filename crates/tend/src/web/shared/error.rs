@@ -3,7 +3,7 @@
 //! Internal causes are logged, never shown.
 
 use super::layout::ErrorPage;
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};

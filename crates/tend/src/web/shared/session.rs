@@ -4,7 +4,7 @@
 
 use super::error::WebError;
 use crate::auth;
-use crate::server::AppState;
+use crate::http::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};

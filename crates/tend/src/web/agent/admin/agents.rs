@@ -4,13 +4,13 @@
 //! can undo a mistake.
 
 use super::{layout, respond, settle};
-use crate::api::error::ApiError;
-use crate::api::staff::new_agent;
-use crate::server::AppState;
-use crate::web::csrf::Posted;
-use crate::web::error::WebError;
-use crate::web::layout::{Choice, Layout, label};
-use crate::web::session::Session;
+use crate::accounts::new_agent;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout, label};
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;

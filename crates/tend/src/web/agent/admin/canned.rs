@@ -1,12 +1,12 @@
 //! Canned replies: the list, creating, editing and deleting them.
 
 use super::{Confirm, layout, respond, settle};
-use crate::api::error::ApiError;
-use crate::server::AppState;
-use crate::web::csrf::Posted;
-use crate::web::error::WebError;
-use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

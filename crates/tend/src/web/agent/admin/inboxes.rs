@@ -3,13 +3,13 @@
 //! `tend inbox create`, and the page says so.
 
 use super::{layout, respond, settle};
-use crate::api::error::ApiError;
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use crate::mail::inbox::InboxRequest;
-use crate::server::AppState;
-use crate::web::csrf::Posted;
-use crate::web::error::WebError;
-use crate::web::layout::{Choice, Layout};
-use crate::web::session::Session;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout};
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -8,11 +8,11 @@ mod canned;
 mod inboxes;
 mod teams;
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::session::Session;
-use crate::api::error::ApiError;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
