@@ -2,12 +2,8 @@
 //! portal): a name, a logo and a primary colour. The colour reaches pages
 //! through the generated stylesheet at `/brand.css`, since the
 //! Content-Security-Policy blocks inline styles; a logo file is served at
-//! `/brand/logo`.
+//! `/brand/logo` (both by `web::public::brand`).
 
-use crate::server::AppState;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use std::path::Path;
 
 /// The built-in primary colour (the agent UI's accent).
@@ -155,34 +151,6 @@ fn read_logo(path: &Path) -> anyhow::Result<Logo> {
     let data = std::fs::read(path)
         .map_err(|e| anyhow::anyhow!("cannot read brand logo {}: {e}", path.display()))?;
     Ok(Logo::File { content_type, data })
-}
-
-/// Serves the generated stylesheet.
-pub async fn stylesheet(State(s): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        s.web.brand.css(),
-    )
-        .into_response()
-}
-
-/// Serves the logo file (404 when the logo is a URL or there is none).
-/// SVG logos are sandboxed so script in them never runs.
-pub async fn logo(State(s): State<AppState>) -> Response {
-    match &s.web.brand.logo {
-        Some(Logo::File { content_type, data }) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    "sandbox; default-src 'none'; style-src 'unsafe-inline'",
-                ),
-            ],
-            data.clone(),
-        )
-            .into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
 }
 
 #[cfg(test)]

@@ -3,14 +3,17 @@
 //! storage in `tend-store`; the load generator, `tend-bench`, in its own
 //! crate.
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod brand;
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod mail;
 pub mod replies;
+pub mod router;
 pub mod secret_key;
 pub mod server;
 pub mod two_factor;

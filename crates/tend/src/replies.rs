@@ -2,7 +2,7 @@
 //! reply on a case with an email conversation is rendered as email and
 //! queued in the same write as the message.
 
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use crate::mail::outbound::{Sender, reply_email};
 use tend_domain::Invalid;
 use tend_domain::ids::CaseId;

@@ -1,31 +1,13 @@
 //! Opening the store and serving HTTP until asked to stop. [`crate::app`]
 //! puts these together with the rest of the application.
 
-use crate::api;
 use crate::config::Settings;
+use crate::http::{AppState, Limits, WebConfig};
 use axum::Router;
 use std::sync::Arc;
 use tend_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// Limits applied to requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_body_bytes: usize,
-    pub max_attachment_bytes: usize,
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub limits: Arc<Limits>,
-    pub web: Arc<crate::web::WebConfig>,
-    /// Cancelled when the server shuts down: endless responses (live
-    /// updates) end so that shutdown need not wait for them.
-    pub shutdown: CancellationToken,
-}
 
 /// Opens (creating if needed) the configured database, migrates it, loads
 /// the secret key and brings every stored secret under it.
@@ -67,14 +49,14 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The whole application router for a store; `shutdown` is cancelled when
-/// the server stops.
+/// The whole application router for a store (assembled in `crate::router`);
+/// `shutdown` is cancelled when the server stops.
 pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Router {
     let limits = Limits {
         max_body_bytes: settings.max_body_bytes,
         max_attachment_bytes: settings.max_attachment_bytes,
     };
-    let web = crate::web::WebConfig {
+    let web = WebConfig {
         secure_cookies: settings.secure_cookies,
         signin_code_lifetime: settings.signin_code_lifetime,
         embed_origins: settings.embed_origins.clone(),
@@ -82,7 +64,7 @@ pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Ro
         public_url: settings.public_url.clone(),
         ..Default::default()
     };
-    api::router(AppState {
+    crate::router::router(AppState {
         store,
         limits: Arc::new(limits),
         web: Arc::new(web),

@@ -1,10 +1,10 @@
 //! Knowledge-base articles. Every agent role reads (internal articles and
 //! drafts included); changes need [`Action::Work`].
 
-use super::error::ApiResult;
 use super::extract::{Id, Json, Params, Principal};
 use super::nullable;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;

@@ -1,8 +1,8 @@
 //! Canned replies. Reading is for every role; changes are for admins.
 
-use super::error::ApiResult;
 use super::extract::{Id, Json, Principal};
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -1,11 +1,13 @@
 //! Cases, their messages, events and attachments.
 
-use super::error::{ApiError, ApiResult};
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
-use super::{PageParams, download, nullable};
+use super::{PageParams, nullable};
+use crate::http::AppState;
+use crate::http::download;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::upload::attachment_upload;
 use crate::replies::MAX_BODY;
-use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
@@ -483,52 +485,4 @@ fn attachments(s: &AppState, uploads: &[AttachmentUpload]) -> Result<Vec<NewAtta
             attachment_upload(s, field, &up.filename, up.content_type.as_deref(), data)
         })
         .collect()
-}
-
-/// Checks one uploaded file (API or web form) against the attachment limit
-/// and cleans its name and type; `field` names it in errors.
-pub(crate) fn attachment_upload(
-    s: &AppState,
-    field: String,
-    name: &str,
-    mime: Option<&str>,
-    data: Vec<u8>,
-) -> Result<NewAttachment, ApiError> {
-    if data.len() > s.limits.max_attachment_bytes {
-        return Err(ApiError::AttachmentTooLarge {
-            field,
-            limit: s.limits.max_attachment_bytes,
-        });
-    }
-    Ok(NewAttachment {
-        filename: filename(&format!("{field}.filename"), name)?,
-        content_type: content_type(&format!("{field}.content_type"), mime)?,
-        data,
-        content_id: None,
-    })
-}
-
-/// Keeps the last path component of a file name, without control characters.
-fn filename(field: &str, raw: &str) -> Result<String, Invalid> {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
-    text::required(field, &clean, 255)
-}
-
-fn content_type(field: &str, raw: Option<&str>) -> Result<String, Invalid> {
-    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok("application/octet-stream".into());
-    };
-    let valid = raw.len() <= 127
-        && raw
-            .split_once('/')
-            .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/.+-_;= ".contains(c));
-    if valid {
-        Ok(raw.to_ascii_lowercase())
-    } else {
-        Err(Invalid::new(field, format!("`{raw}` is not a MIME type")))
-    }
 }

@@ -1,10 +1,10 @@
 //! Customers: one person, every contact point.
 
-use super::error::ApiResult;
 use super::extract::{Id, IdempotencyHeader, Json, Params, Principal};
 use super::idempotency::Create;
 use super::{PageParams, nullable};
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;

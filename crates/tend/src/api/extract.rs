@@ -2,9 +2,10 @@
 //! [`ApiError`]: the bearer-token principal, JSON bodies, query strings and
 //! path ids.
 
-use crate::api::error::ApiError;
 use crate::auth;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::BodyLimit;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -122,10 +123,6 @@ where
         })
     }
 }
-
-/// The configured body limit, put in request extensions so errors can name it.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
 
 fn req_with_json_check(req: Request) -> Result<Request, ApiError> {
     let is_json = req

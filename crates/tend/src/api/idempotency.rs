@@ -2,7 +2,7 @@
 //! resource is returned instead of creating another. The key itself is
 //! written by the store in the resource's own transaction.
 
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use axum::response::Response;
 use serde::Serialize;
 use tend_store::idempotency::IdempotencyKey;

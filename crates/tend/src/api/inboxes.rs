@@ -1,10 +1,10 @@
 //! Inboxes: the addresses Tend takes email for. Reading is for every role;
 //! creating is for admins.
 
-use super::error::ApiResult;
 use super::extract::{Json, Principal};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use crate::mail::inbox::InboxRequest;
-use crate::server::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use tend_domain::agent::Action;

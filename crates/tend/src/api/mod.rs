@@ -8,27 +8,19 @@ mod articles;
 mod canned;
 mod cases;
 mod customers;
-pub mod error;
 mod extract;
 mod idempotency;
 mod inboxes;
 mod organizations;
 mod search;
-pub(crate) mod staff;
+mod staff;
 
-pub(crate) use cases::attachment_upload;
-
-use crate::server::AppState;
-use axum::extract::DefaultBodyLimit;
+use crate::http::AppState;
+use crate::http::error::ErrorBody;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
-use error::ErrorBody;
-use extract::BodyLimit;
+use axum::{Json, Router};
 use serde::Serialize;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
 use utoipa::{Modify, OpenApi};
@@ -146,46 +138,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The application: API, health check, OpenAPI document and the web UI.
-pub fn router(state: AppState) -> Router {
-    let limit = state.limits.max_body_bytes;
+/// The v1 routes, without their OpenAPI description.
+pub fn routes() -> Router<AppState> {
     let (api, _) = OpenApiRouter::new().nest("/api/v1", v1()).split_for_parts();
-    let doc = openapi();
-    Router::new()
-        .merge(api)
-        .merge(crate::web::router())
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { Json(doc.clone()) }),
-        )
-        .route("/healthz", get(healthz))
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(Extension(BodyLimit(limit)))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
-    }
-}
-
-async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound("route".into())
+    api
 }
 
 /// A 201 response with `Location`, marking replays of idempotent requests.
@@ -230,30 +186,4 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(d).map(Some)
-}
-
-/// A file download that a browser never renders in Tend's origin.
-pub(crate) fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let mut response = data.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(['"', '\\'], "_")
-    );
-    // A name that cannot be a header (a control character) is left out,
-    // never the `attachment` that keeps the file from opening inline.
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    response
 }

@@ -1,8 +1,8 @@
 //! Full-text search over cases and messages.
 
-use super::error::ApiResult;
 use super::extract::{Params, Principal};
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tend_domain::agent::Action;

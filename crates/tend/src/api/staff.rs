@@ -1,18 +1,16 @@
 //! Agents and teams. Reading is for every role; changes are for admins.
 
-use super::error::ApiResult;
 use super::extract::{Id, Json, Principal};
-use crate::auth;
-use crate::server::AppState;
+use crate::accounts::new_agent;
+use crate::http::AppState;
+use crate::http::error::ApiResult;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tend_domain::agent::{Action, Role};
-use tend_domain::email::EmailAddress;
 use tend_domain::ids::{AgentId, TeamId};
-use tend_domain::{Invalid, text};
-use tend_store::agents::NewAgent;
+use tend_domain::text;
 use tend_store::model::{Agent, Team};
 use utoipa::ToSchema;
 
@@ -39,33 +37,6 @@ pub struct CreateTeam {
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     agent_id: AgentId,
-}
-
-/// Checks a new password and hashes it.
-fn password_hash(field: &str, password: &str) -> Result<String, super::error::ApiError> {
-    auth::checked_password_hash(password).map_err(|e| match e {
-        auth::PasswordError::TooShort => Invalid::new(field, e.to_string()).into(),
-        auth::PasswordError::Hash(cause) => {
-            tracing::error!(error = %cause, "hashing a password failed");
-            super::error::ApiError::Internal
-        }
-    })
-}
-
-/// Checks a new agent's fields (the API's and the admin page's) and hashes
-/// the password, if one is given.
-pub(crate) fn new_agent(
-    email: &str,
-    name: &str,
-    role: Role,
-    password: Option<&str>,
-) -> Result<NewAgent, super::error::ApiError> {
-    Ok(NewAgent {
-        email: EmailAddress::parse("email", email)?,
-        name: text::required("name", name, 200)?,
-        role,
-        password_hash: password.map(|p| password_hash("password", p)).transpose()?,
-    })
 }
 
 /// The agent the token belongs to.

@@ -5,12 +5,12 @@
 use super::PortalError;
 use super::session::Customer;
 use crate::brand::Brand;
+use crate::http::AppState;
 use crate::replies::MAX_BODY;
-use crate::server::AppState;
-use crate::web::csrf::{Posted, PostedWithFiles};
-use crate::web::error::WebError;
-use crate::web::layout::when;
-use crate::web::timeline::{self, Entry, Names};
+use crate::web::shared::csrf::{Posted, PostedWithFiles};
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::when;
+use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -224,7 +224,7 @@ pub async fn reply(
     }
     let checked = text::required("Your reply", &form.body, MAX_BODY)
         .map_err(WebError::field)
-        .and_then(|body| Ok((body, crate::web::case_page::uploads(&s, files)?)));
+        .and_then(|body| Ok((body, crate::web::shared::upload::uploads(&s, files)?)));
     let (body, attachments) = match checked {
         Ok(checked) => checked,
         Err(e) => {
@@ -277,7 +277,7 @@ pub async fn attachment(
     }
     s.store.portal_case(customer.id(), case).await?;
     let data = s.store.blob(&meta.sha256).await?;
-    Ok(crate::api::download(
+    Ok(crate::http::download(
         data,
         &meta.content_type,
         &meta.filename,

@@ -12,9 +12,9 @@ mod signin;
 
 pub use session::COOKIE;
 
-use super::error::WebError;
-use super::layout::ErrorPage;
-use crate::server::AppState;
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::ErrorPage;
 use askama::Template;
 use axum::Router;
 use axum::http::{HeaderValue, header};

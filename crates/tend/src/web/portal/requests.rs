@@ -5,10 +5,10 @@
 use super::PortalError;
 use super::session::Customer;
 use crate::brand::Brand;
+use crate::http::AppState;
 use crate::replies::MAX_BODY;
-use crate::server::AppState;
-use crate::web::csrf::PostedWithFiles;
-use crate::web::error::WebError;
+use crate::web::shared::csrf::PostedWithFiles;
+use crate::web::shared::error::WebError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -126,7 +126,7 @@ async fn checked(
     s: &AppState,
     customer: &Customer,
     form: &NewRequestForm,
-    files: Vec<crate::web::csrf::PostedFile>,
+    files: Vec<crate::web::shared::csrf::PostedFile>,
 ) -> Result<NewCase, PortalError> {
     let subject = text::required("Subject", &form.subject, MAX_SUBJECT).map_err(WebError::field)?;
     let body = text::required("Message", &form.message, MAX_BODY).map_err(WebError::field)?;
@@ -140,7 +140,7 @@ async fn checked(
             Some(s.store.portal_agreement(customer.id(), id).await?.id)
         }
     };
-    let attachments = crate::web::case_page::uploads(s, files)?;
+    let attachments = crate::web::shared::upload::uploads(s, files)?;
     Ok(NewCase {
         subject,
         customer_id: customer.id(),

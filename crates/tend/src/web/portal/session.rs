@@ -3,10 +3,10 @@
 
 use super::PortalError;
 use crate::auth;
-use crate::server::AppState;
-use crate::web::csrf::CsrfSession;
-use crate::web::error::WebError;
-use crate::web::session::{cookie, set_cookie};
+use crate::http::AppState;
+use crate::web::shared::csrf::CsrfSession;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::{cookie, set_cookie};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderValue;
 use axum::http::request::Parts;

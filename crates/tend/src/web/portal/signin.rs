@@ -8,10 +8,10 @@ use super::PortalError;
 use super::session::{self, Customer};
 use crate::auth;
 use crate::brand::Brand;
+use crate::http::AppState;
 use crate::mail::outbound::system_email;
-use crate::server::AppState;
-use crate::web::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
-use crate::web::signin::form_token;
+use crate::web::shared::csrf::form_token;
+use crate::web::shared::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
@@ -212,7 +212,7 @@ pub async fn follow(
     };
     let cookies = [
         session::start(&s, customer).await?,
-        crate::web::session::set_cookie(&s, SIGNIN_COOKIE, "", 0)?,
+        crate::web::shared::session::set_cookie(&s, SIGNIN_COOKIE, "", 0)?,
     ];
     let mut response = Redirect::to("/portal").into_response();
     for cookie in cookies {

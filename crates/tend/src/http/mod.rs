@@ -1,0 +1,14 @@
+//! The HTTP pieces the API and the web pages share: the state every handler
+//! reaches, the one error type with its mapping from store and domain errors
+//! to status codes, file downloads, upload checks and the health check.
+//! `api` and `web` build on this module and never on each other; the
+//! application router (`crate::router`) is the one place that knows both.
+
+pub mod download;
+pub mod error;
+pub mod health;
+pub mod state;
+pub mod upload;
+
+pub use download::download;
+pub use state::{AppState, Limits, WebConfig};

@@ -1,0 +1,84 @@
+//! What every handler can reach: the store, the request limits, the web
+//! settings and the process's in-memory state (sign-in and request rate
+//! limits, presence on cases, the form clock, deflection counts). The
+//! in-memory parts are kept here, apart from the pages that use them, so
+//! the state depends on no handler.
+
+pub mod deflections;
+pub mod form_clock;
+pub mod presence;
+pub mod rate_limit;
+
+use std::sync::Arc;
+use std::time::Duration;
+use tend_store::Store;
+use tokio_util::sync::CancellationToken;
+
+pub use rate_limit::{RequestLimiter, SignInLimiter};
+
+/// Limits applied to requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_attachment_bytes: usize,
+}
+
+/// The configured body limit, put in request extensions so errors can name it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limits: Arc<Limits>,
+    pub web: Arc<WebConfig>,
+    /// Cancelled when the server shuts down: endless responses (live
+    /// updates) end so that shutdown need not wait for them.
+    pub shutdown: CancellationToken,
+}
+
+/// Web settings and shared state.
+#[derive(Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (Tend is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a sign-in waits for its two-factor code.
+    pub signin_code_lifetime: Duration,
+    /// Failed sign-ins per address and per client IP.
+    pub limiter: SignInLimiter,
+    /// Who is on which case, for the collision warning.
+    pub presence: presence::Presence,
+    /// Deflections per client, so counts cannot be inflated.
+    pub deflections: deflections::DeflectionLimiter,
+    /// Public requests per address and per client IP.
+    pub request_limiter: RequestLimiter,
+    /// Signs when the public request form was served.
+    pub form_clock: form_clock::FormClock,
+    /// Origins allowed to frame the public request form.
+    pub embed_origins: Vec<String>,
+    /// How customer-facing pages look.
+    pub brand: crate::brand::Brand,
+    /// Where customers reach Tend, for links in email.
+    pub public_url: String,
+    /// Portal sign-in links asked for, per address and per client IP.
+    pub link_limiter: RequestLimiter,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            signin_code_lifetime: Duration::from_secs(300),
+            limiter: SignInLimiter::default(),
+            presence: presence::Presence::default(),
+            deflections: deflections::DeflectionLimiter::default(),
+            request_limiter: RequestLimiter::default(),
+            form_clock: form_clock::FormClock::default(),
+            embed_origins: Vec::new(),
+            brand: crate::brand::Brand::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            link_limiter: RequestLimiter::default(),
+        }
+    }
+}

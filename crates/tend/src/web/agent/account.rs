@@ -1,0 +1,264 @@
+//! The signed-in agent's own account: changing the password, and turning
+//! two-factor sign-in on (a new secret shown as a QR code, an otpauth:// URL
+//! and base32, which counts only once a code from it is entered) or off
+//! (with a current code). Wrong passwords and codes here count against the
+//! same limit as at sign-in.
+
+use super::signin_code::{WRONG_CODE, use_code};
+use crate::http::AppState;
+use crate::http::state::rate_limit::SignInLimiter;
+use crate::web::shared::csrf::Posted;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
+use crate::{auth, two_factor};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// The account page.
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    email: String,
+    /// Whether sign-in asks for a code.
+    two_factor: bool,
+    /// A secret being set up, when there is one.
+    setup: Option<Setup>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+/// A two-factor secret waiting for its first code.
+struct Setup {
+    url: String,
+    secret: String,
+    qr: String,
+}
+
+/// What the last change did, named in the redirect after it.
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// The password form's fields.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_again: String,
+}
+
+/// A form carrying a two-factor code.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+/// Shows the account page.
+pub async fn page(
+    State(s): State<AppState>,
+    session: Session,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let notice = match done.done.as_deref() {
+        Some("password") => Some("Your password is changed. Other browsers were signed out."),
+        Some("totp_on") => Some("Two-factor sign-in is on. Sign-in now asks for a code."),
+        Some("totp_off") => Some("Two-factor sign-in is off."),
+        _ => None,
+    };
+    render(&s, &session, StatusCode::OK, notice, None).await
+}
+
+/// Renders the page with a message.
+async fn render(
+    s: &AppState,
+    session: &Session,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let email = s.store.agent(session.agent_id()).await?.email;
+    let totp = s.store.agent_totp(session.agent_id()).await?;
+    let setup = match &totp {
+        Some(t) if !t.enabled => {
+            let url = two_factor::otpauth_url(&t.secret, &email).map_err(internal)?;
+            Some(Setup {
+                qr: two_factor::qr_data_url(&url).map_err(internal)?,
+                url,
+                secret: t.secret.expose().to_owned(),
+            })
+        }
+        _ => None,
+    };
+    let page = AccountPage {
+        layout: Layout::new(session, "account"),
+        email,
+        two_factor: totp.is_some_and(|t| t.enabled),
+        setup,
+        notice,
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+fn internal(e: two_factor::TwoFactorError) -> WebError {
+    tracing::error!(error = %e, "showing a two-factor secret");
+    WebError::Internal
+}
+
+/// Re-renders the page with `error` (422), or with the wait when the agent
+/// is over the failed-attempt limit (429).
+async fn refuse(s: &AppState, session: &Session, error: String) -> Result<Response, WebError> {
+    render(
+        s,
+        session,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        Some(error),
+    )
+    .await
+}
+
+/// The page saying how long to wait, when the agent has failed too often.
+async fn over_limit(
+    s: &AppState,
+    session: &Session,
+    email: &str,
+    ip: &str,
+) -> Result<Option<Response>, WebError> {
+    let Err(wait) = s.web.limiter.check(email, ip) else {
+        return Ok(None);
+    };
+    let message = SignInLimiter::wait_message(wait);
+    let page = render(
+        s,
+        session,
+        StatusCode::TOO_MANY_REQUESTS,
+        None,
+        Some(message),
+    )
+    .await?;
+    Ok(Some(page))
+}
+
+/// Changes the agent's password, given the current one.
+pub async fn change_password(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    posted: Posted<PasswordForm>,
+) -> Result<Response, WebError> {
+    let (session, form) = (posted.session, posted.form);
+    let agent = session.agent_id();
+    let email = s.store.agent(agent).await?.email;
+    let ip = peer.ip().to_string();
+    if let Some(page) = over_limit(&s, &session, &email, &ip).await? {
+        return Ok(page);
+    }
+    if form.new_password != form.new_password_again {
+        return refuse(
+            &s,
+            &session,
+            "The two new passwords differ. Type the same one twice.".into(),
+        )
+        .await;
+    }
+    let stored = s.store.password_hash(agent).await?;
+    let current = form.current_password;
+    let right = match stored {
+        Some(hash) => blocking(move || auth::verify_password(&current, &hash)).await?,
+        None => false,
+    };
+    if !right {
+        s.web.limiter.failed(&email, &ip);
+        tracing::info!(%ip, %agent, "wrong current password at password change");
+        return refuse(&s, &session, "The current password is not right.".into()).await;
+    }
+    let new = form.new_password;
+    let hash = match blocking(move || auth::checked_password_hash(&new)).await? {
+        Ok(hash) => hash,
+        Err(e @ auth::PasswordError::TooShort) => return refuse(&s, &session, e.to_string()).await,
+        Err(auth::PasswordError::Hash(cause)) => {
+            tracing::error!(error = %cause, "hashing a password failed");
+            return Err(WebError::Internal);
+        }
+    };
+    s.store
+        .change_password(agent, hash, session.id_hash.clone())
+        .await?;
+    tracing::info!(%agent, "agent changed their password");
+    Ok(Redirect::to("/account?done=password").into_response())
+}
+
+/// Runs slow password hashing off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| WebError::Internal)
+}
+
+/// Starts setting up two-factor sign-in with a new secret.
+pub async fn begin_totp(
+    State(s): State<AppState>,
+    posted: Posted<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let secret = two_factor::new_secret();
+    s.store
+        .begin_totp(posted.session.agent_id(), &secret)
+        .await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// Turns two-factor sign-in on once a code from the new secret is entered.
+pub async fn enable_totp(
+    State(s): State<AppState>,
+    posted: Posted<CodeForm>,
+) -> Result<Response, WebError> {
+    let (session, form) = (posted.session, posted.form);
+    let agent = session.agent_id();
+    let setup = s
+        .store
+        .agent_totp(agent)
+        .await?
+        .filter(|t| !t.enabled)
+        .ok_or_else(|| {
+            WebError::Invalid(
+                "two-factor sign-in is on already, or its setup was not started".into(),
+            )
+        })?;
+    let Some(step) = two_factor::check(&setup.secret, &form.code, tend_store::now()) else {
+        return refuse(&s, &session, WRONG_CODE.into()).await;
+    };
+    s.store.enable_totp(agent, step).await?;
+    tracing::info!(%agent, "agent turned on two-factor sign-in");
+    Ok(Redirect::to("/account?done=totp_on").into_response())
+}
+
+/// Turns two-factor sign-in off, given a current code.
+pub async fn disable_totp(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    posted: Posted<CodeForm>,
+) -> Result<Response, WebError> {
+    let (session, form) = (posted.session, posted.form);
+    let agent = session.agent_id();
+    let email = s.store.agent(agent).await?.email;
+    let ip = peer.ip().to_string();
+    if let Some(page) = over_limit(&s, &session, &email, &ip).await? {
+        return Ok(page);
+    }
+    if !use_code(&s, agent, &form.code).await? {
+        s.web.limiter.failed(&email, &ip);
+        return refuse(&s, &session, WRONG_CODE.into()).await;
+    }
+    s.store.disable_totp(agent).await?;
+    tracing::info!(%agent, "agent turned off two-factor sign-in");
+    Ok(Redirect::to("/account?done=totp_off").into_response())
+}

@@ -1,0 +1,95 @@
+//! The admin pages: agents, teams, inboxes and canned replies. Every route
+//! asks for [`Action::Administer`], so agents and light agents get a 403.
+//! A rejected form comes back with its message and the input (422); a
+//! change that works redirects back to the list (303).
+
+mod agents;
+mod canned;
+mod inboxes;
+mod teams;
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::Layout;
+use crate::web::shared::session::Session;
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tend_domain::agent::Action;
+
+/// The admin routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(home))
+        .route("/admin/agents", get(agents::list).post(agents::create))
+        .route("/admin/agents/{id}/role", post(agents::role))
+        .route("/admin/agents/{id}/active", post(agents::active))
+        .route("/admin/teams", get(teams::list).post(teams::create))
+        .route("/admin/teams/{id}/members", post(teams::add_member))
+        .route(
+            "/admin/teams/{id}/members/{agent}/remove",
+            post(teams::remove_member),
+        )
+        .route("/admin/inboxes", get(inboxes::list).post(inboxes::create))
+        .route(
+            "/admin/inboxes/{id}",
+            get(inboxes::edit).post(inboxes::update),
+        )
+        .route("/admin/canned", get(canned::list).post(canned::create))
+        .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
+        .route("/admin/canned/{id}/delete", post(canned::delete))
+}
+
+/// A form that carries nothing but its CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct Confirm {}
+
+/// The admin area starts at the agents.
+async fn home(session: Session) -> Result<Redirect, WebError> {
+    session.require(Action::Administer)?;
+    Ok(Redirect::to("/admin/agents"))
+}
+
+/// The frame of an admin page, after checking the agent may administer.
+fn layout(session: &Session) -> Result<Layout, WebError> {
+    session.require(Action::Administer)?;
+    Ok(Layout::new(session, "admin"))
+}
+
+/// Sends a page: 422 when it shows a rejected form, else 200.
+pub(crate) fn respond(page: &impl Template, error: &Option<String>) -> Result<Response, WebError> {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Finishes a posted change: a redirect to `to` when it worked, or the
+/// form again (from `again`) with a message naming the field when the input
+/// was rejected. Other failures become error pages.
+pub(crate) async fn settle<T, Fut>(
+    result: Result<T, ApiError>,
+    to: &str,
+    again: impl FnOnce(String) -> Fut,
+) -> Result<Response, WebError>
+where
+    Fut: Future<Output = Result<Response, WebError>>,
+{
+    let message = match result {
+        Ok(_) => return Ok(Redirect::to(to).into_response()),
+        Err(ApiError::Invalid(i)) => format!("{}: {}", i.field, i.message),
+        Err(ApiError::Conflict {
+            field: Some(field),
+            message,
+            ..
+        }) => format!("{field}: {message}"),
+        Err(ApiError::Conflict { message, .. }) => message,
+        Err(other) => return Err(WebError::from(other)),
+    };
+    again(message).await
+}

@@ -1,0 +1,478 @@
+//! The case page: timeline, reply and note composers (with attachments),
+//! status, priority, assignee, team and tags, and the customer sidebar.
+//! Replies and notes go through the same store call as the API, so an
+//! emailed case's reply is queued as email with its attachments.
+
+use super::canned_picker::{self, CannedPicker, Chosen};
+use super::live;
+use super::views::Row;
+use crate::http::AppState;
+use crate::replies::{MAX_BODY, outbound_for};
+use crate::web::shared::csrf::{Posted, PostedWithFiles};
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout, waited};
+use crate::web::shared::session::Session;
+use crate::web::shared::timeline::{self, Entry, Names, Older};
+use crate::web::shared::upload::uploads;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tend_domain::Invalid;
+use tend_domain::agent::Action;
+use tend_domain::case::{CaseChange, Priority, Status, parse_tags};
+use tend_domain::event::{CaseEvent, EventData};
+use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
+use tend_domain::text;
+use tend_domain::waiting::waiting_since;
+use tend_store::agreements::AgreementFilter;
+use tend_store::cases::{CaseFilter, CaseSort};
+use tend_store::cursor::Cursor;
+use tend_store::messages::NewMessage;
+use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Page};
+
+/// Most timeline entries (messages and events) on one page.
+const TIMELINE_LIMIT: i64 = 100;
+/// Other cases of the customer listed in the sidebar.
+const OTHER_CASES: i64 = 6;
+/// Agreements of the customer (and of their organisation) listed.
+const AGREEMENTS: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    id: i64,
+    case: Case,
+    customer: Customer,
+    organization: Option<Organization>,
+    other_cases: Vec<Row>,
+    agreements: Vec<Agreement>,
+    /// How long the customer has been waiting for a reply, if they are.
+    waiting: Option<String>,
+    timeline: Vec<Entry>,
+    /// The query string of the page of older entries, if there are any.
+    older: Option<String>,
+    /// Whether this page shows the newest entries.
+    newest: bool,
+    statuses: Vec<Choice>,
+    priorities: Vec<Choice>,
+    assignees: Vec<Choice>,
+    teams: Vec<Choice>,
+    assigned_to_me: bool,
+    error: Option<String>,
+    /// Who else is on the case (the collision warning), if anyone.
+    warning: String,
+    /// The case's version, for live updates.
+    version: i64,
+    draft: Draft,
+    canned: CannedPicker,
+    identity: super::identity::IdentityBox,
+}
+
+/// What the agent had typed when a post failed, to show it again.
+#[derive(Default)]
+pub struct Draft {
+    pub reply: String,
+    pub note: String,
+}
+
+/// What a render shows beyond the case itself.
+#[derive(Default)]
+pub struct Shown {
+    pub error: Option<String>,
+    pub draft: Draft,
+    pub older: Older,
+}
+
+/// Shows a case; `older_messages` and `older_events` page back in time.
+pub async fn page(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Query(older): Query<Older>,
+    Query(chosen): Query<Chosen>,
+) -> Result<Response, WebError> {
+    let reply = canned_picker::prefill(&s, &session, CaseId(id), &chosen).await?;
+    let shown = Shown {
+        older,
+        draft: Draft {
+            reply,
+            ..Draft::default()
+        },
+        ..Shown::default()
+    };
+    render(&s, &session, CaseId(id), StatusCode::OK, shown).await
+}
+
+/// Renders the case page, or the page a failed post came from with its
+/// error (or the failure itself, when it is not about the input).
+pub async fn render_error(
+    s: &AppState,
+    session: &Session,
+    id: CaseId,
+    error: WebError,
+    draft: Draft,
+) -> Result<Response, WebError> {
+    match error {
+        WebError::Invalid(ref message) | WebError::TooLarge(ref message) => {
+            let shown = Shown {
+                error: Some(message.clone()),
+                draft,
+                ..Shown::default()
+            };
+            render(s, session, id, error.status(), shown).await
+        }
+        other => Err(other),
+    }
+}
+
+/// Renders the case page with `status`.
+pub async fn render(
+    s: &AppState,
+    session: &Session,
+    id: CaseId,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<Response, WebError> {
+    session.require(Action::Read)?;
+    let case = s.store.case(id).await?;
+    let customer = s.store.customer(case.customer_id).await?;
+    let organization = match customer.organization_id {
+        Some(org) => Some(s.store.organization(org).await?),
+        None => None,
+    };
+    // One read of the agent list serves the names and the assignee choices.
+    let agents = s.store.agents().await?;
+    let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
+    let other_cases = other_cases(s, &case, &names).await?;
+    let agreements = agreements(s, &customer).await?;
+    let (message_cursor, event_cursor) = shown.older.cursors()?;
+    let messages = s
+        .store
+        .messages_newest_first(id, message_cursor, TIMELINE_LIMIT)
+        .await?;
+    let events = s
+        .store
+        .events_newest_first(id, event_cursor, TIMELINE_LIMIT)
+        .await?;
+    let newest_events = if shown.older.is_newest() {
+        events.clone()
+    } else {
+        s.store
+            .events_newest_first(id, None, TIMELINE_LIMIT)
+            .await?
+    };
+    let waiting = waiting(s, id, newest_events).await?;
+    let (messages, events, older) =
+        timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
+    let others = timeline::other_writers(&s.store, customer.id, &messages).await?;
+    let timeline = timeline::build(
+        messages,
+        events,
+        &Names {
+            agents: &names,
+            customer: &customer.name,
+            others: &others,
+        },
+        "/attachments/",
+    );
+    let canned = CannedPicker::load(s, session, &case, &customer).await?;
+    let identity = super::identity::IdentityBox::load(s, &customer).await?;
+    let page = CasePage {
+        layout: Layout::new(session, ""),
+        warning: live::viewed(s, session, case.id),
+        version: live::version(&case),
+        id: case.id.0,
+        statuses: Choice::statuses(case.status.as_str()),
+        priorities: Choice::list(
+            Priority::ALL.iter().map(|p| (p.as_str(), p.as_str())),
+            case.priority.as_str(),
+        ),
+        assignees: assignees(&agents, &case),
+        teams: teams(s, &case).await?,
+        assigned_to_me: case.assignee_id == Some(session.agent_id()),
+        case,
+        customer,
+        organization,
+        other_cases,
+        agreements,
+        waiting,
+        timeline,
+        older: older.map(|o| o.query()),
+        newest: shown.older.is_newest(),
+        error: shown.error,
+        draft: shown.draft,
+        canned,
+        identity,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// How long the customer has been waiting, from the newest page of the log
+/// and, when it holds no message, earlier pages back to the latest message.
+async fn waiting(
+    s: &AppState,
+    id: CaseId,
+    mut page: Page<CaseEvent>,
+) -> Result<Option<String>, WebError> {
+    let is_message = |e: &CaseEvent| {
+        matches!(
+            e.data,
+            EventData::MessageReceived { .. } | EventData::ReplySent { .. }
+        )
+    };
+    let mut newest_first = Vec::new();
+    loop {
+        let found = page.data.iter().any(is_message);
+        newest_first.append(&mut page.data);
+        let next = match page.next_cursor.as_deref() {
+            Some(next) if !found => Cursor::decode(next)?,
+            _ => break,
+        };
+        page = s
+            .store
+            .events_newest_first(id, Some(next), TIMELINE_LIMIT)
+            .await?;
+    }
+    Ok(waiting_since(newest_first.iter().rev()).map(|since| waited(since, tend_store::now())))
+}
+
+/// The customer's most recently changed other cases.
+async fn other_cases(
+    s: &AppState,
+    case: &Case,
+    names: &std::collections::HashMap<AgentId, String>,
+) -> Result<Vec<Row>, WebError> {
+    let filter = CaseFilter {
+        customer_id: Some(case.customer_id),
+        ..CaseFilter::default()
+    };
+    Ok(s.store
+        .cases(&filter, CaseSort::UpdatedDesc, None, OTHER_CASES + 1)
+        .await?
+        .data
+        .into_iter()
+        .filter(|c| c.id != case.id)
+        .take(OTHER_CASES as usize)
+        .map(|c| Row::new(c, names))
+        .collect())
+}
+
+/// The customer's own agreements, then their organisation's.
+async fn agreements(s: &AppState, customer: &Customer) -> Result<Vec<Agreement>, WebError> {
+    let own = AgreementFilter {
+        customer_id: Some(customer.id),
+        ..AgreementFilter::default()
+    };
+    let mut found = s.store.agreements(&own, None, AGREEMENTS).await?.data;
+    if let Some(org) = customer.organization_id {
+        let theirs = AgreementFilter {
+            organization_id: Some(org),
+            ..AgreementFilter::default()
+        };
+        found.extend(s.store.agreements(&theirs, None, AGREEMENTS).await?.data);
+    }
+    Ok(found)
+}
+
+/// Active agents who may work cases, and "Unassigned".
+fn assignees(agents: &[Agent], case: &Case) -> Vec<Choice> {
+    let current = case.assignee_id.map(|a| a.0.to_string());
+    let current = current.as_deref().unwrap_or("none");
+    let mut choices = Choice::list([("none", "Unassigned")], current);
+    choices.extend(Choice::assignable(agents, current));
+    choices
+}
+
+/// Every team, and "No team".
+async fn teams(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
+    let teams = s.store.teams().await?;
+    let ids: Vec<String> = teams.iter().map(|t| t.id.0.to_string()).collect();
+    let current = case.team_id.map(|t| t.0.to_string());
+    Ok(Choice::list(
+        std::iter::once(("none", "No team")).chain(
+            ids.iter()
+                .zip(&teams)
+                .map(|(id, t)| (id.as_str(), t.name.as_str())),
+        ),
+        current.as_deref().unwrap_or("none"),
+    ))
+}
+
+/// The reply and note composers' field; files come alongside.
+#[derive(Deserialize)]
+pub struct MessageForm {
+    body: String,
+}
+
+/// Replies to the customer (queued as email on an email case).
+pub async fn reply(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: PostedWithFiles<MessageForm>,
+) -> Result<Response, WebError> {
+    post_message(&s, CaseId(id), posted, false).await
+}
+
+/// Adds an internal note.
+pub async fn note(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: PostedWithFiles<MessageForm>,
+) -> Result<Response, WebError> {
+    post_message(&s, CaseId(id), posted, true).await
+}
+
+async fn post_message(
+    s: &AppState,
+    id: CaseId,
+    posted: PostedWithFiles<MessageForm>,
+    internal: bool,
+) -> Result<Response, WebError> {
+    let PostedWithFiles {
+        session,
+        form,
+        files,
+    } = posted;
+    session.require(Action::Work)?;
+    let case = s.store.case(id).await?;
+    let field = if internal { "note" } else { "reply" };
+    let checked = text::required(field, &form.body, MAX_BODY)
+        .map_err(|e| WebError::Invalid(format!("The {field} {}.", e.message)))
+        .and_then(|body| Ok((body, uploads(s, files)?)));
+    let (body, attachments) = match checked {
+        Ok(checked) => checked,
+        Err(e) => {
+            let draft = if internal {
+                Draft {
+                    note: form.body,
+                    ..Draft::default()
+                }
+            } else {
+                Draft {
+                    reply: form.body,
+                    ..Draft::default()
+                }
+            };
+            return render_error(s, &session, id, e, draft).await;
+        }
+    };
+    let mut msg = NewMessage {
+        attachments,
+        ..NewMessage::text(session.actor(), case.channel, internal, body)
+    };
+    let outbound = outbound_for(&s.store, case.id, &mut msg).await?;
+    s.store.add_message(case.id, msg, outbound, None).await?;
+    Ok(Redirect::to(&format!("/cases/{id}#latest")).into_response())
+}
+
+/// The properties form: any of status, priority, assignee (`none`, `me` or
+/// an agent id), team (`none` or a team id), a tag (or several, separated
+/// by commas) to add and one to remove.
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    status: Option<String>,
+    priority: Option<String>,
+    assignee: Option<String>,
+    team: Option<String>,
+    add_tag: Option<String>,
+    remove_tag: Option<String>,
+}
+
+impl UpdateForm {
+    /// The change the form asks for.
+    fn change(&self, me: AgentId) -> Result<CaseChange, WebError> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let id = |raw: &str, what: &str| {
+            raw.parse::<i64>()
+                .map_err(|_| WebError::Invalid(format!("`{raw}` is not {what}")))
+        };
+        let assignee = self
+            .assignee
+            .as_deref()
+            .map(|raw| new_assignee(raw, me))
+            .transpose()
+            .map_err(WebError::field)?;
+        let team = match self.team.as_deref() {
+            None => None,
+            Some("" | "none") => Some(None),
+            Some(raw) => Some(Some(TeamId(id(raw, "a team")?))),
+        };
+        let tags = |field: &str, raw: &Option<String>| -> Result<Vec<String>, WebError> {
+            let words: Vec<String> = raw
+                .iter()
+                .flat_map(|r| r.split([',', ' ']))
+                .filter(|w| !w.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            Ok(parse_tags(field, &words)?)
+        };
+        Ok(CaseChange {
+            status: nonempty(&self.status)
+                .map(|v| Status::parse("status", &v))
+                .transpose()?,
+            priority: nonempty(&self.priority)
+                .map(|v| Priority::parse("priority", &v))
+                .transpose()?,
+            assignee,
+            team,
+            add_tags: tags("add_tag", &self.add_tag)?,
+            remove_tags: tags("remove_tag", &self.remove_tag)?,
+            ..CaseChange::default()
+        })
+    }
+}
+
+/// Changes status, priority, assignee, team or tags.
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<UpdateForm>,
+) -> Result<Response, WebError> {
+    let Posted { session, form } = posted;
+    session.require(Action::Work)?;
+    let id = CaseId(id);
+    let changed = match form.change(session.agent_id()) {
+        Ok(change) => s
+            .store
+            .update_case(id, &change, session.actor())
+            .await
+            .map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    match changed {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => render_error(&s, &session, id, e, Draft::default()).await,
+    }
+}
+
+/// Downloads an attachment (never rendered inline).
+pub async fn attachment(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    session.require(Action::Read)?;
+    let (meta, _case, _internal) = s.store.attachment(AttachmentId(id)).await?;
+    let data = s.store.blob(&meta.sha256).await?;
+    Ok(crate::http::download(
+        data,
+        &meta.content_type,
+        &meta.filename,
+    ))
+}
+
+/// Parses an assignee choice: `none` (or blank) for nobody, `me`, or an
+/// agent id.
+pub fn new_assignee(raw: &str, me: AgentId) -> Result<Option<AgentId>, Invalid> {
+    match raw {
+        "" | "none" => Ok(None),
+        "me" => Ok(Some(me)),
+        id => id
+            .parse()
+            .map(|id| Some(AgentId(id)))
+            .map_err(|_| Invalid::new("assignee", format!("`{id}` is not an agent"))),
+    }
+}

@@ -1,0 +1,68 @@
+//! The agent workspace: sign-in, views and search, the case page, the
+//! knowledge-base editor, the account page and the admin pages.
+
+mod account;
+mod admin;
+mod bulk;
+mod canned_picker;
+mod case_page;
+mod filters;
+mod identity;
+mod kb;
+mod live;
+mod merge;
+mod remote_images;
+mod saved;
+mod search;
+mod signin;
+mod signin_code;
+mod source;
+mod views;
+
+use crate::http::AppState;
+// The agent templates call `super::layout::label`, and askama expands a
+// template one module below its page's file, so the name is needed here.
+use crate::web::shared::layout;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The agent workspace's routes, admin pages included.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(views::home))
+        .route("/signin", get(signin::page).post(signin::submit))
+        .route(
+            "/signin/code",
+            get(signin_code::page).post(signin_code::submit),
+        )
+        .route("/signout", post(signin::sign_out))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/totp/setup", post(account::begin_totp))
+        .route("/account/totp/enable", post(account::enable_totp))
+        .route("/account/totp/disable", post(account::disable_totp))
+        .route("/views/{view}", get(views::view))
+        .route("/views/bulk", post(bulk::bulk))
+        .route("/views/saved", post(saved::create))
+        .route("/views/saved/{id}", get(views::saved))
+        .route("/views/saved/{id}/delete", post(saved::delete))
+        .route("/search", get(search::search))
+        .route("/cases/{id}", get(case_page::page))
+        .route("/cases/{id}/reply", post(case_page::reply))
+        .route("/cases/{id}/note", post(case_page::note))
+        .route("/cases/{id}/update", post(case_page::update))
+        .route("/cases/{id}/live", get(live::stream))
+        .route("/cases/{id}/typing", post(live::typing))
+        .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
+        .route("/cases/{id}/identity/request", post(identity::request))
+        .route("/cases/{id}/identity/verify", post(identity::verify))
+        .route("/messages/{id}/source", get(source::source))
+        .route("/messages/{id}/images", get(remote_images::page))
+        .route("/attachments/{id}", get(case_page::attachment))
+        .route("/kb", get(kb::list))
+        .route("/kb/articles", post(kb::create))
+        .route("/kb/articles/{id}", get(kb::edit).post(kb::update))
+        .route("/kb/articles/{id}/state", post(kb::set_state))
+        .route("/kb/categories", post(kb::create_category))
+        .merge(admin::router())
+}

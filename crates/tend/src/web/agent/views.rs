@@ -1,0 +1,416 @@
+//! Case lists: my open cases, my teams' open cases, unassigned, pending
+//! customer, all, and saved filters; each narrowed by the agent's filters,
+//! sortable and a page at a time (the store's filter and cursor, as the API
+//! uses), with bulk changes for agents who may work cases.
+
+use super::bulk::{self, Report};
+use super::filters::{FilterForm, Filters, narrow};
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::layout::{Choice, Layout, when};
+use crate::web::shared::session::Session;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tend_domain::agent::Action;
+use tend_domain::case::Status;
+use tend_domain::ids::{AgentId, SavedFilterId, TeamId};
+use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort};
+use tend_store::cursor::Cursor;
+use tend_store::model::Case;
+use tend_store::saved_filters::SavedFilter;
+
+/// Cases per page.
+pub const PAGE_SIZE: i64 = 25;
+
+/// Statuses that still need the business.
+const OPEN: &[Status] = &[Status::New, Status::Open, Status::OnHold];
+
+/// A built-in view.
+#[derive(Debug, Clone, Copy)]
+pub enum View {
+    Mine,
+    Team,
+    Unassigned,
+    Pending,
+    All,
+}
+
+impl View {
+    /// The view a slug such as `team` names.
+    pub fn parse(slug: &str) -> Option<Self> {
+        match slug {
+            "mine" => Some(View::Mine),
+            "team" => Some(View::Team),
+            "unassigned" => Some(View::Unassigned),
+            "pending" => Some(View::Pending),
+            "all" => Some(View::All),
+            _ => None,
+        }
+    }
+
+    /// The view's name in its path.
+    pub fn slug(self) -> &'static str {
+        match self {
+            View::Mine => "mine",
+            View::Team => "team",
+            View::Unassigned => "unassigned",
+            View::Pending => "pending",
+            View::All => "all",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            View::Mine => "My open cases",
+            View::Team => "My team's",
+            View::Unassigned => "Unassigned",
+            View::Pending => "Pending customer",
+            View::All => "All cases",
+        }
+    }
+
+    /// What to say when the view is empty.
+    fn empty(self) -> &'static str {
+        match self {
+            View::Mine => {
+                "Nothing assigned to you is open. Pick a case from Unassigned and assign it to yourself."
+            }
+            View::Team => "No open case belongs to your teams.",
+            View::Unassigned => "Every open case has an owner. Nice work.",
+            View::Pending => "No case is waiting on a customer.",
+            View::All => "No cases yet. They appear here when customers write in.",
+        }
+    }
+
+    /// The view's own filter for agent `me` of `teams`; `None` when it can
+    /// list nothing (the team view of an agent in no team).
+    fn filter(self, me: AgentId, teams: Vec<TeamId>) -> Option<CaseFilter> {
+        let (statuses, assignee) = match self {
+            View::Mine => (OPEN.to_vec(), Some(AssigneeFilter::Agent(me))),
+            View::Team if teams.is_empty() => return None,
+            View::Team => (OPEN.to_vec(), None),
+            View::Unassigned => (OPEN.to_vec(), Some(AssigneeFilter::Nobody)),
+            View::Pending => (vec![Status::PendingCustomer], None),
+            View::All => (Vec::new(), None),
+        };
+        Some(CaseFilter {
+            statuses,
+            assignee,
+            team_ids: if matches!(self, View::Team) {
+                teams
+            } else {
+                Vec::new()
+            },
+            ..CaseFilter::default()
+        })
+    }
+}
+
+/// Shown on the team view of an agent in no team.
+const NO_TEAM: &str = "You are not in a team yet, so there are no team cases to show. \
+                       Ask an admin to add you to your team.";
+
+/// Sort orders offered, as (parameter, label).
+const SORTS: &[(&str, &str)] = &[
+    ("-updated_at", "Recently updated"),
+    ("updated_at", "Longest untouched"),
+    ("-created_at", "Newest"),
+    ("created_at", "Oldest"),
+];
+
+/// One row of a case list, ready to show.
+pub struct Row {
+    pub id: i64,
+    pub reference: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub assignee: String,
+    pub updated: String,
+}
+
+impl Row {
+    pub fn new(case: Case, names: &HashMap<AgentId, String>) -> Self {
+        Row {
+            id: case.id.0,
+            assignee: case
+                .assignee_id
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_else(|| "—".into()),
+            reference: case.reference,
+            subject: case.subject,
+            status: case.status.as_str(),
+            priority: case.priority.as_str(),
+            updated: when(&case.updated_at),
+        }
+    }
+}
+
+/// A saved filter as the sidebar lists it.
+pub struct SavedLink {
+    pub id: i64,
+    pub name: String,
+    pub shared: bool,
+    /// Whether the signed-in agent owns it (and may delete it).
+    pub mine: bool,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "view.html")]
+struct ViewPage {
+    layout: Layout,
+    title: String,
+    /// This page's path, without parameters.
+    path: String,
+    /// The built-in view the page narrows.
+    view: &'static str,
+    /// The saved filter shown, if any.
+    saved_id: Option<i64>,
+    empty: &'static str,
+    /// The filters in force (on a saved filter's page, the saved ones).
+    filters: Filters,
+    form: FilterForm,
+    /// Filters to carry in the sort form (none on a saved filter's page,
+    /// whose path already implies them).
+    keep: Vec<(String, String)>,
+    sort: String,
+    sorts: Vec<Choice>,
+    rows: Vec<Row>,
+    /// Whether this is a later page (offer a way back to the first).
+    paged: bool,
+    first_page: String,
+    next_page: Option<String>,
+    /// Where the bulk form returns to: this very page.
+    here: String,
+    statuses: Vec<Choice>,
+    assignees: Vec<Choice>,
+    saved: Vec<SavedLink>,
+    report: Option<Report>,
+}
+
+/// The start page: the agent's own open cases.
+pub async fn home() -> Redirect {
+    Redirect::to("/views/mine")
+}
+
+/// A page's sort and cursor, and the rest of its parameters.
+struct Params {
+    sort: String,
+    cursor: Option<String>,
+    filters: Filters,
+}
+
+impl Params {
+    fn parse(pairs: &[(String, String)]) -> Result<Self, WebError> {
+        let find = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        let filters = Filters::from_pairs(
+            pairs
+                .iter()
+                .filter(|(k, _)| k != "sort" && k != "cursor")
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
+        Ok(Params {
+            sort: find("sort").unwrap_or_else(|| "-updated_at".into()),
+            cursor: find("cursor"),
+            filters,
+        })
+    }
+}
+
+/// A built-in view, narrowed by the filters in its parameters.
+pub async fn view(
+    State(s): State<AppState>,
+    session: Session,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let view = View::parse(&slug).ok_or(WebError::NotFound)?;
+    let params = Params::parse(&pairs)?;
+    let listing = Listing {
+        title: view.title().to_owned(),
+        path: format!("/views/{}", view.slug()),
+        view,
+        saved: None,
+    };
+    render(&s, &session, &headers, listing, params).await
+}
+
+/// A saved filter: its view and filters, sortable and paged.
+pub async fn saved(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let saved = s.store.saved_filter(SavedFilterId(id)).await?;
+    if !saved.visible_to(session.agent_id()) {
+        return Err(WebError::NotFound);
+    }
+    let mut params = Params::parse(&pairs)?;
+    if !params.filters.is_empty() {
+        return Err(WebError::Invalid(
+            "a saved filter's page takes only `sort` and `cursor`; change filters on its view"
+                .into(),
+        ));
+    }
+    let (view, filters) = load(&saved, session.agent_id())?;
+    params.filters = filters;
+    let listing = Listing {
+        title: saved.name.clone(),
+        path: format!("/views/saved/{id}"),
+        view,
+        saved: Some(saved),
+    };
+    render(&s, &session, &headers, listing, params).await
+}
+
+/// Checks a stored filter still makes sense for agent `me` (views and
+/// filters may change).
+fn load(saved: &SavedFilter, me: AgentId) -> Result<(View, Filters), WebError> {
+    let broken = |why: String| {
+        WebError::Invalid(format!(
+            "the saved filter “{}” no longer applies ({why}); delete it and save a new one",
+            saved.name
+        ))
+    };
+    let view = View::parse(&saved.view).ok_or_else(|| broken("its view is gone".into()))?;
+    let filters = Filters::from_pairs(saved.params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| broken(e.message))?;
+    filters.case_filter(me).map_err(|e| broken(e.to_string()))?;
+    Ok((view, filters))
+}
+
+/// What a list page shows, before paging.
+struct Listing {
+    title: String,
+    path: String,
+    view: View,
+    saved: Option<SavedFilter>,
+}
+
+async fn render(
+    s: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    listing: Listing,
+    params: Params,
+) -> Result<Response, WebError> {
+    session.require(Action::Read)?;
+    let me = session.agent_id();
+    let Params {
+        sort,
+        cursor,
+        filters,
+    } = params;
+    let case_sort = CaseSort::parse(&sort)?;
+    let after = cursor.as_deref().map(Cursor::decode).transpose()?;
+    let extra = filters.case_filter(me)?;
+    let teams = match listing.view {
+        View::Team => s.store.agent(me).await?.team_ids,
+        _ => Vec::new(),
+    };
+    let own = listing.view.filter(me, teams);
+    let empty = if own.is_none() {
+        NO_TEAM
+    } else if listing.saved.is_none() && !filters.is_empty() {
+        "No case matches these filters."
+    } else {
+        listing.view.empty()
+    };
+    let agents = s.store.agents().await?;
+    let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
+    let (rows, next_cursor) = match own.and_then(|own| narrow(own, extra)) {
+        Some(filter) => {
+            let page = s.store.cases(&filter, case_sort, after, PAGE_SIZE).await?;
+            let rows = page.data.into_iter().map(|c| Row::new(c, &names)).collect();
+            (rows, page.next_cursor)
+        }
+        None => (Vec::new(), None),
+    };
+    // Links on a saved filter's page need no filters: its path implies them.
+    let in_links = match listing.saved {
+        Some(_) => Filters::default(),
+        None => filters.clone(),
+    };
+    let first_page = in_links.link(&listing.path, &[("sort", &sort)]);
+    let here = match &cursor {
+        Some(c) => in_links.link(&listing.path, &[("sort", &sort), ("cursor", c)]),
+        None => first_page.clone(),
+    };
+    let saved = s
+        .store
+        .saved_filters_for(me)
+        .await?
+        .into_iter()
+        .map(|f| SavedLink {
+            id: f.id.0,
+            active: listing.saved.as_ref().is_some_and(|s| s.id == f.id),
+            mine: f.owner == me,
+            name: f.name,
+            shared: f.shared,
+        })
+        .collect();
+    let report = bulk::Report::from_cookie(headers);
+    let page = ViewPage {
+        layout: Layout::new(session, active_nav(&listing)),
+        title: listing.title,
+        view: listing.view.slug(),
+        saved_id: listing.saved.as_ref().map(|f| f.id.0),
+        empty,
+        form: FilterForm::new(&filters, &s.store.teams().await?, &agents),
+        keep: in_links
+            .values()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sorts: Choice::list(SORTS.iter().copied(), &sort),
+        next_page: next_cursor
+            .map(|c| in_links.link(&listing.path, &[("sort", &sort), ("cursor", &c)])),
+        sort,
+        filters,
+        rows,
+        paged: cursor.is_some(),
+        first_page,
+        here,
+        path: listing.path,
+        statuses: Choice::statuses(""),
+        assignees: Choice::assignable(&agents, ""),
+        saved,
+        report,
+    };
+    let html = Html(page.render()?);
+    // A shown bulk report is spent.
+    match page.report {
+        Some(_) => Ok(([(header::SET_COOKIE, bulk::clear_report(s)?)], html).into_response()),
+        None => Ok(html.into_response()),
+    }
+}
+
+/// The navigation entry a list page highlights.
+fn active_nav(listing: &Listing) -> &'static str {
+    match listing.saved {
+        Some(_) => "saved",
+        None => listing.view.slug(),
+    }
+}
+
+/// Every agent's name by id (agent counts are small).
+pub async fn agent_names(s: &AppState) -> Result<HashMap<AgentId, String>, WebError> {
+    Ok(s.store
+        .agents()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect())
+}

@@ -1,0 +1,33 @@
+//! Pages for anyone, signed in or not: the help centre, the public request
+//! form (which may be embedded in other sites) and the brand stylesheet and
+//! logo.
+
+mod brand;
+mod embed;
+pub mod help;
+mod request;
+
+use crate::http::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The help centre's routes; they take the web pages' headers.
+pub fn help_router() -> Router<AppState> {
+    Router::new()
+        .route("/help", get(help::home))
+        .route("/help/search", get(help::search))
+        .route("/help/suggest", get(help::suggest))
+        .route("/help/deflections", post(help::deflection))
+        .route("/help/articles/{slug}", get(help::article))
+        .route("/help/articles/{slug}/feedback", post(help::feedback))
+        .route("/help/{category}", get(help::category))
+}
+
+/// Customer-facing routes, outside the agent pages' headers: the request
+/// form sets its own (it alone may be framed, see [`embed`]).
+pub fn request_router() -> Router<AppState> {
+    Router::new()
+        .route("/request", get(request::page).post(request::submit))
+        .route("/brand.css", get(brand::stylesheet))
+        .route("/brand/logo", get(brand::logo))
+}

@@ -1,0 +1,318 @@
+//! A case's timeline: its messages and its other events, merged in time
+//! order, a page at a time from the newest. Messages carry their stored,
+//! already sanitised HTML with quoted history apart; events become one quiet
+//! line of text.
+
+use super::layout::{label, when};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
+use tend_domain::ids::{AgentId, CustomerId};
+use tend_domain::remote_images::has_remote_images;
+use tend_store::cursor::Cursor;
+use tend_store::model::{Attachment, Message, Page};
+
+/// Names the timeline needs to say who did what.
+pub struct Names<'a> {
+    pub agents: &'a HashMap<AgentId, String>,
+    /// The case's customer.
+    pub customer: &'a str,
+    /// Other customers who wrote on the case (colleagues in the portal),
+    /// by id.
+    pub others: &'a HashMap<i64, String>,
+}
+
+impl Names<'_> {
+    fn of(&self, actor: &Actor) -> String {
+        match (actor.kind, actor.id) {
+            (ActorKind::Customer, Some(id)) if self.others.contains_key(&id) => {
+                self.others[&id].clone()
+            }
+            (ActorKind::Customer, _) => self.customer.to_owned(),
+            (ActorKind::Agent, Some(id)) => self.agent(Some(AgentId(id))),
+            _ => "Tend".into(),
+        }
+    }
+
+    fn agent(&self, id: Option<AgentId>) -> String {
+        id.and_then(|id| self.agents.get(&id).cloned())
+            .unwrap_or_else(|| "an agent".into())
+    }
+}
+
+/// Names of the customers other than `owner` (the case's customer) who
+/// wrote any of `messages`, by id: colleagues writing on a shared case.
+pub async fn other_writers(
+    store: &tend_store::Store,
+    owner: CustomerId,
+    messages: &[Message],
+) -> tend_store::Result<HashMap<i64, String>> {
+    let writers = messages
+        .iter()
+        .filter(|m| m.author.kind == ActorKind::Customer)
+        .filter_map(|m| m.author.id)
+        .filter(|id| *id != owner.0);
+    customer_names(store, writers).await
+}
+
+/// The names of customers `ids`, by id, each read once.
+pub async fn customer_names(
+    store: &tend_store::Store,
+    ids: impl Iterator<Item = i64>,
+) -> tend_store::Result<HashMap<i64, String>> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+            slot.insert(store.customer(CustomerId(id)).await?.name);
+        }
+    }
+    Ok(names)
+}
+
+/// One message as shown.
+pub struct MessageView {
+    pub id: i64,
+    /// `customer`, `reply` or `note`: picks the style.
+    pub kind: &'static str,
+    pub author: String,
+    pub at: String,
+    /// Sanitised HTML from the store, when the message had HTML: its new
+    /// part, without the quoted history.
+    pub html: Option<String>,
+    /// The quoted history below `html`, shown collapsed.
+    pub quoted_html: Option<String>,
+    /// The text's new part, without the quoted history.
+    pub text: String,
+    /// The quoted history below `text`, shown collapsed.
+    pub quoted_text: Option<String>,
+    /// Whether the email as received or sent is stored.
+    pub has_source: bool,
+    /// Whether its HTML shows images from other sites, which the page's
+    /// policy blocks (the page says so and links to them).
+    pub remote_images: bool,
+    pub attachments: Vec<Attachment>,
+    /// For an emailed reply: queued, sent, failed or bounced.
+    pub delivery: Option<String>,
+}
+
+/// One entry of the timeline: a message or an event line.
+pub struct Entry {
+    pub message: Option<MessageView>,
+    pub event: Option<String>,
+    pub at: String,
+}
+
+/// Points the inline images of stored HTML (served to API clients at
+/// `/api/v1/attachments/{id}`) at `files`, the page's own attachment
+/// route, which its session may open.
+pub(crate) fn inline_images_at(html: String, files: &str) -> String {
+    html.replace(
+        &format!("src=\"{}", tend_domain::html::ATTACHMENT_URL_PREFIX),
+        &format!("src=\"{files}"),
+    )
+}
+
+/// Merges messages and events by time; events about messages are left out
+/// because the message itself is shown. Inline images load from `files`
+/// (such as `/attachments/`) followed by the attachment id.
+pub fn build(
+    messages: Vec<Message>,
+    events: Vec<CaseEvent>,
+    names: &Names,
+    files: &str,
+) -> Vec<Entry> {
+    let mut timed: Vec<(jiff::Timestamp, u8, Entry)> = Vec::new();
+    for m in messages {
+        let kind = match (m.author.kind, m.internal) {
+            (_, true) => "note",
+            (ActorKind::Customer, false) => "customer",
+            _ => "reply",
+        };
+        let at = when(&m.created_at);
+        let remote_images = m.body_html.as_deref().is_some_and(has_remote_images);
+        let (html, quoted_html) = match m.body_html {
+            Some(html) => {
+                let (new, quoted) = split_quote(html, m.quoted_html);
+                (
+                    Some(inline_images_at(new, files)),
+                    quoted.map(|q| inline_images_at(q, files)),
+                )
+            }
+            None => (None, None),
+        };
+        let (text, quoted_text) = split_quote(m.body_text, m.quoted_text);
+        timed.push((
+            m.created_at,
+            1,
+            Entry {
+                message: Some(MessageView {
+                    id: m.id.0,
+                    kind,
+                    author: names.of(&m.author),
+                    at: at.clone(),
+                    html,
+                    quoted_html,
+                    text,
+                    quoted_text,
+                    has_source: m.email.as_ref().is_some_and(|e| e.has_raw),
+                    remote_images,
+                    attachments: m.attachments,
+                    delivery: m.email.and_then(|e| e.delivery).map(|d| d.status),
+                }),
+                event: None,
+                at,
+            },
+        ));
+    }
+    for e in events {
+        if let Some(text) = describe(&e.data, names) {
+            timed.push((
+                e.at,
+                0,
+                Entry {
+                    message: None,
+                    event: Some(format!("{} {text}", names.of(&e.actor))),
+                    at: when(&e.at),
+                },
+            ));
+        }
+    }
+    timed.sort_by_key(|(at, order, _)| (*at, *order));
+    timed.into_iter().map(|(_, _, entry)| entry).collect()
+}
+
+/// Splits a body into its new part and the quoted history at its end, when
+/// the store marked one (`quoted` is then a suffix of `body`).
+fn split_quote(mut body: String, quoted: Option<String>) -> (String, Option<String>) {
+    match quoted {
+        Some(q) if !q.is_empty() && body.len() > q.len() && body.ends_with(&q) => {
+            body.truncate(body.len() - q.len());
+            (body, Some(q))
+        }
+        _ => (body, None),
+    }
+}
+
+/// The newest `limit` entries of newest-first pages of `messages` and
+/// `events` read from `from`, oldest first, and where the page of older
+/// entries starts (`None` when there are none).
+pub fn newest(
+    messages: Page<Message>,
+    events: Page<CaseEvent>,
+    limit: usize,
+    from: &Older,
+) -> (Vec<Message>, Vec<CaseEvent>, Option<Older>) {
+    let more = messages.next_cursor.is_some() || events.next_cursor.is_some();
+    let mut messages = messages.data.into_iter().peekable();
+    let mut events = events.data.into_iter().peekable();
+    let (mut kept_messages, mut kept_events) = (Vec::new(), Vec::new());
+    while kept_messages.len() + kept_events.len() < limit {
+        let message_next = match (messages.peek(), events.peek()) {
+            (Some(m), Some(e)) => m.created_at >= e.at,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if message_next {
+            kept_messages.extend(messages.next());
+        } else {
+            kept_events.extend(events.next());
+        }
+    }
+    let older = (more || messages.peek().is_some() || events.peek().is_some()).then(|| Older {
+        older_messages: kept_messages
+            .last()
+            .map(|m| cursor(m.id.0, m.id.0))
+            .or_else(|| from.older_messages.clone()),
+        older_events: kept_events
+            .last()
+            .map(|e| cursor(e.seq, e.id.0))
+            .or_else(|| from.older_events.clone()),
+    });
+    kept_messages.reverse();
+    kept_events.reverse();
+    (kept_messages, kept_events, older)
+}
+
+fn cursor(key: i64, id: i64) -> String {
+    Cursor { key, id }.encode()
+}
+
+/// Where a page of older timeline entries starts: a store cursor into the
+/// messages and one into the events, newest first (none: the newest).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Older {
+    pub older_messages: Option<String>,
+    pub older_events: Option<String>,
+}
+
+impl Older {
+    /// Whether this is the newest page.
+    pub fn is_newest(&self) -> bool {
+        self.older_messages.is_none() && self.older_events.is_none()
+    }
+
+    /// The two cursors, decoded.
+    pub fn cursors(&self) -> Result<(Option<Cursor>, Option<Cursor>), tend_domain::Invalid> {
+        let decode = |c: &Option<String>| c.as_deref().map(Cursor::decode).transpose();
+        Ok((decode(&self.older_messages)?, decode(&self.older_events)?))
+    }
+
+    /// The query string that asks for this page.
+    pub fn query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("older_messages", self.older_messages.as_deref()),
+            ("older_events", self.older_events.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// One line for an event, or none for events a message already shows.
+fn describe(data: &EventData, names: &Names) -> Option<String> {
+    Some(match data {
+        EventData::MessageReceived { .. }
+        | EventData::ReplySent { .. }
+        | EventData::NoteAdded { .. } => return None,
+        EventData::CaseOpened { .. } => "opened the case".into(),
+        EventData::StatusChanged { from, to } => format!(
+            "changed the status from {} to {}",
+            label(from.as_str()),
+            label(to.as_str())
+        ),
+        EventData::PriorityChanged { from, to } => format!(
+            "changed the priority from {} to {}",
+            from.as_str(),
+            to.as_str()
+        ),
+        EventData::Assigned { to: Some(to), .. } => {
+            format!("assigned the case to {}", names.agent(Some(*to)))
+        }
+        EventData::Assigned { to: None, .. } => "unassigned the case".into(),
+        EventData::SubjectChanged { to, .. } => format!("renamed the case to “{to}”"),
+        EventData::TagsChanged { added, removed } => {
+            let mut parts: Vec<String> = added.iter().map(|t| format!("+{t}")).collect();
+            parts.extend(removed.iter().map(|t| format!("−{t}")));
+            format!("changed the tags: {}", parts.join(", "))
+        }
+        EventData::EmailDeliveryChanged { status, detail, .. } => match detail {
+            Some(detail) => format!("marked a reply's email {}: {detail}", status.as_str()),
+            None => format!("marked a reply's email {}", status.as_str()),
+        },
+        EventData::CaseMerged { into, message_ids } => format!(
+            "merged this case into #{into}, moving {} message(s)",
+            message_ids.len()
+        ),
+        EventData::MergedFrom { from, message_ids } => format!(
+            "merged case #{from} into this one, bringing {} message(s)",
+            message_ids.len()
+        ),
+        EventData::PossiblyRelated { case_id, reason } => {
+            format!("linked this case as possibly related to #{case_id}: {reason}")
+        }
+        other => label(other.kind()),
+    })
+}
