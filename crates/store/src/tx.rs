@@ -116,13 +116,14 @@ impl TxRow {
         }
     }
 
-    /// A blob column.
-    pub(crate) fn blob(&self, col: &str) -> Result<Vec<u8>> {
+    /// A text column that may be null.
+    pub(crate) fn opt_text(&self, col: &str) -> Result<Option<String>> {
         use rusqlite::types::Value;
         match self {
             TxRow::Sqlite(_) => match self.sqlite_value(col)? {
-                Value::Blob(v) => Ok(v.clone()),
-                other => Err(mistyped(col, "a blob", other)),
+                Value::Null => Ok(None),
+                Value::Text(v) => Ok(Some(v.clone())),
+                other => Err(mistyped(col, "text", other)),
             },
             TxRow::Postgres(row) => Ok(row.try_get(col)?),
         }

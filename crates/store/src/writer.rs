@@ -9,13 +9,12 @@
 //! its own transaction on the pool, which already writes in parallel.
 
 use crate::tx::Tx;
-use crate::{Result, Store, StoreError, search_index};
+use crate::{Result, Store, StoreError};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A boxed future borrowing the transaction it runs in.
@@ -77,6 +76,7 @@ impl Store {
             if let Tx::Postgres(tx) = tx {
                 tx.commit().await?;
             }
+            crate::jobs::after_commit();
             return Ok(value);
         };
         let (reply, answer) = oneshot::channel::<Result<T>>();
@@ -96,9 +96,11 @@ impl Store {
             .jobs
             .send(job)
             .map_err(|_| StoreError::Commit("the SQLite writer has stopped".into()))?;
-        answer.await.map_err(|_| {
+        let value = answer.await.map_err(|_| {
             StoreError::Commit("the write was not committed: its batch failed".into())
-        })?
+        })??;
+        crate::jobs::after_commit();
+        Ok(value)
     }
 }
 
@@ -114,41 +116,16 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 }
 
 /// The writer thread: waits for work, then takes everything queued (up to
-/// [`MAX_BATCH`]) into one transaction. Every [`CATCH_UP_EVERY`], busy or
-/// idle, it also brings the full-text index up to date.
+/// [`MAX_BATCH`]) into one transaction. (The full-text index is caught up
+/// by the job runner's periodic task, through [`Store::write`].)
 fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Job>) {
     let mut tx = Tx::Sqlite(conn);
-    let mut caught_up = Instant::now();
-    loop {
-        let batch: Vec<Job> = match queue.recv_timeout(CATCH_UP_EVERY) {
-            Ok(first) => std::iter::once(first)
-                .chain(queue.try_iter().take(MAX_BATCH - 1))
-                .collect(),
-            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        };
-        if !batch.is_empty() {
-            commit_and_answer(&mut tx, batch);
-        }
-        if caught_up.elapsed() >= CATCH_UP_EVERY {
-            commit_and_answer(&mut tx, vec![catch_up_job()]);
-            caught_up = Instant::now();
-        }
+    while let Ok(first) = queue.recv() {
+        let batch: Vec<Job> = std::iter::once(first)
+            .chain(queue.try_iter().take(MAX_BATCH - 1))
+            .collect();
+        commit_and_answer(&mut tx, batch);
     }
-}
-
-/// How often the writer thread catches up the full-text index.
-const CATCH_UP_EVERY: Duration = Duration::from_millis(250);
-
-/// A job that indexes new rows for search, logging (not raising) failures.
-fn catch_up_job() -> Job {
-    Box::new(|tx| match run_ready(Box::pin(search_index::catch_up(tx))) {
-        Ok(_) => Outcome::Done(Box::new(|_| {})),
-        Err(e) => {
-            tracing::error!(error = %e, "indexing new rows for search failed");
-            Outcome::Failed
-        }
-    })
 }
 
 /// Commits `batch` and tells each job's caller the outcome.

@@ -355,17 +355,21 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen for SMTP on {smtp}"))?;
         eprintln!("SMTP listening on {bound}");
     }
-    match &settings.smtp_relay {
+    let relay = match &settings.smtp_relay {
         Some(url) => {
             let mut relay = crate::mail::outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
             if let Some(ca) = &settings.smtp_relay_ca_file {
                 relay = relay.trusting(ca).map_err(anyhow::Error::msg)?;
             }
             eprintln!("sending email through {relay:?}");
-            crate::mail::outbound::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
+            Some(relay)
         }
-        None => eprintln!("no --smtp-relay: email replies are queued, not sent"),
-    }
+        None => {
+            eprintln!("no --smtp-relay: email replies are queued, not sent");
+            None
+        }
+    };
+    let jobs = crate::jobs::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
     let tls = crate::mail::imap::tls_config(settings.imap_ca_file.as_deref())
         .map_err(anyhow::Error::msg)?;
     let polling = crate::mail::imap::PollSettings::from_settings(&settings);
@@ -376,6 +380,7 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
     );
     let app = server::app(store.clone(), &settings);
     server::serve(listener, app, server::shutdown_signal()).await?;
+    jobs.stop().await;
     store.close().await;
     eprintln!("Tend stopped");
     Ok(())

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod brand;
 pub mod cli;
 pub mod config;
+pub mod jobs;
 pub mod mail;
 pub mod replies;
 pub mod server;

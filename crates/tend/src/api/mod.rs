@@ -12,6 +12,7 @@ pub mod error;
 mod extract;
 mod idempotency;
 mod inboxes;
+mod jobs;
 mod organizations;
 mod search;
 pub(crate) mod staff;
@@ -133,6 +134,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search))
         .routes(routes!(articles::list, articles::create))
         .routes(routes!(articles::get, articles::update))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
 }
 
 /// The OpenAPI document, as served.

@@ -78,6 +78,7 @@ pub fn inbound(
             quotes: mail.quotes,
         },
         subject,
+        acknowledge: false,
     }
 }
 

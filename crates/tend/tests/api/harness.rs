@@ -124,6 +124,8 @@ pub struct TestServer {
     pub store: Store,
     /// The SMTP listener, when started with `Options::smtp`.
     pub smtp: Option<std::net::SocketAddr>,
+    /// The job runner; dropping it stops it.
+    _jobs: tend::jobs::JobRunner,
     _db: FreshDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -208,13 +210,14 @@ impl TestServer {
         } else {
             None
         };
-        if let Some(url) = &options.smtp_relay {
-            let mut relay = tend::mail::outbound::Relay::parse(url).unwrap();
-            if let Some(ca) = &options.smtp_relay_ca_file {
-                relay = relay.trusting(ca).unwrap();
+        let relay = options.smtp_relay.as_ref().map(|url| {
+            let relay = tend::mail::outbound::Relay::parse(url).unwrap();
+            match &options.smtp_relay_ca_file {
+                Some(ca) => relay.trusting(ca).unwrap(),
+                None => relay,
             }
-            tend::mail::outbound::start(store.clone(), relay).unwrap();
-        }
+        });
+        let jobs = tend::jobs::start(store.clone(), relay).unwrap();
         if options.imap_ca_file.is_some() {
             let tls = tend::mail::imap::tls_config(settings.imap_ca_file.as_deref()).unwrap();
             let polling = tend::mail::imap::PollSettings::from_settings(&settings);
@@ -230,6 +233,7 @@ impl TestServer {
             admin: String::new(),
             store,
             smtp,
+            _jobs: jobs,
             _db: db,
             shutdown: Some(tx),
         };

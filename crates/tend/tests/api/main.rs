@@ -22,6 +22,7 @@ mod email;
 mod errors;
 mod idempotency;
 mod imap;
+mod jobs;
 mod kb;
 mod live;
 mod mail_rate_limit;
