@@ -193,8 +193,8 @@ impl Store {
         self.write(move |tx| {
             Box::pin(async move {
                 tx.execute(
-                    "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2",
-                    args![micros(at), id],
+                    "UPDATE outbound_mail SET attempts = attempts + 1 WHERE id = $1",
+                    args![id],
                 )
                 .await?;
                 set_status(tx, dialect, id, status, error.as_deref(), at).await?;
@@ -333,7 +333,7 @@ async fn insert(
     let id = tx
         .fetch_one(
             "INSERT INTO outbound_mail (message_id, sender, recipient, raw_sha256, status, attempts, \
-             next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5, $5) \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5) \
              RETURNING id",
             args![
                 message.map(|m| m.0),

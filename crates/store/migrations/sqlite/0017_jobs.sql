@@ -27,6 +27,9 @@ INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, last_err
 SELECT 'send_email', '{"outbound_id":' || id || '}', 'queued', next_attempt_at, 0, 10, last_error,
     created_at, updated_at
 FROM outbound_mail WHERE status = 'queued' ORDER BY id;
+-- The jobs now keep the schedule.
+DROP INDEX outbound_mail_due;
+ALTER TABLE outbound_mail DROP COLUMN next_attempt_at;
 
 -- The clean-up of expired sessions and sign-in links reschedules itself.
 INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at, updated_at)
