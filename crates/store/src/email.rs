@@ -118,6 +118,9 @@ pub struct InboundEmail {
     pub message: NewMessage,
     /// Subject for a new case.
     pub subject: String,
+    /// Whether a case it opens is acknowledged (when its inbox asks for
+    /// that): mail arriving live is, imported mail never.
+    pub acknowledge: bool,
 }
 
 /// Clues to the case an email answers, strongest first.
@@ -356,6 +359,7 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
     let at = now();
     let Some(case_id) = thread_case(tx, &mail.thread).await? else {
         let (case_id, message_id) = open_case(tx, &mail, customer, None).await?;
+        crate::outbound::acknowledge_later(tx, &mail, case_id, message_id).await?;
         return Ok(Ingested {
             case_id,
             message_id,

@@ -1,21 +1,22 @@
-//! Outbound email: where an agent's reply goes, and the durable queue the
-//! relay worker drains. A reply and its queued email are written in the same
-//! transaction, so a reply is never stored without its email or sent twice
-//! because of a crash in between; the worker leases due rows, and a lease
-//! that runs out (a crashed worker) makes them due again. Each change of an
-//! email's status (queued, sent, failed, bounced) is an event on its case.
+//! Outbound email: where an agent's reply goes, and the record of each email
+//! Tend sends. A reply, its email and the `send_email` job that hands it to
+//! the relay ([`crate::jobs`]) are written in the same transaction, so a
+//! reply is never stored without its email; the job runner's retries and
+//! leases drive the sending. Each change of an email's status (queued, sent,
+//! failed, bounced) is an event on its case.
 
 use crate::cases::append_system_event;
-use crate::email::{Inbox, IngestOutcome, Ingested};
+use crate::email::{InboundEmail, Inbox, IngestOutcome, Ingested};
+use crate::jobs::{self, JobKind, NewJob};
 use crate::rows::get;
 use crate::time::{micros, now};
 use crate::tx::{Tx, args};
 use crate::{Dialect, Result, Store, blobs};
 use jiff::Timestamp;
 use serde::Serialize;
+use serde_json::json;
 use std::collections::HashMap;
-use std::time::Duration;
-use tend_domain::email::DeliveryStatus;
+use tend_domain::email::{DeliveryStatus, EmailAddress};
 use tend_domain::event::EventData;
 use tend_domain::ids::{CaseId, MessageId};
 use utoipa::ToSchema;
@@ -40,14 +41,16 @@ pub struct OutboundEmail {
     pub raw: Vec<u8>,
 }
 
-/// A queued email leased to the worker.
+/// An email to hand to the relay, as the `send_email` job reads it.
 #[derive(Debug, Clone)]
 pub struct QueuedEmail {
     pub id: i64,
     pub sender: String,
     pub recipient: String,
     pub raw: Vec<u8>,
-    pub attempts: i64,
+    /// Whether it already went out (sent, or sent and bounced): a job
+    /// whose claim lapsed after sending must not send it twice.
+    pub delivered: bool,
 }
 
 /// How an outbound email is doing.
@@ -144,35 +147,41 @@ impl Store {
             .await
     }
 
-    /// Leases up to `limit` due emails for `lease`; a worker that dies
-    /// leaves them due again when the lease ends.
-    pub async fn claim_outbound(&self, limit: i64, lease: Duration) -> Result<Vec<QueuedEmail>> {
-        let dialect = self.dialect;
-        self.write(move |tx| Box::pin(claim(tx, dialect, limit, lease)))
-            .await
+    /// Outbound email `id` with its raw message, for sending.
+    pub async fn outbound_email(&self, id: i64) -> Result<QueuedEmail> {
+        let row = sqlx::query(
+            "SELECT o.id, o.sender, o.recipient, o.status, b.data FROM outbound_mail o \
+             JOIN blobs b ON b.sha256 = o.raw_sha256 WHERE o.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(crate::StoreError::NotFound("outbound email"))?;
+        let status: String = get(&row, "status")?;
+        Ok(QueuedEmail {
+            id: get(&row, "id")?,
+            sender: get(&row, "sender")?,
+            recipient: get(&row, "recipient")?,
+            raw: get(&row, "data")?,
+            delivered: status == DeliveryStatus::Sent.as_str()
+                || status == DeliveryStatus::Bounced.as_str(),
+        })
     }
 
     /// Records that an email was handed to the relay.
     pub async fn outbound_sent(&self, id: i64) -> Result<()> {
-        self.outbound_outcome(id, DeliveryStatus::Sent, None, None)
-            .await
+        self.outbound_outcome(id, DeliveryStatus::Sent, None).await
     }
 
-    /// Records a failed attempt: tried again at `retry_at`, or given up on
-    /// when that is `None`.
-    pub async fn outbound_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<Timestamp>,
-    ) -> Result<()> {
-        let status = if retry_at.is_some() {
-            DeliveryStatus::Queued
-        } else {
+    /// Records a failed attempt: the email stays queued (its job tries
+    /// again), or is failed when `given_up`.
+    pub async fn outbound_failed(&self, id: i64, error: &str, given_up: bool) -> Result<()> {
+        let status = if given_up {
             DeliveryStatus::Failed
+        } else {
+            DeliveryStatus::Queued
         };
-        self.outbound_outcome(id, status, Some(error), retry_at)
-            .await
+        self.outbound_outcome(id, status, Some(error)).await
     }
 
     async fn outbound_outcome(
@@ -180,16 +189,14 @@ impl Store {
         id: i64,
         status: DeliveryStatus,
         error: Option<&str>,
-        retry_at: Option<Timestamp>,
     ) -> Result<()> {
         let (dialect, error) = (self.dialect, error.map(str::to_owned));
         let at = now();
-        let next = micros(retry_at.unwrap_or(at));
         self.write(move |tx| {
             Box::pin(async move {
                 tx.execute(
-                    "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2",
-                    args![next, id],
+                    "UPDATE outbound_mail SET attempts = attempts + 1 WHERE id = $1",
+                    args![id],
                 )
                 .await?;
                 set_status(tx, dialect, id, status, error.as_deref(), at).await?;
@@ -274,7 +281,7 @@ impl Store {
 }
 
 /// Queues `mail` for message `message` of `case` inside the reply's
-/// transaction, with its `queued` event.
+/// transaction, with its `queued` event and its `send_email` job.
 pub(crate) async fn enqueue(
     tx: &mut Tx,
     dialect: Dialect,
@@ -282,29 +289,66 @@ pub(crate) async fn enqueue(
     message: MessageId,
     mail: &OutboundEmail,
 ) -> Result<()> {
-    let sha256 = blobs::put(tx, &mail.raw).await?;
     let at = now();
-    tx.execute(
-        "INSERT INTO outbound_mail (message_id, sender, recipient, raw_sha256, status, attempts, \
-         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5, $5)",
-        args![message.0, &mail.sender, &mail.recipient, sha256, micros(at)],
-    )
-    .await?;
+    insert(tx, Some(message), mail, at).await?;
     let queued = delivery_event(message, DeliveryStatus::Queued, None);
     append_system_event(tx, dialect, case, queued, at).await?;
+    Ok(())
+}
+
+/// Enqueues, in the transaction that files `mail`, the acknowledgement of
+/// the case it opened (`case`, with its first message `message`), when the
+/// mail arrived live, its inbox asks for acknowledgements, and a person
+/// sent it (never automated mail: that is how loops start). A crash after
+/// the commit still acknowledges: the job is durable.
+pub(crate) async fn acknowledge_later(
+    tx: &mut Tx,
+    mail: &InboundEmail,
+    case: CaseId,
+    message: MessageId,
+) -> Result<()> {
+    let from_a_person = mail.message.email.as_ref().is_some_and(|e| !e.automated)
+        && mail.from != EmailAddress::unknown_sender();
+    if !(mail.acknowledge && mail.inbox.auto_acknowledge && from_a_person) {
+        return Ok(());
+    }
+    let payload = json!({ "case_id": case.0, "message_id": message.0, "inbox_id": mail.inbox.id });
+    jobs::enqueue(tx, &NewJob::new(JobKind::Acknowledge, payload, now())).await?;
     Ok(())
 }
 
 /// Queues a system email (one that belongs to no case, such as a sign-in
 /// link) for the relay.
 async fn enqueue_system(tx: &mut Tx, mail: &OutboundEmail) -> Result<()> {
+    insert(tx, None, mail, now()).await
+}
+
+/// Stores `mail` (of `message`, if it is a reply) as queued, with the job
+/// that sends it.
+async fn insert(
+    tx: &mut Tx,
+    message: Option<MessageId>,
+    mail: &OutboundEmail,
+    at: Timestamp,
+) -> Result<()> {
     let sha256 = blobs::put(tx, &mail.raw).await?;
-    tx.execute(
-        "INSERT INTO outbound_mail (sender, recipient, raw_sha256, status, attempts, \
-         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4, $4)",
-        args![&mail.sender, &mail.recipient, sha256, micros(now())],
-    )
-    .await?;
+    let id = tx
+        .fetch_one(
+            "INSERT INTO outbound_mail (message_id, sender, recipient, raw_sha256, status, attempts, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5) \
+             RETURNING id",
+            args![
+                message.map(|m| m.0),
+                &mail.sender,
+                &mail.recipient,
+                sha256,
+                micros(at)
+            ],
+        )
+        .await?
+        .int("id")?;
+    let job = NewJob::new(JobKind::SendEmail, json!({ "outbound_id": id }), at);
+    jobs::enqueue(tx, &job).await?;
     Ok(())
 }
 
@@ -381,51 +425,4 @@ async fn bounced_email(
         }
     }
     Ok(None)
-}
-
-async fn claim(
-    tx: &mut Tx,
-    dialect: Dialect,
-    limit: i64,
-    lease: Duration,
-) -> Result<Vec<QueuedEmail>> {
-    let t = micros(now());
-    let until = t.saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
-    let skip_locked = match dialect {
-        Dialect::Sqlite => "",
-        Dialect::Postgres => " FOR UPDATE OF o SKIP LOCKED",
-    };
-    let mut claimed = Vec::new();
-    // One row at a time: both dialects can lease it and read its blob in
-    // the same transaction without multi-row RETURNING ordering questions.
-    for _ in 0..limit {
-        let Some(row) = tx
-            .fetch_optional(
-                &format!(
-                    "SELECT o.id, o.sender, o.recipient, o.attempts, b.data FROM outbound_mail o \
-                     JOIN blobs b ON b.sha256 = o.raw_sha256 \
-                     WHERE o.status = 'queued' AND o.next_attempt_at <= $1 \
-                     ORDER BY o.next_attempt_at, o.id LIMIT 1{skip_locked}"
-                ),
-                args![t],
-            )
-            .await?
-        else {
-            break;
-        };
-        let id = row.int("id")?;
-        tx.execute(
-            "UPDATE outbound_mail SET next_attempt_at = $1 WHERE id = $2",
-            args![until, id],
-        )
-        .await?;
-        claimed.push(QueuedEmail {
-            id,
-            sender: row.text("sender")?,
-            recipient: row.text("recipient")?,
-            raw: row.blob("data")?,
-            attempts: row.int("attempts")?,
-        });
-    }
-    Ok(claimed)
 }

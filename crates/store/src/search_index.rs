@@ -1,9 +1,9 @@
 //! SQLite's full-text index, filled behind the write path. Indexing a row in
 //! its own small transaction costs FTS5 a new index segment and merge work
 //! each time, more than the rest of a case's writes together; indexing the
-//! new rows in large batches costs a fraction of that. The writer thread
-//! catches up whenever it is idle or a moment has passed, and every search
-//! catches up first, so a search always sees every committed row.
+//! new rows in large batches costs a fraction of that. The job runner
+//! catches up every moment (a periodic task, see `tend::jobs`), and every
+//! search catches up first, so a search always sees every committed row.
 //! (PostgreSQL indexes in the same statement, through generated columns.)
 
 use crate::tx::{Tx, args};

@@ -123,18 +123,6 @@ impl TxRow {
             .ok_or_else(|| StoreError::Corrupt(format!("{col} is null")))
     }
 
-    /// A blob column.
-    pub(crate) fn blob(&self, col: &str) -> Result<Vec<u8>> {
-        use rusqlite::types::Value;
-        match self {
-            TxRow::Sqlite(_) => match self.sqlite_value(col)? {
-                Value::Blob(v) => Ok(v.clone()),
-                other => Err(mistyped(col, "a blob", other)),
-            },
-            TxRow::Postgres(row) => Ok(row.try_get(col)?),
-        }
-    }
-
     fn sqlite_value(&self, col: &str) -> Result<&rusqlite::types::Value> {
         match self {
             TxRow::Sqlite(values) => values

@@ -13,14 +13,13 @@
 //! "database is locked".
 
 use crate::tx::{Arg, Tx};
-use crate::{Result, SqliteOpener, Store, StoreError, search_index};
+use crate::{Result, SqliteOpener, Store, StoreError};
 use sqlx::AnyPool;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A boxed future borrowing the transaction it runs in.
@@ -138,6 +137,7 @@ impl Store {
                 if let Tx::Postgres(tx) = tx {
                     tx.commit().await?;
                 }
+                crate::jobs::after_commit();
                 return Ok(value);
             }
         };
@@ -155,9 +155,11 @@ impl Store {
             }
         });
         group.send(Message::Work(job))?;
-        answer.await.map_err(|_| {
+        let value = answer.await.map_err(|_| {
             StoreError::Commit("the write was not committed: its batch failed".into())
-        })?
+        })??;
+        crate::jobs::after_commit();
+        Ok(value)
     }
 
     /// Runs one statement in a write transaction of its own; answers the
@@ -219,24 +221,22 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 }
 
 /// The writer thread: waits for work, then takes everything queued (up to
-/// [`MAX_BATCH`]) into one transaction. Every [`CATCH_UP_EVERY`], busy or
-/// idle, it also brings the full-text index up to date.
+/// [`MAX_BATCH`]) into one transaction. (The full-text index is caught up
+/// by the job runner's periodic task, through [`Store::write`].)
 fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>) {
     let mut tx = Tx::Sqlite(conn);
-    let mut caught_up = Instant::now();
     // A message that ended the batch before it, handled next.
     let mut held: Option<Message> = None;
     loop {
         let next = match held.take() {
-            Some(message) => Some(message),
-            None => match queue.recv_timeout(CATCH_UP_EVERY) {
-                Ok(message) => Some(message),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            Some(message) => message,
+            None => match queue.recv() {
+                Ok(message) => message,
+                Err(_) => return,
             },
         };
         match next {
-            Some(Message::Work(first)) => {
+            Message::Work(first) => {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH {
                     match queue.try_recv() {
@@ -250,38 +250,19 @@ fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>) {
                 }
                 commit_and_answer(&mut tx, batch);
             }
-            Some(Message::Alone(work)) => {
+            Message::Alone(work) => {
                 if let Tx::Sqlite(conn) = &tx {
                     work(conn);
                 }
             }
-            Some(Message::Stop(done)) => {
+            Message::Stop(done) => {
                 // Closing the connection checkpoints the WAL when it is the last.
                 drop(tx);
                 let _ = done.send(());
                 return;
             }
-            None => {}
-        }
-        if caught_up.elapsed() >= CATCH_UP_EVERY {
-            commit_and_answer(&mut tx, vec![catch_up_job()]);
-            caught_up = Instant::now();
         }
     }
-}
-
-/// How often the writer thread catches up the full-text index.
-const CATCH_UP_EVERY: Duration = Duration::from_millis(250);
-
-/// A job that indexes new rows for search, logging (not raising) failures.
-fn catch_up_job() -> Job {
-    Box::new(|tx| match run_ready(Box::pin(search_index::catch_up(tx))) {
-        Ok(_) => Outcome::Done(Box::new(|_| {})),
-        Err(e) => {
-            tracing::error!(error = %e, "indexing new rows for search failed");
-            Outcome::Failed
-        }
-    })
 }
 
 /// Commits `batch` and tells each job's caller the outcome.

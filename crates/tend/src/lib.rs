@@ -11,6 +11,7 @@ pub mod brand;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod replies;
 pub mod router;

@@ -11,6 +11,7 @@ mod customers;
 mod extract;
 mod idempotency;
 mod inboxes;
+mod jobs;
 mod organizations;
 mod search;
 mod staff;
@@ -125,6 +126,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search))
         .routes(routes!(articles::list, articles::create))
         .routes(routes!(articles::get, articles::update))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
 }
 
 /// The OpenAPI document, as served.

@@ -128,12 +128,11 @@ async fn start_smtp(
     Ok(Some((bound, worker)))
 }
 
-/// Starts the background workers. Each watches a token of its own, so one
-/// can be stopped after another. A new kind of worker (the job runner) is
-/// pushed here as a [`Worker`].
+/// Starts the background workers: the job runner (which sends email when a
+/// relay is set) and IMAP polling. Each is a [`Worker`] stopped on its own.
 fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worker>> {
     let mut workers = Vec::new();
-    match &settings.smtp_relay {
+    let relay = match &settings.smtp_relay {
         Some(url) => {
             let mut relay = outbound::Relay::parse(url).map_err(anyhow::Error::msg)?;
             if let Some(ca) = &settings.smtp_relay_ca_file {
@@ -143,13 +142,15 @@ fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worke
                 relay = relay.with_password_file(file).map_err(anyhow::Error::msg)?;
             }
             tracing::info!("sending email through {relay:?}");
-            let stop = CancellationToken::new();
-            let task =
-                outbound::start(store.clone(), relay, stop.clone()).map_err(anyhow::Error::msg)?;
-            workers.push(Worker::task("outbound mail", stop, task, SHUTDOWN_GRACE));
+            Some(relay)
         }
-        None => tracing::info!("no --smtp-relay: email replies are queued, not sent"),
-    }
+        None => {
+            tracing::info!("no --smtp-relay: email replies are queued, not sent");
+            None
+        }
+    };
+    let runner = crate::jobs::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
+    workers.push(Worker::new("jobs", async move { runner.stop().await }));
     let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
     let stop = CancellationToken::new();
     let polling = imap::PollSettings::from_settings(settings);

@@ -1,51 +1,50 @@
 //! Auto-acknowledgement: when an inbox asks for it, a customer whose email
 //! opens a new case gets a short reply with the case reference and the
 //! first-reply promise, sent through the outbound queue like any reply and
-//! recorded on the case. Never to automated mail (that is how loops start),
+//! recorded on the case. The store enqueues the `acknowledge` job in the
+//! transaction that files the email, so a crash after the commit still
+//! acknowledges; [`run`] is its handler. Never to automated mail (that is how loops start),
 //! never for mail joining a case that already exists. A request sent with
 //! the public web form is confirmed the same way, with where to follow it.
 
 use super::outbound::{Sender, reply_email};
-use tend_domain::email::EmailAddress;
-use tend_domain::event::Actor;
+use crate::jobs::{JobError, payload_id};
+use tend_domain::event::{Actor, ActorKind};
 use tend_domain::ids::CaseId;
 use tend_store::Store;
-use tend_store::email::{Inbox, IngestOutcome, Ingested};
+use tend_store::jobs::Job;
 use tend_store::messages::NewMessage;
 
-/// Queues the acknowledgement for `filed` if `inbox` wants one and the mail
-/// deserves one. Failures are logged: the customer's message is stored
-/// either way, and must still be accepted.
-pub async fn acknowledge(store: &Store, inbox: &Inbox, filed: &Ingested) {
-    if !inbox.auto_acknowledge || filed.outcome != IngestOutcome::NewCase {
-        return;
-    }
-    if let Err(e) = queue(store, inbox, filed).await {
-        tracing::warn!(case = %filed.case_id, error = %e, "acknowledging a new case failed");
-    }
-}
-
-async fn queue(store: &Store, inbox: &Inbox, filed: &Ingested) -> Result<(), String> {
-    let received = store
-        .message(filed.message_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(email) = received.email else {
-        return Ok(());
-    };
-    if email.automated || email.from == EmailAddress::unknown_sender().as_str() {
+/// Runs an `acknowledge` job, which the store enqueued with the email that
+/// opened the case (only for mail a person sent): queues the
+/// acknowledgement if the inbox still wants one. A case already
+/// acknowledged (a run that stopped between its reply and its completion)
+/// is not acknowledged twice.
+pub async fn run(store: Store, job: Job) -> Result<(), JobError> {
+    let case = CaseId(payload_id(&job, "case_id")?);
+    let inbox = store.inbox(payload_id(&job, "inbox_id")?).await?;
+    if !inbox.auto_acknowledge || acknowledged(&store, case).await? {
         return Ok(());
     }
     let promise = promise(inbox.first_reply_hours);
-    send(store, filed.case_id, |inbox_name| {
+    send(&store, case, |inbox_name| {
         format!(
             "Hello,\n\nthank you for writing to {inbox_name}. Your message is case [#{case}].{promise}\n\n\
              If you write again about this, keep [#{case}] in the subject so your message joins the case.\n\n\
              {inbox_name}\n\n(This is an automatic acknowledgement.)\n",
-            case = filed.case_id,
         )
     })
     .await
+}
+
+/// Whether Tend already wrote on `case` by itself (among its first
+/// messages, where an acknowledgement is).
+async fn acknowledged(store: &Store, case: CaseId) -> Result<bool, JobError> {
+    let first = store.messages(case, None, 20).await?;
+    Ok(first
+        .data
+        .iter()
+        .any(|m| m.author.kind == ActorKind::System && !m.internal))
 }
 
 /// Confirms by email a request sent with the public web form, with where
@@ -72,17 +71,14 @@ async fn send(
     store: &Store,
     case: CaseId,
     text: impl FnOnce(&str) -> String,
-) -> Result<(), String> {
-    let Some(ctx) = store.reply_context(case).await.map_err(|e| e.to_string())? else {
+) -> Result<(), JobError> {
+    let Some(ctx) = store.reply_context(case).await? else {
         return Ok(());
     };
-    let channel = store.case(case).await.map_err(|e| e.to_string())?.channel;
+    let channel = store.case(case).await?.channel;
     let mut msg = NewMessage::text(Actor::system(), channel, false, text(&ctx.inbox.name));
-    let mail = reply_email(&ctx, case, &mut msg, Sender::Automatic)?;
-    store
-        .add_message(case, msg, Some(mail), None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mail = reply_email(&ctx, case, &mut msg, Sender::Automatic).map_err(JobError::permanent)?;
+    store.add_message(case, msg, Some(mail), None).await?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! ([`smtp`]), from IMAP mailboxes ([`imap`]) and from files ([`import`]).
 //! Every path ends in [`deliver`], which files one raw message into one
 //! inbox, or files it as a bounce of an email Tend sent ([`bounce`]); mail
-//! arriving live goes through [`receive`], which also acknowledges new cases.
+//! arriving live goes through [`receive`], which also acknowledges new cases
+//! (through a job enqueued with the message).
 
 pub mod acknowledge;
 pub mod bounce;
@@ -19,9 +20,10 @@ pub mod tls;
 use tend_store::email::{Inbox, Ingested};
 use tend_store::{Store, StoreError};
 
-/// Files a message that arrived live (SMTP or IMAP) and, when the inbox
-/// asks for it, acknowledges the case it opened. Imports use [`deliver`]:
-/// old mail is never acknowledged.
+/// Files a message that arrived live (SMTP or IMAP); when it opens a case
+/// and the inbox asks for it, the acknowledgement job is enqueued with it
+/// (see [`acknowledge`]). Imports use [`deliver`]: old mail is never
+/// acknowledged.
 pub async fn receive(
     store: &Store,
     inbox: &Inbox,
@@ -29,9 +31,7 @@ pub async fn receive(
     recipient: Option<&str>,
     envelope_from: Option<&str>,
 ) -> Result<Ingested, StoreError> {
-    let filed = deliver(store, inbox, raw, recipient, envelope_from).await?;
-    acknowledge::acknowledge(store, inbox, &filed).await;
-    Ok(filed)
+    file(store, inbox, raw, recipient, envelope_from, true).await
 }
 
 /// Files one raw message into `inbox`. `recipient` is the address it was
@@ -45,13 +45,25 @@ pub async fn deliver(
     recipient: Option<&str>,
     envelope_from: Option<&str>,
 ) -> Result<Ingested, StoreError> {
+    file(store, inbox, raw, recipient, envelope_from, false).await
+}
+
+/// Files one raw message, acknowledging a case it opens when `live`.
+async fn file(
+    store: &Store,
+    inbox: &Inbox,
+    raw: Vec<u8>,
+    recipient: Option<&str>,
+    envelope_from: Option<&str>,
+    live: bool,
+) -> Result<Ingested, StoreError> {
     // Parsing is CPU work on untrusted input: keep it off the async threads.
     let (inbox, recipient, envelope_from) = (
         inbox.clone(),
         recipient.map(str::to_owned),
         envelope_from.map(str::to_owned),
     );
-    let (mail, bounce) = tokio::task::spawn_blocking(move || {
+    let (mut mail, bounce) = tokio::task::spawn_blocking(move || {
         let bounce = bounce::read(&raw);
         let mail = parse::inbound(raw, inbox, recipient.as_deref(), envelope_from.as_deref());
         (mail, bounce)
@@ -67,5 +79,6 @@ pub async fn deliver(
             return Ok(filed);
         }
     }
+    mail.acknowledge = live;
     store.ingest_email(mail).await
 }

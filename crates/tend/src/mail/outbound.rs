@@ -1,9 +1,11 @@
 //! Sending replies by email: rendering an agent's reply as a message that
 //! threads in the customer's mail program (its own Message-ID, In-Reply-To
 //! and References, the case number in the subject, text and HTML, the
-//! attachments, from the inbox address), and the worker that hands queued
-//! messages to the SMTP relay with retries and backoff.
+//! attachments, from the inbox address), and the `send_email` job handler
+//! that hands queued messages to the SMTP relay (the job runner retries it
+//! with back-off).
 
+use crate::jobs::JobError;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -15,17 +17,10 @@ use tend_domain::html::EmailHtml;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
 use tend_store::email::Inbox;
+use tend_store::jobs::Job;
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
 use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
-use tokio_util::sync::CancellationToken;
-
-/// Attempts before an email is given up on.
-const MAX_ATTEMPTS: i64 = 10;
-/// How long a claimed email is the worker's before it is due again.
-const LEASE: Duration = Duration::from_secs(300);
-/// How often the worker looks for due email when the queue is quiet.
-const POLL: Duration = Duration::from_millis(500);
 
 /// A rendered reply and the Message-ID it carries (without brackets).
 pub struct Rendered {
@@ -368,63 +363,52 @@ impl Relay {
     }
 }
 
-/// Starts the worker that sends queued email through `relay` until `stop`
-/// is cancelled (it finishes the message it is sending); fails when TLS to
-/// the relay cannot be set up.
-pub fn start(
-    store: Store,
-    relay: Relay,
-    stop: CancellationToken,
-) -> Result<tokio::task::JoinHandle<()>, String> {
-    let transport = relay.transport()?;
-    Ok(tokio::spawn(async move {
-        while !stop.is_cancelled() {
-            let due = match store.claim_outbound(16, LEASE).await {
-                Ok(due) => due,
-                Err(e) => {
-                    tracing::error!(error = %e, "reading the outbound queue failed");
-                    Vec::new()
-                }
-            };
-            if due.is_empty() {
-                stop.run_until_cancelled(tokio::time::sleep(POLL)).await;
-                continue;
-            }
-            // Mail claimed but not sent before a stop is sent after its lease.
-            for mail in due {
-                if stop.is_cancelled() {
-                    break;
-                }
-                send_one(&store, &transport, mail).await;
-            }
-        }
-    }))
+/// Hands queued email to the relay: the handler of `send_email` jobs. A
+/// refusal for good (5xx, or an address the envelope cannot carry) fails
+/// the email and kills the job at once; anything else is retried by the
+/// runner with its back-off, and the email fails when the job runs out of
+/// attempts. An email already sent is not sent again.
+pub struct Sending {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
-async fn send_one(
-    store: &Store,
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
-    mail: QueuedEmail,
-) {
-    let result = match envelope(&mail) {
-        Ok(envelope) => transport
+impl Sending {
+    /// Sets up the connection to `relay`; fails when TLS to it cannot be
+    /// set up.
+    pub fn new(relay: &Relay) -> Result<Self, String> {
+        Ok(Sending {
+            transport: relay.transport()?,
+        })
+    }
+
+    /// Sends the email `job` names and records the outcome on it.
+    pub async fn run(&self, store: Store, job: Job) -> Result<(), JobError> {
+        let id = crate::jobs::payload_id(&job, "outbound_id")?;
+        let mail = store.outbound_email(id).await?;
+        if mail.delivered {
+            return Ok(());
+        }
+        let Err((permanent, error)) = self.send(&mail).await else {
+            store.outbound_sent(id).await?;
+            return Ok(());
+        };
+        let given_up = permanent || job.attempts >= job.max_attempts;
+        store.outbound_failed(id, &error, given_up).await?;
+        Err(if permanent {
+            JobError::permanent(error)
+        } else {
+            JobError::transient(error)
+        })
+    }
+
+    /// Hands `mail` to the relay; on failure, whether it is for good.
+    async fn send(&self, mail: &QueuedEmail) -> Result<(), (bool, String)> {
+        let envelope = envelope(mail).map_err(|e| (true, e))?;
+        self.transport
             .send_raw(&envelope, &mail.raw)
             .await
             .map(|_| ())
-            .map_err(|e| (e.is_permanent(), e.to_string())),
-        Err(e) => Err((true, e)),
-    };
-    let recorded = match result {
-        Ok(()) => store.outbound_sent(mail.id).await,
-        Err((permanent, error)) => {
-            let attempts = mail.attempts + 1;
-            let retry_at = (!permanent && attempts < MAX_ATTEMPTS).then(|| backoff(attempts));
-            tracing::warn!(id = mail.id, attempts, permanent, %error, "sending an email failed");
-            store.outbound_failed(mail.id, &error, retry_at).await
-        }
-    };
-    if let Err(e) = recorded {
-        tracing::error!(id = mail.id, error = %e, "recording an email's delivery failed");
+            .map_err(|e| (e.is_permanent(), e.to_string()))
     }
 }
 
@@ -435,14 +419,6 @@ fn envelope(mail: &QueuedEmail) -> Result<Envelope, String> {
         .parse()
         .map_err(|e| format!("recipient: {e}"))?;
     Envelope::new(Some(from), vec![to]).map_err(|e| e.to_string())
-}
-
-/// When to try again after `attempts` failures: 30 s doubling, at most 1 h.
-fn backoff(attempts: i64) -> jiff::Timestamp {
-    let seconds = 30_i64.saturating_mul(1 << attempts.clamp(0, 7)).min(3600);
-    tend_store::now()
-        .checked_add(jiff::SignedDuration::from_secs(seconds))
-        .unwrap_or_else(|_| tend_store::now())
 }
 
 #[cfg(test)]

@@ -80,6 +80,7 @@ pub fn inbound(
             text_quote_start: mail.text_quote_start,
         },
         subject,
+        acknowledge: false,
     }
 }
 

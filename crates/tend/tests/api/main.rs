@@ -25,6 +25,7 @@ mod header_inputs;
 mod hostile_mail;
 mod idempotency;
 mod imap;
+mod jobs;
 mod kb;
 mod limits;
 mod live;

@@ -35,6 +35,7 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
         .unwrap();
     let agent = t.agent_token("agent@example.com", Role::Agent).await;
     let light = t.agent_token("light@example.com", Role::LightAgent).await;
+    let dead_job = crate::jobs::dead_job(&t).await;
 
     let reads = [
         "/api/v1/cases".to_string(),
@@ -118,6 +119,12 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
             Method::POST,
             format!("/api/v1/teams/{team}/members"),
             json!({"agent_id": 1}),
+        ),
+        (Method::GET, "/api/v1/jobs".into(), json!({})),
+        (
+            Method::POST,
+            format!("/api/v1/jobs/{dead_job}/retry"),
+            json!({}),
         ),
     ];
     let everything = reads.iter().map(|p| (Method::GET, p.clone(), None)).chain(

@@ -213,7 +213,9 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         format!("/admin/inboxes/{inbox}"),
         "/admin/canned".into(),
         format!("/admin/canned/{reply}"),
+        "/admin/jobs".into(),
     ];
+    let dead = crate::jobs::dead_job(t).await;
     let s = |v: &str| v.to_string();
     let forms = vec![
         (
@@ -259,6 +261,7 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
             vec![("title", s("Changed")), ("body", s("Changed"))],
         ),
         (format!("/admin/canned/{reply}/delete"), vec![]),
+        (format!("/admin/jobs/{dead}/retry"), vec![]),
     ];
     (pages, forms)
 }
@@ -270,6 +273,7 @@ async fn admin_state(t: &TestServer) -> Value {
         "teams": t.get("/api/v1/teams").await.body,
         "inboxes": t.get("/api/v1/inboxes").await.body,
         "canned": t.get("/api/v1/canned_replies").await.body,
+        "dead_jobs": t.get("/api/v1/jobs?state=dead").await.body,
     })
 }
 

@@ -1,4 +1,4 @@
-//! The admin pages: agents, teams, inboxes and canned replies. Every route
+//! The admin pages: agents, teams, inboxes, canned replies and jobs. Every route
 //! asks for [`Action::Administer`], so agents and light agents get a 403.
 //! A rejected form comes back with its message and the input (422); a
 //! change that works redirects back to the list (303).
@@ -6,6 +6,7 @@
 mod agents;
 mod canned;
 mod inboxes;
+mod jobs;
 mod teams;
 
 use crate::http::AppState;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/canned", get(canned::list).post(canned::create))
         .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
         .route("/admin/canned/{id}/delete", post(canned::delete))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }
 
 /// A form that carries nothing but its CSRF token (a button).

@@ -1,0 +1,124 @@
+//! Which code runs each kind of job: a handler per [`JobKind`], and for a
+//! recurring kind how long after a run the next one is due.
+
+use super::clean_up;
+use crate::mail::outbound::Relay;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tend_store::jobs::{Failure, Job, JobKind};
+use tend_store::{Store, StoreError};
+
+/// Why a run failed, and whether waiting may help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    pub failure: Failure,
+    pub message: String,
+}
+
+impl JobError {
+    /// A failure worth trying again after the back-off.
+    pub fn transient(message: impl std::fmt::Display) -> Self {
+        JobError {
+            failure: Failure::Transient,
+            message: message.to_string(),
+        }
+    }
+
+    /// A failure no retry will cure: the job is dead at once.
+    pub fn permanent(message: impl std::fmt::Display) -> Self {
+        JobError {
+            failure: Failure::Permanent,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<StoreError> for JobError {
+    /// What a job names is gone for good; anything else the database says
+    /// may pass.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) | StoreError::Corrupt(_) => JobError::permanent(e),
+            other => JobError::transient(other),
+        }
+    }
+}
+
+/// The code of one kind of job: called with the store and the claimed job.
+pub type Handler =
+    Arc<dyn Fn(Store, Job) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+
+/// A kind's handler and, for a recurring kind, its period.
+#[derive(Clone)]
+pub(super) struct Entry {
+    pub(super) handler: Handler,
+    pub(super) every: Option<Duration>,
+}
+
+/// The handlers a runner knows; it claims only jobs of these kinds, so a
+/// node without a relay leaves email to one that has one.
+#[derive(Clone, Default)]
+pub struct Registry {
+    entries: HashMap<JobKind, Entry>,
+}
+
+/// How often expired sessions and links are cleared out.
+const CLEAN_UP_EVERY: Duration = Duration::from_secs(3600);
+
+impl Registry {
+    /// Tend's handlers; email is sent only when there is a `relay`.
+    pub fn standard(relay: Option<Relay>) -> Result<Self, String> {
+        let mut registry = Registry::default()
+            .with(
+                JobKind::Acknowledge,
+                None,
+                Arc::new(|store, job| Box::pin(crate::mail::acknowledge::run(store, job))),
+            )
+            .with(
+                JobKind::CleanUp,
+                Some(CLEAN_UP_EVERY),
+                Arc::new(|store, job| Box::pin(clean_up::run(store, job))),
+            );
+        if let Some(relay) = relay {
+            let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);
+            registry = registry.with(
+                JobKind::SendEmail,
+                None,
+                Arc::new(move |store, job| {
+                    let sender = sender.clone();
+                    Box::pin(async move { sender.run(store, job).await })
+                }),
+            );
+        }
+        Ok(registry)
+    }
+
+    /// Adds (or replaces) the handler of `kind`; a recurring kind is queued
+    /// again `every` after each successful run.
+    pub fn with(mut self, kind: JobKind, every: Option<Duration>, handler: Handler) -> Self {
+        self.entries.insert(kind, Entry { handler, every });
+        self
+    }
+
+    /// The kinds this registry handles.
+    pub(super) fn kinds(&self) -> Vec<JobKind> {
+        JobKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| self.entries.contains_key(k))
+            .collect()
+    }
+
+    /// The entry for `kind`.
+    pub(super) fn get(&self, kind: JobKind) -> Option<&Entry> {
+        self.entries.get(&kind)
+    }
+}
