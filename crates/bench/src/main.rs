@@ -19,7 +19,6 @@ mod seed;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use tend::config::StoreArgs;
-use tracing_subscriber::EnvFilter;
 
 /// Tend's load generator: seeds data and measures a Tend over HTTP and SMTP.
 #[derive(Debug, Parser)]
@@ -42,34 +41,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The store and the in-process mail channel log as `tend` does.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("TEND_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+    tend::cli::run_command(async move {
         match cli.command {
             Command::Load(args) => load::run(cli.store, args).await,
             Command::Mail(args) => mail::run(cli.store, args).await,
         }
-    });
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

@@ -184,6 +184,13 @@ enum TokenCommand {
 /// Parses arguments, runs the command and maps errors to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    run_command(run(cli))
+}
+
+/// Runs a command's future the way every Tend binary does: logs (filtered by
+/// `TEND_LOG`) to standard error, a multi-threaded runtime, and an error
+/// printed with its causes and answered with a failing exit code.
+pub fn run_command(command: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("TEND_LOG")
@@ -201,7 +208,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
