@@ -11,16 +11,17 @@
 //! ```
 
 mod clean_up;
+pub mod outcome;
 mod periodic;
 mod registry;
 mod runner;
 
-pub use registry::{Handler, JobError, Registry};
+pub use outcome::{JobError, payload_id};
+pub use registry::{Handler, Registry};
 pub use runner::{JobRunner, RunnerOptions};
 
 use crate::mail::outbound::Relay;
 use tend_store::Store;
-use tend_store::jobs::Job;
 
 /// Starts the job runner with Tend's handlers: acknowledgements, clean-up,
 /// and, when a `relay` is given, sending email through it (without one,
@@ -28,13 +29,4 @@ use tend_store::jobs::Job;
 pub fn start(store: Store, relay: Option<Relay>) -> Result<JobRunner, String> {
     let registry = Registry::standard(relay)?;
     Ok(JobRunner::start(store, registry, RunnerOptions::default()))
-}
-
-/// The id named `field` in `job`'s payload; a job without one can never
-/// run, so it is dead at once.
-pub fn payload_id(job: &Job, field: &str) -> Result<i64, JobError> {
-    job.payload
-        .get(field)
-        .and_then(serde_json::Value::as_i64)
-        .ok_or_else(|| JobError::permanent(format!("the job's payload has no `{field}`")))
 }

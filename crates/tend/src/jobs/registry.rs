@@ -2,55 +2,14 @@
 //! recurring kind how long after a run the next one is due.
 
 use super::clean_up;
+use super::outcome::JobError;
 use crate::mail::outbound::Relay;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tend_store::jobs::{Failure, Job, JobKind};
-use tend_store::{Store, StoreError};
-
-/// Why a run failed, and whether waiting may help.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobError {
-    pub failure: Failure,
-    pub message: String,
-}
-
-impl JobError {
-    /// A failure worth trying again after the back-off.
-    pub fn transient(message: impl std::fmt::Display) -> Self {
-        JobError {
-            failure: Failure::Transient,
-            message: message.to_string(),
-        }
-    }
-
-    /// A failure no retry will cure: the job is dead at once.
-    pub fn permanent(message: impl std::fmt::Display) -> Self {
-        JobError {
-            failure: Failure::Permanent,
-            message: message.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for JobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl From<StoreError> for JobError {
-    /// What a job names is gone for good; anything else the database says
-    /// may pass.
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(_) | StoreError::Corrupt(_) => JobError::permanent(e),
-            other => JobError::transient(other),
-        }
-    }
-}
+use tend_store::Store;
+use tend_store::jobs::{Job, JobKind};
 
 /// The code of one kind of job: called with the store and the claimed job.
 pub type Handler =

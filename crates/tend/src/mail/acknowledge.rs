@@ -8,7 +8,7 @@
 //! the public web form is confirmed the same way, with where to follow it.
 
 use super::outbound::{Sender, reply_email};
-use crate::jobs::{JobError, payload_id};
+use crate::jobs::outcome::{JobError, payload_id};
 use tend_domain::event::{Actor, ActorKind};
 use tend_domain::ids::CaseId;
 use tend_store::Store;

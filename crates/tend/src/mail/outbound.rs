@@ -5,7 +5,7 @@
 //! that hands queued messages to the SMTP relay (the job runner retries it
 //! with back-off).
 
-use crate::jobs::JobError;
+use crate::jobs::outcome::JobError;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -383,7 +383,7 @@ impl Sending {
 
     /// Sends the email `job` names and records the outcome on it.
     pub async fn run(&self, store: Store, job: Job) -> Result<(), JobError> {
-        let id = crate::jobs::payload_id(&job, "outbound_id")?;
+        let id = crate::jobs::outcome::payload_id(&job, "outbound_id")?;
         let mail = store.outbound_email(id).await?;
         if mail.delivered {
             return Ok(());
