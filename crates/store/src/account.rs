@@ -207,11 +207,6 @@ impl Store {
             Box::pin(async move {
                 let at = micros(now());
                 tx.execute(
-                    "DELETE FROM web_pending_signins WHERE expires_at < $1",
-                    args![at],
-                )
-                .await?;
-                tx.execute(
                     "INSERT INTO web_pending_signins (id_hash, agent_id, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4)",
                     args![id_hash, agent.0, at, micros(expires_at)],

@@ -62,8 +62,6 @@ impl Store {
         self.write(move |tx| {
             Box::pin(async move {
                 // Links that ran out go whenever a new one is made.
-                tx.execute("DELETE FROM portal_links WHERE expires_at < $1", args![at])
-                    .await?;
                 tx.execute(
                     "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4)",
@@ -123,8 +121,6 @@ impl Store {
         let values = args![id_hash, customer.0, csrf_token, at, micros(expires_at)];
         self.write(move |tx| {
             Box::pin(async move {
-                tx.execute("DELETE FROM portal_sessions WHERE expires_at < $1", args![at])
-                    .await?;
                 tx.execute(
                     "INSERT INTO portal_sessions (id_hash, customer_id, csrf_token, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5)",

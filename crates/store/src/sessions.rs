@@ -68,9 +68,6 @@ impl Store {
         ];
         self.write(move |tx| {
             Box::pin(async move {
-                // Expired sessions go whenever a new one starts, so the table stays small.
-                tx.execute("DELETE FROM web_sessions WHERE expires_at < $1", args![at])
-                    .await?;
                 tx.execute(
                     "INSERT INTO web_sessions (id_hash, agent_id, csrf_token, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5)",
