@@ -334,6 +334,7 @@ impl<'a> Generator<'a> {
             agreement_id: None,
             custom_fields,
             message: first,
+            follows: None,
         };
         Ok((case, follow_ups, self.time_of(index)?))
     }

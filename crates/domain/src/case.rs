@@ -51,8 +51,24 @@ crate::string_enum!(
         Api = "api",
         /// A phone call, noted by an agent.
         Phone = "phone",
+        /// A visit in person, noted by an agent.
+        WalkIn = "walk_in",
     }
 );
+
+impl Channel {
+    /// For people: "email", "phone", "web form"...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Portal => "portal",
+            Channel::WebForm => "web form",
+            Channel::Api => "API",
+            Channel::Phone => "phone",
+            Channel::WalkIn => "walk-in",
+        }
+    }
+}
 
 impl Status {
     /// Whether a case in this status may move to `to`. Closed is final.

@@ -5,6 +5,7 @@
 use crate::Invalid;
 use crate::case::{CaseChange, Channel, MAX_TAGS_PER_CASE, Priority, Status};
 use crate::customer::VerificationLevel;
+use crate::effort::{ActionKind, Direction, EffortTally};
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
 use jiff::Timestamp;
@@ -127,8 +128,13 @@ pub enum EventData {
     IdentityRequested { reason: String },
     /// The conversation moved to another channel: customer effort.
     ChannelSwitched { from: Channel, to: Channel },
-    /// The customer was asked to do something: customer effort.
-    CustomerActionRequested { action: String },
+    /// The customer was asked to do something: customer effort, weighted
+    /// by its kind.
+    CustomerActionRequested {
+        action: String,
+        #[serde(default)]
+        kind: ActionKind,
+    },
     /// The business promised something by a time.
     PromiseMade { promise: String, due_at: Timestamp },
     /// A promise was kept.
@@ -160,6 +166,22 @@ pub enum EventData {
     /// This case may be about the same matter as another one, which it was
     /// kept apart from (`reason` says why): linked for agents, not merged.
     PossiblyRelated { case_id: CaseId, reason: String },
+    /// An agent logged a contact outside Tend's own channels (a phone call,
+    /// a walk-in); its summary is the internal message `message_id`.
+    ContactLogged {
+        message_id: MessageId,
+        channel: Channel,
+        direction: Direction,
+        #[serde(default)]
+        duration_seconds: Option<u32>,
+    },
+    /// The customer had to give information they had already given.
+    InformationRepeated { what: String },
+    /// This case repeats an earlier one on the same matter (`reason` says
+    /// how that was found, or that an agent linked it).
+    RepeatLinked { of: CaseId, reason: String },
+    /// An agent said this case does not repeat `of` after all.
+    RepeatUnlinked { of: CaseId },
 }
 
 impl EventData {
@@ -169,7 +191,8 @@ impl EventData {
         let text = match self {
             EventData::IdentityVerified { method, .. } => Some(("method", method)),
             EventData::IdentityRequested { reason } => Some(("reason", reason)),
-            EventData::CustomerActionRequested { action } => Some(("action", action)),
+            EventData::CustomerActionRequested { action, .. } => Some(("action", action)),
+            EventData::InformationRepeated { what } => Some(("what", what)),
             EventData::PromiseMade { promise, .. }
             | EventData::PromiseKept { promise }
             | EventData::PromiseBroken { promise } => Some(("promise", promise)),
@@ -216,6 +239,10 @@ impl EventData {
             EventData::CaseMerged { .. } => "case_merged",
             EventData::MergedFrom { .. } => "merged_from",
             EventData::PossiblyRelated { .. } => "possibly_related",
+            EventData::ContactLogged { .. } => "contact_logged",
+            EventData::InformationRepeated { .. } => "information_repeated",
+            EventData::RepeatLinked { .. } => "repeat_linked",
+            EventData::RepeatUnlinked { .. } => "repeat_unlinked",
         }
     }
 }
@@ -257,6 +284,8 @@ pub struct CaseState {
     pub updated_at: Timestamp,
     /// Sequence number of the last event applied.
     pub last_seq: i64,
+    /// What the case has cost its customer so far.
+    pub effort: EffortTally,
 }
 
 /// Why a log could not be folded into a case.
@@ -275,8 +304,8 @@ impl CaseState {
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Self, FoldError> {
         let mut events = events.into_iter();
         let first = events.next().ok_or(FoldError::NotOpened)?;
-        let mut state =
-            Self::opened(&first.data, first.at, first.seq).ok_or(FoldError::NotOpened)?;
+        let mut state = Self::opened(first.actor.kind, &first.data, first.at, first.seq)
+            .ok_or(FoldError::NotOpened)?;
         for event in events {
             if event.seq != state.last_seq + 1 {
                 return Err(FoldError::OutOfOrder {
@@ -287,13 +316,13 @@ impl CaseState {
             if matches!(event.data, EventData::CaseOpened { .. }) {
                 return Err(FoldError::OpenedTwice { seq: event.seq });
             }
-            state.apply(&event.data, event.at);
+            state.apply(event.actor.kind, &event.data, event.at);
         }
         Ok(state)
     }
 
     /// The state right after a `case_opened` event, or `None` for any other event.
-    pub fn opened(data: &EventData, at: Timestamp, seq: i64) -> Option<Self> {
+    pub fn opened(actor: ActorKind, data: &EventData, at: Timestamp, seq: i64) -> Option<Self> {
         let EventData::CaseOpened {
             subject,
             customer_id,
@@ -324,12 +353,19 @@ impl CaseState {
             created_at: at,
             updated_at: at,
             last_seq: seq,
+            effort: {
+                let mut effort = EffortTally::default();
+                effort.apply(actor, data, at);
+                effort
+            },
         })
     }
 
-    /// Applies one later event. Events that record effort or promises leave
-    /// the case fields alone but still count as activity.
-    pub fn apply(&mut self, data: &EventData, at: Timestamp) {
+    /// Applies one later event, caused by `actor`. Events that record effort
+    /// or promises leave the case fields alone but still count as activity;
+    /// every event goes through the effort tally.
+    pub fn apply(&mut self, actor: ActorKind, data: &EventData, at: Timestamp) {
+        self.effort.apply(actor, data, at);
         match data {
             EventData::MessageReceived { .. }
             | EventData::ReplySent { .. }
@@ -374,7 +410,11 @@ impl CaseState {
             | EventData::PromiseKept { .. }
             | EventData::PromiseBroken { .. }
             | EventData::EmailDeliveryChanged { .. }
-            | EventData::PossiblyRelated { .. } => {}
+            | EventData::PossiblyRelated { .. }
+            | EventData::ContactLogged { .. }
+            | EventData::InformationRepeated { .. }
+            | EventData::RepeatLinked { .. }
+            | EventData::RepeatUnlinked { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;
@@ -651,7 +691,7 @@ mod tests {
             ]
         );
         for e in &events {
-            state.apply(e, at(9));
+            state.apply(ActorKind::Agent, e, at(9));
         }
         assert!(
             state.plan(&change).unwrap().is_empty(),
@@ -669,7 +709,7 @@ mod tests {
             ..CaseChange::default()
         };
         for e in state.plan(&fill).unwrap() {
-            state.apply(&e, at(1));
+            state.apply(ActorKind::Agent, &e, at(1));
         }
         assert_eq!(state.tags.len(), MAX_TAGS_PER_CASE);
         let one_more = CaseChange {
@@ -782,6 +822,7 @@ mod tests {
         .unwrap();
         let moved = vec![MessageId(1), MessageId(2)];
         source.apply(
+            ActorKind::Agent,
             &EventData::CaseMerged {
                 into: CaseId(2),
                 message_ids: moved.clone(),
@@ -789,6 +830,7 @@ mod tests {
             at(10),
         );
         target.apply(
+            ActorKind::Agent,
             &EventData::MergedFrom {
                 from: CaseId(1),
                 message_ids: moved,

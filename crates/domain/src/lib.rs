@@ -6,6 +6,7 @@ pub mod agent;
 pub mod canned;
 pub mod case;
 pub mod customer;
+pub mod effort;
 pub mod email;
 pub mod event;
 pub mod html;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod invalid;
 pub mod kb;
 pub mod remote_images;
+pub mod repeat;
 mod string_enum;
 pub mod text;
 pub mod waiting;
@@ -49,5 +51,9 @@ mod tests {
         );
         check(event::ActorKind::ALL, event::ActorKind::as_str);
         check(email::DeliveryStatus::ALL, email::DeliveryStatus::as_str);
+        check(effort::ActionKind::ALL, effort::ActionKind::as_str);
+        check(effort::Direction::ALL, effort::Direction::as_str);
+        check(effort::EffortLevel::ALL, effort::EffortLevel::as_str);
+        check(effort::Driver::ALL, effort::Driver::as_str);
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 use tend_domain::Invalid;
 use tend_domain::case::{CaseChange, Channel, Priority, Status};
+use tend_domain::effort::EffortWeights;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, CaseState, EventData};
 use tend_domain::ids::*;
 
@@ -34,6 +35,9 @@ pub struct NewCase {
     pub custom_fields: Map<String, Value>,
     /// The customer's request.
     pub message: NewMessage,
+    /// The closed case this one follows up (the customer answered it), if
+    /// any: the new case repeats it.
+    pub follows: Option<CaseId>,
 }
 
 /// Who is assigned, for filtering.
@@ -129,8 +133,11 @@ impl Store {
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
         {
-            let (id, state) = open_case_pg::open_case(pool, &new, actor, idem, now()).await?;
-            return Ok(Case::from_state(id, &state));
+            let at = now();
+            let repeat = crate::repeat::find_on(&self.reader, &self.effort, &new, at).await?;
+            let (id, state) =
+                open_case_pg::open_case(pool, &self.effort, &new, repeat, actor, idem, at).await?;
+            return Ok(Case::from_state(id, &state, &self.effort));
         }
         let idem = idem.cloned();
         let (id, state) = self
@@ -143,7 +150,7 @@ impl Store {
                 })
             })
             .await?;
-        Ok(Case::from_state(id, &state))
+        Ok(Case::from_state(id, &state, &self.effort))
     }
 
     /// Opens many cases in one transaction (bulk loading for benchmarks and
@@ -277,7 +284,7 @@ impl Store {
             Box::pin(async move {
                 let (state, events) =
                     apply_change(conn, dialect, id, &change, actor, now()).await?;
-                Ok((Case::from_state(id, &state), events))
+                Ok((Case::from_state(id, &state, conn.effort()), events))
             })
         })
         .await
@@ -508,6 +515,31 @@ macro_rules! new_case_columns {
 }
 pub(crate) use new_case_columns;
 
+/// The effort projection's columns, in the order of [`effort_values`].
+macro_rules! effort_columns {
+    () => {
+        "effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id"
+    };
+}
+pub(crate) use effort_columns;
+
+/// The effort projection of `state` scored by `weights`: the seven values of
+/// [`effort_columns`].
+pub(crate) fn effort_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> {
+    let tally = &state.effort;
+    let score = weights.score(tally);
+    let time = |t: Option<Timestamp>| Arg::Int(t.map(micros));
+    Ok(vec![
+        json(tally)?.into(),
+        i64::from(score.index).into(),
+        score.level.as_str().into(),
+        time(tally.waiting_since),
+        time(tally.first_response_at),
+        time(tally.resolved_at),
+        Arg::Int(tally.repeat_of.map(|c| c.0)),
+    ])
+}
+
 /// The values of a new case row, `$1` to `$13` of [`new_case_columns`].
 pub(crate) fn new_case_values(state: &CaseState) -> Result<Vec<Arg>> {
     folded_columns(
@@ -524,15 +556,21 @@ pub(crate) async fn write_new_case(
     actor: Actor,
     at: Timestamp,
 ) -> Result<(CaseId, CaseState, MessageId)> {
-    let (state, mut log) = fold_new_case(new, actor, at)?;
+    let repeat = crate::repeat::find_in(tx, new, at).await?;
+    let (state, mut log) = fold_new_case(new, repeat, actor, at)?;
+    let mut values = new_case_values(&state)?;
+    values.extend(effort_values(tx.effort(), &state)?);
     let row = tx
         .fetch_one(
             concat!(
                 "INSERT INTO cases (",
                 new_case_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11) RETURNING id"
+                ", ",
+                effort_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, \
+                 $14, $15, $16, $17, $18, $19, $20) RETURNING id"
             ),
-            new_case_values(&state)?,
+            values,
         )
         .await?;
     let id = CaseId(row.int("id")?);
@@ -557,10 +595,13 @@ pub(crate) async fn write_new_case(
 }
 
 /// The state and opening events of a new case: `case_opened`, any custom
-/// fields, and `message_received` for the first message, whose `message_id`
-/// is a placeholder (0) until the message row exists.
+/// fields, the earlier case it repeats (`repeat`, unless it follows up a
+/// closed one, which it then repeats), and `message_received` for the first
+/// message, whose `message_id` is a placeholder (0) until the message row
+/// exists.
 pub(crate) fn fold_new_case(
     new: &NewCase,
+    repeat: crate::repeat::Found,
     actor: Actor,
     at: Timestamp,
 ) -> Result<(CaseState, Vec<(Actor, EventData)>)> {
@@ -575,7 +616,7 @@ pub(crate) fn fold_new_case(
         team_id: new.team_id,
         assignee_id: new.assignee_id,
     };
-    let mut state = CaseState::opened(&opened, at, 1)
+    let mut state = CaseState::opened(actor.kind, &opened, at, 1)
         .ok_or(StoreError::Corrupt("case_opened expected".into()))?;
     let mut log = vec![(actor, opened)];
     if !new.custom_fields.is_empty() {
@@ -586,6 +627,13 @@ pub(crate) fn fold_new_case(
             },
         ));
     }
+    let repeat = match new.follows {
+        Some(of) => Some((of, format!("reply to closed case #{of}"))),
+        None => repeat,
+    };
+    if let Some((of, reason)) = repeat {
+        log.push((Actor::system(), EventData::RepeatLinked { of, reason }));
+    }
     // The fold does not depend on the message id, which only exists once the
     // case row does: fold first, write the case row once, then the log.
     log.push((
@@ -595,8 +643,8 @@ pub(crate) fn fold_new_case(
             channel: new.message.channel,
         },
     ));
-    for (_, data) in &log[1..] {
-        state.apply(data, at);
+    for (who, data) in &log[1..] {
+        state.apply(who.kind, data, at);
     }
     Ok((state, log))
 }
@@ -728,6 +776,7 @@ pub(crate) async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Res
         created_at: from_micros(row.int("created_at")?)?,
         updated_at: from_micros(row.int("updated_at")?)?,
         last_seq: row.int("last_seq")?,
+        effort: parse_json("effort", &row.text("effort")?)?,
     })
 }
 
@@ -742,7 +791,7 @@ pub(crate) async fn append(
 ) -> Result<CaseEvent> {
     let seq = state.last_seq + 1;
     let id = insert_event(tx, case_id, seq, actor, &data, at).await?;
-    state.apply(&data, at);
+    state.apply(actor.kind, &data, at);
     Ok(CaseEvent {
         id,
         case_id,
@@ -787,11 +836,14 @@ pub(crate) async fn save_state(
     state: &CaseState,
     before: &CaseState,
 ) -> Result<()> {
+    let mut values = folded_columns(state, [id.0.into(), state.merged_into.map(|c| c.0).into()])?;
+    values.extend(effort_values(tx.effort(), state)?);
     tx.execute(
         "UPDATE cases SET subject = $1, status = $2, priority = $3, assignee_id = $4, team_id = $5, agreement_id = $6, \
          tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11, \
-         merged_into_id = $13 WHERE id = $12",
-        folded_columns(state, [id.0.into(), state.merged_into.map(|c| c.0).into()])?,
+         merged_into_id = $13, effort = $14, effort_index = $15, effort_level = $16, waiting_since = $17, \
+         first_response_at = $18, resolved_at = $19, repeat_of_id = $20, effort_folded = 1 WHERE id = $12",
+        values,
     )
     .await?;
     for tag in state.tags.difference(&before.tags) {

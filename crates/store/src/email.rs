@@ -432,6 +432,7 @@ async fn open_case(
         agreement_id: None,
         custom_fields,
         message: mail.message.clone(),
+        follows,
     };
     let (case_id, _, message_id) = write_new_case(tx, &new, Actor::system(), now()).await?;
     Ok((case_id, message_id))

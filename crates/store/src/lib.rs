@@ -32,6 +32,7 @@ pub mod organizations;
 pub mod outbound;
 mod participants;
 pub mod portal;
+mod repeat;
 pub mod requests;
 mod rows;
 pub mod saved_filters;
@@ -55,6 +56,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection as _, Executor};
 use std::str::FromStr;
 use std::time::Duration;
+use tend_domain::effort::EffortWeights;
 
 /// A store result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -85,6 +87,8 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// SQLite commit durability.
     pub sqlite_sync: SqliteSync,
+    /// The weights case effort is scored by.
+    pub effort: EffortWeights,
 }
 
 impl Default for StoreOptions {
@@ -92,6 +96,7 @@ impl Default for StoreOptions {
         Self {
             max_connections: 8,
             sqlite_sync: SqliteSync::Full,
+            effort: EffortWeights::default(),
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct Store {
     dialect: Dialect,
     /// The keys secrets are sealed with at rest (see [`secrets`]).
     secrets: Option<std::sync::Arc<secrets::Keyring>>,
+    /// The weights case effort is scored by.
+    effort: std::sync::Arc<EffortWeights>,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -150,6 +157,8 @@ impl Store {
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::from_url(url)?;
+        options.effort.check()?;
+        let effort = std::sync::Arc::new(options.effort.clone());
         let connect_options = AnyConnectOptions::from_str(&dialect.normalize_url(url))?;
         let store = match dialect {
             Dialect::Sqlite => {
@@ -168,13 +177,18 @@ impl Store {
                 // The first connection creates the file and switches it to WAL
                 // before the writer thread opens it.
                 let reader = opener.pool(options.max_connections.max(1), true).await?;
-                let group = writer::GroupCommit::start(Dialect::sqlite_file(url), &opener.pragmas)?;
+                let group = writer::GroupCommit::start(
+                    Dialect::sqlite_file(url),
+                    &opener.pragmas,
+                    effort.clone(),
+                )?;
                 Store {
                     reader,
                     writes: WritePath::Sqlite { group, opener },
                     token_cache: Default::default(),
                     dialect,
                     secrets: None,
+                    effort,
                 }
             }
             Dialect::Postgres => {
@@ -201,6 +215,7 @@ impl Store {
                     token_cache: Default::default(),
                     dialect,
                     secrets: None,
+                    effort,
                 }
             }
         };
@@ -226,6 +241,11 @@ impl Store {
     /// Which backend this store talks to.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The weights case effort is scored by.
+    pub fn effort_weights(&self) -> &EffortWeights {
+        &self.effort
     }
 
     /// Checks the database answers.

@@ -72,8 +72,8 @@ impl Store {
                 save_state(tx, from, &source, &source_before).await?;
                 save_state(tx, into, &target, &target_before).await?;
                 Ok((
-                    Case::from_state(from, &source),
-                    Case::from_state(into, &target),
+                    Case::from_state(from, &source, tx.effort()),
+                    Case::from_state(into, &target, tx.effort()),
                 ))
             })
         })

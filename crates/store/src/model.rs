@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use tend_domain::agent::Role;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::customer::{AgreementStatus, ContactKind, VerificationLevel};
+use tend_domain::effort::{EffortLevel, EffortTally, EffortWeights};
 use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
 use tend_domain::ids::*;
@@ -126,6 +127,22 @@ pub struct Case {
     pub merged_into_id: Option<CaseId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// What the case has cost its customer: 0 (effortless) to 100; see
+    /// `GET /api/v1/cases/{id}/effort` for why.
+    pub effort_index: u32,
+    pub effort_level: EffortLevel,
+    /// Since when the customer has been waiting for an answer: their oldest
+    /// contact no agent has answered; absent when nobody is waiting.
+    pub waiting_since: Option<Timestamp>,
+    /// The first answer from an agent.
+    pub first_response_at: Option<Timestamp>,
+    /// When the case was resolved; absent while it is not.
+    pub resolved_at: Option<Timestamp>,
+    /// The earlier case this one repeats, if any.
+    pub repeat_of_id: Option<CaseId>,
+    /// The counts behind the effort figure.
+    #[serde(skip)]
+    pub effort: EffortTally,
 }
 
 /// A file attached to a message, stored once per content hash.
@@ -204,7 +221,14 @@ pub struct SearchHit {
 
 impl Case {
     /// The case as the fold of its log leaves it.
-    pub fn from_state(id: CaseId, state: &tend_domain::event::CaseState) -> Self {
+    /// The case `id` whose folded state is `state`, its effort scored by
+    /// `weights`.
+    pub fn from_state(
+        id: CaseId,
+        state: &tend_domain::event::CaseState,
+        weights: &EffortWeights,
+    ) -> Self {
+        let score = weights.score(&state.effort);
         Case {
             id,
             reference: case_reference(id),
@@ -223,6 +247,13 @@ impl Case {
             merged_into_id: state.merged_into,
             created_at: state.created_at,
             updated_at: state.updated_at,
+            effort_index: score.index,
+            effort_level: score.level,
+            waiting_since: state.effort.waiting_since,
+            first_response_at: state.effort.first_response_at,
+            resolved_at: state.effort.resolved_at,
+            repeat_of_id: state.effort.repeat_of,
+            effort: state.effort.clone(),
         }
     }
 }

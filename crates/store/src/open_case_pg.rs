@@ -7,7 +7,9 @@
 //! none. SQLite has no data-modifying CTEs and no round trips, so it keeps
 //! the general path.
 
-use crate::cases::{NewCase, fold_new_case, new_case_columns, new_case_values};
+use crate::cases::{
+    NewCase, effort_columns, effort_values, fold_new_case, new_case_columns, new_case_values,
+};
 use crate::idempotency::IdempotencyKey;
 use crate::messages::{message_value_columns, message_values};
 use crate::rows::get;
@@ -17,19 +19,23 @@ use crate::{Result, StoreError, customers};
 use jiff::Timestamp;
 use serde_json::json;
 use sqlx::AnyPool;
+use tend_domain::effort::EffortWeights;
 use tend_domain::event::{Actor, CaseState, EventData};
 use tend_domain::ids::CaseId;
 
 /// `$1`–`$13` the case ([`new_case_values`]; `$7` its tags as JSON, `$11`
 /// the time), `$14`–`$29` the message ([`message_values`]), `$30` the events
 /// as a JSON array, `$31`–`$34` the idempotency key (agent, key, request
-/// hash, time; the agent is null without a key). No row back means no such
-/// customer.
+/// hash, time; the agent is null without a key), `$35`–`$41` the effort
+/// projection ([`effort_values`]). No row back means no such customer.
 const OPEN_CASE: &str = concat!(
     "WITH customer AS (SELECT id FROM customers WHERE id = $13), \
      new_case AS (INSERT INTO cases (",
     new_case_columns!(),
-    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, customer.id, $11 FROM customer RETURNING id), \
+    ", ",
+    effort_columns!(),
+    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, customer.id, $11, \
+       $35, $36, $37, $38, $39, $40, $41 FROM customer RETURNING id), \
      tags AS (INSERT INTO case_tags (tag, case_id) \
        SELECT tag, new_case.id FROM new_case, json_array_elements_text($7::json) AS tag), \
      message AS (INSERT INTO messages (case_id, ",
@@ -51,12 +57,14 @@ const OPEN_CASE: &str = concat!(
 /// and records `idem`, all in one statement; returns the case's id and state.
 pub(crate) async fn open_case(
     pool: &AnyPool,
+    weights: &EffortWeights,
     new: &NewCase,
+    repeat: crate::repeat::Found,
     actor: Actor,
     idem: Option<&IdempotencyKey>,
     at: Timestamp,
 ) -> Result<(CaseId, CaseState)> {
-    let (state, log) = fold_new_case(new, actor, at)?;
+    let (state, log) = fold_new_case(new, repeat, actor, at)?;
     let mut values = new_case_values(&state)?;
     values.extend(message_values(&new.message, at)?);
     values.push(events_json(&log)?.into());
@@ -66,6 +74,7 @@ pub(crate) async fn open_case(
         Arg::Text(idem.map(|k| k.request_hash.clone())),
         Arg::Int(Some(micros(at))),
     ]);
+    values.extend(effort_values(weights, &state)?);
     let row = match bind(OPEN_CASE, values).fetch_optional(pool).await {
         Ok(row) => row,
         Err(e) => {

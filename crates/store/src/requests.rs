@@ -50,12 +50,13 @@ impl Store {
                             attachments: request.attachments,
                             ..NewMessage::text(author, Channel::WebForm, false, request.message)
                         },
+                        follows: None,
                     };
                     let (id, state, _) = write_new_case(conn, &new, author, now()).await?;
                     Ok((id, state))
                 })
             })
             .await?;
-        Ok(Case::from_state(id, &state))
+        Ok(Case::from_state(id, &state, &self.effort))
     }
 }

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use tend_domain::Invalid;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::customer::{AgreementStatus, VerificationLevel};
+use tend_domain::effort::EffortLevel;
 use tend_domain::event::{Actor, ActorKind};
 use tend_domain::ids::*;
 
@@ -21,6 +22,11 @@ where
 
 pub(crate) fn time(row: &AnyRow, col: &str) -> Result<Timestamp> {
     from_micros(get(row, col)?)
+}
+
+/// A time column that may be null.
+pub(crate) fn optional_time(row: &AnyRow, col: &str) -> Result<Option<Timestamp>> {
+    get::<Option<i64>>(row, col)?.map(from_micros).transpose()
 }
 
 pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool> {
@@ -60,7 +66,8 @@ pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Res
 
 /// Columns [`case`] reads, for `SELECT` lists.
 pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, customer_id, assignee_id, team_id, \
-     agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at, merged_into_id";
+     agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at, merged_into_id, \
+     effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id";
 
 pub(crate) fn case(row: &AnyRow) -> Result<Case> {
     let id = CaseId(get(row, "id")?);
@@ -82,6 +89,14 @@ pub(crate) fn case(row: &AnyRow) -> Result<Case> {
         merged_into_id: optional_id(row, "merged_into_id", CaseId)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
+        effort_index: u32::try_from(get::<i64>(row, "effort_index")?)
+            .map_err(|_| StoreError::Corrupt("effort_index out of range".into()))?,
+        effort_level: word(row, "effort_level", EffortLevel::parse)?,
+        waiting_since: optional_time(row, "waiting_since")?,
+        first_response_at: optional_time(row, "first_response_at")?,
+        resolved_at: optional_time(row, "resolved_at")?,
+        repeat_of_id: optional_id(row, "repeat_of_id", CaseId)?,
+        effort: json(row, "effort")?,
     })
 }
 

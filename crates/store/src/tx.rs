@@ -8,6 +8,8 @@
 use crate::{Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row as _};
+use std::sync::Arc;
+use tend_domain::effort::EffortWeights;
 
 /// A value bound to a statement. Nulls carry their type, which PostgreSQL
 /// needs to plan the statement.
@@ -139,8 +141,15 @@ fn mistyped(col: &str, wanted: &str, got: &rusqlite::types::Value) -> StoreError
     StoreError::Corrupt(format!("{col}: expected {wanted}, found {got:?}"))
 }
 
-/// An open write transaction.
-pub enum Tx {
+/// An open write transaction, with the effort weights the case rows it
+/// writes are scored by.
+pub struct Tx {
+    pub(crate) conn: Conn,
+    pub(crate) effort: Arc<EffortWeights>,
+}
+
+/// The connection a [`Tx`] writes through.
+pub(crate) enum Conn {
     /// The group-commit thread's SQLite connection, inside its transaction.
     Sqlite(rusqlite::Connection),
     /// A pooled PostgreSQL transaction.
@@ -148,14 +157,19 @@ pub enum Tx {
 }
 
 impl Tx {
+    /// The weights case effort is scored by.
+    pub(crate) fn effort(&self) -> &EffortWeights {
+        &self.effort
+    }
+
     /// Runs a statement that returns no rows; answers the rows changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        match self {
-            Tx::Sqlite(conn) => {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
                 let mut stmt = prepare(conn, sql, &args)?;
                 Ok(stmt.raw_execute()? as u64)
             }
-            Tx::Postgres(tx) => Ok(bind(sql, args).execute(&mut **tx).await?.rows_affected()),
+            Conn::Postgres(tx) => Ok(bind(sql, args).execute(&mut **tx).await?.rows_affected()),
         }
     }
 
@@ -165,8 +179,8 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<TxRow>> {
-        match self {
-            Tx::Sqlite(conn) => {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
                 let mut stmt = prepare(conn, sql, &args)?;
                 let names: Vec<String> =
                     stmt.column_names().iter().map(|n| n.to_string()).collect();
@@ -176,7 +190,7 @@ impl Tx {
                 };
                 Ok(Some(sqlite_row(&names, row)?))
             }
-            Tx::Postgres(tx) => Ok(bind(sql, args)
+            Conn::Postgres(tx) => Ok(bind(sql, args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(TxRow::Postgres)),
@@ -185,8 +199,8 @@ impl Tx {
 
     /// Runs a query and returns all its rows.
     pub(crate) async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<TxRow>> {
-        match self {
-            Tx::Sqlite(conn) => {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
                 let mut stmt = prepare(conn, sql, &args)?;
                 let names: Vec<String> =
                     stmt.column_names().iter().map(|n| n.to_string()).collect();
@@ -197,7 +211,7 @@ impl Tx {
                 }
                 Ok(all)
             }
-            Tx::Postgres(tx) => Ok(bind(sql, args)
+            Conn::Postgres(tx) => Ok(bind(sql, args)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()

@@ -12,7 +12,7 @@
 //! on SQLite no other connection ever writes the file, so writers never meet
 //! "database is locked".
 
-use crate::tx::{Arg, Tx};
+use crate::tx::{Arg, Conn, Tx};
 use crate::{Result, SqliteOpener, Store, StoreError};
 use sqlx::AnyPool;
 use std::future::Future;
@@ -20,6 +20,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
+use tend_domain::effort::EffortWeights;
 use tokio::sync::oneshot;
 
 /// A boxed future borrowing the transaction it runs in.
@@ -83,7 +84,7 @@ impl GroupCommit {
     /// Opens the writer connection on `path` with `pragmas` and starts the
     /// thread that owns it. The thread ends at [`GroupCommit::stop`] or when
     /// every handle is dropped.
-    pub(crate) fn start(path: &str, pragmas: &str) -> Result<Self> {
+    pub(crate) fn start(path: &str, pragmas: &str, effort: Arc<EffortWeights>) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(pragmas)?;
         conn.execute_batch("PRAGMA cache_size = -64000;")?;
@@ -91,7 +92,7 @@ impl GroupCommit {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tend-sqlite-writer".into())
-            .spawn(move || run(conn, queue))
+            .spawn(move || run(conn, queue, effort))
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
         Ok(GroupCommit {
             jobs,
@@ -132,9 +133,12 @@ impl Store {
         let group = match &self.writes {
             WritePath::Sqlite { group, .. } => group,
             WritePath::Postgres(pool) => {
-                let mut tx = Tx::Postgres(pool.begin().await?);
+                let mut tx = Tx {
+                    conn: Conn::Postgres(pool.begin().await?),
+                    effort: self.effort.clone(),
+                };
                 let value = work(&mut tx).await?;
-                if let Tx::Postgres(tx) = tx {
+                if let Conn::Postgres(tx) = tx.conn {
                     tx.commit().await?;
                 }
                 crate::jobs::after_commit();
@@ -223,8 +227,11 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 /// The writer thread: waits for work, then takes everything queued (up to
 /// [`MAX_BATCH`]) into one transaction. (The full-text index is caught up
 /// by the job runner's periodic task, through [`Store::write`].)
-fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>) {
-    let mut tx = Tx::Sqlite(conn);
+fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>, effort: Arc<EffortWeights>) {
+    let mut tx = Tx {
+        conn: Conn::Sqlite(conn),
+        effort,
+    };
     // A message that ended the batch before it, handled next.
     let mut held: Option<Message> = None;
     loop {
@@ -251,7 +258,7 @@ fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>) {
                 commit_and_answer(&mut tx, batch);
             }
             Message::Alone(work) => {
-                if let Tx::Sqlite(conn) = &tx {
+                if let Conn::Sqlite(conn) = &tx.conn {
                     work(conn);
                 }
             }
@@ -312,7 +319,7 @@ fn commit_batch(tx: &mut Tx, jobs: Vec<Job>, finishers: &mut Vec<Finish>) -> Res
         sql(tx, "COMMIT")
     };
     let result = run_all();
-    if result.is_err() && matches!(tx, Tx::Sqlite(conn) if !conn.is_autocommit()) {
+    if result.is_err() && matches!(&tx.conn, Conn::Sqlite(conn) if !conn.is_autocommit()) {
         let _ = sql(tx, "ROLLBACK");
     }
     result
@@ -320,8 +327,8 @@ fn commit_batch(tx: &mut Tx, jobs: Vec<Job>, finishers: &mut Vec<Finish>) -> Res
 
 /// Runs one transaction-control statement on the writer connection.
 fn sql(tx: &Tx, statement: &str) -> Result<()> {
-    match tx {
-        Tx::Sqlite(conn) => Ok(conn.prepare_cached(statement)?.raw_execute().map(|_| ())?),
-        Tx::Postgres(_) => Err(StoreError::Config("the writer thread needs SQLite".into())),
+    match &tx.conn {
+        Conn::Sqlite(conn) => Ok(conn.prepare_cached(statement)?.raw_execute().map(|_| ())?),
+        Conn::Postgres(_) => Err(StoreError::Config("the writer thread needs SQLite".into())),
     }
 }

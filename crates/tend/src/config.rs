@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tend_domain::effort::EffortWeights;
 use tend_store::{SqliteSync, StoreOptions};
 
 /// Where Tend keeps its data and which database it uses; shared by every
@@ -40,6 +41,10 @@ pub struct StoreArgs {
     /// File holding the key that seals secrets at rest (32 bytes, base64); the environment variable TEND_SECRET_KEY can hold the key itself [default: secret.key in --data-dir, created on first start].
     #[arg(long, env = "TEND_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+    /// Customer effort weights and thresholds, as an `[effort]` table in the
+    /// TOML file only (see docs/effort.md) [default: the documented weights].
+    #[arg(skip)]
+    pub effort: Option<EffortWeights>,
 }
 
 /// Options only the server needs.
@@ -224,6 +229,10 @@ impl Settings {
             (None, None) => KeySource::DataDir(data_dir.clone()),
         };
         let sync = store.sqlite_sync.unwrap_or(SyncMode::Full);
+        let effort = store.effort.clone().unwrap_or_default();
+        effort
+            .check()
+            .map_err(|e| anyhow::anyhow!("[effort] in the settings file: {e}"))?;
         let embed_origins =
             parse_origins(serve.embed_origins.clone().as_deref().unwrap_or_default())?;
         let brand = Brand::new(
@@ -249,6 +258,7 @@ impl Settings {
                     SyncMode::Full => SqliteSync::Full,
                     SyncMode::Normal => SqliteSync::Normal,
                 },
+                effort,
             },
             listen,
             max_body_bytes: serve.max_body_bytes.unwrap_or(25 * 1024 * 1024),

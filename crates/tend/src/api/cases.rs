@@ -227,6 +227,7 @@ pub async fn create(
                 text::required("message", &req.message, MAX_BODY)?,
             )
         },
+        follows: None,
     };
     Create {
         store: &s.store,

@@ -10,7 +10,7 @@ use crate::http::AppState;
 use crate::replies::{MAX_BODY, outbound_for};
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
-use crate::web::shared::layout::{Choice, Layout, waited};
+use crate::web::shared::layout::{Choice, Layout};
 use crate::web::shared::session::Session;
 use crate::web::shared::timeline::{self, Entry, Names, Older};
 use crate::web::shared::upload::uploads;
@@ -22,15 +22,13 @@ use serde::Deserialize;
 use tend_domain::Invalid;
 use tend_domain::agent::Action;
 use tend_domain::case::{CaseChange, Priority, Status, parse_tags};
-use tend_domain::event::{CaseEvent, EventData};
 use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
 use tend_domain::text;
-use tend_domain::waiting::waiting_since;
+use tend_domain::waiting::waited;
 use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
-use tend_store::cursor::Cursor;
 use tend_store::messages::NewMessage;
-use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Page};
+use tend_store::model::{Agent, Agreement, Case, Customer, Organization};
 
 /// Most timeline entries (messages and events) on one page.
 const TIMELINE_LIMIT: i64 = 100;
@@ -157,14 +155,9 @@ pub async fn render(
         .store
         .events_newest_first(id, event_cursor, TIMELINE_LIMIT)
         .await?;
-    let newest_events = if shown.older.is_newest() {
-        events.clone()
-    } else {
-        s.store
-            .events_newest_first(id, None, TIMELINE_LIMIT)
-            .await?
-    };
-    let waiting = waiting(s, id, newest_events).await?;
+    let waiting = case
+        .waiting_since
+        .map(|since| waited(since, tend_store::now()));
     let (messages, events, older) =
         timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
     let others = timeline::other_writers(&s.store, customer.id, &messages).await?;
@@ -208,35 +201,6 @@ pub async fn render(
         identity,
     };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-/// How long the customer has been waiting, from the newest page of the log
-/// and, when it holds no message, earlier pages back to the latest message.
-async fn waiting(
-    s: &AppState,
-    id: CaseId,
-    mut page: Page<CaseEvent>,
-) -> Result<Option<String>, WebError> {
-    let is_message = |e: &CaseEvent| {
-        matches!(
-            e.data,
-            EventData::MessageReceived { .. } | EventData::ReplySent { .. }
-        )
-    };
-    let mut newest_first = Vec::new();
-    loop {
-        let found = page.data.iter().any(is_message);
-        newest_first.append(&mut page.data);
-        let next = match page.next_cursor.as_deref() {
-            Some(next) if !found => Cursor::decode(next)?,
-            _ => break,
-        };
-        page = s
-            .store
-            .events_newest_first(id, Some(next), TIMELINE_LIMIT)
-            .await?;
-    }
-    Ok(waiting_since(newest_first.iter().rev()).map(|since| waited(since, tend_store::now())))
 }
 
 /// The customer's most recently changed other cases.

@@ -155,5 +155,6 @@ async fn checked(
             attachments,
             ..NewMessage::text(customer.actor(), Channel::Portal, false, body)
         },
+        follows: None,
     })
 }

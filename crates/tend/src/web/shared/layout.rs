@@ -120,15 +120,3 @@ pub fn label(word: &str) -> String {
 pub fn when(t: &Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
-
-/// How long it has been from `since` to `now`, roughly, as people say it.
-pub fn waited(since: Timestamp, now: Timestamp) -> String {
-    let minutes = now.duration_since(since).as_secs().max(0) / 60;
-    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => "under a minute".into(),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
-}
