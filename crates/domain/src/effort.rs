@@ -29,8 +29,9 @@ crate::string_enum!(
     }
 );
 
-impl Default for ActionKind {
-    fn default() -> Self {
+impl ActionKind {
+    /// What an action recorded without a kind counts as.
+    pub fn unspecified() -> Self {
         ActionKind::Other
     }
 }
@@ -117,7 +118,7 @@ pub struct EffortTally {
     pub last_agent: Option<AgentId>,
     /// The last team the case was with.
     pub last_team: Option<TeamId>,
-    /// Times the customer was asked to identify again.
+    /// Times the customer was asked to identify after they were verified.
     pub identity_requests: u32,
     /// Times the customer had to repeat information.
     pub information_repeats: u32,
@@ -179,7 +180,10 @@ impl EffortTally {
                 }
                 self.last_team = Some(*to);
             }
-            EventData::IdentityRequested { .. } => self.identity_requests += 1,
+            EventData::IdentityRequested {
+                after_verification: true,
+                ..
+            } => self.identity_requests += 1,
             EventData::InformationRepeated { .. } => self.information_repeats += 1,
             EventData::CustomerActionRequested { kind, .. } => {
                 match self.actions.iter_mut().find(|(k, _)| k == kind) {
@@ -187,10 +191,10 @@ impl EffortTally {
                     None => self.actions.push((*kind, 1)),
                 }
             }
-            EventData::PromiseMade { promise, due_at } => {
-                if self.open_promises.len() < MAX_OPEN_PROMISES {
-                    self.open_promises.push((promise.clone(), *due_at));
-                }
+            EventData::PromiseMade { promise, due_at }
+                if self.open_promises.len() < MAX_OPEN_PROMISES =>
+            {
+                self.open_promises.push((promise.clone(), *due_at));
             }
             EventData::PromiseKept { promise } => self.close_promise(promise),
             EventData::PromiseBroken { promise } => {
@@ -199,10 +203,8 @@ impl EffortTally {
             }
             EventData::StatusChanged { from, to } => self.status_changed(*from, *to, at),
             EventData::RepeatLinked { of, .. } => self.repeat_of = Some(*of),
-            EventData::RepeatUnlinked { of } => {
-                if self.repeat_of == Some(*of) {
-                    self.repeat_of = None;
-                }
+            EventData::RepeatUnlinked { of } if self.repeat_of == Some(*of) => {
+                self.repeat_of = None;
             }
             _ => {}
         }
@@ -319,11 +321,11 @@ pub struct EffortWeights {
 impl Default for EffortWeights {
     fn default() -> Self {
         Self {
-            chaser: 5,
+            chaser: 8,
             repeat_contact: 15,
             reopened: 10,
-            channel_switch: 8,
-            transfer: 6,
+            channel_switch: 10,
+            transfer: 10,
             identity_again: 10,
             information_repeated: 8,
             send_document: 4,
@@ -476,7 +478,7 @@ impl EffortWeights {
             text: format!("{text} +{points}"),
         })
         .collect();
-        lines.sort_by(|a, b| b.points.cmp(&a.points));
+        lines.sort_by_key(|line| std::cmp::Reverse(line.points));
         let index = lines
             .iter()
             .fold(0u32, |sum, line| sum.saturating_add(line.points))

@@ -124,15 +124,21 @@ pub enum EventData {
         level: VerificationLevel,
         method: String,
     },
-    /// The customer was asked to identify (again): customer effort.
-    IdentityRequested { reason: String },
+    /// The customer was asked to identify; when they were already verified
+    /// (`after_verification`, set by Tend, not the caller) it is customer
+    /// effort.
+    IdentityRequested {
+        reason: String,
+        #[serde(default)]
+        after_verification: bool,
+    },
     /// The conversation moved to another channel: customer effort.
     ChannelSwitched { from: Channel, to: Channel },
     /// The customer was asked to do something: customer effort, weighted
     /// by its kind.
     CustomerActionRequested {
         action: String,
-        #[serde(default)]
+        #[serde(default = "ActionKind::unspecified")]
         kind: ActionKind,
     },
     /// The business promised something by a time.
@@ -190,7 +196,7 @@ impl EventData {
     pub fn check_recordable(&self) -> Result<(), Invalid> {
         let text = match self {
             EventData::IdentityVerified { method, .. } => Some(("method", method)),
-            EventData::IdentityRequested { reason } => Some(("reason", reason)),
+            EventData::IdentityRequested { reason, .. } => Some(("reason", reason)),
             EventData::CustomerActionRequested { action, .. } => Some(("action", action)),
             EventData::InformationRepeated { what } => Some(("what", what)),
             EventData::PromiseMade { promise, .. }
@@ -208,7 +214,7 @@ impl EventData {
             }
         };
         if let Some((field, value)) = text {
-            crate::text::required(field, value, 1000)?;
+            crate::text::required_clean(field, value, 1000)?;
         }
         Ok(())
     }
@@ -634,6 +640,7 @@ mod tests {
             },
             EventData::IdentityRequested {
                 reason: "account change".into(),
+                after_verification: false,
             },
         ]);
         let state = CaseState::fold(&events).unwrap();
@@ -774,16 +781,20 @@ mod tests {
     fn only_annotation_events_are_recordable() {
         assert!(
             EventData::IdentityRequested {
-                reason: "address change".into()
+                reason: "address change".into(),
+                after_verification: false,
             }
             .check_recordable()
             .is_ok()
         );
         assert_eq!(
-            EventData::IdentityRequested { reason: " ".into() }
-                .check_recordable()
-                .unwrap_err()
-                .field,
+            EventData::IdentityRequested {
+                reason: " ".into(),
+                after_verification: false,
+            }
+            .check_recordable()
+            .unwrap_err()
+            .field,
             "reason"
         );
         let status = EventData::StatusChanged {

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 use tend_domain::Invalid;
 use tend_domain::case::{CaseChange, Channel, Priority, Status};
-use tend_domain::effort::EffortWeights;
+use tend_domain::effort::{EffortLevel, EffortWeights};
 use tend_domain::event::{Actor, ActorKind, CaseEvent, CaseState, EventData};
 use tend_domain::ids::*;
 
@@ -66,6 +66,8 @@ pub struct CaseFilter {
     /// Cases whose subject contains this text, ignoring (ASCII) case.
     pub subject_contains: Option<String>,
     pub updated_since: Option<Timestamp>,
+    /// Cases whose effort is at this level.
+    pub effort_level: Option<EffortLevel>,
 }
 
 /// Sort orders for the case list.
@@ -77,20 +79,27 @@ pub enum CaseSort {
     UpdatedAsc,
     CreatedDesc,
     CreatedAsc,
+    /// Highest customer effort first.
+    EffortDesc,
+    EffortAsc,
 }
 
 impl CaseSort {
-    /// Parses `updated_at`, `-updated_at`, `created_at` or `-created_at`.
+    /// Parses `updated_at`, `created_at` or `effort_index`, each with `-`
+    /// in front for the largest first.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw {
             "-updated_at" => Ok(CaseSort::UpdatedDesc),
             "updated_at" => Ok(CaseSort::UpdatedAsc),
             "-created_at" => Ok(CaseSort::CreatedDesc),
             "created_at" => Ok(CaseSort::CreatedAsc),
+            "-effort_index" => Ok(CaseSort::EffortDesc),
+            "effort_index" => Ok(CaseSort::EffortAsc),
             other => Err(Invalid::new(
                 "sort",
                 format!(
-                    "`{other}` is not one of: -updated_at, updated_at, -created_at, created_at"
+                    "`{other}` is not one of: -updated_at, updated_at, -created_at, created_at, \
+                     -effort_index, effort_index"
                 ),
             )),
         }
@@ -102,6 +111,8 @@ impl CaseSort {
             CaseSort::UpdatedAsc => ("updated_at", false),
             CaseSort::CreatedDesc => ("created_at", true),
             CaseSort::CreatedAsc => ("created_at", false),
+            CaseSort::EffortDesc => ("effort_index", true),
+            CaseSort::EffortAsc => ("effort_index", false),
         }
     }
 
@@ -109,6 +120,7 @@ impl CaseSort {
         match self {
             CaseSort::UpdatedDesc | CaseSort::UpdatedAsc => micros(case.updated_at),
             CaseSort::CreatedDesc | CaseSort::CreatedAsc => micros(case.created_at),
+            CaseSort::EffortDesc | CaseSort::EffortAsc => i64::from(case.effort_index),
         }
     }
 }
@@ -221,7 +233,8 @@ impl Store {
         sql.eq("team_id", filter.team_id.map(|t| t.0))
             .eq("customer_id", filter.customer_id.map(|c| c.0))
             .eq("priority", filter.priority.map(|p| p.as_str()))
-            .eq("channel", filter.channel.map(|c| c.as_str()));
+            .eq("channel", filter.channel.map(|c| c.as_str()))
+            .eq("effort_level", filter.effort_level.map(|l| l.as_str()));
         if !filter.team_ids.is_empty() {
             let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
             sql.and().push("team_id IN ").id_list(&ids);
@@ -325,7 +338,7 @@ impl Store {
     pub async fn record_event(
         &self,
         case_id: CaseId,
-        data: EventData,
+        mut data: EventData,
         actor: Actor,
         idem: Option<&IdempotencyKey>,
     ) -> Result<CaseEvent> {
@@ -335,6 +348,12 @@ impl Store {
                 let mut state = load_state(conn, dialect, case_id).await?;
                 let before = state.clone();
                 let at = now();
+                if let EventData::IdentityRequested {
+                    after_verification, ..
+                } = &mut data
+                {
+                    *after_verification = customers::is_verified(conn, state.customer_id).await?;
+                }
                 if let EventData::IdentityVerified { level, method } = &data {
                     customers::set_verification(
                         conn,

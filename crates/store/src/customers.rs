@@ -289,6 +289,18 @@ pub(crate) async fn set_verification(
     Ok(())
 }
 
+/// Whether the customer's identity is verified, read in the transaction.
+pub(crate) async fn is_verified(tx: &mut Tx, id: CustomerId) -> Result<bool> {
+    let row = tx
+        .fetch_optional(
+            "SELECT verification_level FROM customers WHERE id = $1",
+            args![id.0],
+        )
+        .await?
+        .ok_or_else(|| no_such_customer(id))?;
+    Ok(row.text("verification_level")? != VerificationLevel::Unverified.as_str())
+}
+
 async fn add_contact_point(tx: &mut Tx, id: CustomerId, cp: &ContactPoint) -> Result<()> {
     // Look first: on PostgreSQL a failed INSERT would abort the transaction.
     let owner = tx

@@ -30,6 +30,8 @@ tend_domain::string_enum!(
         Acknowledge = "acknowledge",
         /// Deletes expired sessions and sign-in links; reschedules itself.
         CleanUp = "clean_up",
+        /// Derives the effort projection of cases written before it existed.
+        EffortBackfill = "effort_backfill",
     }
 );
 

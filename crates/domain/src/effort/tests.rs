@@ -93,18 +93,18 @@ fn the_plumber_story_is_high_effort_with_every_driver_named() {
     ]);
     let effort = EffortWeights::default().score(&tally);
     let texts: Vec<&str> = effort.lines.iter().map(|l| l.text.as_str()).collect();
-    // 15 (third party) + 8 (switch) + 6 (transfer) + 6 (26 h / 4) + 5 (chaser)
+    // 15 (third party) + 10 (switch) + 10 (transfer) + 8 (chaser) + 6 (26 h / 4)
     assert_eq!(
         texts,
         [
             "asked to call a third party +15",
-            "email → phone +8",
-            "transfer +6",
+            "email → phone +10",
+            "transfer +10",
+            "chaser +8",
             "waited 1 d 2 h +6",
-            "chaser +5",
         ]
     );
-    assert_eq!(effort.index, 40);
+    assert_eq!(effort.index, 49);
     assert_eq!(effort.level, EffortLevel::High);
     assert_eq!(tally.contacts, 3);
     assert!(!tally.first_contact_resolution());
@@ -124,15 +124,16 @@ fn the_bank_story_counts_the_switch_and_the_second_identification() {
             Agent,
             EventData::IdentityRequested {
                 reason: "new phone number".into(),
+                after_verification: true,
             },
         ),
         (3 * HOUR + 600, Agent, call(Direction::Outbound)),
     ]);
     let effort = EffortWeights::default().score(&tally);
-    assert_eq!(effort.index, 10 + 8);
+    assert_eq!(effort.index, 10 + 10);
     assert_eq!(effort.level, EffortLevel::Medium);
-    assert_eq!(effort.lines[0].text, "asked to identify again +10");
-    assert_eq!(effort.lines[1].text, "email → phone +8");
+    assert_eq!(effort.lines[0].text, "email → phone +10");
+    assert_eq!(effort.lines[1].text, "asked to identify again +10");
 }
 
 #[test]
@@ -342,7 +343,10 @@ fn any_step() -> impl Strategy<Value = (i64, ActorKind, EventData)> {
                 kind,
             }
         }),
-        Just(EventData::IdentityRequested { reason: "x".into() }),
+        any::<bool>().prop_map(|after_verification| EventData::IdentityRequested {
+            reason: "x".into(),
+            after_verification,
+        }),
         Just(EventData::InformationRepeated { what: "x".into() }),
         (0i64..100).prop_map(|h| EventData::PromiseMade {
             promise: format!("p{}", h % 3),

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tend_domain::agent::Action;
 use tend_domain::case::{self as case_rules, CaseChange, Channel, Priority, Status};
+use tend_domain::effort::EffortLevel;
 use tend_domain::event::{Actor, CaseEvent, EventData};
 use tend_domain::html::EmailHtml;
 use tend_domain::ids::*;
@@ -120,7 +121,10 @@ pub struct CaseListParams {
     customer_id: Option<i64>,
     /// Only cases changed at or after this RFC 3339 time.
     updated_since: Option<String>,
-    /// `-updated_at` (default), `updated_at`, `-created_at` or `created_at`.
+    /// Only cases whose customer effort is at this level.
+    effort_level: Option<EffortLevel>,
+    /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
+    /// `-effort_index` (highest effort first) or `effort_index`.
     sort: Option<String>,
 }
 
@@ -165,6 +169,7 @@ impl CaseListParams {
                 .transpose()?,
             customer_id: self.customer_id.map(CustomerId),
             updated_since,
+            effort_level: self.effort_level,
             ..CaseFilter::default()
         })
     }

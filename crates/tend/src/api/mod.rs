@@ -8,6 +8,7 @@ mod articles;
 mod canned;
 mod cases;
 mod customers;
+mod effort;
 mod extract;
 mod idempotency;
 mod inboxes;
@@ -107,6 +108,10 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::event))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
+        .routes(routes!(effort::case_effort))
+        .routes(routes!(effort::log_contact))
+        .routes(routes!(effort::link_repeat, effort::unlink_repeat))
+        .routes(routes!(effort::customer_effort))
         .routes(routes!(inboxes::list, inboxes::create))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))

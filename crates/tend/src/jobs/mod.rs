@@ -11,6 +11,7 @@
 //! ```
 
 mod clean_up;
+mod effort_backfill;
 pub mod outcome;
 mod periodic;
 mod registry;

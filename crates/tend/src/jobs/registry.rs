@@ -1,8 +1,8 @@
 //! Which code runs each kind of job: a handler per [`JobKind`], and for a
 //! recurring kind how long after a run the next one is due.
 
-use super::clean_up;
 use super::outcome::JobError;
+use super::{clean_up, effort_backfill};
 use crate::mail::outbound::Relay;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -45,6 +45,11 @@ impl Registry {
                 JobKind::CleanUp,
                 Some(CLEAN_UP_EVERY),
                 Arc::new(|store, job| Box::pin(clean_up::run(store, job))),
+            )
+            .with(
+                JobKind::EffortBackfill,
+                None,
+                Arc::new(|store, job| Box::pin(effort_backfill::run(store, job))),
             );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);

@@ -78,6 +78,12 @@ async fn new_cases_are_acknowledged_but_never_automated_mail_or_replies(b: Backe
         opened.body["status"], "new",
         "an acknowledgement is no answer"
     );
+    assert!(
+        opened.body["waiting_since"].is_string(),
+        "the customer still waits after an acknowledgement: {}",
+        opened.body
+    );
+    assert!(opened.body["first_response_at"].is_null());
 
     // It reaches the customer, threaded to their message and marked as an
     // automatic reply so their auto-responder stays quiet.

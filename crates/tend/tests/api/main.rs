@@ -19,6 +19,7 @@ mod concurrency;
 mod corpus;
 mod crash;
 mod customers;
+mod effort;
 mod email;
 mod errors;
 mod header_inputs;

@@ -67,6 +67,7 @@ struct CasePage {
     draft: Draft,
     canned: CannedPicker,
     identity: super::identity::IdentityBox,
+    effort: super::effort::EffortPanel,
 }
 
 /// What the agent had typed when a post failed, to show it again.
@@ -173,6 +174,7 @@ pub async fn render(
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
+    let effort = super::effort::EffortPanel::load(s, &case).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -199,6 +201,7 @@ pub async fn render(
         draft: shown.draft,
         canned,
         identity,
+        effort,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

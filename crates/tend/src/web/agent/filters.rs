@@ -1,5 +1,5 @@
 //! The filters every case view takes as GET parameters (status, priority,
-//! team, assignee, tag, channel, customer and subject text), how they narrow
+//! team, assignee, tag, channel, effort level, customer and subject text), how they narrow
 //! a view's own filter, and how they are carried in links and forms.
 
 use super::case_page::new_assignee;
@@ -8,13 +8,14 @@ use crate::web::shared::layout::Choice;
 use std::collections::BTreeMap;
 use tend_domain::Invalid;
 use tend_domain::case::{Channel, Priority, Status, parse_tag};
+use tend_domain::effort::EffortLevel;
 use tend_domain::ids::{AgentId, CustomerId, TeamId};
 use tend_store::cases::{AssigneeFilter, CaseFilter};
 use tend_store::model::{Agent, Team};
 
 /// The filter parameters, in the order the form shows them.
 pub const NAMES: &[&str] = &[
-    "status", "priority", "team", "assignee", "tag", "channel", "customer", "q",
+    "status", "priority", "team", "assignee", "tag", "channel", "effort", "customer", "q",
 ];
 
 /// Longest free-text filter value, in characters.
@@ -108,6 +109,9 @@ impl Filters {
             channel: set("channel")
                 .map(|v| Channel::parse("channel", v))
                 .transpose()?,
+            effort_level: set("effort")
+                .map(|v| EffortLevel::parse("effort", v))
+                .transpose()?,
             assignee,
             team_id,
             tag: set("tag").map(|v| parse_tag("tag", v)).transpose()?,
@@ -166,6 +170,7 @@ pub struct FilterForm {
     pub teams: Vec<Choice>,
     pub assignees: Vec<Choice>,
     pub channels: Vec<Choice>,
+    pub efforts: Vec<Choice>,
     pub tag: String,
     pub customer: String,
     pub q: String,
@@ -182,12 +187,14 @@ impl FilterForm {
         let team_ids: Vec<String> = teams.iter().map(|t| t.id.0.to_string()).collect();
         let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        let efforts: Vec<&str> = EffortLevel::ALL.iter().map(|l| l.as_str()).collect();
         FilterForm {
             statuses: std::iter::once(Choice::blank("Any", current("status")))
                 .chain(Choice::statuses(current("status")))
                 .collect(),
             priorities: words(&priorities, "priority"),
             channels: words(&channels, "channel"),
+            efforts: words(&efforts, "effort"),
             teams: std::iter::once(Choice::blank("Any", current("team")))
                 .chain(Choice::list(
                     team_ids

@@ -102,7 +102,10 @@ pub async fn request(
         });
     match checked {
         Ok(reason) => {
-            let data = EventData::IdentityRequested { reason };
+            let data = EventData::IdentityRequested {
+                reason,
+                after_verification: false,
+            };
             s.store
                 .record_event(id, data, session.actor(), None)
                 .await?;

@@ -5,7 +5,9 @@ mod account;
 mod admin;
 mod bulk;
 mod canned_picker;
+
 mod case_page;
+mod effort;
 mod filters;
 mod identity;
 mod kb;
@@ -56,6 +58,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/merge", get(merge::confirm).post(merge::merge))
         .route("/cases/{id}/identity/request", post(identity::request))
         .route("/cases/{id}/identity/verify", post(identity::verify))
+        .route("/cases/{id}/effort/contact", post(effort::log_contact))
+        .route("/cases/{id}/effort/ask", post(effort::ask))
+        .route("/cases/{id}/effort/repeated", post(effort::repeated))
+        .route("/cases/{id}/effort/repeat", post(effort::link_repeat))
         .route("/messages/{id}/source", get(source::source))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))

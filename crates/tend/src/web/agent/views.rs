@@ -119,6 +119,7 @@ const SORTS: &[(&str, &str)] = &[
     ("updated_at", "Longest untouched"),
     ("-created_at", "Newest"),
     ("created_at", "Oldest"),
+    ("-effort_index", "Highest customer effort"),
 ];
 
 /// One row of a case list, ready to show.
@@ -130,6 +131,8 @@ pub struct Row {
     pub priority: &'static str,
     pub assignee: String,
     pub updated: String,
+    pub effort_index: u32,
+    pub effort_level: &'static str,
 }
 
 impl Row {
@@ -145,6 +148,8 @@ impl Row {
             status: case.status.as_str(),
             priority: case.priority.as_str(),
             updated: when(&case.updated_at),
+            effort_index: case.effort_index,
+            effort_level: case.effort_level.as_str(),
         }
     }
 }

@@ -61,6 +61,8 @@ struct CasePage<'a> {
     /// The query of the page of older messages, if there are any.
     older: Option<String>,
     agreement: Option<Agreement>,
+    /// What we asked the customer to do on this case, as (when, what).
+    asked: Vec<(String, String)>,
     draft: String,
     error: Option<String>,
 }
@@ -180,6 +182,13 @@ async fn render(
         Some(a) => s.store.portal_agreement(customer.id(), a).await.ok(),
         None => None,
     };
+    let asked = s
+        .store
+        .asked_of_customer(case.id)
+        .await?
+        .into_iter()
+        .map(|a| (when(&a.at), format!("{}: {}", a.kind.describe(), a.action)))
+        .collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -193,6 +202,7 @@ async fn render(
         timeline,
         older,
         agreement,
+        asked,
         draft,
         error,
     };
