@@ -18,6 +18,7 @@ crate::both_backends!(
     repeat_contacts_are_found_linked_and_unlinked,
     logged_contacts_are_checked_before_anything_is_written,
     lists_sort_and_filter_by_effort,
+    cases_from_before_the_projection_get_it_from_their_log,
 );
 
 async fn team(t: &TestServer, name: &str) -> i64 {
@@ -371,4 +372,36 @@ async fn lists_sort_and_filter_by_effort(b: Backend) {
     assert_eq!(medium[0]["id"], hard);
     let r = t.get("/api/v1/cases?effort_level=extreme").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// A database upgraded to the effort projection has cases without it: the
+/// migration queues the `effort_backfill` job, which folds their logs.
+async fn cases_from_before_the_projection_get_it_from_their_log(b: Backend) {
+    let t = TestServer::start(b).await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let hard = email_case(&t, ann, "Broken heating").await;
+    call(&t, hard, "inbound").await;
+    let calm = email_case(&t, ann, "Opening hours").await;
+    let before = effort(&t, hard).await;
+    assert_eq!(before["index"], 18);
+    // As the migration leaves an older database: no projection, one job.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.database().url).await.unwrap();
+    for sql in [
+        "UPDATE cases SET effort = '{}', effort_index = 0, effort_level = 'low', \
+         waiting_since = NULL, effort_folded = 0",
+        "INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at, updated_at) \
+         VALUES ('effort_backfill', '{}', 'queued', 0, 0, 10, 0, 0)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let restored = crate::email::eventually("the back-fill job", || async {
+        let row = t.get(&format!("/api/v1/cases/{hard}")).await.body;
+        (row["effort_index"] == 18).then_some(row)
+    })
+    .await;
+    assert!(restored["waiting_since"].is_string(), "{restored}");
+    assert_eq!(effort(&t, hard).await["lines"], before["lines"]);
+    assert_eq!(effort_of(&t, calm).await, 0);
 }
