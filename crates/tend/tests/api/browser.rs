@@ -234,6 +234,27 @@ async fn agent_works_a_case_in_chromium() {
     assert_eq!(api.body["status"], "pending_customer");
     b.screenshot("case.png").await;
 
+    // Work pushed onto the customer, through the effort panel: the figure
+    // and its explanation change, and the API agrees.
+    b.click("details.effort-record:nth-of-type(2) > summary")
+        .await;
+    b.wait_for("form[action$='/effort/ask'] select[name=kind]")
+        .await
+        .select_by_value("call_third_party")
+        .await
+        .unwrap();
+    b.type_into("#ask-action", "Find a plumber yourself").await;
+    b.click("form[action$='/effort/ask'] button").await;
+    b.wait_for_text("effort-lines", "asked to call a third party +15")
+        .await;
+    let effort = t.get(&format!("/api/v1/cases/{case}/effort")).await;
+    assert!(
+        effort.body["index"].as_u64().unwrap() >= 15,
+        "{}",
+        effort.body
+    );
+    b.screenshot("effort.png").await;
+
     // Hostile HTML renders but runs nothing.
     c.goto(&format!("{}/cases/{hostile}", t.base))
         .await

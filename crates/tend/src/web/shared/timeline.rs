@@ -6,6 +6,7 @@
 use super::layout::{label, when};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, CustomerId};
 use tend_domain::remote_images::has_remote_images;
@@ -313,6 +314,42 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         EventData::PossiblyRelated { case_id, reason } => {
             format!("linked this case as possibly related to #{case_id}: {reason}")
         }
+        EventData::CustomerActionRequested { action, kind } => {
+            format!("asked the customer to {}: “{action}”", kind.describe())
+        }
+        EventData::ContactLogged {
+            channel,
+            direction,
+            duration_seconds,
+            ..
+        } => {
+            let who = match direction {
+                Direction::Inbound => "from the customer",
+                Direction::Outbound => "to the customer",
+            };
+            let long = duration_seconds
+                .map(|s| format!(" ({} min)", s.div_ceil(60)))
+                .unwrap_or_default();
+            format!("logged a {} {who}{long}", channel.describe())
+        }
+        EventData::InformationRepeated { what } => {
+            format!("recorded that the customer had to repeat: “{what}”")
+        }
+        EventData::IdentityRequested {
+            reason,
+            after_verification,
+        } => {
+            let again = if *after_verification {
+                " again, though already verified"
+            } else {
+                ""
+            };
+            format!("asked the customer to identify{again}: {reason}")
+        }
+        EventData::RepeatLinked { of, reason } => {
+            format!("linked this case as a repeat of #{of}: {reason}")
+        }
+        EventData::RepeatUnlinked { of } => format!("said this case does not repeat #{of}"),
         other => label(other.kind()),
     })
 }
