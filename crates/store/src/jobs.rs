@@ -32,6 +32,8 @@ tend_domain::string_enum!(
         CleanUp = "clean_up",
         /// Derives the effort projection of cases written before it existed.
         EffortBackfill = "effort_backfill",
+        /// Scores every case's effort again after the weights changed.
+        EffortRescore = "effort_rescore",
     }
 );
 

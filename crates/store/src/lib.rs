@@ -17,7 +17,7 @@ pub mod contacts;
 pub mod cursor;
 pub mod customers;
 mod dialect;
-mod effort_backfill;
+mod effort_upkeep;
 pub mod email;
 mod error;
 mod expiry;

@@ -33,6 +33,9 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
+    if store.adopt_effort_weights().await? {
+        tracing::info!("the effort weights changed: every case will be scored again");
+    }
     let store = store.with_secrets(keys);
     let sealed = store
         .seal_secrets()

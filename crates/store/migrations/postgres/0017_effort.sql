@@ -14,6 +14,12 @@ ALTER TABLE cases ADD COLUMN resolved_at BIGINT;
 ALTER TABLE cases ADD COLUMN repeat_of_id BIGINT;
 ALTER TABLE cases ADD COLUMN effort_folded BIGINT NOT NULL DEFAULT 1;
 UPDATE cases SET effort_folded = 0;
+-- The weights the projection was last scored by (one row); Tend compares
+-- them with its settings at start and queues `effort_rescore` on a change.
+CREATE TABLE effort_scoring (
+    id BIGINT PRIMARY KEY,
+    weights TEXT NOT NULL
+);
 CREATE INDEX cases_by_effort ON cases (effort_index, id);
 CREATE INDEX cases_unfolded ON cases (effort_folded) WHERE effort_folded = 0;
 INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at, updated_at)

@@ -11,7 +11,7 @@
 //! ```
 
 mod clean_up;
-mod effort_backfill;
+mod effort_upkeep;
 pub mod outcome;
 mod periodic;
 mod registry;

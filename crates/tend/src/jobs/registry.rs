@@ -2,7 +2,7 @@
 //! recurring kind how long after a run the next one is due.
 
 use super::outcome::JobError;
-use super::{clean_up, effort_backfill};
+use super::{clean_up, effort_upkeep};
 use crate::mail::outbound::Relay;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -49,7 +49,12 @@ impl Registry {
             .with(
                 JobKind::EffortBackfill,
                 None,
-                Arc::new(|store, job| Box::pin(effort_backfill::run(store, job))),
+                Arc::new(|store, job| Box::pin(effort_upkeep::backfill(store, job))),
+            )
+            .with(
+                JobKind::EffortRescore,
+                None,
+                Arc::new(|store, job| Box::pin(effort_upkeep::rescore(store, job))),
             );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);

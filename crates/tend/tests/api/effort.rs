@@ -19,6 +19,7 @@ crate::both_backends!(
     logged_contacts_are_checked_before_anything_is_written,
     lists_sort_and_filter_by_effort,
     cases_from_before_the_projection_get_it_from_their_log,
+    new_weights_score_every_case_again,
 );
 
 async fn team(t: &TestServer, name: &str) -> i64 {
@@ -404,4 +405,36 @@ async fn cases_from_before_the_projection_get_it_from_their_log(b: Backend) {
     assert!(restored["waiting_since"].is_string(), "{restored}");
     assert_eq!(effort(&t, hard).await["lines"], before["lines"]);
     assert_eq!(effort_of(&t, calm).await, 0);
+}
+
+/// Changed weights are noticed when a store opens (as `tend serve` does at
+/// start, queueing the `effort_rescore` job) and every case is scored again
+/// from its stored tally.
+async fn new_weights_score_every_case_again(b: Backend) {
+    let t = TestServer::start(b).await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let hard = email_case(&t, ann, "Broken heating").await;
+    call(&t, hard, "inbound").await;
+    assert_eq!(effort_of(&t, hard).await, 18, "a switch and a chaser");
+    let stricter = tend_store::StoreOptions {
+        effort: EffortWeights {
+            chaser: 30,
+            ..EffortWeights::default()
+        },
+        ..tend_store::StoreOptions::default()
+    };
+    let store = tend_store::Store::connect(&t.database().url, &stricter)
+        .await
+        .unwrap();
+    assert!(!t.store.adopt_effort_weights().await.unwrap(), "unchanged");
+    assert!(store.adopt_effort_weights().await.unwrap(), "changed");
+    assert!(!store.adopt_effort_weights().await.unwrap(), "recorded");
+    let mut after = 0;
+    while let Some(last) = store.rescore_effort(after, 1).await.unwrap() {
+        after = last;
+    }
+    store.close().await;
+    let row = t.get(&format!("/api/v1/cases/{hard}")).await.body;
+    assert_eq!(row["effort_index"], 40, "{row}");
+    assert_eq!(row["effort_level"], "high");
 }
