@@ -142,11 +142,13 @@ impl Store {
             new.agreement_id,
         )
         .await?;
+        // The earlier case this one repeats is looked for on the read pool,
+        // off the writer: a case opened at the same moment may be missed.
+        let at = now();
+        let repeat = crate::repeat::find_on(&self.reader, &self.effort, &new, at).await?;
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
         {
-            let at = now();
-            let repeat = crate::repeat::find_on(&self.reader, &self.effort, &new, at).await?;
             let (id, state) =
                 open_case_pg::open_case(pool, &self.effort, &new, repeat, actor, idem, at).await?;
             return Ok(Case::from_state(id, &state, &self.effort));
@@ -156,7 +158,7 @@ impl Store {
             .write(move |conn| {
                 Box::pin(async move {
                     customers::ensure_exists(conn, new.customer_id).await?;
-                    let (id, state, _) = write_new_case(conn, &new, actor, now()).await?;
+                    let (id, state, _) = write_new_case(conn, &new, repeat, actor, at).await?;
                     idempotency::record(conn, idem.as_ref(), "case", id.0).await?;
                     Ok((id, state))
                 })
@@ -167,7 +169,8 @@ impl Store {
 
     /// Opens many cases in one transaction (bulk loading for benchmarks and
     /// imports), through the same write path as [`Store::create_case`].
-    /// References are not re-checked: the caller guarantees them.
+    /// References are not re-checked: the caller guarantees them; repeat
+    /// contacts are not looked for.
     pub async fn create_cases_unchecked(
         &self,
         cases: Vec<(NewCase, Vec<NewMessage>, Timestamp)>,
@@ -177,7 +180,7 @@ impl Store {
             Box::pin(async move {
                 let mut ids = Vec::with_capacity(cases.len());
                 for (new, follow_ups, at) in &cases {
-                    let (id, _, _) = write_new_case(conn, new, Actor::system(), *at).await?;
+                    let (id, _, _) = write_new_case(conn, new, None, Actor::system(), *at).await?;
                     for msg in follow_ups {
                         write_message(conn, dialect, id, msg, *at).await?;
                     }
@@ -567,15 +570,16 @@ pub(crate) fn new_case_values(state: &CaseState) -> Result<Vec<Arg>> {
     )
 }
 
-/// Writes a new case, its opening events and first message; returns the
-/// case's id and folded state.
+/// Writes a new case, its opening events (with the earlier case it
+/// `repeat`s, if any) and first message; returns the case's id and folded
+/// state.
 pub(crate) async fn write_new_case(
     tx: &mut Tx,
     new: &NewCase,
+    repeat: crate::repeat::Found,
     actor: Actor,
     at: Timestamp,
 ) -> Result<(CaseId, CaseState, MessageId)> {
-    let repeat = crate::repeat::find_in(tx, new, at).await?;
     let (state, mut log) = fold_new_case(new, repeat, actor, at)?;
     let mut values = new_case_values(&state)?;
     values.extend(effort_values(tx.effort(), &state)?);

@@ -4,9 +4,9 @@
 //! is scored again from its stored tally. A batch per transaction.
 
 use crate::cases::{load_state, save_state};
+use crate::jobs::{JobKind, NewJob, enqueue};
 use crate::rows::parse_word;
 use crate::time::from_micros;
-use crate::jobs::{JobKind, NewJob, enqueue};
 use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError, now};
 use tend_domain::effort::EffortTally;
@@ -70,10 +70,13 @@ impl Store {
                 for row in rows {
                     let id = row.int("id")?;
                     last = Some(id);
-                    let tally: EffortTally = crate::rows::parse_json("effort", &row.text("effort")?)?;
+                    let tally: EffortTally =
+                        crate::rows::parse_json("effort", &row.text("effort")?)?;
                     let score = tx.effort().score(&tally);
                     let index = i64::from(score.index);
-                    if row.int("effort_index")? != index || row.text("effort_level")? != score.level.as_str() {
+                    if row.int("effort_index")? != index
+                        || row.text("effort_level")? != score.level.as_str()
+                    {
                         tx.execute(
                             "UPDATE cases SET effort_index = $1, effort_level = $2 WHERE id = $3",
                             args![index, score.level.as_str(), id],

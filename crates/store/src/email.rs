@@ -434,7 +434,9 @@ async fn open_case(
         message: mail.message.clone(),
         follows,
     };
-    let (case_id, _, message_id) = write_new_case(tx, &new, Actor::system(), now()).await?;
+    let at = now();
+    let repeat = crate::repeat::find_in(tx, &new, at).await?;
+    let (case_id, _, message_id) = write_new_case(tx, &new, repeat, Actor::system(), at).await?;
     Ok((case_id, message_id))
 }
 

@@ -52,7 +52,9 @@ impl Store {
                         },
                         follows: None,
                     };
-                    let (id, state, _) = write_new_case(conn, &new, author, now()).await?;
+                    let at = now();
+                    let repeat = crate::repeat::find_in(conn, &new, at).await?;
+                    let (id, state, _) = write_new_case(conn, &new, repeat, author, at).await?;
                     Ok((id, state))
                 })
             })

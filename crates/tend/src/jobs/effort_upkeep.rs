@@ -30,7 +30,10 @@ pub(super) async fn rescore(store: Store, _job: Job) -> Result<(), JobError> {
     let mut after = 0;
     while let Some(last) = store.rescore_effort(after, BATCH * 5).await? {
         after = last;
-        tracing::info!(up_to_case = last, "scored customer effort with the new weights");
+        tracing::info!(
+            up_to_case = last,
+            "scored customer effort with the new weights"
+        );
     }
     Ok(())
 }
