@@ -6,6 +6,7 @@ use crate::Invalid;
 use crate::case::{CaseChange, Channel, MAX_TAGS_PER_CASE, Priority, Status};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
+use crate::survey::SurveyKind;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -160,6 +161,18 @@ pub enum EventData {
     /// This case may be about the same matter as another one, which it was
     /// kept apart from (`reason` says why): linked for agents, not merged.
     PossiblyRelated { case_id: CaseId, reason: String },
+    /// A survey (CES, and CSAT when `csat`) was emailed to the customer
+    /// after the case was resolved; `survey` is the id its links carry.
+    SurveySent { survey: String, csat: bool },
+    /// The customer answered a survey question (from the email's links or
+    /// the portal); a later answer to the same question replaces this one.
+    SurveyAnswered {
+        survey: String,
+        kind: SurveyKind,
+        score: u8,
+        #[serde(default)]
+        comment: Option<String>,
+    },
 }
 
 impl EventData {
@@ -216,6 +229,8 @@ impl EventData {
             EventData::CaseMerged { .. } => "case_merged",
             EventData::MergedFrom { .. } => "merged_from",
             EventData::PossiblyRelated { .. } => "possibly_related",
+            EventData::SurveySent { .. } => "survey_sent",
+            EventData::SurveyAnswered { .. } => "survey_answered",
         }
     }
 }
@@ -374,7 +389,9 @@ impl CaseState {
             | EventData::PromiseKept { .. }
             | EventData::PromiseBroken { .. }
             | EventData::EmailDeliveryChanged { .. }
-            | EventData::PossiblyRelated { .. } => {}
+            | EventData::PossiblyRelated { .. }
+            | EventData::SurveySent { .. }
+            | EventData::SurveyAnswered { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

@@ -15,6 +15,7 @@ pub mod invalid;
 pub mod kb;
 pub mod remote_images;
 mod string_enum;
+pub mod survey;
 pub mod text;
 pub mod waiting;
 
@@ -49,5 +50,6 @@ mod tests {
         );
         check(event::ActorKind::ALL, event::ActorKind::as_str);
         check(email::DeliveryStatus::ALL, email::DeliveryStatus::as_str);
+        check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
     }
 }

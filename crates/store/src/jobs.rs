@@ -30,6 +30,9 @@ tend_domain::string_enum!(
         Acknowledge = "acknowledge",
         /// Deletes expired sessions and sign-in links; reschedules itself.
         CleanUp = "clean_up",
+        /// Sends the survey of a resolved case (`{"case_id": n}`) if it is
+        /// still due.
+        Survey = "survey",
     }
 );
 

@@ -39,6 +39,7 @@ pub mod search;
 mod search_index;
 pub mod secrets;
 pub mod sessions;
+pub mod surveys;
 mod sql;
 mod time;
 mod tx;

@@ -1,0 +1,261 @@
+//! Customer surveys after a case is resolved: the customer effort score
+//! (CES, "<business> made it easy for me to handle my issue", 1 = strongly
+//! disagree to 7 = strongly agree) and, when the inbox asks for it, the
+//! customer satisfaction score (CSAT, 1 to 5). Answers are case events
+//! ([`crate::event::EventData::SurveyAnswered`]); a changed answer is a new
+//! event and the latest one counts, which [`latest_answers`] folds out.
+
+use crate::Invalid;
+use crate::event::EventData;
+use jiff::{SignedDuration, Timestamp};
+
+crate::string_enum!(
+    /// Which question an answer is to.
+    SurveyKind {
+        /// Customer effort score, 1 to 7.
+        Ces = "ces",
+        /// Customer satisfaction score, 1 to 5.
+        Csat = "csat",
+    }
+);
+
+/// How long after a survey is sent its answers may be given or changed.
+pub const ANSWER_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
+/// Longest comment kept with an answer, in characters.
+pub const MAX_COMMENT: usize = 2000;
+
+impl SurveyKind {
+    /// The highest score of the scale (the lowest is 1).
+    pub fn max_score(self) -> u8 {
+        match self {
+            SurveyKind::Ces => 7,
+            SurveyKind::Csat => 5,
+        }
+    }
+
+    /// The question as the customer reads it, for the business `business`.
+    pub fn question(self, business: &str) -> String {
+        match self {
+            SurveyKind::Ces => format!("{business} made it easy for me to handle my issue."),
+            SurveyKind::Csat => format!("How satisfied are you with how {business} handled your issue?"),
+        }
+    }
+
+    /// The words for `score` on this scale.
+    pub fn label(self, score: u8) -> &'static str {
+        const CES: [&str; 7] = [
+            "Strongly disagree",
+            "Disagree",
+            "Somewhat disagree",
+            "Neither agree nor disagree",
+            "Somewhat agree",
+            "Agree",
+            "Strongly agree",
+        ];
+        const CSAT: [&str; 5] = [
+            "Very dissatisfied",
+            "Dissatisfied",
+            "Neutral",
+            "Satisfied",
+            "Very satisfied",
+        ];
+        let labels: &[&str] = match self {
+            SurveyKind::Ces => &CES,
+            SurveyKind::Csat => &CSAT,
+        };
+        usize::from(score)
+            .checked_sub(1)
+            .and_then(|i| labels.get(i))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// Checks `score` is on this scale.
+    pub fn score(self, score: i64) -> Result<u8, Invalid> {
+        u8::try_from(score)
+            .ok()
+            .filter(|s| (1..=self.max_score()).contains(s))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "score",
+                    format!("must be a whole number from 1 to {}", self.max_score()),
+                )
+            })
+    }
+}
+
+/// A customer's comment with an answer: trimmed, blank is none, at most
+/// [`MAX_COMMENT`] characters, no control characters but line breaks and tabs.
+pub fn comment(raw: &str) -> Result<Option<String>, Invalid> {
+    let text = raw.replace("\r\n", "\n");
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Invalid::new(
+            "comment",
+            "must not contain control characters",
+        ));
+    }
+    crate::text::optional("comment", Some(&text), MAX_COMMENT)
+}
+
+/// Whether a survey sent at `sent_at` may still be answered at `now`.
+pub fn open_at(sent_at: Timestamp, now: Timestamp) -> bool {
+    sent_at
+        .checked_add(ANSWER_WINDOW)
+        .is_ok_and(|until| now < until)
+}
+
+/// A survey sent on a case, with the latest answer to each question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentSurvey {
+    /// The survey's id, carried by its links.
+    pub survey: String,
+    /// Whether the CSAT question was asked too.
+    pub csat: bool,
+    pub sent_at: Timestamp,
+    /// The latest answer to the CES question, if any.
+    pub ces: Option<Answer>,
+    /// The latest answer to the CSAT question, if any.
+    pub csat_answer: Option<Answer>,
+}
+
+/// One answer, as it now stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub score: u8,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+impl SentSurvey {
+    /// Whether `kind` was asked in this survey.
+    pub fn asks(&self, kind: SurveyKind) -> bool {
+        kind == SurveyKind::Ces || self.csat
+    }
+
+    /// The latest answer to `kind`, if any.
+    pub fn answer(&self, kind: SurveyKind) -> Option<&Answer> {
+        match kind {
+            SurveyKind::Ces => self.ces.as_ref(),
+            SurveyKind::Csat => self.csat_answer.as_ref(),
+        }
+    }
+
+    fn answer_mut(&mut self, kind: SurveyKind) -> &mut Option<Answer> {
+        match kind {
+            SurveyKind::Ces => &mut self.ces,
+            SurveyKind::Csat => &mut self.csat_answer,
+        }
+    }
+}
+
+/// The surveys sent in `events` (one case's log, in order, as each event's
+/// time and data) with the latest answer to each of their questions.
+pub fn latest_answers<'a>(
+    events: impl IntoIterator<Item = (Timestamp, &'a EventData)>,
+) -> Vec<SentSurvey> {
+    let mut surveys: Vec<SentSurvey> = Vec::new();
+    for (at, data) in events {
+        match data {
+            EventData::SurveySent { survey, csat } => surveys.push(SentSurvey {
+                survey: survey.clone(),
+                csat: *csat,
+                sent_at: at,
+                ces: None,
+                csat_answer: None,
+            }),
+            EventData::SurveyAnswered {
+                survey,
+                kind,
+                score,
+                comment,
+            } => {
+                if let Some(sent) = surveys.iter_mut().find(|s| s.survey == *survey) {
+                    *sent.answer_mut(*kind) = Some(Answer {
+                        score: *score,
+                        comment: comment.clone(),
+                        at,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    surveys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, data: EventData) -> (Timestamp, EventData) {
+        (Timestamp::from_second(1_800_000_000 + seq).unwrap(), data)
+    }
+
+    fn answered(survey: &str, kind: SurveyKind, score: u8) -> EventData {
+        EventData::SurveyAnswered {
+            survey: survey.into(),
+            kind,
+            score,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn scores_are_checked_against_their_scale() {
+        assert_eq!(SurveyKind::Ces.score(7), Ok(7));
+        assert_eq!(SurveyKind::Ces.score(8).unwrap_err().field, "score");
+        assert_eq!(SurveyKind::Csat.score(5), Ok(5));
+        assert!(SurveyKind::Csat.score(6).is_err());
+        assert!(SurveyKind::Csat.score(0).is_err());
+        assert!(SurveyKind::Ces.score(-1).is_err());
+        assert_eq!(SurveyKind::Ces.label(7), "Strongly agree");
+        assert_eq!(SurveyKind::Csat.label(1), "Very dissatisfied");
+        assert_eq!(SurveyKind::Csat.label(9), "");
+    }
+
+    #[test]
+    fn comments_are_bounded_and_free_of_control_characters() {
+        assert_eq!(comment("  "), Ok(None));
+        assert_eq!(
+            comment("Quick,\r\nthanks\t!").unwrap().as_deref(),
+            Some("Quick,\nthanks\t!")
+        );
+        assert!(comment("bell\u{7}").is_err());
+        assert!(comment(&"x".repeat(MAX_COMMENT + 1)).is_err());
+        assert!(comment(&"x".repeat(MAX_COMMENT)).is_ok());
+    }
+
+    #[test]
+    fn the_latest_answer_counts_and_strays_are_ignored() {
+        let events = vec![
+            event(
+                1,
+                EventData::SurveySent {
+                    survey: "a".into(),
+                    csat: true,
+                },
+            ),
+            event(2, answered("a", SurveyKind::Ces, 3)),
+            event(3, answered("a", SurveyKind::Csat, 4)),
+            event(4, answered("a", SurveyKind::Ces, 6)),
+            event(5, answered("unknown", SurveyKind::Ces, 1)),
+        ];
+        let surveys = latest_answers(events.iter().map(|(at, data)| (*at, data)));
+        assert_eq!(surveys.len(), 1);
+        assert_eq!(surveys[0].answer(SurveyKind::Ces).unwrap().score, 6);
+        assert_eq!(surveys[0].answer(SurveyKind::Csat).unwrap().score, 4);
+        assert!(surveys[0].asks(SurveyKind::Csat));
+    }
+
+    #[test]
+    fn answers_are_open_for_seven_days() {
+        let sent = Timestamp::from_second(1_800_000_000).unwrap();
+        assert!(open_at(sent, sent));
+        let later = sent.checked_add(ANSWER_WINDOW).unwrap();
+        assert!(!open_at(sent, later));
+        assert!(open_at(sent, later.checked_sub(SignedDuration::from_secs(1)).unwrap()));
+    }
+}
