@@ -69,6 +69,7 @@ struct CasePage {
     draft: Draft,
     canned: CannedPicker,
     identity: super::identity::IdentityBox,
+    surveys: super::survey_box::SurveyBox,
 }
 
 /// What the agent had typed when a post failed, to show it again.
@@ -180,6 +181,7 @@ pub async fn render(
     );
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
+    let surveys = super::survey_box::SurveyBox::load(s, customer.id).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -206,6 +208,7 @@ pub async fn render(
         draft: shown.draft,
         canned,
         identity,
+        surveys,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

@@ -17,6 +17,7 @@ mod search;
 mod signin;
 mod signin_code;
 mod source;
+mod survey_box;
 mod views;
 
 use crate::http::AppState;

@@ -63,6 +63,8 @@ struct CasePage<'a> {
     agreement: Option<Agreement>,
     draft: String,
     error: Option<String>,
+    /// The survey the customer may answer here, if any.
+    survey: Option<super::survey::PortalSurvey>,
 }
 
 /// How a status reads to the customer.
@@ -144,7 +146,9 @@ pub async fn page(
     render(&s, &customer, CaseId(id), before, String::new(), None).await
 }
 
-async fn render(
+/// Renders a case the customer may see, with `draft` in the reply box and
+/// `error` (sent as 422) when a post was refused.
+pub(super) async fn render(
     s: &AppState,
     customer: &Customer,
     id: CaseId,
@@ -180,6 +184,7 @@ async fn render(
         Some(a) => s.store.portal_agreement(customer.id(), a).await.ok(),
         None => None,
     };
+    let survey = super::survey::PortalSurvey::load(s, customer, &case).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -195,6 +200,7 @@ async fn render(
         agreement,
         draft,
         error,
+        survey,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

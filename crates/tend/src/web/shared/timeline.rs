@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, CustomerId};
 use tend_domain::remote_images::has_remote_images;
+use tend_domain::survey::SurveyKind;
 use tend_store::cursor::Cursor;
 use tend_store::model::{Attachment, Message, Page};
 
@@ -271,6 +272,16 @@ impl Older {
     }
 }
 
+/// A survey answer in words: `CES 6 of 7 (Agree)`.
+pub fn survey_answer(kind: SurveyKind, score: u8) -> String {
+    format!(
+        "{} {score} of {} ({})",
+        kind.as_str().to_uppercase(),
+        kind.max_score(),
+        kind.label(score)
+    )
+}
+
 /// One line for an event, or none for events a message already shows.
 fn describe(data: &EventData, names: &Names) -> Option<String> {
     Some(match data {
@@ -312,6 +323,22 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         ),
         EventData::PossiblyRelated { case_id, reason } => {
             format!("linked this case as possibly related to #{case_id}: {reason}")
+        }
+        EventData::SurveySent { csat, .. } => {
+            let questions = if *csat { "CES and CSAT" } else { "CES" };
+            format!("emailed the customer a survey ({questions})")
+        }
+        EventData::SurveyAnswered {
+            kind,
+            score,
+            comment,
+            ..
+        } => {
+            let answer = survey_answer(*kind, *score);
+            match comment {
+                Some(comment) => format!("answered the survey: {answer}, with “{comment}”"),
+                None => format!("answered the survey: {answer}"),
+            }
         }
         other => label(other.kind()),
     })
