@@ -37,7 +37,9 @@ impl SurveyKind {
     pub fn question(self, business: &str) -> String {
         match self {
             SurveyKind::Ces => format!("{business} made it easy for me to handle my issue."),
-            SurveyKind::Csat => format!("How satisfied are you with how {business} handled your issue?"),
+            SurveyKind::Csat => {
+                format!("How satisfied are you with how {business} handled your issue?")
+            }
         }
     }
 
@@ -230,7 +232,7 @@ mod tests {
 
     #[test]
     fn the_latest_answer_counts_and_strays_are_ignored() {
-        let events = vec![
+        let events = [
             event(
                 1,
                 EventData::SurveySent {
@@ -256,6 +258,9 @@ mod tests {
         assert!(open_at(sent, sent));
         let later = sent.checked_add(ANSWER_WINDOW).unwrap();
         assert!(!open_at(sent, later));
-        assert!(open_at(sent, later.checked_sub(SignedDuration::from_secs(1)).unwrap()));
+        assert!(open_at(
+            sent,
+            later.checked_sub(SignedDuration::from_secs(1)).unwrap()
+        ));
     }
 }

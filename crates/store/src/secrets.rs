@@ -350,7 +350,12 @@ impl Store {
 
     /// Whether `signature` signs `message` for `purpose` under a loaded key
     /// (see [`Keyring::verify`]).
-    pub fn verify_signature(&self, purpose: &str, message: &[u8], signature: &[u8]) -> Result<bool> {
+    pub fn verify_signature(
+        &self,
+        purpose: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
         Ok(self.keys()?.verify(purpose, message, signature))
     }
 

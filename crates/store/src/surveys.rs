@@ -275,7 +275,9 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         let events = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
-        Ok(survey::latest_answers(events.iter().map(|e| (e.at, &e.data))))
+        Ok(survey::latest_answers(
+            events.iter().map(|e| (e.at, &e.data)),
+        ))
     }
 
     /// The latest answer of `customer` to each survey question, on any of

@@ -48,7 +48,9 @@ impl Registry {
                 None,
                 Arc::new(move |store, job| {
                     let public_url = public_url.clone();
-                    Box::pin(async move { crate::surveys::send::run(store, job, &public_url).await })
+                    Box::pin(
+                        async move { crate::surveys::send::run(store, job, &public_url).await },
+                    )
                 }),
             )
             .with(

@@ -56,10 +56,9 @@ impl SurveyRequest {
     pub fn parse(self) -> Result<SurveySettings, Invalid> {
         let defaults = SurveySettings::default();
         let within = |field: &str, value: Option<i64>, default: i64, max: i64| match value {
-            Some(v) if !(0..=max).contains(&v) => Err(Invalid::new(
-                field,
-                format!("must be between 0 and {max}"),
-            )),
+            Some(v) if !(0..=max).contains(&v) => {
+                Err(Invalid::new(field, format!("must be between 0 and {max}")))
+            }
             v => Ok(v.unwrap_or(default)),
         };
         Ok(SurveySettings {

@@ -74,8 +74,8 @@ pub async fn run(store: Store, job: Job, public_url: &str) -> Result<(), JobErro
         ctx.inbox.name
     );
     let subject = format!("How did we do? [{}]", case.reference);
-    let mail = system_email(&ctx.inbox, &ctx.recipient, &subject, text)
-        .map_err(JobError::permanent)?;
+    let mail =
+        system_email(&ctx.inbox, &ctx.recipient, &subject, text).map_err(JobError::permanent)?;
     let outcome = store
         .record_survey_sent(case_id, survey, settings.csat, settings.every_days, mail)
         .await?;

@@ -202,7 +202,12 @@ async fn one_click_answers_are_recorded_once_and_may_change(b: Backend) {
 
     // Hostile or out-of-scale input is refused with the form, storing nothing.
     let bell = answer(&mut web, &links[0], "1", "ring\u{7}").await;
-    assert_eq!(bell.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bell.html);
+    assert_eq!(
+        bell.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bell.html
+    );
     let long = answer(&mut web, &links[0], "1", &"x".repeat(2001)).await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
     let off_scale = answer(&mut web, &links[0], "8", "").await;
@@ -246,7 +251,12 @@ async fn one_click_answers_are_recorded_once_and_may_change(b: Backend) {
             json!({"type": "survey_answered", "survey": "00", "kind": "ces", "score": 7}),
         )
         .await;
-    assert_eq!(recorded.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", recorded.body);
+    assert_eq!(
+        recorded.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        recorded.body
+    );
 }
 
 /// The token at the end of a link.
@@ -342,9 +352,14 @@ async fn automated_and_bounced_senders_are_not_surveyed(b: Backend) {
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let sent_id = reply.body["email"]["message_id"].as_str().unwrap();
-    send(&t, "MAILER-DAEMON@mx.example.org", "support@example.com", dsn(sent_id))
-        .await
-        .unwrap();
+    send(
+        &t,
+        "MAILER-DAEMON@mx.example.org",
+        "support@example.com",
+        dsn(sent_id),
+    )
+    .await
+    .unwrap();
     eventually("the reply marked bounced", || async {
         let all = messages(&t, dana).await;
         let mine = all.iter().find(|m| m["id"] == reply.body["id"]).cloned()?;
@@ -412,7 +427,10 @@ async fn one_survey_per_customer_per_period_and_after_the_delay(b: Backend) {
             json!({"address": "bad@example.com", "survey": {"delay_minutes": -5}}),
         )
         .await;
-    assert_eq!(bad.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "survey.delay_minutes");
+    assert_eq!(
+        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "survey.delay_minutes"
+    );
     let eve = mail_in(&t, "eve@example.org", "sales@example.com", "e1", "").await;
     let ivan = mail_in(&t, "ivan@example.org", "quiet@example.com", "i1", "").await;
     let before = Timestamp::now();
@@ -493,14 +511,22 @@ async fn customers_answer_in_the_portal(b: Backend) {
         page.html
     );
     let other = ann.get(&format!("/portal/cases/{open}")).await;
-    assert!(!other.html.contains("How did we do?"), "no survey on an open case");
+    assert!(
+        !other.html.contains("How did we do?"),
+        "no survey on an open case"
+    );
 
     let csrf = page.csrf();
     let path = format!("/portal/cases/{case}/survey");
     let posted = ann
         .post(
             &path,
-            &[("csrf", &csrf), ("kind", "ces"), ("score", "2"), ("comment", "Slow")],
+            &[
+                ("csrf", &csrf),
+                ("kind", "ces"),
+                ("score", "2"),
+                ("comment", "Slow"),
+            ],
         )
         .await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.html);
@@ -520,14 +546,21 @@ async fn customers_answer_in_the_portal(b: Backend) {
         ]
     );
     let shown = ann.get(&format!("/portal/cases/{case}")).await;
-    assert!(shown.html.contains("Your answer: <strong>CES 2 of 7"), "{}", shown.html);
+    assert!(
+        shown.html.contains("Your answer: <strong>CES 2 of 7"),
+        "{}",
+        shown.html
+    );
 
     // Another customer cannot reach the case, let alone answer for Ann.
     mail_in(&t, "bob@example.net", "support@example.com", "b1", "").await;
     let mut bob = signed_in(&t, "bob@example.net").await;
     let bob_csrf = bob.get("/portal").await.csrf();
     let refused = bob
-        .post(&path, &[("csrf", &bob_csrf), ("kind", "ces"), ("score", "7")])
+        .post(
+            &path,
+            &[("csrf", &bob_csrf), ("kind", "ces"), ("score", "7")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(answers(&t, case).await.len(), 2);

@@ -110,7 +110,15 @@ pub async fn answer(
     let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
     let Some(sent) = open_survey(&s, &customer, &case).await? else {
         let error = "This survey is closed, so it cannot take answers.";
-        return render(&s, &customer, case.id, None, String::new(), Some(error.into())).await;
+        return render(
+            &s,
+            &customer,
+            case.id,
+            None,
+            String::new(),
+            Some(error.into()),
+        )
+        .await;
     };
     let checked = SurveyKind::parse("kind", &form.kind)
         .and_then(|kind| {
@@ -136,18 +144,19 @@ pub async fn answer(
     };
     let outcome = s
         .store
-        .record_survey_answer(
-            case.id,
-            sent.survey,
-            kind,
-            score,
-            comment,
-            customer.actor(),
-        )
+        .record_survey_answer(case.id, sent.survey, kind, score, comment, customer.actor())
         .await?;
     if outcome == Answered::Closed {
         let error = "This survey is closed, so it cannot take answers.";
-        return render(&s, &customer, case.id, None, String::new(), Some(error.into())).await;
+        return render(
+            &s,
+            &customer,
+            case.id,
+            None,
+            String::new(),
+            Some(error.into()),
+        )
+        .await;
     }
     Ok(Redirect::to(&format!("/portal/cases/{id}#survey")).into_response())
 }
