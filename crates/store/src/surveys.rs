@@ -9,6 +9,7 @@
 //! the frequency cap and the latest answers are queries over them.
 
 use crate::cases::{EVENT_COLUMNS, append, event, load_state, save_state};
+use crate::email::Inbox;
 use crate::jobs::{self, JobKind, NewJob};
 use crate::outbound::{OutboundEmail, enqueue_system};
 use crate::time::{from_micros, micros};
@@ -111,6 +112,32 @@ pub(crate) async fn after_event(
 }
 
 impl Store {
+    /// Changes inbox `id`'s survey settings alone.
+    pub async fn set_inbox_survey(&self, id: i64, survey: SurveySettings) -> Result<Inbox> {
+        let changed = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "UPDATE inboxes SET survey_enabled = $1, survey_csat = $2, \
+                         survey_delay_minutes = $3, survey_every_days = $4 WHERE id = $5",
+                        args![
+                            survey.enabled,
+                            survey.csat,
+                            survey.delay_minutes,
+                            survey.every_days,
+                            id
+                        ],
+                    )
+                    .await
+                })
+            })
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("inbox"));
+        }
+        self.inbox(id).await
+    }
+
     /// Whether the latest email the case's customer sent on `case` was
     /// automated (an auto-reply, a list, a bulk sender): such senders are
     /// never surveyed.

@@ -108,6 +108,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(inboxes::list, inboxes::create))
+        .routes(routes!(inboxes::set_survey))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))
         .routes(routes!(organizations::list, organizations::create))

@@ -11,7 +11,7 @@ use crate::harness::{Backend, Options, TestServer};
 use crate::portal::{body_text, mail_to, signed_in};
 use crate::web::{PASSWORD, Page, WebAgent};
 use jiff::{SignedDuration, Timestamp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tend::surveys::link::Link;
 use tend_domain::agent::Role;
@@ -421,6 +421,44 @@ async fn one_survey_per_customer_per_period_and_after_the_delay(b: Backend) {
         .post("/api/v1/inboxes", json!({"address": "quiet@example.com"}))
         .await;
     assert_eq!(quiet.body["survey"]["enabled"], false);
+    // Surveys can be turned on and off later, by admins.
+    let path = format!("/api/v1/inboxes/{}/survey", quiet.id());
+    let on = t
+        .send(
+            Method::PUT,
+            &path,
+            Some(&t.admin),
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+    assert_eq!(on.body["survey"]["enabled"], true);
+    assert_eq!(on.body["address"], "quiet@example.com");
+    let off = t
+        .send(Method::PUT, &path, Some(&t.admin), Some(json!({})))
+        .await;
+    assert_eq!(off.body["survey"]["enabled"], false);
+    let wrong = t
+        .send(
+            Method::PUT,
+            &path,
+            Some(&t.admin),
+            Some(json!({"every_days": 400})),
+        )
+        .await;
+    assert_eq!(
+        wrong.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "survey.every_days"
+    );
+    let missing = t
+        .send(
+            Method::PUT,
+            "/api/v1/inboxes/999/survey",
+            Some(&t.admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let bad = t
         .post(
             "/api/v1/inboxes",
