@@ -26,6 +26,7 @@ crate::both_backends!(
     one_survey_per_customer_per_period_and_after_the_delay,
     survey_mail_goes_out_over_smtp_with_working_links,
     customers_answer_in_the_portal,
+    admins_set_surveys_per_inbox_in_the_web_ui,
 );
 
 /// The survey settings tests use: sent at once, CSAT too.
@@ -602,4 +603,72 @@ async fn customers_answer_in_the_portal(b: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(answers(&t, case).await.len(), 2);
+}
+
+async fn admins_set_surveys_per_inbox_in_the_web_ui(b: Backend) {
+    let t = TestServer::start(b).await;
+    let inbox = t
+        .post(
+            "/api/v1/inboxes",
+            json!({"address": "support@example.com", "name": "Support"}),
+        )
+        .await
+        .id();
+    t.agent_with_password("root@example.com", "Root", Role::Admin, PASSWORD)
+        .await;
+    let mut root = WebAgent::signed_in(&t, "root@example.com").await;
+    let path = format!("/admin/inboxes/{inbox}");
+    let form = root.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.html.contains("name=\"survey_enabled\">"),
+        "off by default: {}",
+        form.html
+    );
+    assert!(
+        form.html
+            .contains("name=\"survey_delay_minutes\" value=\"60\"")
+    );
+    assert!(
+        form.html
+            .contains("name=\"survey_every_days\" value=\"30\"")
+    );
+    let csrf = form.csrf();
+    let refused = save_inbox(&mut root, &path, &csrf, "soon").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("value=\"soon\""), "{}", refused.html);
+    let listed = t.get("/api/v1/inboxes").await;
+    assert_eq!(
+        listed.body[0]["survey"]["enabled"], false,
+        "nothing half-written"
+    );
+
+    let saved = save_inbox(&mut root, &path, &csrf, "15").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let listed = t.get("/api/v1/inboxes").await;
+    assert_eq!(
+        listed.body[0]["survey"],
+        json!({"enabled": true, "csat": false, "delay_minutes": 15, "every_days": 7})
+    );
+}
+
+/// Posts the inbox form with surveys on, every 7 days, after `delay` minutes.
+async fn save_inbox(web: &mut WebAgent, path: &str, csrf: &str, delay: &str) -> Page {
+    web.post(
+        path,
+        &[
+            ("csrf", csrf),
+            ("name", "Support"),
+            ("closed_reply", "reopen"),
+            ("survey_enabled", "on"),
+            ("survey_delay_minutes", delay),
+            ("survey_every_days", "7"),
+        ],
+    )
+    .await
 }
