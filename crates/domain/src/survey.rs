@@ -72,15 +72,16 @@ impl SurveyKind {
             .unwrap_or("")
     }
 
-    /// Checks `score` is on this scale.
-    pub fn score(self, score: i64) -> Result<u8, Invalid> {
-        u8::try_from(score)
+    /// Reads a score on this scale from text (a form field, a link).
+    pub fn parse_score(self, raw: &str) -> Result<u8, Invalid> {
+        raw.trim()
+            .parse::<u8>()
             .ok()
             .filter(|s| (1..=self.max_score()).contains(s))
             .ok_or_else(|| {
                 Invalid::new(
                     "score",
-                    format!("must be a whole number from 1 to {}", self.max_score()),
+                    format!("choose a whole number from 1 to {}", self.max_score()),
                 )
             })
     }
@@ -207,12 +208,13 @@ mod tests {
 
     #[test]
     fn scores_are_checked_against_their_scale() {
-        assert_eq!(SurveyKind::Ces.score(7), Ok(7));
-        assert_eq!(SurveyKind::Ces.score(8).unwrap_err().field, "score");
-        assert_eq!(SurveyKind::Csat.score(5), Ok(5));
-        assert!(SurveyKind::Csat.score(6).is_err());
-        assert!(SurveyKind::Csat.score(0).is_err());
-        assert!(SurveyKind::Ces.score(-1).is_err());
+        assert_eq!(SurveyKind::Ces.parse_score("7"), Ok(7));
+        assert_eq!(SurveyKind::Ces.parse_score(" 2 "), Ok(2));
+        assert_eq!(SurveyKind::Ces.parse_score("8").unwrap_err().field, "score");
+        assert_eq!(SurveyKind::Csat.parse_score("5"), Ok(5));
+        for bad in ["6", "0", "-1", "", "4.5", "three"] {
+            assert!(SurveyKind::Csat.parse_score(bad).is_err(), "{bad}");
+        }
         assert_eq!(SurveyKind::Ces.label(7), "Strongly agree");
         assert_eq!(SurveyKind::Csat.label(1), "Very dissatisfied");
         assert_eq!(SurveyKind::Csat.label(9), "");

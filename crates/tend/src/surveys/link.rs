@@ -125,11 +125,7 @@ impl Link {
             return Err(LinkError::Malformed);
         };
         let kind = SurveyKind::parse("kind", kind).map_err(|_| LinkError::Malformed)?;
-        let score = score
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| kind.score(s).ok())
-            .ok_or(LinkError::Malformed)?;
+        let score = kind.parse_score(score).map_err(|_| LinkError::Malformed)?;
         let survey_ok = !survey.is_empty()
             && survey.len() <= MAX_SURVEY_ID
             && survey.chars().all(|c| c.is_ascii_hexdigit());

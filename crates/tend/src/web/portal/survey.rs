@@ -9,6 +9,7 @@ use super::session::Customer;
 use crate::http::AppState;
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::layout::Choice;
+use crate::web::shared::survey_form;
 use crate::web::shared::timeline::survey_answer;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -57,26 +58,16 @@ impl PortalSurvey {
         let Some(sent) = open_survey(s, customer, case).await? else {
             return Ok(None);
         };
-        let business = match s.store.reply_context(case.id).await? {
-            Some(ctx) => ctx.inbox.name,
-            None => s.web.brand.name.clone(),
-        };
+        let business = survey_form::business(s, case.id).await?;
         let questions = SurveyKind::ALL
             .iter()
             .filter(|kind| sent.asks(**kind))
             .map(|kind| {
                 let answer = sent.answer(*kind);
-                let scores: Vec<(String, String)> = (1..=kind.max_score())
-                    .map(|n| (n.to_string(), format!("{n} · {}", kind.label(n))))
-                    .collect();
-                let current = answer.map(|a| a.score.to_string()).unwrap_or_default();
                 Question {
                     kind: kind.as_str(),
                     text: kind.question(&business),
-                    choices: Choice::list(
-                        scores.iter().map(|(v, t)| (v.as_str(), t.as_str())),
-                        &current,
-                    ),
+                    choices: survey_form::choices(*kind, answer.map(|a| a.score)),
                     comment: answer.and_then(|a| a.comment.clone()).unwrap_or_default(),
                     answered: answer.map(|a| survey_answer(*kind, a.score)),
                 }
@@ -122,12 +113,7 @@ pub async fn answer(
     };
     let checked = SurveyKind::parse("kind", &form.kind)
         .and_then(|kind| {
-            let score = form
-                .score
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| tend_domain::Invalid::new("score", "choose one of the answers"))
-                .and_then(|n| kind.score(n))?;
+            let score = kind.parse_score(&form.score)?;
             Ok((kind, score))
         })
         .and_then(|(kind, score)| Ok((kind, score, survey::comment(&form.comment)?)));

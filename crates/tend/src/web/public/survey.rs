@@ -14,6 +14,7 @@ use crate::surveys::link::{Link, LinkError, VerifyError};
 use crate::web::shared::csrf::{SURVEY_COOKIE, SurveyPosted, double_submit_token};
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::Choice;
+use crate::web::shared::survey_form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -140,14 +141,6 @@ async fn open_survey(s: &AppState, link: &Link) -> Result<SentSurvey, SurveyErro
     Ok(sent)
 }
 
-/// The business the survey asks about: the inbox the customer wrote to.
-async fn business(s: &AppState, case: CaseId) -> Result<String, SurveyError> {
-    Ok(match s.store.reply_context(case).await? {
-        Some(ctx) => ctx.inbox.name,
-        None => s.web.brand.name.clone(),
-    })
-}
-
 /// The question with the link's score chosen.
 pub async fn page(
     State(s): State<AppState>,
@@ -191,22 +184,15 @@ async fn form(
     comment: String,
     error: Option<String>,
 ) -> Result<String, SurveyError> {
-    let business = business(s, link.case).await?;
-    let kind = link.kind;
-    let scores: Vec<(String, String)> = (1..=kind.max_score())
-        .map(|n| (n.to_string(), format!("{n} · {}", kind.label(n))))
-        .collect();
+    let business = survey_form::business(s, link.case).await?;
     let page = SurveyPage {
         brand: &s.web.brand,
         embed: false,
         action: format!("/survey/{}/{token}", link.case),
         csrf,
         reference: tend_store::model::case_reference(link.case),
-        question: kind.question(&business),
-        choices: Choice::list(
-            scores.iter().map(|(v, t)| (v.as_str(), t.as_str())),
-            &score.to_string(),
-        ),
+        question: link.kind.question(&business),
+        choices: survey_form::choices(link.kind, Some(score)),
         comment,
         error,
     };
@@ -243,12 +229,9 @@ async fn record(
 ) -> Result<Response, SurveyError> {
     let link = Link::verify(&s.store, case, token, tend_store::now())?;
     open_survey(s, &link).await?;
-    let checked = form
-        .score
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| tend_domain::Invalid::new("score", "choose one of the answers"))
-        .and_then(|n| link.kind.score(n))
+    let checked = link
+        .kind
+        .parse_score(&form.score)
         .and_then(|score| Ok((score, survey::comment(&form.comment)?)));
     let (score, comment) = match checked {
         Ok(checked) => checked,
