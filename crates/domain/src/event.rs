@@ -7,7 +7,7 @@ use crate::case::{CaseChange, Channel, MAX_TAGS_PER_CASE, Priority, Status};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
-use crate::survey::SurveyKind;
+use crate::survey::scale::SurveyKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -148,7 +148,7 @@ pub async fn page(
 
 /// Renders a case the customer may see, with `draft` in the reply box and
 /// `error` (sent as 422) when a post was refused.
-pub(super) async fn render(
+async fn render(
     s: &AppState,
     customer: &Customer,
     id: CaseId,
@@ -268,6 +268,24 @@ pub async fn resolve(
             .await?;
     }
     Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response())
+}
+
+/// Records the customer's answer to the open survey of a case they may see
+/// (see [`super::survey`]).
+pub async fn survey(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<super::survey::AnswerForm, Customer>,
+) -> Result<Response, PortalError> {
+    let Posted {
+        session: customer,
+        form,
+    } = posted;
+    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
+    match super::survey::record(&s, &customer, &case, form).await? {
+        None => Ok(Redirect::to(&format!("/portal/cases/{id}#survey")).into_response()),
+        Some(error) => render(&s, &customer, case.id, None, String::new(), Some(error)).await,
+    }
 }
 
 /// An attachment of a message the customer may read; anything else,

@@ -1,20 +1,16 @@
 //! The survey on a resolved case in the portal: when a survey was emailed
 //! for the case and is still open, its customer sees the same questions on
 //! the case page and may answer (or change their answer) there, signed in,
-//! instead of through the email's links. The answer is the same event.
+//! instead of through the email's links (the handler is
+//! `cases::survey`). The answer is the same event.
 
 use super::PortalError;
-use super::cases::render;
 use super::session::Customer;
 use crate::http::AppState;
-use crate::web::shared::csrf::Posted;
 use crate::web::shared::layout::Choice;
 use crate::web::shared::survey_form;
 use crate::web::shared::timeline::survey_answer;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tend_domain::ids::CaseId;
 use tend_domain::survey::{self, SentSurvey, SurveyKind};
 use tend_store::model::Case;
 use tend_store::surveys::Answered;
@@ -88,61 +84,31 @@ pub struct AnswerForm {
     comment: String,
 }
 
-/// Records the signed-in customer's answer to their case's open survey.
-pub async fn answer(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    posted: Posted<AnswerForm, Customer>,
-) -> Result<Response, PortalError> {
-    let Posted {
-        session: customer,
-        form,
-    } = posted;
-    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
-    let Some(sent) = open_survey(&s, &customer, &case).await? else {
-        let error = "This survey is closed, so it cannot take answers.";
-        return render(
-            &s,
-            &customer,
-            case.id,
-            None,
-            String::new(),
-            Some(error.into()),
-        )
-        .await;
+/// What the customer is told when their case's survey no longer takes answers.
+const CLOSED: &str = "This survey is closed, so it cannot take answers.";
+
+/// Records `form` as `customer`'s answer to the open survey of `case` (a
+/// case they may see); answers why not when it is refused.
+pub async fn record(
+    s: &AppState,
+    customer: &Customer,
+    case: &Case,
+    form: AnswerForm,
+) -> Result<Option<String>, PortalError> {
+    let Some(sent) = open_survey(s, customer, case).await? else {
+        return Ok(Some(CLOSED.into()));
     };
     let checked = SurveyKind::parse("kind", &form.kind)
-        .and_then(|kind| {
-            let score = kind.parse_score(&form.score)?;
-            Ok((kind, score))
-        })
+        .and_then(|kind| Ok((kind, kind.parse_score(&form.score)?)))
         .and_then(|(kind, score)| Ok((kind, score, survey::comment(&form.comment)?)));
     let (kind, score, comment) = match checked {
         Ok(checked) if sent.asks(checked.0) => checked,
-        Ok(_) => {
-            let error = "This survey does not ask that question.".to_owned();
-            return render(&s, &customer, case.id, None, String::new(), Some(error)).await;
-        }
-        Err(e) => {
-            let error = format!("Your answer: {}: {}", e.field, e.message);
-            return render(&s, &customer, case.id, None, String::new(), Some(error)).await;
-        }
+        Ok(_) => return Ok(Some("This survey does not ask that question.".into())),
+        Err(e) => return Ok(Some(format!("Your answer: {}: {}", e.field, e.message))),
     };
     let outcome = s
         .store
         .record_survey_answer(case.id, sent.survey, kind, score, comment, customer.actor())
         .await?;
-    if outcome == Answered::Closed {
-        let error = "This survey is closed, so it cannot take answers.";
-        return render(
-            &s,
-            &customer,
-            case.id,
-            None,
-            String::new(),
-            Some(error.into()),
-        )
-        .await;
-    }
-    Ok(Redirect::to(&format!("/portal/cases/{id}#survey")).into_response())
+    Ok((outcome == Answered::Closed).then(|| CLOSED.into()))
 }
