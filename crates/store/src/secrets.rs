@@ -467,6 +467,33 @@ mod tests {
     const COLUMN: &str = "inboxes.imap_password";
 
     #[test]
+    fn signatures_bind_key_purpose_and_message_and_survive_rotation() {
+        let old = Keyring::new(SecretKey::generate());
+        let signature = old.sign("link", b"case 1");
+        assert_eq!(signature.len(), 32);
+        assert!(old.verify("link", b"case 1", &signature));
+        assert!(
+            old.verify("link", b"case 1", &signature[..16]),
+            "a prefix of 16 bytes"
+        );
+        assert!(
+            !old.verify("link", b"case 1", &signature[..15]),
+            "too short"
+        );
+        assert!(!old.verify("link", b"case 2", &signature));
+        assert!(!old.verify("other", b"case 1", &signature));
+        let mut flipped = signature.clone();
+        flipped[0] ^= 1;
+        assert!(!old.verify("link", b"case 1", &flipped));
+        let stranger = Keyring::new(SecretKey::generate());
+        assert!(!stranger.verify("link", b"case 1", &signature));
+        // After a rotation the old key still verifies while it is loaded.
+        let rotated = Keyring::new(SecretKey::generate()).also_opening(old.current().clone());
+        assert!(rotated.verify("link", b"case 1", &signature));
+        assert_ne!(rotated.sign("link", b"case 1"), signature);
+    }
+
+    #[test]
     fn seals_and_opens_with_a_fresh_nonce_each_time() {
         let keys = Keyring::new(SecretKey::generate());
         let a = keys.seal(COLUMN, "hunter2").unwrap();

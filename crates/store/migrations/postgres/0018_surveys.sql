@@ -1,7 +1,7 @@
 -- Customer surveys after resolution, per inbox: whether they are sent, whether
 -- the CSAT question is asked with the CES one, how long after resolution
 -- (minutes), and at most one survey per customer per so many days.
--- Keep in step with postgres/0017_surveys.sql.
+-- Keep in step with sqlite/0019_surveys.sql.
 ALTER TABLE inboxes ADD COLUMN survey_enabled BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE inboxes ADD COLUMN survey_csat BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE inboxes ADD COLUMN survey_delay_minutes BIGINT NOT NULL DEFAULT 60;
