@@ -61,6 +61,7 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
                     imap: None,
                     auto_acknowledge: false,
                     first_reply_hours: None,
+                    survey: Default::default(),
                 })
                 .await?
         }

@@ -8,6 +8,7 @@ use crate::customer::VerificationLevel;
 use crate::effort::{ActionKind, Direction, EffortTally};
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
+use crate::survey::scale::SurveyKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -188,6 +189,18 @@ pub enum EventData {
     RepeatLinked { of: CaseId, reason: String },
     /// An agent said this case does not repeat `of` after all.
     RepeatUnlinked { of: CaseId },
+    /// A survey (CES, and CSAT when `csat`) was emailed to the customer
+    /// after the case was resolved; `survey` is the id its links carry.
+    SurveySent { survey: String, csat: bool },
+    /// The customer answered a survey question (from the email's links or
+    /// the portal); a later answer to the same question replaces this one.
+    SurveyAnswered {
+        survey: String,
+        kind: SurveyKind,
+        score: u8,
+        #[serde(default)]
+        comment: Option<String>,
+    },
 }
 
 impl EventData {
@@ -249,6 +262,8 @@ impl EventData {
             EventData::InformationRepeated { .. } => "information_repeated",
             EventData::RepeatLinked { .. } => "repeat_linked",
             EventData::RepeatUnlinked { .. } => "repeat_unlinked",
+            EventData::SurveySent { .. } => "survey_sent",
+            EventData::SurveyAnswered { .. } => "survey_answered",
         }
     }
 }
@@ -420,7 +435,9 @@ impl CaseState {
             | EventData::ContactLogged { .. }
             | EventData::InformationRepeated { .. }
             | EventData::RepeatLinked { .. }
-            | EventData::RepeatUnlinked { .. } => {}
+            | EventData::RepeatUnlinked { .. }
+            | EventData::SurveySent { .. }
+            | EventData::SurveyAnswered { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

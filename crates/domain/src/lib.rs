@@ -17,6 +17,7 @@ pub mod kb;
 pub mod remote_images;
 pub mod repeat;
 mod string_enum;
+pub mod survey;
 pub mod text;
 pub mod waiting;
 
@@ -55,5 +56,6 @@ mod tests {
         check(effort::Direction::ALL, effort::Direction::as_str);
         check(effort::EffortLevel::ALL, effort::EffortLevel::as_str);
         check(effort::Driver::ALL, effort::Driver::as_str);
+        check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
     }
 }

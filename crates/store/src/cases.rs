@@ -814,6 +814,7 @@ pub(crate) async fn append(
 ) -> Result<CaseEvent> {
     let seq = state.last_seq + 1;
     let id = insert_event(tx, case_id, seq, actor, &data, at).await?;
+    crate::surveys::after_event(tx, case_id, &data, at).await?;
     state.apply(actor.kind, &data, at);
     Ok(CaseEvent {
         id,

@@ -6,6 +6,7 @@
 use crate::cases::{append_system_event, reopen_on_reply, write_message, write_new_case};
 use crate::messages::NewMessage;
 use crate::model::case_reference;
+use crate::surveys::SurveySettings;
 use crate::tx::{Arg, Tx, args};
 use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants, secrets};
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub struct Inbox {
     pub auto_acknowledge: bool,
     /// The first-reply promise the acknowledgement makes, in hours.
     pub first_reply_hours: Option<i64>,
+    /// Surveys sent after its cases are resolved.
+    pub survey: SurveySettings,
     pub created_at: jiff::Timestamp,
 }
 
@@ -45,6 +48,7 @@ pub struct NewInbox {
     pub imap: Option<ImapSettings>,
     pub auto_acknowledge: bool,
     pub first_reply_hours: Option<i64>,
+    pub survey: SurveySettings,
 }
 
 /// The settings of an inbox that can change after it is created (its
@@ -55,6 +59,7 @@ pub struct InboxSettings {
     pub closed_reply: ClosedReply,
     pub auto_acknowledge: bool,
     pub first_reply_hours: Option<i64>,
+    pub survey: SurveySettings,
 }
 
 /// An IMAP mailbox polled for an inbox's mail.
@@ -162,7 +167,8 @@ pub enum IngestOutcome {
 }
 
 const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at, imap_host, imap_port, \
-     imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, first_reply_hours";
+     imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, first_reply_hours, \
+     survey_enabled, survey_csat, survey_delay_minutes, survey_every_days";
 
 impl Store {
     /// Creates an inbox; addresses are unique.
@@ -180,7 +186,8 @@ impl Store {
             .insert_returning_id(
                 "INSERT INTO inboxes (address, name, closed_reply, created_at, imap_host, imap_port, \
                  imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, \
-                 first_reply_hours) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                 first_reply_hours, survey_enabled, survey_csat, survey_delay_minutes, survey_every_days) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
                 args![
                     address.as_str(),
                     new.name.as_str(),
@@ -195,7 +202,11 @@ impl Store {
                     imap.map(|i| i.folder.clone()),
                     imap.and_then(|i| i.move_to.clone()),
                     new.auto_acknowledge,
-                    new.first_reply_hours
+                    new.first_reply_hours,
+                    new.survey.enabled,
+                    new.survey.csat,
+                    new.survey.delay_minutes,
+                    new.survey.every_days
                 ],
                 "inbox",
                 None,
@@ -204,7 +215,7 @@ impl Store {
         self.inbox(id).await
     }
 
-    /// Changes an inbox's name, closed-case and acknowledgement settings.
+    /// Changes an inbox's name, closed-case, acknowledgement and survey settings.
     pub async fn update_inbox(&self, id: i64, settings: &InboxSettings) -> Result<Inbox> {
         let s = settings.clone();
         let changed = self
@@ -212,12 +223,17 @@ impl Store {
                 Box::pin(async move {
                     tx.execute(
                         "UPDATE inboxes SET name = $1, closed_reply = $2, auto_acknowledge = $3, \
-                         first_reply_hours = $4 WHERE id = $5",
+                         first_reply_hours = $4, survey_enabled = $5, survey_csat = $6, \
+                         survey_delay_minutes = $7, survey_every_days = $8 WHERE id = $9",
                         args![
                             s.name,
                             s.closed_reply.as_str(),
                             s.auto_acknowledge,
                             s.first_reply_hours,
+                            s.survey.enabled,
+                            s.survey.csat,
+                            s.survey.delay_minutes,
+                            s.survey.every_days,
                             id
                         ],
                     )
@@ -274,6 +290,12 @@ impl Store {
                     imap: imap_settings(self, r)?,
                     auto_acknowledge: crate::rows::flag(r, "auto_acknowledge")?,
                     first_reply_hours: crate::rows::get(r, "first_reply_hours")?,
+                    survey: SurveySettings {
+                        enabled: crate::rows::flag(r, "survey_enabled")?,
+                        csat: crate::rows::flag(r, "survey_csat")?,
+                        delay_minutes: crate::rows::get(r, "survey_delay_minutes")?,
+                        every_days: crate::rows::get(r, "survey_every_days")?,
+                    },
                     created_at: crate::rows::time(r, "created_at")?,
                 })
             })

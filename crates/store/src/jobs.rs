@@ -34,6 +34,9 @@ tend_domain::string_enum!(
         EffortBackfill = "effort_backfill",
         /// Scores every case's effort again after the weights changed.
         EffortRescore = "effort_rescore",
+        /// Sends the survey of a resolved case (`{"case_id": n}`) if it is
+        /// still due.
+        Survey = "survey",
     }
 );
 

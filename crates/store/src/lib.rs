@@ -43,6 +43,7 @@ mod search_index;
 pub mod secrets;
 pub mod sessions;
 mod sql;
+pub mod surveys;
 mod time;
 mod tx;
 mod writer;

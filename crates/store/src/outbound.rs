@@ -317,9 +317,9 @@ pub(crate) async fn acknowledge_later(
     Ok(())
 }
 
-/// Queues a system email (one that belongs to no case, such as a sign-in
-/// link) for the relay.
-async fn enqueue_system(tx: &mut Tx, mail: &OutboundEmail) -> Result<()> {
+/// Queues a system email (one that is no message of a case, such as a
+/// sign-in link or a survey) for the relay.
+pub(crate) async fn enqueue_system(tx: &mut Tx, mail: &OutboundEmail) -> Result<()> {
     insert(tx, None, mail, now()).await
 }
 

@@ -229,6 +229,57 @@ impl Keyring {
     }
 }
 
+/// HMAC-SHA256, for signed links.
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// The MAC of `message` for `purpose` under `key`, keyed not with the
+/// sealing key itself but with one derived from it for signing.
+fn mac(key: &SecretKey, purpose: &str, message: &[u8]) -> HmacSha256 {
+    use hmac::Mac;
+    let derived = keyed(&key.bytes)
+        .chain_update(b"tend signing key v1")
+        .finalize()
+        .into_bytes();
+    keyed(&derived)
+        .chain_update(purpose.as_bytes())
+        .chain_update([0])
+        .chain_update(message)
+}
+
+/// HMAC-SHA256 keyed with 32 bytes (zero-padded to the block, as HMAC does).
+fn keyed(key: &[u8]) -> HmacSha256 {
+    let mut block = [0u8; 64];
+    block[..key.len().min(64)].copy_from_slice(&key[..key.len().min(64)]);
+    <HmacSha256 as hmac::digest::KeyInit>::new(&block.into())
+}
+
+impl Keyring {
+    /// Signs `message` for `purpose` (e.g. `survey`) with the current key:
+    /// 32 bytes that only the holder of the key can make.
+    pub fn sign(&self, purpose: &str, message: &[u8]) -> Vec<u8> {
+        use hmac::Mac;
+        mac(&self.current, purpose, message)
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+
+    /// Whether `signature` (all of a [`Keyring::sign`] result, or its first
+    /// 16 or more bytes) signs `message` for `purpose` under any loaded key,
+    /// compared in constant time.
+    pub fn verify(&self, purpose: &str, message: &[u8], signature: &[u8]) -> bool {
+        use hmac::Mac;
+        signature.len() >= 16
+            && std::iter::once(&self.current)
+                .chain(&self.others)
+                .any(|key| {
+                    mac(key, purpose, message)
+                        .verify_truncated_left(signature)
+                        .is_ok()
+                })
+    }
+}
+
 /// Whether `stored` is a sealed value (rather than one from before sealing).
 pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(VERSION)
@@ -289,6 +340,23 @@ impl Store {
     pub fn with_secrets(mut self, keys: Keyring) -> Self {
         self.secrets = Some(std::sync::Arc::new(keys));
         self
+    }
+
+    /// Signs `message` for `purpose` with the current secret key (see
+    /// [`Keyring::sign`]).
+    pub fn sign(&self, purpose: &str, message: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.keys()?.sign(purpose, message))
+    }
+
+    /// Whether `signature` signs `message` for `purpose` under a loaded key
+    /// (see [`Keyring::verify`]).
+    pub fn verify_signature(
+        &self,
+        purpose: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        Ok(self.keys()?.verify(purpose, message, signature))
     }
 
     /// The keys loaded, or an error when the store was opened without.
@@ -397,6 +465,33 @@ mod tests {
     use super::*;
 
     const COLUMN: &str = "inboxes.imap_password";
+
+    #[test]
+    fn signatures_bind_key_purpose_and_message_and_survive_rotation() {
+        let old = Keyring::new(SecretKey::generate());
+        let signature = old.sign("link", b"case 1");
+        assert_eq!(signature.len(), 32);
+        assert!(old.verify("link", b"case 1", &signature));
+        assert!(
+            old.verify("link", b"case 1", &signature[..16]),
+            "a prefix of 16 bytes"
+        );
+        assert!(
+            !old.verify("link", b"case 1", &signature[..15]),
+            "too short"
+        );
+        assert!(!old.verify("link", b"case 2", &signature));
+        assert!(!old.verify("other", b"case 1", &signature));
+        let mut flipped = signature.clone();
+        flipped[0] ^= 1;
+        assert!(!old.verify("link", b"case 1", &flipped));
+        let stranger = Keyring::new(SecretKey::generate());
+        assert!(!stranger.verify("link", b"case 1", &signature));
+        // After a rotation the old key still verifies while it is loaded.
+        let rotated = Keyring::new(SecretKey::generate()).also_opening(old.current().clone());
+        assert!(rotated.verify("link", b"case 1", &signature));
+        assert_ne!(rotated.sign("link", b"case 1"), signature);
+    }
 
     #[test]
     fn seals_and_opens_with_a_fresh_nonce_each_time() {

@@ -307,6 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 imap: imap.request()?,
                 auto_acknowledge: Some(auto_acknowledge),
                 first_reply_hours,
+                survey: None,
             }
             .parse()?;
             let store = server::open_store(&settings).await?;

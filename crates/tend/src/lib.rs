@@ -17,5 +17,6 @@ pub mod replies;
 pub mod router;
 pub mod secret_key;
 pub mod server;
+pub mod surveys;
 pub mod two_factor;
 pub mod web;

@@ -1,10 +1,10 @@
 //! Inboxes: the addresses Tend takes email for. Reading is for every role;
-//! creating is for admins.
+//! creating and changing survey settings is for admins.
 
-use super::extract::{Json, Principal};
+use super::extract::{Id, Json, Principal};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::mail::inbox::InboxRequest;
+use crate::mail::inbox::{InboxRequest, SurveyRequest};
 use axum::extract::State;
 use axum::response::Response;
 use tend_domain::agent::Action;
@@ -33,4 +33,20 @@ pub async fn create(
         false,
         inbox,
     ))
+}
+
+/// Sets an inbox's survey settings (admins only); fields left out take
+/// their defaults.
+#[utoipa::path(put, path = "/inboxes/{id}/survey", tag = "email", params(("id" = i64, Path)),
+    request_body = SurveyRequest,
+    responses((status = 200, description = "The inbox with its new survey settings", body = Inbox)))]
+pub async fn set_survey(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<SurveyRequest>,
+) -> ApiResult<axum::Json<Inbox>> {
+    me.require(Action::Administer)?;
+    let survey = body.value.parse()?;
+    Ok(axum::Json(s.store.set_inbox_survey(id, survey).await?))
 }

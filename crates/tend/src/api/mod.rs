@@ -113,6 +113,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(effort::link_repeat, effort::unlink_repeat))
         .routes(routes!(effort::customer_effort))
         .routes(routes!(inboxes::list, inboxes::create))
+        .routes(routes!(inboxes::set_survey))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))
         .routes(routes!(organizations::list, organizations::create))

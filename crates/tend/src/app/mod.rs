@@ -149,7 +149,8 @@ fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worke
             None
         }
     };
-    let runner = crate::jobs::start(store.clone(), relay).map_err(anyhow::Error::msg)?;
+    let runner = crate::jobs::start(store.clone(), relay, settings.public_url.clone())
+        .map_err(anyhow::Error::msg)?;
     workers.push(Worker::new("jobs", async move { runner.stop().await }));
     let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
     let stop = CancellationToken::new();

@@ -34,12 +34,24 @@ const CLEAN_UP_EVERY: Duration = Duration::from_secs(3600);
 
 impl Registry {
     /// Tend's handlers; email is sent only when there is a `relay`.
-    pub fn standard(relay: Option<Relay>) -> Result<Self, String> {
+    /// Links in email (surveys) point to `public_url`.
+    pub fn standard(relay: Option<Relay>, public_url: String) -> Result<Self, String> {
+        let public_url: Arc<str> = public_url.into();
         let mut registry = Registry::default()
             .with(
                 JobKind::Acknowledge,
                 None,
                 Arc::new(|store, job| Box::pin(crate::mail::acknowledge::run(store, job))),
+            )
+            .with(
+                JobKind::Survey,
+                None,
+                Arc::new(move |store, job| {
+                    let public_url = public_url.clone();
+                    Box::pin(
+                        async move { crate::surveys::send::run(store, job, &public_url).await },
+                    )
+                }),
             )
             .with(
                 JobKind::CleanUp,

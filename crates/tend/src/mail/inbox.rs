@@ -6,6 +6,7 @@ use serde::Deserialize;
 use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
 use tend_domain::{Invalid, text};
 use tend_store::email::{ImapSettings, NewInbox, Password};
+use tend_store::surveys::SurveySettings;
 use utoipa::ToSchema;
 
 /// Longest first-reply promise accepted: 30 days.
@@ -27,6 +28,56 @@ pub struct InboxRequest {
     pub auto_acknowledge: Option<bool>,
     /// The first-reply promise the acknowledgement makes, in hours (1 to 720).
     pub first_reply_hours: Option<i64>,
+    /// Surveys after resolution [default: off].
+    pub survey: Option<SurveyRequest>,
+}
+
+/// An inbox's survey settings; fields left out take their defaults.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyRequest {
+    /// Email customers the CES survey after their case is resolved [default: false].
+    pub enabled: Option<bool>,
+    /// Ask the CSAT question (1 to 5) too [default: false].
+    pub csat: Option<bool>,
+    /// Minutes after resolution the survey is sent (0 to 10080) [default: 60].
+    pub delay_minutes: Option<i64>,
+    /// At most one survey per customer in this many days (0 to 365) [default: 30].
+    pub every_days: Option<i64>,
+}
+
+/// Longest wait before a survey: a week.
+const MAX_SURVEY_DELAY_MINUTES: i64 = 7 * 24 * 60;
+/// Longest period between two surveys of a customer: a year.
+const MAX_SURVEY_EVERY_DAYS: i64 = 365;
+
+impl SurveyRequest {
+    /// Checks the settings, filling in defaults.
+    pub fn parse(self) -> Result<SurveySettings, Invalid> {
+        let defaults = SurveySettings::default();
+        let within = |field: &str, value: Option<i64>, default: i64, max: i64| match value {
+            Some(v) if !(0..=max).contains(&v) => {
+                Err(Invalid::new(field, format!("must be between 0 and {max}")))
+            }
+            v => Ok(v.unwrap_or(default)),
+        };
+        Ok(SurveySettings {
+            enabled: self.enabled.unwrap_or(defaults.enabled),
+            csat: self.csat.unwrap_or(defaults.csat),
+            delay_minutes: within(
+                "survey.delay_minutes",
+                self.delay_minutes,
+                defaults.delay_minutes,
+                MAX_SURVEY_DELAY_MINUTES,
+            )?,
+            every_days: within(
+                "survey.every_days",
+                self.every_days,
+                defaults.every_days,
+                MAX_SURVEY_EVERY_DAYS,
+            )?,
+        })
+    }
 }
 
 /// The IMAP mailbox to poll.
@@ -74,6 +125,11 @@ impl InboxRequest {
             imap: self.imap.map(ImapRequest::parse).transpose()?,
             auto_acknowledge,
             first_reply_hours,
+            survey: self
+                .survey
+                .map(SurveyRequest::parse)
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 }
@@ -221,5 +277,35 @@ mod tests {
             ..InboxRequest::default()
         };
         assert_eq!(field(hours.parse()), "first_reply_hours");
+        let survey = |s: SurveyRequest| {
+            InboxRequest {
+                address: "support@example.com".into(),
+                survey: Some(s),
+                ..InboxRequest::default()
+            }
+            .parse()
+        };
+        assert_eq!(
+            field(survey(SurveyRequest {
+                delay_minutes: Some(-1),
+                ..SurveyRequest::default()
+            })),
+            "survey.delay_minutes"
+        );
+        assert_eq!(
+            field(survey(SurveyRequest {
+                every_days: Some(366),
+                ..SurveyRequest::default()
+            })),
+            "survey.every_days"
+        );
+        let on = survey(SurveyRequest {
+            enabled: Some(true),
+            ..SurveyRequest::default()
+        })
+        .unwrap()
+        .survey;
+        assert!(on.enabled && !on.csat);
+        assert_eq!((on.delay_minutes, on.every_days), (60, 30));
     }
 }

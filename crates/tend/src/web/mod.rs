@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(agent::router())
         .merge(public::help_router())
+        .merge(public::survey_router())
         .route("/assets/{file}", get(shared::assets::asset))
         .merge(portal::router())
         // Downloads keep their stricter `sandbox` policy.

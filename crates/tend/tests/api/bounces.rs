@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 crate::both_backends!(delivery_changes_are_events_and_bounces_mark_replies);
 
 /// A delivery status notification returning the email `message_id`.
-fn dsn(message_id: &str) -> String {
+pub fn dsn(message_id: &str) -> String {
     format!(
         "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
 To: support@example.com\r\n\

@@ -42,6 +42,7 @@ mod search;
 mod secrets;
 mod shutdown;
 mod smtp_tls;
+mod surveys;
 mod web;
 mod web_admin;
 mod web_case;

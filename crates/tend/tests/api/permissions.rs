@@ -36,6 +36,10 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
     let agent = t.agent_token("agent@example.com", Role::Agent).await;
     let light = t.agent_token("light@example.com", Role::LightAgent).await;
     let dead_job = crate::jobs::dead_job(&t).await;
+    let inbox = t
+        .post("/api/v1/inboxes", json!({"address": "support@example.com"}))
+        .await
+        .id();
 
     let reads = [
         "/api/v1/cases".to_string(),
@@ -121,6 +125,11 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
             json!({"agent_id": 1}),
         ),
         (Method::GET, "/api/v1/jobs".into(), json!({})),
+        (
+            Method::PUT,
+            format!("/api/v1/inboxes/{inbox}/survey"),
+            json!({"enabled": true}),
+        ),
         (
             Method::POST,
             format!("/api/v1/jobs/{dead_job}/retry"),

@@ -68,6 +68,7 @@ struct CasePage {
     canned: CannedPicker,
     identity: super::identity::IdentityBox,
     effort: super::effort::EffortPanel,
+    surveys: super::survey_box::SurveyBox,
 }
 
 /// What the agent had typed when a post failed, to show it again.
@@ -175,6 +176,7 @@ pub async fn render(
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
     let effort = super::effort::EffortPanel::load(s, &case).await?;
+    let surveys = super::survey_box::SurveyBox::load(s, customer.id).await?;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -202,6 +204,7 @@ pub async fn render(
         canned,
         identity,
         effort,
+        surveys,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

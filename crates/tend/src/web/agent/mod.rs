@@ -19,6 +19,7 @@ mod search;
 mod signin;
 mod signin_code;
 mod source;
+mod survey_box;
 mod views;
 
 use crate::http::AppState;

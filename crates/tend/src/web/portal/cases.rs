@@ -65,6 +65,8 @@ struct CasePage<'a> {
     asked: Vec<(String, String)>,
     draft: String,
     error: Option<String>,
+    /// The survey the customer may answer here, if any.
+    survey: Option<super::survey::PortalSurvey>,
 }
 
 /// How a status reads to the customer.
@@ -146,6 +148,8 @@ pub async fn page(
     render(&s, &customer, CaseId(id), before, String::new(), None).await
 }
 
+/// Renders a case the customer may see, with `draft` in the reply box and
+/// `error` (sent as 422) when a post was refused.
 async fn render(
     s: &AppState,
     customer: &Customer,
@@ -189,6 +193,7 @@ async fn render(
         .into_iter()
         .map(|a| (when(&a.at), format!("{}: {}", a.kind.describe(), a.action)))
         .collect();
+    let survey = super::survey::PortalSurvey::load(s, customer, &case).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -205,6 +210,7 @@ async fn render(
         asked,
         draft,
         error,
+        survey,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -272,6 +278,24 @@ pub async fn resolve(
             .await?;
     }
     Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response())
+}
+
+/// Records the customer's answer to the open survey of a case they may see
+/// (see [`super::survey`]).
+pub async fn survey(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<super::survey::AnswerForm, Customer>,
+) -> Result<Response, PortalError> {
+    let Posted {
+        session: customer,
+        form,
+    } = posted;
+    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
+    match super::survey::record(&s, &customer, &case, form).await? {
+        None => Ok(Redirect::to(&format!("/portal/cases/{id}#survey")).into_response()),
+        Some(error) => render(&s, &customer, case.id, None, String::new(), Some(error)).await,
+    }
 }
 
 /// An attachment of a message the customer may read; anything else,

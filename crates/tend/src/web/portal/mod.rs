@@ -9,6 +9,7 @@ mod cases;
 mod requests;
 mod session;
 mod signin;
+mod survey;
 
 pub use session::COOKIE;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/cases/{id}", get(cases::page))
         .route("/portal/cases/{id}/reply", post(cases::reply))
         .route("/portal/cases/{id}/resolve", post(cases::resolve))
+        .route("/portal/cases/{id}/survey", post(cases::survey))
         .route("/portal/attachments/{id}", get(cases::attachment))
         .route(
             "/portal/requests/new",

@@ -3,9 +3,8 @@
 //! `suggest.js`) and deflections. No sign-in; drafts and internal articles
 //! are not found. Forms carry a token that must match the help cookie.
 
-use crate::auth;
 use crate::http::AppState;
-use crate::web::shared::csrf::{HELP_COOKIE, HelpPosted};
+use crate::web::shared::csrf::{HELP_COOKIE, HelpPosted, double_submit_token};
 use crate::web::shared::error::WebError;
 use crate::web::shared::session::{cookie, set_cookie};
 use askama::Template;
@@ -82,12 +81,7 @@ struct ArticlePage {
 
 /// The browser's help token, or a new one with the cookie that sets it.
 fn token(s: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), WebError> {
-    if let Some(existing) = cookie(headers, HELP_COOKIE) {
-        return Ok((existing.to_owned(), None));
-    }
-    let fresh = auth::new_token();
-    let set = set_cookie(s, HELP_COOKIE, &fresh, COOKIE_SECS)?;
-    Ok((fresh, Some(set)))
+    double_submit_token(s, headers, HELP_COOKIE, COOKIE_SECS)
 }
 
 /// Sends a page, setting the help cookie when it was new.

@@ -1,7 +1,8 @@
 //! CSRF protection. Signed-in forms carry the session's token (a
 //! synchronizer token stored server-side); the sign-in form, which has no
 //! session yet, carries a token that must match a cookie set with the form.
-//! The public request form works like the sign-in form. Multipart forms
+//! The public request form, the help centre's forms and survey answers
+//! work like the sign-in form. Multipart forms
 //! (file uploads) are checked the same way. A missing or
 //! wrong token is a 403.
 
@@ -239,9 +240,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignInPosted<T> {
     type Rejection = WebError;
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, WebError> {
-        let (parts, body) = req.into_parts();
-        let expected = cookie(&parts.headers, SIGNIN_COOKIE).ok_or(WebError::Csrf)?;
-        let form = read_form(body, |given| same(expected, given)).await?;
+        let form = double_submitted(req, SIGNIN_COOKIE).await?;
         Ok(SignInPosted { form })
     }
 }
@@ -259,9 +258,49 @@ impl<T: DeserializeOwned> FromRequest<AppState> for HelpPosted<T> {
     type Rejection = WebError;
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, WebError> {
-        let (parts, body) = req.into_parts();
-        let expected = cookie(&parts.headers, HELP_COOKIE).ok_or(WebError::Csrf)?;
-        let form = read_form(body, |given| same(expected, given)).await?;
+        let form = double_submitted(req, HELP_COOKIE).await?;
         Ok(HelpPosted { form })
     }
+}
+
+/// The cookie paired with the survey answer form's token.
+pub const SURVEY_COOKIE: &str = "tend_survey_csrf";
+
+/// An answer posted from a survey page (no session): its token is checked
+/// against the survey cookie set with the page (double submit).
+pub struct SurveyPosted<T> {
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SurveyPosted<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, WebError> {
+        let form = double_submitted(req, SURVEY_COOKIE).await?;
+        Ok(SurveyPosted { form })
+    }
+}
+
+/// Reads a urlencoded form posted without a session, its token checked
+/// against the cookie `name` that was set with the page.
+async fn double_submitted<T: DeserializeOwned>(req: Request, name: &str) -> Result<T, WebError> {
+    let (parts, body) = req.into_parts();
+    let expected = cookie(&parts.headers, name).ok_or(WebError::Csrf)?;
+    read_form(body, |given| same(expected, given)).await
+}
+
+/// The browser's token for the double-submit cookie `name`, or a fresh one
+/// with the `Set-Cookie` (lasting `secs`) that sets it.
+pub fn double_submit_token(
+    s: &AppState,
+    headers: &axum::http::HeaderMap,
+    name: &str,
+    secs: u64,
+) -> Result<(String, Option<HeaderValue>), WebError> {
+    if let Some(existing) = cookie(headers, name) {
+        return Ok((existing.to_owned(), None));
+    }
+    let fresh = auth::new_token();
+    let set = session::set_cookie(s, name, &fresh, secs)?;
+    Ok((fresh, Some(set)))
 }

@@ -10,6 +10,7 @@ use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, CustomerId};
 use tend_domain::remote_images::has_remote_images;
+use tend_domain::survey::SurveyKind;
 use tend_store::cursor::Cursor;
 use tend_store::model::{Attachment, Message, Page};
 
@@ -272,6 +273,16 @@ impl Older {
     }
 }
 
+/// A survey answer in words: `CES 6 of 7 (Agree)`.
+pub fn survey_answer(kind: SurveyKind, score: u8) -> String {
+    format!(
+        "{} {score} of {} ({})",
+        kind.as_str().to_uppercase(),
+        kind.max_score(),
+        kind.label(score)
+    )
+}
+
 /// One line for an event, or none for events a message already shows.
 fn describe(data: &EventData, names: &Names) -> Option<String> {
     Some(match data {
@@ -350,6 +361,22 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             format!("linked this case as a repeat of #{of}: {reason}")
         }
         EventData::RepeatUnlinked { of } => format!("said this case does not repeat #{of}"),
+        EventData::SurveySent { csat, .. } => {
+            let questions = if *csat { "CES and CSAT" } else { "CES" };
+            format!("emailed the customer a survey ({questions})")
+        }
+        EventData::SurveyAnswered {
+            kind,
+            score,
+            comment,
+            ..
+        } => {
+            let answer = survey_answer(*kind, *score);
+            match comment {
+                Some(comment) => format!("answered the survey: {answer}, with “{comment}”"),
+                None => format!("answered the survey: {answer}"),
+            }
+        }
         other => label(other.kind()),
     })
 }

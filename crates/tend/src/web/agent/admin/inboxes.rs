@@ -5,7 +5,7 @@
 use super::{layout, respond, settle};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::mail::inbox::InboxRequest;
+use crate::mail::inbox::{InboxRequest, SurveyRequest};
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout};
@@ -18,6 +18,7 @@ use tend_domain::Invalid;
 use tend_domain::agent::Action;
 use tend_domain::email::ClosedReply;
 use tend_store::email::{Inbox, InboxSettings};
+use tend_store::surveys::SurveySettings;
 
 /// Where these pages live.
 const HOME: &str = "/admin/inboxes";
@@ -38,6 +39,12 @@ pub struct InboxForm {
     /// Present when the box is ticked.
     auto_acknowledge: Option<String>,
     first_reply_hours: String,
+    /// Present when surveys are ticked on.
+    survey_enabled: Option<String>,
+    /// Present when the CSAT question is ticked on.
+    survey_csat: Option<String>,
+    survey_delay_minutes: String,
+    survey_every_days: String,
 }
 
 impl InboxForm {
@@ -52,6 +59,21 @@ impl InboxForm {
                 .first_reply_hours
                 .map(|h| h.to_string())
                 .unwrap_or_default(),
+            survey_enabled: inbox.survey.enabled.then(|| "on".to_owned()),
+            survey_csat: inbox.survey.csat.then(|| "on".to_owned()),
+            survey_delay_minutes: inbox.survey.delay_minutes.to_string(),
+            survey_every_days: inbox.survey.every_days.to_string(),
+        }
+    }
+
+    /// A blank form with the defaults a new inbox gets.
+    fn new_inbox() -> Self {
+        let survey = SurveySettings::default();
+        InboxForm {
+            auto_acknowledge: Some("on".into()),
+            survey_delay_minutes: survey.delay_minutes.to_string(),
+            survey_every_days: survey.every_days.to_string(),
+            ..InboxForm::default()
         }
     }
 
@@ -72,6 +94,12 @@ impl InboxForm {
                     Invalid::new("first_reply_hours", "must be a whole number of hours")
                 })?)
             },
+            survey: Some(SurveyRequest {
+                enabled: Some(self.survey_enabled.is_some()),
+                csat: Some(self.survey_csat.is_some()),
+                delay_minutes: number("survey.delay_minutes", &self.survey_delay_minutes)?,
+                every_days: number("survey.every_days", &self.survey_every_days)?,
+            }),
         })
     }
 
@@ -83,6 +111,17 @@ impl InboxForm {
         };
         Choice::list(CLOSED_REPLIES.iter().copied(), current)
     }
+}
+
+/// A whole number typed into `field`, blank for the default.
+fn number(field: &str, raw: &str) -> Result<Option<i64>, Invalid> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| Invalid::new(field, "must be a whole number"))
 }
 
 #[derive(Template)]
@@ -147,11 +186,7 @@ async fn render_one(
 
 /// Lists inboxes with the new-inbox form.
 pub async fn list(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
-    let form = InboxForm {
-        auto_acknowledge: Some("on".into()),
-        ..InboxForm::default()
-    };
-    render_list(&s, &session, form, None).await
+    render_list(&s, &session, InboxForm::new_inbox(), None).await
 }
 
 /// Creates an inbox (without IMAP polling).
@@ -195,6 +230,7 @@ pub async fn update(
             closed_reply: checked.closed_reply,
             auto_acknowledge: checked.auto_acknowledge,
             first_reply_hours: checked.first_reply_hours,
+            survey: checked.survey,
         };
         Ok::<_, ApiError>(s.store.update_inbox(id, &settings).await?)
     }
