@@ -45,6 +45,7 @@ mod smtp_tls;
 mod web;
 mod web_admin;
 mod web_case;
+mod web_effort;
 mod web_totp;
 mod web_views;
 mod write_path;
