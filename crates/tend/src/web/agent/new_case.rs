@@ -6,7 +6,6 @@
 
 use super::effort::duration_seconds;
 use crate::http::AppState;
-use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout, label};
@@ -25,7 +24,7 @@ use tend_domain::event::Actor;
 use tend_domain::ids::{CustomerId, TeamId};
 use tend_domain::{Invalid, text};
 use tend_store::cases::{CaseFilter, CaseSort, NewCase};
-use tend_store::contacts::MAX_DURATION_SECONDS;
+use tend_store::contacts::{MAX_DURATION_SECONDS, MAX_SUMMARY};
 use tend_store::customers::NewCustomer;
 use tend_store::messages::NewMessage;
 use tend_store::model::{Case, ContactPoint};
@@ -209,7 +208,7 @@ async fn check(s: &AppState, form: &NewCaseForm) -> Result<Checked, WebError> {
         .ok()
         .filter(|c| CHANNELS.contains(c))
         .ok_or_else(|| WebError::Invalid("channel: choose phone, walk-in or email".into()))?;
-    let summary = text::required_clean("summary", &form.summary, MAX_BODY);
+    let summary = text::required_clean("summary", &form.summary, MAX_SUMMARY);
     let minutes = duration_seconds(&form.minutes).and_then(|d| match d {
         Some(d) if d > MAX_DURATION_SECONDS => {
             Err(Invalid::new("minutes", "at most a day (1440 minutes)"))
@@ -228,11 +227,13 @@ async fn check(s: &AppState, form: &NewCaseForm) -> Result<Checked, WebError> {
 }
 
 /// The summary as the case's first message, with how long the call or
-/// visit took when the agent gave it.
+/// visit took when the agent gave it (an email has no duration).
 fn with_duration(summary: String, channel: Channel, minutes: Option<u32>) -> String {
     match minutes {
-        Some(m) => format!("{summary}\n\n({}, {m} min)", label(channel.as_str())),
-        None => summary,
+        Some(m) if channel != Channel::Email => {
+            format!("{summary}\n\n({}, {m} min)", label(channel.as_str()))
+        }
+        _ => summary,
     }
 }
 
