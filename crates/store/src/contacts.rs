@@ -28,7 +28,7 @@ pub struct LoggedContact {
 }
 
 /// Longest summary of a logged contact, in characters.
-const MAX_SUMMARY: usize = 10_000;
+pub const MAX_SUMMARY: usize = 10_000;
 /// Longest call or visit that can be logged: a day.
 pub const MAX_DURATION_SECONDS: u32 = 86_400;
 

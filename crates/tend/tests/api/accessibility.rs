@@ -50,6 +50,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/views/team".into(),
         "/views/all".into(),
         format!("/cases/{case}"),
+        "/cases/new".into(),
         "/search?q=printer".into(),
         "/search".into(),
         "/account".into(),

@@ -46,6 +46,7 @@ mod surveys;
 mod web;
 mod web_admin;
 mod web_case;
+mod web_effort;
 mod web_totp;
 mod web_views;
 mod write_path;

@@ -258,15 +258,9 @@ fn assignees(agents: &[Agent], case: &Case) -> Vec<Choice> {
 
 /// Every team, and "No team".
 async fn teams(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
-    let teams = s.store.teams().await?;
-    let ids: Vec<String> = teams.iter().map(|t| t.id.0.to_string()).collect();
     let current = case.team_id.map(|t| t.0.to_string());
-    Ok(Choice::list(
-        std::iter::once(("none", "No team")).chain(
-            ids.iter()
-                .zip(&teams)
-                .map(|(id, t)| (id.as_str(), t.name.as_str())),
-        ),
+    Ok(Choice::teams(
+        &s.store.teams().await?,
         current.as_deref().unwrap_or("none"),
     ))
 }

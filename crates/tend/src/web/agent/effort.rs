@@ -77,22 +77,25 @@ pub struct ContactForm {
 
 impl ContactForm {
     fn check(&self) -> Result<LoggedContact, Invalid> {
-        let minutes = self.minutes.trim();
-        let duration_seconds = match minutes {
-            "" => None,
-            m => Some(
-                m.parse::<u32>()
-                    .ok()
-                    .and_then(|m| m.checked_mul(60))
-                    .ok_or_else(|| Invalid::new("minutes", "give whole minutes"))?,
-            ),
-        };
         LoggedContact::checked(
             Channel::parse("channel", &self.channel)?,
             Direction::parse("direction", &self.direction)?,
-            duration_seconds,
+            duration_seconds(&self.minutes)?,
             &self.summary,
         )
+    }
+}
+
+/// A form's optional "Minutes" field as seconds; blank is none.
+pub fn duration_seconds(minutes: &str) -> Result<Option<u32>, Invalid> {
+    match minutes.trim() {
+        "" => Ok(None),
+        m => m
+            .parse::<u32>()
+            .ok()
+            .and_then(|m| m.checked_mul(60))
+            .map(Some)
+            .ok_or_else(|| Invalid::new("minutes", "give whole minutes")),
     }
 }
 

@@ -13,6 +13,7 @@ mod identity;
 mod kb;
 mod live;
 mod merge;
+mod new_case;
 mod remote_images;
 mod saved;
 mod search;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/views/saved/{id}", get(views::saved))
         .route("/views/saved/{id}/delete", post(saved::delete))
         .route("/search", get(search::search))
+        .route("/cases/new", get(new_case::page).post(new_case::submit))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))

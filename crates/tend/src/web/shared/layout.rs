@@ -6,7 +6,7 @@ use askama::Template;
 use jiff::Timestamp;
 use tend_domain::agent::{Action, Role};
 use tend_domain::case::Status;
-use tend_store::model::Agent;
+use tend_store::model::{Agent, Team};
 
 /// The frame around signed-in pages: who is signed in, the navigation and
 /// the token for the sign-out form.
@@ -76,6 +76,21 @@ impl Choice {
                 selected: s.as_str() == current,
             })
             .collect()
+    }
+
+    /// "No team", then every team, selecting `current` (a team id or
+    /// `none`).
+    pub fn teams(teams: &[Team], current: &str) -> Vec<Choice> {
+        let mut choices = Choice::list([("none", "No team")], current);
+        choices.extend(teams.iter().map(|t| {
+            let value = t.id.0.to_string();
+            Choice {
+                selected: value == current,
+                value,
+                text: t.name.clone(),
+            }
+        }));
+        choices
     }
 
     /// The agents a case may be assigned to: active, and not light agents.
