@@ -12,6 +12,7 @@ mod kb;
 mod live;
 mod merge;
 mod remote_images;
+mod reports;
 mod saved;
 mod search;
 mod signin;
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{id}/source", get(source::source))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))
+        .route("/reports", get(reports::page))
+        .route("/reports/{report}/csv", get(reports::csv))
         .route("/kb", get(kb::list))
         .route("/kb/articles", post(kb::create))
         .route("/kb/articles/{id}", get(kb::edit).post(kb::update))
