@@ -543,3 +543,89 @@ async fn bad_periods_and_filters_are_refused(b: Backend) {
         .await;
     assert_eq!(year.status, StatusCode::OK, "366 days are allowed");
 }
+
+/// A lead opens the reports from the navigation in Chromium, sees titled
+/// SVG charts with tables beside them, and downloads a table as CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_reads_the_reports_in_chromium() {
+    let Some(browser) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let t = TestServer::start(Backend::Sqlite).await;
+    dataset(&t).await;
+    t.agent_with_password("lea@example.com", "Lea Lead", Role::Lead, PASSWORD)
+        .await;
+    let b = &browser;
+    let c = &b.client;
+    b.sign_in(&t, "lea@example.com").await;
+    c.find(fantoccini::Locator::LinkText("Reports"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("section#effort svg[role=img]").await;
+    let titles: Vec<String> = {
+        let mut v = Vec::new();
+        for svg in c
+            .find_all(fantoccini::Locator::Css("svg[role=img]"))
+            .await
+            .unwrap()
+        {
+            let label = svg.attr("aria-label").await.unwrap().unwrap();
+            let title = svg
+                .find(fantoccini::Locator::Css("title"))
+                .await
+                .unwrap()
+                .prop("textContent")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(label, title);
+            v.push(title);
+        }
+        v
+    };
+    for chart in [
+        "Effort distribution",
+        "Effort by week",
+        "Where effort comes from",
+        "Backlog",
+    ] {
+        assert!(
+            titles.iter().any(|t| t.starts_with(chart)),
+            "{chart} in {titles:?}"
+        );
+    }
+    b.wait_for_text("report-table", "Blocked drain").await;
+    b.screenshot("reports.png").await;
+
+    // Download the drivers table the way the link does, with the session.
+    let link = c
+        .find(fantoccini::Locator::XPath(
+            "//div[h3='Where effort comes from']//a[contains(@class, 'csv')]",
+        ))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(
+        href.starts_with("/reports/effort/csv?table=drivers&from="),
+        "{href}"
+    );
+    let fetched = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text().then(body =>
+               done([r.status, r.headers.get('content-type'), body])));",
+            vec![json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched[0], 200);
+    assert_eq!(fetched[1], "text/csv; charset=utf-8");
+    let body = fetched[2].as_str().unwrap();
+    assert!(
+        body.starts_with("\"Driver\",\"Points\",\"Cases\"\r\n\"pushed work\",\"27\",\"1\"\r\n"),
+        "{body}"
+    );
+}
