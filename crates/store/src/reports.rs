@@ -389,7 +389,12 @@ impl Store {
                 .entry(optional_id(&row, "agreement_id")?)
                 .or_default()
                 .add(index, level);
-            let case_tags: Vec<String> = crate::rows::json(&row, "tags")?;
+            let raw_tags: String = row.try_get("tags")?;
+            let case_tags: Vec<String> = if raw_tags == "[]" {
+                Vec::new()
+            } else {
+                crate::rows::parse_json("tags", &raw_tags)?
+            };
             for tag in case_tags {
                 tags.entry(tag).or_default().add(index, level);
             }

@@ -264,6 +264,6 @@ mod tests {
             100.0,
             7.0,
         );
-        assert!(s.contains(">3<"));
+        assert!(s.contains("effort 40, CES 2: 3 cases"), "{s}");
     }
 }

@@ -598,6 +598,12 @@ async fn a_lead_reads_the_reports_in_chromium() {
         );
     }
     b.wait_for_text("report-table", "Blocked drain").await;
+    c.execute(
+        "document.querySelector('section#effort .chart-box').parentElement.scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     b.screenshot("reports.png").await;
 
     // Download the drivers table the way the link does, with the session.
