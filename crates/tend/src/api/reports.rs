@@ -75,8 +75,10 @@ async fn csv(
     params: &ReportParams,
     table: Option<&str>,
 ) -> ApiResult<Response> {
-    let filter = filter(me, params)?;
-    let (from, to) = params.period(today())?;
+    me.require(Action::ViewReports)?;
+    let today = today();
+    let filter = params.filter(today)?;
+    let (from, to) = params.period(today)?;
     let table = tables::pick(reports::tables(&s.store, report, &filter).await?, table)?;
     Ok(reports::csv_download(report, &table, from, to))
 }
