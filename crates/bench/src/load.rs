@@ -61,6 +61,10 @@ pub struct LoadArgs {
     /// Search requests per term (zebra, printer, qqnomatchqq), over one connection.
     #[arg(long, default_value_t = 200)]
     search_requests: usize,
+    /// Requests per report (effort, service, surveys; API and web page) over
+    /// the last 90 days, over one connection; 0 skips them.
+    #[arg(long, default_value_t = 100)]
+    report_requests: usize,
     /// Also write the raw results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -79,6 +83,8 @@ const RSS_EVERY: Duration = Duration::from_millis(100);
 const LIST: &str = "/api/v1/cases?limit=25";
 /// Phase names, as the report shows them.
 const CREATE: &str = "case create `POST /cases`";
+/// The period the report phases ask for, in days up to today.
+const REPORT_DAYS: i64 = 90;
 const LIST_PHASE: &str = "case list `GET /cases?limit=25`";
 const CASE_PHASE: &str = "case `GET /cases/{id}`";
 const MESSAGES_PHASE: &str = "case messages `GET /cases/{id}/messages`";
@@ -404,7 +410,31 @@ impl Bench {
             self.phase(&name, args.search_requests, 1, search(term))
                 .await?;
         }
+        if args.report_requests > 0 {
+            self.reports(args.report_requests).await?;
+        }
         self.rss("idle after all phases")
+    }
+
+    /// The reports over the 90 days up to today, through the API and as the
+    /// web page (all three sections and their charts).
+    async fn reports(&mut self, requests: usize) -> anyhow::Result<()> {
+        let today = jiff::Zoned::now().date();
+        let from = today.checked_sub(jiff::Span::new().days(REPORT_DAYS))?;
+        let to = today.checked_add(jiff::Span::new().days(1))?;
+        let period = format!("from={from}&to={to}");
+        for path in [
+            "/api/v1/reports/effort",
+            "/api/v1/reports/service",
+            "/api/v1/reports/surveys",
+            "/reports",
+        ] {
+            let name = format!("report `GET {path}` ({REPORT_DAYS} days)");
+            let url = format!("{path}?{period}");
+            let call = move |_: &mut StdRng, _: usize| Call::get(url.clone());
+            self.phase(&name, requests, 1, call).await?;
+        }
+        Ok(())
     }
 
     /// Sequential, then concurrent case creation, sampling memory meanwhile.

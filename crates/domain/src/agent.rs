@@ -10,6 +10,8 @@ crate::string_enum!(
         Agent = "agent",
         /// Reads everything an agent can, changes nothing.
         LightAgent = "light_agent",
+        /// Works like an agent and also reads the reports.
+        Lead = "lead",
     }
 );
 
@@ -22,6 +24,8 @@ pub enum Action {
     Work,
     /// Manage agents, teams and API tokens.
     Administer,
+    /// Read the effort, service and survey reports.
+    ViewReports,
 }
 
 impl Role {
@@ -30,6 +34,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Agent => matches!(action, Action::Read | Action::Work),
+            Role::Lead => matches!(action, Action::Read | Action::Work | Action::ViewReports),
             Role::LightAgent => matches!(action, Action::Read),
         }
     }
@@ -46,5 +51,15 @@ mod tests {
         assert!(Role::Agent.may(Action::Work));
         assert!(!Role::Agent.may(Action::Administer));
         assert!(Role::Admin.may(Action::Administer));
+    }
+
+    #[test]
+    fn only_leads_and_admins_view_reports() {
+        assert!(Role::Lead.may(Action::ViewReports));
+        assert!(Role::Lead.may(Action::Work));
+        assert!(!Role::Lead.may(Action::Administer));
+        assert!(Role::Admin.may(Action::ViewReports));
+        assert!(!Role::Agent.may(Action::ViewReports));
+        assert!(!Role::LightAgent.may(Action::ViewReports));
     }
 }

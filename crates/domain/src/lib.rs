@@ -16,6 +16,7 @@ pub mod invalid;
 pub mod kb;
 pub mod remote_images;
 pub mod repeat;
+pub mod stats;
 mod string_enum;
 pub mod survey;
 pub mod text;

@@ -35,6 +35,7 @@ pub mod outbound;
 mod participants;
 pub mod portal;
 mod repeat;
+pub mod reports;
 pub mod requests;
 mod rows;
 pub mod saved_filters;

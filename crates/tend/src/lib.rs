@@ -14,6 +14,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod replies;
+pub mod reports;
 pub mod router;
 pub mod secret_key;
 pub mod server;

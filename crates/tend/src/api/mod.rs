@@ -14,6 +14,7 @@ mod idempotency;
 mod inboxes;
 mod jobs;
 mod organizations;
+mod reports;
 mod search;
 mod staff;
 
@@ -134,6 +135,12 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(articles::get, articles::update))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
+        .routes(routes!(reports::effort))
+        .routes(routes!(reports::service))
+        .routes(routes!(reports::surveys))
+        .routes(routes!(reports::effort_csv))
+        .routes(routes!(reports::service_csv))
+        .routes(routes!(reports::surveys_csv))
 }
 
 /// The OpenAPI document, as served.

@@ -36,6 +36,7 @@ mod parsing;
 mod permissions;
 mod portal;
 mod remote_images;
+mod reports;
 mod requests;
 mod schema;
 mod search;

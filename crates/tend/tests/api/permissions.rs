@@ -125,6 +125,25 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
             json!({"agent_id": 1}),
         ),
         (Method::GET, "/api/v1/jobs".into(), json!({})),
+        // Reports: admins and leads (leads are checked in reports.rs).
+        (Method::GET, "/api/v1/reports/effort".into(), json!({})),
+        (Method::GET, "/api/v1/reports/service".into(), json!({})),
+        (Method::GET, "/api/v1/reports/surveys".into(), json!({})),
+        (
+            Method::GET,
+            "/api/v1/reports/effort/csv?table=drivers".into(),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/service/csv?table=backlog".into(),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/surveys/csv?table=ces".into(),
+            json!({}),
+        ),
         (
             Method::PUT,
             format!("/api/v1/inboxes/{inbox}/survey"),

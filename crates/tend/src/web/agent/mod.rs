@@ -15,6 +15,7 @@ mod live;
 mod merge;
 mod new_case;
 mod remote_images;
+mod reports;
 mod saved;
 mod search;
 mod signin;
@@ -68,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{id}/source", get(source::source))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))
+        .route("/reports", get(reports::page))
+        .route("/reports/{report}/csv", get(reports::csv))
         .route("/kb", get(kb::list))
         .route("/kb/articles", post(kb::create))
         .route("/kb/articles/{id}", get(kb::edit).post(kb::update))

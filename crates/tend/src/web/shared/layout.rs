@@ -19,6 +19,8 @@ pub struct Layout {
     pub can_work: bool,
     /// Whether the agent may use the admin pages.
     pub can_admin: bool,
+    /// Whether the agent may read the reports.
+    pub can_report: bool,
 }
 
 impl Layout {
@@ -29,6 +31,7 @@ impl Layout {
             active,
             can_work: session.role().may(Action::Work),
             can_admin: session.role().may(Action::Administer),
+            can_report: session.role().may(Action::ViewReports),
         }
     }
 }

@@ -76,6 +76,7 @@ fn roles(current: &str) -> Vec<Choice> {
         .iter()
         .map(|r| match r {
             Role::LightAgent => "light agent (read only)".to_owned(),
+            Role::Lead => "lead (agent who reads reports)".to_owned(),
             other => label(other.as_str()),
         })
         .collect();
