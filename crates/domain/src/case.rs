@@ -150,7 +150,7 @@ pub fn parse_custom_fields(
 
 /// What an agent asks to change on a case; `None` leaves a field alone and
 /// `Some(None)` clears an optional one. Turned into events by
-/// [`crate::event::CaseState::plan`].
+/// [`crate::state::CaseState::plan`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseChange {
     /// New subject.

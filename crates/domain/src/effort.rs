@@ -7,44 +7,12 @@
 //! `docs/effort.md`.
 
 use crate::case::{Channel, Status};
+pub use crate::contact::{ActionKind, Direction};
 use crate::event::{ActorKind, EventData};
 use crate::ids::{AgentId, CaseId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-crate::string_enum!(
-    /// The kind of work a business asked the customer to do.
-    ActionKind {
-        /// Send or upload a document.
-        SendDocument = "send_document",
-        /// Go somewhere in person (a branch, a shop, a depot).
-        GoSomewhere = "go_somewhere",
-        /// Call or find a third party themselves (a plumber, another company).
-        CallThirdParty = "call_third_party",
-        /// Stay at home for a visit or a delivery.
-        WaitAtHome = "wait_at_home",
-        /// Anything else.
-        Other = "other",
-    }
-);
-
-impl ActionKind {
-    /// What an action recorded without a kind counts as.
-    pub fn unspecified() -> Self {
-        ActionKind::Other
-    }
-}
-
-crate::string_enum!(
-    /// Which way a logged contact went.
-    Direction {
-        /// The customer contacted the business.
-        Inbound = "inbound",
-        /// The business contacted the customer.
-        Outbound = "outbound",
-    }
-);
 
 crate::string_enum!(
     /// How much effort a case cost, by its index.
@@ -512,19 +480,6 @@ impl EffortWeights {
             });
         }
         (count, points, format!("asked to {}", names.join(", ")))
-    }
-}
-
-impl ActionKind {
-    /// For people: what the customer was asked to do.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ActionKind::SendDocument => "send a document",
-            ActionKind::GoSomewhere => "go somewhere",
-            ActionKind::CallThirdParty => "call a third party",
-            ActionKind::WaitAtHome => "wait at home",
-            ActionKind::Other => "do something",
-        }
     }
 }
 

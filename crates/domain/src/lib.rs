@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod canned;
 pub mod case;
+pub mod contact;
 pub mod customer;
 pub mod effort;
 pub mod email;
@@ -16,6 +17,7 @@ pub mod invalid;
 pub mod kb;
 pub mod remote_images;
 pub mod repeat;
+pub mod state;
 pub mod stats;
 mod string_enum;
 pub mod survey;

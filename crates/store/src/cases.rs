@@ -18,8 +18,9 @@ use sqlx::AssertSqlSafe;
 use tend_domain::Invalid;
 use tend_domain::case::{CaseChange, Channel, Priority, Status};
 use tend_domain::effort::{EffortLevel, EffortWeights};
-use tend_domain::event::{Actor, ActorKind, CaseEvent, CaseState, EventData};
+use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::*;
+use tend_domain::state::CaseState;
 
 /// A case to open, with the customer's first message.
 #[derive(Debug, Clone)]

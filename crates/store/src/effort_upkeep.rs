@@ -10,8 +10,9 @@ use crate::time::from_micros;
 use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError, now};
 use tend_domain::effort::EffortTally;
-use tend_domain::event::{Actor, ActorKind, CaseEvent, CaseState};
+use tend_domain::event::{Actor, ActorKind, CaseEvent};
 use tend_domain::ids::{CaseId, EventId};
+use tend_domain::state::CaseState;
 
 impl Store {
     /// Records the weights this store scores by; when they differ from the

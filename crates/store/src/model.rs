@@ -225,7 +225,7 @@ impl Case {
     /// `weights`.
     pub fn from_state(
         id: CaseId,
-        state: &tend_domain::event::CaseState,
+        state: &tend_domain::state::CaseState,
         weights: &EffortWeights,
     ) -> Self {
         let score = weights.score(&state.effort);

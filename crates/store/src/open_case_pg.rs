@@ -20,8 +20,9 @@ use jiff::Timestamp;
 use serde_json::json;
 use sqlx::AnyPool;
 use tend_domain::effort::EffortWeights;
-use tend_domain::event::{Actor, CaseState, EventData};
+use tend_domain::event::{Actor, EventData};
 use tend_domain::ids::CaseId;
+use tend_domain::state::CaseState;
 
 /// `$1`–`$13` the case ([`new_case_values`]; `$7` its tags as JSON, `$11`
 /// the time), `$14`–`$29` the message ([`message_values`]), `$30` the events

@@ -1,7 +1,8 @@
 use crate::harness::{Backend, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tend_domain::event::{CaseEvent, CaseState, EventData};
+use tend_domain::event::{CaseEvent, EventData};
+use tend_domain::state::CaseState;
 
 crate::both_backends!(
     case_lifecycle_is_an_event_log_whose_fold_is_the_case,

@@ -9,7 +9,8 @@ use crate::harness::{Backend, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tend_domain::effort::EffortWeights;
-use tend_domain::event::{CaseEvent, CaseState};
+use tend_domain::event::CaseEvent;
+use tend_domain::state::CaseState;
 
 crate::both_backends!(
     the_plumber_story_is_high_effort_with_every_driver_named,

@@ -197,12 +197,32 @@ async fn report_figures_equal_the_hand_computed_ones(b: Backend) {
             (c2, "survey_sent", json!({"survey": "s2", "csat": true})),
             (c3, "survey_sent", json!({"survey": "s3", "csat": true})),
             (c4, "survey_sent", json!({"survey": "s4", "csat": true})),
-            (c1, "survey_answered", json!({"survey": "s1", "kind": "ces", "score": 6})),
-            (c2, "survey_answered", json!({"survey": "s2", "kind": "ces", "score": 2})),
+            (
+                c1,
+                "survey_answered",
+                json!({"survey": "s1", "kind": "ces", "score": 6}),
+            ),
+            (
+                c2,
+                "survey_answered",
+                json!({"survey": "s2", "kind": "ces", "score": 2}),
+            ),
             // A changed answer replaces the first.
-            (c2, "survey_answered", json!({"survey": "s2", "kind": "ces", "score": 3})),
-            (c2, "survey_answered", json!({"survey": "s2", "kind": "csat", "score": 2})),
-            (c3, "survey_answered", json!({"survey": "s3", "kind": "ces", "score": 1})),
+            (
+                c2,
+                "survey_answered",
+                json!({"survey": "s2", "kind": "ces", "score": 3}),
+            ),
+            (
+                c2,
+                "survey_answered",
+                json!({"survey": "s2", "kind": "csat", "score": 2}),
+            ),
+            (
+                c3,
+                "survey_answered",
+                json!({"survey": "s3", "kind": "ces", "score": 1}),
+            ),
         ],
     )
     .await;
