@@ -143,13 +143,13 @@ impl Store {
             new.agreement_id,
         )
         .await?;
-        // The earlier case this one repeats is looked for on the read pool,
-        // off the writer: a case opened at the same moment may be missed.
         let at = now();
-        let repeat = crate::repeat::find_on(&self.reader, &self.effort, &new, at).await?;
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
         {
+            // The one statement cannot read first: the earlier case this one
+            // repeats is looked for just before, on the read pool.
+            let repeat = crate::repeat::find_on(&self.reader, &self.effort, &new, at).await?;
             let (id, state) =
                 open_case_pg::open_case(pool, &self.effort, &new, repeat, actor, idem, at).await?;
             return Ok(Case::from_state(id, &state, &self.effort));
@@ -159,6 +159,9 @@ impl Store {
             .write(move |conn| {
                 Box::pin(async move {
                     customers::ensure_exists(conn, new.customer_id).await?;
+                    // On SQLite a read on the writer's own connection costs
+                    // microseconds; a trip to the read pool costs far more.
+                    let repeat = crate::repeat::find_in(conn, &new, at).await?;
                     let (id, state, _) = write_new_case(conn, &new, repeat, actor, at).await?;
                     idempotency::record(conn, idem.as_ref(), "case", id.0).await?;
                     Ok((id, state))

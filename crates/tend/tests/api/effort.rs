@@ -430,6 +430,22 @@ async fn new_weights_score_every_case_again(b: Backend) {
     assert!(!t.store.adopt_effort_weights().await.unwrap(), "unchanged");
     assert!(store.adopt_effort_weights().await.unwrap(), "changed");
     assert!(!store.adopt_effort_weights().await.unwrap(), "recorded");
+    // The change queued `effort_rescore`; the running server's job runner
+    // takes it (scoring by the server's own, default weights: no change).
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.database().url).await.unwrap();
+    crate::email::eventually("the effort_rescore job to run", || async {
+        let (left,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'effort_rescore'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        (left == 0).then_some(())
+    })
+    .await;
+    pool.close().await;
+    assert_eq!(effort_of(&t, hard).await, 18);
+    // Scored by the stricter weights, as a server started with them would.
     let mut after = 0;
     while let Some(last) = store.rescore_effort(after, 1).await.unwrap() {
         after = last;
