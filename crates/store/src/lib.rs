@@ -119,6 +119,8 @@ pub struct Store {
     secrets: Option<std::sync::Arc<secrets::Keyring>>,
     /// The weights case effort is scored by.
     effort: std::sync::Arc<EffortWeights>,
+    /// Held while the report summary is refreshed (one refresh at a time).
+    report_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -193,6 +195,7 @@ impl Store {
                     dialect,
                     secrets: None,
                     effort,
+                    report_refresh: Default::default(),
                 }
             }
             Dialect::Postgres => {
@@ -220,6 +223,7 @@ impl Store {
                     dialect,
                     secrets: None,
                     effort,
+                    report_refresh: Default::default(),
                 }
             }
         };

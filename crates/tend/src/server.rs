@@ -37,6 +37,16 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         tracing::info!("the effort weights changed: every case will be scored again");
     }
     let store = store.with_secrets(keys);
+    // Reports refresh their summary first; doing it now (all of it after an
+    // upgrade) keeps the first report from waiting.
+    let refresher = store.clone();
+    tokio::spawn(async move {
+        match refresher.refresh_reports().await {
+            Ok(days) if days > 0 => tracing::info!(days, "report summary up to date"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("refreshing the report summary failed: {e}"),
+        }
+    });
     let sealed = store
         .seal_secrets()
         .await

@@ -20,6 +20,7 @@ use tend_domain::agent::Role;
 
 crate::both_backends!(
     report_figures_equal_the_hand_computed_ones,
+    the_summary_follows_changes_and_agrees_with_the_cases,
     only_admins_and_leads_read_reports,
     bad_periods_and_filters_are_refused,
 );
@@ -461,6 +462,109 @@ async fn report_figures_equal_the_hand_computed_ones(b: Backend) {
     assert_eq!(
         missing.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         "table"
+    );
+}
+
+/// Unfiltered reports read the stored per-day summary; filtered ones read
+/// the cases. After changes, the summary must show them, and the reports of
+/// the channels (which split the cases) must add up to the whole.
+async fn the_summary_follows_changes_and_agrees_with_the_cases(b: Backend) {
+    let t = TestServer::start(b).await;
+    let d = dataset(&t).await;
+    let [_, _, _, c4, c5] = d.cases;
+    let (yesterday, today, tomorrow) = days();
+    let period = format!("from={yesterday}&to={tomorrow}");
+    let report = |kind: &'static str, filter: String| {
+        let t = &t;
+        let period = &period;
+        async move {
+            let r = t
+                .get(&format!("/api/v1/reports/{kind}?{period}{filter}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.body
+        }
+    };
+    let before = report("service", String::new()).await;
+    assert_eq!(before["resolution"]["cases"], 1);
+
+    for (id, change) in [
+        (c4, json!({"status": "resolved"})),
+        (c5, json!({"team_id": d.billing})),
+    ] {
+        let r = t.patch(&format!("/api/v1/cases/{id}"), change).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let service = report("service", String::new()).await;
+    assert_eq!(service["resolution"]["cases"], 2, "{service}");
+    assert_eq!(
+        service["backlog"],
+        json!([{"day": yesterday, "open": 0}, {"day": today, "open": 3}])
+    );
+    let effort = report("effort", String::new()).await;
+    let billing = effort["by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Billing")
+        .unwrap()
+        .clone();
+    assert_eq!(billing["cases"], 3, "{effort}");
+
+    // The channels' reports, from the cases, add up to the summary's.
+    let (mut effort_sums, mut service_sums) = (vec![0i64; 4], vec![0i64; 4]);
+    for channel in ["email", "phone", "portal"] {
+        let e = report("effort", format!("&channel={channel}")).await;
+        let points: i64 = e["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["points"].as_i64().unwrap())
+            .sum();
+        let high = e["levels"][2]["cases"].as_i64().unwrap();
+        let highest = e["highest"].as_array().unwrap().len() as i64;
+        for (sum, v) in
+            effort_sums
+                .iter_mut()
+                .zip([e["cases"].as_i64().unwrap(), points, high, highest])
+        {
+            *sum += v;
+        }
+        let s = report("service", format!("&channel={channel}")).await;
+        for (sum, v) in service_sums.iter_mut().zip([
+            s["first_response"]["cases"].as_i64().unwrap(),
+            s["resolution"]["cases"].as_i64().unwrap(),
+            s["first_contact_resolution"]["count"].as_i64().unwrap(),
+            s["backlog"][1]["open"].as_i64().unwrap(),
+        ]) {
+            *sum += v;
+        }
+    }
+    let points: i64 = effort["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["points"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        effort_sums,
+        [
+            effort["cases"].as_i64().unwrap(),
+            points,
+            effort["levels"][2]["cases"].as_i64().unwrap(),
+            effort["highest"].as_array().unwrap().len() as i64
+        ]
+    );
+    assert_eq!(
+        service_sums,
+        [
+            service["first_response"]["cases"].as_i64().unwrap(),
+            service["resolution"]["cases"].as_i64().unwrap(),
+            service["first_contact_resolution"]["count"]
+                .as_i64()
+                .unwrap(),
+            service["backlog"][1]["open"].as_i64().unwrap(),
+        ]
     );
 }
 

@@ -1,17 +1,23 @@
 //! The reports a lead reads: customer effort, service times and surveys for
-//! a period and filters. Each report streams the case rows of the period
-//! once (through an indexed time range) and folds them here; the maths is in
-//! `tend_domain::stats`. Days and weeks are UTC.
+//! a period and filters. Effort and service reports add up the facts of the
+//! period's days (`facts`): without filters from the stored per-day summary
+//! (`rollup`), so their cost follows the days of the period, not its cases;
+//! with filters from the matching cases. Survey answers are few and read
+//! from the event log. The maths is in `tend_domain::stats`. Days and weeks
+//! are UTC.
+
+mod facts;
+mod rollup;
 
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
 use crate::{Result, Store};
+use facts::{COLUMNS, CaseFacts, Collector, DAY, Days, Fact, Tally, day_of};
 use futures_util::TryStreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 use tend_domain::case::Channel;
 use tend_domain::effort::{Driver, EffortLevel, EffortTally};
@@ -21,15 +27,13 @@ use utoipa::ToSchema;
 
 /// Cases listed as the period's highest effort.
 pub const HIGHEST: usize = 20;
-/// Microseconds in a day.
-const DAY: i64 = 86_400_000_000;
 
 /// Which cases a report covers.
 #[derive(Debug, Clone)]
 pub struct ReportFilter {
-    /// Start of the period (inclusive).
+    /// Start of the period (inclusive): a UTC midnight.
     pub from: Timestamp,
-    /// End of the period (exclusive).
+    /// End of the period (exclusive): a UTC midnight.
     pub to: Timestamp,
     pub team_id: Option<TeamId>,
     pub assignee_id: Option<AgentId>,
@@ -39,6 +43,15 @@ pub struct ReportFilter {
 }
 
 impl ReportFilter {
+    /// Whether any filter beyond the period is set.
+    fn narrows(&self) -> bool {
+        self.team_id.is_some()
+            || self.assignee_id.is_some()
+            || self.channel.is_some()
+            || self.tag.is_some()
+            || self.agreement_id.is_some()
+    }
+
     /// Adds the filters (not the period) on the cases aliased `c`, merged
     /// cases left out.
     fn narrow(&self, sql: &mut Sql) {
@@ -68,11 +81,6 @@ impl ReportFilter {
             .push(column)
             .push(" < ")
             .arg(micros(self.to));
-    }
-
-    /// The days of the period, as offsets from its start.
-    fn days(&self) -> usize {
-        usize::try_from((micros(self.to) - micros(self.from) + DAY - 1) / DAY).unwrap_or(0)
     }
 }
 
@@ -182,7 +190,8 @@ pub struct ServiceReport {
     pub backlog: Vec<DayBacklog>,
 }
 
-/// The middle and the slow end of a duration, in seconds.
+/// The middle and the slow end of a duration, in seconds, to two
+/// significant figures (durations are counted in buckets that fine).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Percentiles {
     /// How many durations were measured.
@@ -262,6 +271,7 @@ pub struct CalibrationPoint {
 }
 
 /// Sums for a mean index and a high-effort share.
+/// Sums for a mean index and a high-effort share.
 #[derive(Debug, Default, Clone, Copy)]
 struct Sum {
     cases: u64,
@@ -270,15 +280,20 @@ struct Sum {
 }
 
 impl Sum {
-    fn add(&mut self, index: u32, level: EffortLevel) {
-        self.cases += 1;
-        self.index += u64::from(index);
-        self.high += u64::from(level == EffortLevel::High);
+    fn add(&mut self, tally: Tally) {
+        self.cases += count(tally.n);
+        self.index += count(tally.total);
+        self.high += count(tally.high);
     }
 
     fn average(&self) -> f64 {
         ratio(self.index, self.cases).unwrap_or(0.0)
     }
+}
+
+/// A stored count as unsigned (never negative; 0 if it were).
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 fn ratio(count: u64, of: u64) -> Option<f64> {
@@ -293,8 +308,11 @@ fn rate(count: u64, of: u64) -> Rate {
     }
 }
 
-fn day_of(t: Timestamp) -> Date {
-    t.to_zoned(jiff::tz::TimeZone::UTC).date()
+/// The calendar date of a day numbered from the epoch.
+fn date_of(day: i64) -> Date {
+    from_micros(day * DAY)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default()
 }
 
 /// Breakdown rows from sums keyed by id or word, named by `name`, largest
@@ -326,108 +344,87 @@ fn breakdown(sums: HashMap<String, Sum>, name: impl Fn(&str) -> String) -> Vec<B
     rows
 }
 
-fn optional_id(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row
-        .try_get::<Option<i64>, _>(col)?
-        .map(|v| v.to_string())
-        .unwrap_or_default())
-}
+/// Facts the effort report reads.
+const EFFORT_FACTS: &[Fact] = &[
+    Fact::Cases,
+    Fact::Level,
+    Fact::Band,
+    Fact::Driver,
+    Fact::Team,
+    Fact::Agent,
+    Fact::Channel,
+    Fact::Tag,
+    Fact::Agreement,
+    Fact::Highest,
+];
+/// Facts the service report reads.
+const SERVICE_FACTS: &[Fact] = &[
+    Fact::Cases,
+    Fact::Repeat,
+    Fact::Reopened,
+    Fact::FirstResponse,
+    Fact::Resolved,
+    Fact::Resolution,
+    Fact::FirstContact,
+];
 
 impl Store {
     /// The effort report: cases created in the period.
     pub async fn effort_report(&self, filter: &ReportFilter) -> Result<EffortReport> {
-        let mut sql = Sql::new(
-            "SELECT c.id, c.created_at, c.channel, c.team_id, c.assignee_id, c.agreement_id, c.tags, \
-             c.effort_index, c.effort_level, c.effort FROM cases c",
-        );
-        filter.period(&mut sql, "c.created_at");
-        filter.narrow(&mut sql);
-        let weights = self.effort_weights();
+        let (days, _) = self.period_facts(filter, EFFORT_FACTS).await?;
         let mut total = Sum::default();
-        let mut levels = [0u64; 3];
+        let mut levels: HashMap<String, u64> = HashMap::new();
         let mut bands = [0u64; 10];
         let mut weeks: BTreeMap<Date, Sum> = BTreeMap::new();
-        let mut drivers: HashMap<Driver, (u64, u64)> = HashMap::new();
-        let (mut teams, mut agents, mut channels, mut tags, mut agreements) = (
-            HashMap::<String, Sum>::new(),
-            HashMap::<String, Sum>::new(),
-            HashMap::<String, Sum>::new(),
-            HashMap::<String, Sum>::new(),
-            HashMap::<String, Sum>::new(),
-        );
-        // (index, id, lines), kept to the highest few.
-        let mut highest: Vec<(u32, i64, EffortLevel, Vec<String>)> = Vec::new();
-        let mut rows = sql.query().fetch(&self.reader);
-        while let Some(row) = rows.try_next().await? {
-            let index = u32::try_from(row.try_get::<i64, _>("effort_index")?).unwrap_or(0);
-            let level = crate::rows::word(&row, "effort_level", EffortLevel::parse)?;
-            total.add(index, level);
-            levels[match level {
-                EffortLevel::Low => 0,
-                EffortLevel::Medium => 1,
-                EffortLevel::High => 2,
-            }] += 1;
-            bands[usize::try_from(index / 10).unwrap_or(9).min(9)] += 1;
-            let created = from_micros(row.try_get("created_at")?)?;
-            weeks
-                .entry(stats::week_of(day_of(created)))
-                .or_default()
-                .add(index, level);
-            teams
-                .entry(optional_id(&row, "team_id")?)
-                .or_default()
-                .add(index, level);
-            agents
-                .entry(optional_id(&row, "assignee_id")?)
-                .or_default()
-                .add(index, level);
-            channels
-                .entry(row.try_get::<String, _>("channel")?)
-                .or_default()
-                .add(index, level);
-            agreements
-                .entry(optional_id(&row, "agreement_id")?)
-                .or_default()
-                .add(index, level);
-            let raw_tags: String = row.try_get("tags")?;
-            let case_tags: Vec<String> = if raw_tags == "[]" {
-                Vec::new()
-            } else {
-                crate::rows::parse_json("tags", &raw_tags)?
-            };
-            for tag in case_tags {
-                tags.entry(tag).or_default().add(index, level);
-            }
-            if index == 0 {
-                continue;
-            }
-            let tally: EffortTally = crate::rows::json(&row, "effort")?;
-            let effort = weights.score(&tally);
-            for line in &effort.lines {
-                let d = drivers.entry(line.driver).or_default();
-                d.0 += u64::from(line.points);
-                d.1 += 1;
-            }
-            let id: i64 = row.try_get("id")?;
-            let ranks_in = highest.len() < HIGHEST
-                || highest
-                    .last()
-                    .is_some_and(|(i, last, ..)| (index, -id) > (*i, -*last));
-            if ranks_in {
-                let lines = effort.lines.into_iter().map(|l| l.text).collect();
-                highest.push((index, id, level, lines));
-                highest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                highest.truncate(HIGHEST);
+        let mut drivers: HashMap<String, (u64, u64)> = HashMap::new();
+        let mut by: HashMap<Fact, HashMap<String, Sum>> = HashMap::new();
+        // (index, id): the period's highest is among its days' highest.
+        let mut highest: Vec<(u32, i64)> = Vec::new();
+        for (day, facts) in &days {
+            for ((fact, key), tally) in facts {
+                match fact {
+                    Fact::Cases => {
+                        total.add(*tally);
+                        weeks
+                            .entry(stats::week_of(date_of(*day)))
+                            .or_default()
+                            .add(*tally);
+                    }
+                    Fact::Level => *levels.entry(key.clone()).or_default() += count(tally.n),
+                    Fact::Band => {
+                        let band = key.parse::<usize>().unwrap_or(9).min(9);
+                        bands[band] += count(tally.n);
+                    }
+                    Fact::Driver => {
+                        let d = drivers.entry(key.clone()).or_default();
+                        d.0 += count(tally.total);
+                        d.1 += count(tally.n);
+                    }
+                    Fact::Highest => {
+                        if let Ok(id) = key.parse() {
+                            highest.push((u32::try_from(tally.total).unwrap_or(0), id));
+                        }
+                    }
+                    _ => by
+                        .entry(*fact)
+                        .or_default()
+                        .entry(key.clone())
+                        .or_default()
+                        .add(*tally),
+                }
             }
         }
-        drop(rows);
+        highest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        highest.truncate(HIGHEST);
         let names = self.report_names(&highest).await?;
         let mut drivers: Vec<DriverTotal> = drivers
             .into_iter()
-            .map(|(driver, (points, cases))| DriverTotal {
-                driver,
-                points,
-                cases,
+            .filter_map(|(driver, (points, cases))| {
+                Some(DriverTotal {
+                    driver: Driver::parse("driver", &driver).ok()?,
+                    points,
+                    cases,
+                })
             })
             .collect();
         drivers.sort_by(|a, b| {
@@ -435,13 +432,18 @@ impl Store {
                 .cmp(&a.points)
                 .then_with(|| a.driver.as_str().cmp(b.driver.as_str()))
         });
+        let mut breakdown_of = |fact: Fact, name: &dyn Fn(&str) -> String| {
+            breakdown(by.remove(&fact).unwrap_or_default(), name)
+        };
         Ok(EffortReport {
             cases: total.cases,
             average_index: ratio(total.index, total.cases),
             levels: [EffortLevel::Low, EffortLevel::Medium, EffortLevel::High]
                 .into_iter()
-                .zip(levels)
-                .map(|(level, cases)| LevelCount { level, cases })
+                .map(|level| LevelCount {
+                    level,
+                    cases: levels.get(level.as_str()).copied().unwrap_or(0),
+                })
                 .collect(),
             histogram: (0u32..10)
                 .zip(bands)
@@ -461,30 +463,104 @@ impl Store {
                 })
                 .collect(),
             drivers,
-            by_team: breakdown(teams, |k| names.name(&names.teams, k)),
-            by_agent: breakdown(agents, |k| names.name(&names.agents, k)),
-            by_channel: breakdown(channels, |k| k.to_owned()),
-            by_tag: breakdown(tags, |k| k.to_owned()),
-            by_agreement: breakdown(agreements, |k| names.name(&names.agreements, k)),
-            highest: highest
-                .into_iter()
-                .map(|(index, id, level, lines)| HighEffortCase {
-                    case_id: CaseId(id),
-                    subject: names.subjects.get(&id).cloned().unwrap_or_default(),
-                    index,
-                    level,
-                    lines,
-                })
-                .collect(),
+            by_team: breakdown_of(Fact::Team, &|k| names.name(&names.teams, k)),
+            by_agent: breakdown_of(Fact::Agent, &|k| names.name(&names.agents, k)),
+            by_channel: breakdown_of(Fact::Channel, &|k| k.to_owned()),
+            by_tag: breakdown_of(Fact::Tag, &|k| k.to_owned()),
+            by_agreement: breakdown_of(Fact::Agreement, &|k| names.name(&names.agreements, k)),
+            highest: names.highest,
         })
     }
 
-    /// Names of teams, agents and agreements, and the subjects of the
-    /// highest-effort cases.
-    async fn report_names(
+    /// The facts of the period's days, of the kinds given, and how many
+    /// cases were open at its start. Unfiltered, they come from the stored
+    /// summary (a few rows per day); filtered, from the matching cases.
+    async fn period_facts(&self, filter: &ReportFilter, kinds: &[Fact]) -> Result<(Days, i64)> {
+        let (from, to) = (day_of(micros(filter.from)), day_of(micros(filter.to)));
+        let backlog = kinds.contains(&Fact::Resolved);
+        if !filter.narrows() {
+            let days = self.summary_days(from, to, kinds).await?;
+            let open = if backlog {
+                self.summary_open_before(from).await?
+            } else {
+                0
+            };
+            return Ok((days, open));
+        }
+        let mut collector = Collector::default();
+        let (start, end) = (micros(filter.from), micros(filter.to));
+        self.collect(&mut collector, Side::Created, start, end, Some(filter))
+            .await?;
+        if !backlog {
+            return Ok((collector.finish(), 0));
+        }
+        self.collect(&mut collector, Side::Resolved, start, end, Some(filter))
+            .await?;
+        // Cases created before the period and still open at its start:
+        // resolved since, or not at all (two index ranges, not a scan of
+        // every older case).
+        let mut open = 0;
+        for still_open in ["c.resolved_at >= ", "c.resolved_at IS NULL"] {
+            let mut sql = Sql::new("SELECT COUNT(*) AS n FROM cases c");
+            sql.and().push(still_open);
+            if still_open.ends_with(' ') {
+                sql.arg(start);
+            }
+            sql.push(" AND c.created_at < ").arg(start);
+            filter.narrow(&mut sql);
+            open += sql
+                .query()
+                .fetch_one(&self.reader)
+                .await?
+                .try_get::<i64, _>("n")?;
+        }
+        Ok((collector.finish(), open))
+    }
+
+    /// Adds the facts of the cases created (or resolved) in [`from`, `to`)
+    /// that `filter` keeps (all but merged ones without a filter).
+    pub(crate) async fn collect(
         &self,
-        highest: &[(u32, i64, EffortLevel, Vec<String>)],
-    ) -> Result<Names> {
+        collector: &mut Collector,
+        side: Side,
+        from: i64,
+        to: i64,
+        filter: Option<&ReportFilter>,
+    ) -> Result<()> {
+        let column = match side {
+            Side::Created => "c.created_at",
+            Side::Resolved => "c.resolved_at",
+        };
+        let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM cases c"));
+        sql.and()
+            .push(column)
+            .push(" >= ")
+            .arg(from)
+            .push(" AND ")
+            .push(column)
+            .push(" < ")
+            .arg(to);
+        match filter {
+            Some(filter) => filter.narrow(&mut sql),
+            None => {
+                sql.push(" AND c.merged_into_id IS NULL");
+            }
+        }
+        let weights = self.effort_weights();
+        let mut rows = sql.query().fetch(&self.reader);
+        while let Some(row) = rows.try_next().await? {
+            let case = CaseFacts::from_row(&row)?;
+            match side {
+                Side::Created => collector.created(&case, weights),
+                Side::Resolved => collector.resolved(&case),
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of teams, agents and agreements, and the highest-effort cases
+    /// (index, id) with their subjects and explanations.
+    async fn report_names(&self, highest: &[(u32, i64)]) -> Result<Names> {
         let teams = self
             .teams()
             .await?
@@ -503,121 +579,102 @@ impl Store {
             .iter()
             .map(|r| Ok((r.try_get::<i64, _>("id")?.to_string(), r.try_get("name")?)))
             .collect::<Result<_>>()?;
-        let mut subjects = HashMap::new();
+        let mut cases = HashMap::new();
         if !highest.is_empty() {
             let ids: Vec<i64> = highest.iter().map(|h| h.1).collect();
-            let mut sql = Sql::new("SELECT id, subject FROM cases WHERE id IN ");
+            let mut sql = Sql::new("SELECT id, subject, effort FROM cases WHERE id IN ");
             sql.id_list(&ids);
             for r in sql.query().fetch_all(&self.reader).await? {
-                subjects.insert(r.try_get::<i64, _>("id")?, r.try_get("subject")?);
+                let tally: EffortTally = crate::rows::json(&r, "effort")?;
+                cases.insert(
+                    r.try_get::<i64, _>("id")?,
+                    (
+                        r.try_get::<String, _>("subject")?,
+                        self.effort_weights().score(&tally),
+                    ),
+                );
             }
         }
+        let highest = highest
+            .iter()
+            .filter_map(|(index, id)| {
+                let (subject, effort) = cases.remove(id)?;
+                Some(HighEffortCase {
+                    case_id: CaseId(*id),
+                    subject,
+                    index: *index,
+                    level: effort.level,
+                    lines: effort.lines.into_iter().map(|l| l.text).collect(),
+                })
+            })
+            .collect();
         Ok(Names {
             teams,
             agents,
             agreements,
-            subjects,
+            highest,
         })
     }
 
     /// The service report: response and resolution times, rates and the
     /// backlog.
     pub async fn service_report(&self, filter: &ReportFilter) -> Result<ServiceReport> {
-        let days = filter.days();
-        let from = micros(filter.from);
-        // Backlog as a difference array over day ends: a case is open at
-        // the end of day i for i in [created day, resolved day).
-        let mut open = vec![0i64; days + 1];
-        let mut count_open = |created: i64, resolved: Option<i64>| {
-            let day = |t: i64| usize::try_from((t - from).div_euclid(DAY).max(0)).unwrap_or(0);
-            let (a, b) = (day(created).min(days), resolved.map_or(days, day).min(days));
-            if a < b {
-                open[a] += 1;
-                open[b] -= 1;
-            }
-        };
-
-        // Cases created in the period.
-        let mut sql = Sql::new(
-            "SELECT c.created_at, c.first_response_at, c.resolved_at, c.repeat_of_id, c.effort FROM cases c",
-        );
-        filter.period(&mut sql, "c.created_at");
-        filter.narrow(&mut sql);
-        let (mut cases, mut repeats, mut reopened) = (0u64, 0u64, 0u64);
-        let mut first_responses = Vec::new();
-        let mut rows = sql.query().fetch(&self.reader);
-        while let Some(row) = rows.try_next().await? {
-            let created: i64 = row.try_get("created_at")?;
-            let resolved: Option<i64> = row.try_get("resolved_at")?;
-            cases += 1;
-            if let Some(first) = row.try_get::<Option<i64>, _>("first_response_at")? {
-                first_responses.push((first - created).max(0) / 1_000_000);
-            }
-            repeats += u64::from(row.try_get::<Option<i64>, _>("repeat_of_id")?.is_some());
-            let tally: EffortTally = crate::rows::json(&row, "effort")?;
-            reopened += u64::from(tally.reopened > 0);
-            count_open(created, resolved);
-        }
-        drop(rows);
-
-        // Cases created before the period and still open at its start:
-        // resolved since, or not at all (two index ranges, not a scan of
-        // every older case).
-        for still_open in ["c.resolved_at >= ", "c.resolved_at IS NULL"] {
-            let mut sql = Sql::new("SELECT c.created_at, c.resolved_at FROM cases c");
-            sql.and().push(still_open);
-            if still_open.ends_with(' ') {
-                sql.arg(from);
-            }
-            sql.push(" AND c.created_at < ").arg(from);
-            filter.narrow(&mut sql);
-            let mut rows = sql.query().fetch(&self.reader);
-            while let Some(row) = rows.try_next().await? {
-                count_open(row.try_get("created_at")?, row.try_get("resolved_at")?);
+        let (days, open_at_start) = self.period_facts(filter, SERVICE_FACTS).await?;
+        let mut sums: HashMap<Fact, u64> = HashMap::new();
+        let mut first_responses: BTreeMap<i64, u64> = BTreeMap::new();
+        let mut resolutions: BTreeMap<i64, u64> = BTreeMap::new();
+        for facts in days.values() {
+            for ((fact, key), tally) in facts {
+                let histogram = match fact {
+                    Fact::FirstResponse => &mut first_responses,
+                    Fact::Resolution => &mut resolutions,
+                    _ => {
+                        *sums.entry(*fact).or_default() += count(tally.n);
+                        continue;
+                    }
+                };
+                if let Ok(seconds) = key.parse() {
+                    *histogram.entry(seconds).or_default() += count(tally.n);
+                }
             }
         }
-
-        // Cases resolved in the period.
-        let mut sql = Sql::new("SELECT c.created_at, c.resolved_at, c.effort FROM cases c");
-        filter.period(&mut sql, "c.resolved_at");
-        filter.narrow(&mut sql);
-        let mut resolutions = Vec::new();
-        let mut first_contact = 0u64;
-        let mut rows = sql.query().fetch(&self.reader);
-        while let Some(row) = rows.try_next().await? {
-            let created: i64 = row.try_get("created_at")?;
-            let resolved: i64 = row.try_get("resolved_at")?;
-            resolutions.push((resolved - created).max(0) / 1_000_000);
-            let tally: EffortTally = crate::rows::json(&row, "effort")?;
-            first_contact += u64::from(tally.first_contact_resolution());
-        }
-        drop(rows);
-
-        let start = day_of(filter.from);
-        let mut backlog = Vec::with_capacity(days);
-        let mut running = 0i64;
-        for (i, delta) in open.iter().take(days).enumerate() {
-            running += delta;
-            let day = start
-                .checked_add(jiff::Span::new().days(i64::try_from(i).unwrap_or(0)))
-                .unwrap_or(start);
-            backlog.push(DayBacklog {
-                day: day.to_string(),
-                open: u64::try_from(running).unwrap_or(0),
-            });
-        }
-        let resolved = resolutions.len() as u64;
+        let (from, to) = (day_of(micros(filter.from)), day_of(micros(filter.to)));
+        let mut running = open_at_start;
+        let backlog = (from..to)
+            .map(|day| {
+                let change = |fact| days.get(&day).and_then(|f| f.get(&(fact, String::new())));
+                running += change(Fact::Cases).map_or(0, |t| t.n)
+                    - change(Fact::Resolved).map_or(0, |t| t.n);
+                DayBacklog {
+                    day: date_of(day).to_string(),
+                    open: count(running),
+                }
+            })
+            .collect();
+        let sum = |fact| sums.get(&fact).copied().unwrap_or(0);
+        let cases = sum(Fact::Cases);
         Ok(ServiceReport {
             cases,
-            first_response: percentiles(first_responses),
-            resolution: percentiles(resolutions),
-            first_contact_resolution: rate(first_contact, resolved),
-            repeat_contact: rate(repeats, cases),
-            reopened: rate(reopened, cases),
+            first_response: percentiles(&first_responses),
+            resolution: percentiles(&resolutions),
+            first_contact_resolution: rate(sum(Fact::FirstContact), sum(Fact::Resolved)),
+            repeat_contact: rate(sum(Fact::Repeat), cases),
+            reopened: rate(sum(Fact::Reopened), cases),
             backlog,
         })
     }
+}
 
+/// Which time a case is counted by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Side {
+    /// The day it was created.
+    Created,
+    /// The day it was resolved.
+    Resolved,
+}
+
+impl Store {
     /// The survey report: answers given in the period (the latest per case
     /// and question), and surveys sent in it.
     pub async fn survey_report(&self, filter: &ReportFilter) -> Result<SurveyReport> {
@@ -690,12 +747,12 @@ impl Store {
     }
 }
 
-/// Names by id, for breakdown rows.
+/// Names by id, for breakdown rows, and the highest-effort cases.
 struct Names {
     teams: HashMap<String, String>,
     agents: HashMap<String, String>,
     agreements: HashMap<String, String>,
-    subjects: HashMap<i64, String>,
+    highest: Vec<HighEffortCase>,
 }
 
 impl Names {
@@ -704,12 +761,12 @@ impl Names {
     }
 }
 
-fn percentiles(mut seconds: Vec<i64>) -> Percentiles {
-    seconds.sort_unstable();
+/// Percentiles of durations counted per (bucketed) number of seconds.
+fn percentiles(seconds: &BTreeMap<i64, u64>) -> Percentiles {
     Percentiles {
-        cases: seconds.len() as u64,
-        p50_seconds: stats::percentile(&seconds, 50),
-        p90_seconds: stats::percentile(&seconds, 90),
+        cases: seconds.values().sum(),
+        p50_seconds: stats::percentile(seconds, 50),
+        p90_seconds: stats::percentile(seconds, 90),
     }
 }
 

@@ -1,0 +1,176 @@
+//! The stored per-day summary reports read (`report_days`): a projection
+//! of the cases table. Case writes mark the days they touch as stale (a
+//! database trigger, in the same transaction); [`Store::refresh_reports`]
+//! recomputes those days from the cases, one day at a time, and replaces
+//! their rows. A report refreshes first, so it always sees every committed
+//! case, and then reads a few rows per day instead of every case.
+
+use super::Side;
+use super::facts::{Collector, DAY, DayFacts, Days, Fact, Tally};
+use crate::dialect::Dialect;
+use crate::sql::Sql;
+use crate::tx::{Arg, args};
+use crate::{Result, Store};
+use futures_util::TryStreamExt;
+use sqlx::Row;
+
+/// Rows per INSERT when a day's facts are written.
+const ROWS_PER_INSERT: usize = 100;
+
+impl Store {
+    /// Brings the stored summary up to date: recomputes every day a case
+    /// write has marked stale since the last refresh. Answers how many days
+    /// it recomputed. Refreshes run one at a time.
+    pub async fn refresh_reports(&self) -> Result<usize> {
+        let _one_at_a_time = self.report_refresh.lock().await;
+        let dialect = self.dialect;
+        let days: Vec<i64> = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if dialect == Dialect::Postgres {
+                        // Waits for every open transaction that marked a day:
+                        // what they wrote is then visible to the reads below,
+                        // and later writes mark their days again.
+                        tx.execute("LOCK TABLE report_stale_days IN EXCLUSIVE MODE", vec![])
+                            .await?;
+                    }
+                    tx.fetch_all("DELETE FROM report_stale_days RETURNING day", vec![])
+                        .await?
+                        .iter()
+                        .map(|row| row.int("day"))
+                        .collect()
+                })
+            })
+            .await?;
+        if days.len() > 30 {
+            tracing::info!(days = days.len(), "recomputing the report summary");
+        }
+        for (done, &day) in days.iter().enumerate() {
+            if let Err(e) = self.recompute_day(day).await {
+                // The days not yet done stay stale for the next refresh.
+                let rest = days[done..].to_vec();
+                self.write(move |tx| {
+                    Box::pin(async move {
+                        for day in rest {
+                            tx.execute(
+                                "INSERT INTO report_stale_days (day) VALUES ($1) ON CONFLICT (day) DO NOTHING",
+                                args![day],
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await?;
+                return Err(e);
+            }
+        }
+        Ok(days.len())
+    }
+
+    /// Recomputes one day's facts from the cases and replaces its rows.
+    async fn recompute_day(&self, day: i64) -> Result<()> {
+        let mut collector = Collector::default();
+        let (from, to) = (day * DAY, (day + 1) * DAY);
+        for side in [Side::Created, Side::Resolved] {
+            self.collect(&mut collector, side, from, to, None).await?;
+        }
+        let facts = collector.finish().remove(&day).unwrap_or_default();
+        let rows: Vec<(Fact, String, Tally)> = facts
+            .into_iter()
+            .map(|((fact, key), tally)| (fact, key, tally))
+            .collect();
+        self.write(move |tx| {
+            Box::pin(async move {
+                tx.execute("DELETE FROM report_days WHERE day = $1", args![day])
+                    .await?;
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    let (text, values) = insert_facts(day, chunk);
+                    tx.execute(&text, values).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The stored facts of days [`from`, `to`), only of the kinds given,
+    /// after a refresh.
+    pub(crate) async fn summary_days(&self, from: i64, to: i64, facts: &[Fact]) -> Result<Days> {
+        self.refresh_reports().await?;
+        let mut sql = Sql::new("SELECT day, fact, key, n, total, high FROM report_days");
+        sql.and()
+            .push("day >= ")
+            .arg(from)
+            .push(" AND day < ")
+            .arg(to)
+            .push(" AND fact IN (");
+        for (i, fact) in facts.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(fact.as_str());
+        }
+        sql.push(")");
+        let mut days = Days::new();
+        let mut rows = sql.query().fetch(&self.reader);
+        while let Some(row) = rows.try_next().await? {
+            let fact = crate::rows::word(&row, "fact", Fact::parse)?;
+            let day: &mut DayFacts = days.entry(row.try_get("day")?).or_default();
+            day.insert(
+                (fact, row.try_get("key")?),
+                Tally {
+                    n: row.try_get("n")?,
+                    total: row.try_get("total")?,
+                    high: row.try_get("high")?,
+                },
+            );
+        }
+        Ok(days)
+    }
+
+    /// Cases created before day `before` and not resolved before it, from
+    /// the stored facts (call after [`Store::summary_days`]).
+    pub(crate) async fn summary_open_before(&self, before: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT \
+             CAST(COALESCE(SUM(CASE WHEN fact = 'cases' THEN n ELSE 0 END), 0) AS BIGINT) AS opened, \
+             CAST(COALESCE(SUM(CASE WHEN fact = 'resolved' THEN n ELSE 0 END), 0) AS BIGINT) AS resolved \
+             FROM report_days WHERE day < $1 AND fact IN ('cases', 'resolved') AND key = ''",
+        )
+        .bind(before)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(row.try_get::<i64, _>("opened")? - row.try_get::<i64, _>("resolved")?)
+    }
+}
+
+/// One INSERT of `rows` of `day`: its text and values.
+fn insert_facts(day: i64, rows: &[(Fact, String, Tally)]) -> (String, Vec<Arg>) {
+    let mut text = String::from("INSERT INTO report_days (day, fact, key, n, total, high) VALUES ");
+    let mut values = Vec::with_capacity(rows.len() * 6);
+    for (i, (fact, key, tally)) in rows.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        let at = values.len();
+        text.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${})",
+            at + 1,
+            at + 2,
+            at + 3,
+            at + 4,
+            at + 5,
+            at + 6
+        ));
+        values.extend(args![
+            day,
+            fact.as_str(),
+            key.as_str(),
+            tally.n,
+            tally.total,
+            tally.high
+        ]);
+    }
+    (text, values)
+}
