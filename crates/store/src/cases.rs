@@ -556,7 +556,7 @@ pub(crate) fn effort_values(weights: &EffortWeights, state: &CaseState) -> Resul
     let score = weights.score(tally);
     let time = |t: Option<Timestamp>| Arg::Int(t.map(micros));
     Ok(vec![
-        json(tally)?.into(),
+        json_without_defaults(tally)?.into(),
         i64::from(score.index).into(),
         score.level.as_str().into(),
         time(tally.waiting_since),
@@ -917,4 +917,48 @@ async fn insert_tag(tx: &mut Tx, id: CaseId, tag: &str) -> Result<()> {
 
 fn json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// `value` as a JSON object without the fields at their zero value (0,
+/// false, null, an empty list): for types read back with `#[serde(default)]`
+/// whose defaults are those zeros, such as the effort tally, which is
+/// rewritten with every event and mostly zeros.
+fn json_without_defaults(value: &impl serde::Serialize) -> Result<String> {
+    use serde_json::Value;
+    let mut value = serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Value::Object(fields) = &mut value {
+        fields.retain(|_, field| match field {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Array(items) => !items.is_empty(),
+            Value::String(_) | Value::Object(_) => true,
+        });
+    }
+    json(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tend_domain::effort::EffortTally;
+
+    #[test]
+    fn a_tally_without_its_zeros_reads_back_the_same() {
+        assert_eq!(
+            json_without_defaults(&EffortTally::default()).unwrap(),
+            "{}"
+        );
+        let tally = EffortTally {
+            contacts: 2,
+            chasers: 1,
+            last_channel: Some(tend_domain::case::Channel::Email),
+            waiting_since: Some("2026-12-03T10:00:00Z".parse().unwrap()),
+            reopened: 1,
+            ..EffortTally::default()
+        };
+        let stored = json_without_defaults(&tally).unwrap();
+        assert!(!stored.contains("transfers"), "{stored}");
+        assert_eq!(serde_json::from_str::<EffortTally>(&stored).unwrap(), tally);
+    }
 }

@@ -89,6 +89,13 @@ impl GroupCommit {
         conn.execute_batch(pragmas)?;
         conn.execute_batch("PRAGMA cache_size = -64000;")?;
         conn.set_prepared_statement_cache_capacity(64);
+        // The writer's statements are few and cached: with the planner's
+        // statistics (STAT4) a statement that compares an indexed column with
+        // a parameter is otherwise compiled again whenever the value changes.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tend-sqlite-writer".into())

@@ -52,4 +52,15 @@ ON CONFLICT (day) DO NOTHING;
 INSERT INTO report_stale_days (day)
 SELECT DISTINCT resolved_at / 86400000000 FROM cases WHERE resolved_at IS NOT NULL
 ON CONFLICT (day) DO NOTHING;
+-- The survey report reads survey events by time: a partial index holds
+-- only those, where a full (kind, created_at) index cost every event write.
+DROP INDEX case_events_by_kind;
+CREATE INDEX case_events_surveys_by_time ON case_events (created_at)
+    WHERE kind IN ('survey_sent', 'survey_answered');
+-- A new case looks for the case it repeats among its customer's recently
+-- active ones (crates/store/src/repeat.rs); the customer index now covers
+-- that read, so it touches a page or two of the index and no case rows.
+DROP INDEX cases_by_customer;
+CREATE INDEX cases_by_customer ON cases (customer_id, updated_at, id)
+    INCLUDE (merged_into_id, agreement_id, subject);
 -- Keep in step with sqlite/0021_report_days.sql.
