@@ -856,7 +856,41 @@ async fn insert_event(
     Ok(EventId(row.int("id")?))
 }
 
-/// Rewrites the case row from the folded state; `before` lets the tag index
+/// The case row's columns a fold rewrites, in the order of
+/// [`folded_columns`] (with `merged_into_id` as its extra value) followed by
+/// [`effort_columns`].
+const SAVED_COLUMNS: [&str; 19] = [
+    "subject",
+    "status",
+    "priority",
+    "assignee_id",
+    "team_id",
+    "agreement_id",
+    "tags",
+    "custom_fields",
+    "message_count",
+    "last_seq",
+    "updated_at",
+    "merged_into_id",
+    "effort",
+    "effort_index",
+    "effort_level",
+    "waiting_since",
+    "first_response_at",
+    "resolved_at",
+    "repeat_of_id",
+];
+
+/// The values of [`SAVED_COLUMNS`] for `state`.
+fn saved_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> {
+    let mut values = folded_columns(state, [state.merged_into.map(|c| c.0).into()])?;
+    values.extend(effort_values(weights, state)?);
+    Ok(values)
+}
+
+/// Rewrites the case row from the folded state: only the columns whose
+/// value differs from `before`, since SQLite rewrites every index on a
+/// column an UPDATE sets, changed or not. `before` also lets the tag index
 /// change only what moved.
 pub(crate) async fn save_state(
     tx: &mut Tx,
@@ -864,16 +898,22 @@ pub(crate) async fn save_state(
     state: &CaseState,
     before: &CaseState,
 ) -> Result<()> {
-    let mut values = folded_columns(state, [id.0.into(), state.merged_into.map(|c| c.0).into()])?;
-    values.extend(effort_values(tx.effort(), state)?);
-    tx.execute(
-        "UPDATE cases SET subject = $1, status = $2, priority = $3, assignee_id = $4, team_id = $5, agreement_id = $6, \
-         tags = $7, custom_fields = $8, message_count = $9, last_seq = $10, updated_at = $11, \
-         merged_into_id = $13, effort = $14, effort_index = $15, effort_level = $16, waiting_since = $17, \
-         first_response_at = $18, resolved_at = $19, repeat_of_id = $20, effort_folded = 1 WHERE id = $12",
-        values,
-    )
-    .await?;
+    let old = saved_values(tx.effort(), before)?;
+    let mut sql = String::from("UPDATE cases SET effort_folded = 1");
+    let mut values = Vec::with_capacity(SAVED_COLUMNS.len() + 1);
+    for ((column, new), old) in SAVED_COLUMNS
+        .iter()
+        .zip(saved_values(tx.effort(), state)?)
+        .zip(old)
+    {
+        if new != old {
+            values.push(new);
+            sql.push_str(&format!(", {column} = ${}", values.len()));
+        }
+    }
+    values.push(id.0.into());
+    sql.push_str(&format!(" WHERE id = ${}", values.len()));
+    tx.execute(&sql, values).await?;
     for tag in state.tags.difference(&before.tags) {
         insert_tag(tx, id, tag).await?;
     }

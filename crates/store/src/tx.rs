@@ -13,7 +13,7 @@ use tend_domain::effort::EffortWeights;
 
 /// A value bound to a statement. Nulls carry their type, which PostgreSQL
 /// needs to plan the statement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),

@@ -15,7 +15,9 @@ CREATE TABLE report_days (
 );
 -- The days whose summary is out of date: marked by these triggers in the
 -- same transaction as the case row changes (its creation day and the days it
--- was resolved on, before and after), emptied by the report refresh.
+-- was resolved on, before and after), emptied by the report refresh. Each
+-- is one plain upsert (a compound SELECT would build a temporary table on
+-- every case write).
 CREATE TABLE report_stale_days (
     day BIGINT PRIMARY KEY
 );
@@ -24,12 +26,17 @@ CREATE TRIGGER cases_report_insert AFTER INSERT ON cases BEGIN
     ON CONFLICT (day) DO NOTHING;
 END;
 CREATE TRIGGER cases_report_update AFTER UPDATE ON cases BEGIN
-    INSERT INTO report_stale_days (day)
-    SELECT d FROM (
-        SELECT NEW.created_at / 86400000000 AS d
-        UNION SELECT OLD.resolved_at / 86400000000
-        UNION SELECT NEW.resolved_at / 86400000000
-    ) WHERE d IS NOT NULL
+    INSERT INTO report_stale_days (day) VALUES (NEW.created_at / 86400000000)
+    ON CONFLICT (day) DO NOTHING;
+END;
+CREATE TRIGGER cases_report_resolved AFTER UPDATE ON cases
+WHEN NEW.resolved_at IS NOT NULL BEGIN
+    INSERT INTO report_stale_days (day) VALUES (NEW.resolved_at / 86400000000)
+    ON CONFLICT (day) DO NOTHING;
+END;
+CREATE TRIGGER cases_report_unresolved AFTER UPDATE OF resolved_at ON cases
+WHEN OLD.resolved_at IS NOT NULL AND OLD.resolved_at IS NOT NEW.resolved_at BEGIN
+    INSERT INTO report_stale_days (day) VALUES (OLD.resolved_at / 86400000000)
     ON CONFLICT (day) DO NOTHING;
 END;
 CREATE TRIGGER cases_report_delete AFTER DELETE ON cases BEGIN
