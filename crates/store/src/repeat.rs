@@ -13,11 +13,13 @@ use tend_domain::effort::EffortWeights;
 use tend_domain::ids::{AgreementId, CaseId};
 use tend_domain::repeat::{Earlier, find_repeat};
 
-/// The customer's cases active since `$2`, newest first: the candidates a
-/// new case may repeat.
+/// The customer's cases active since `$2`, the most recently active first:
+/// the candidates a new case may repeat. A few are enough (the matter a
+/// customer comes back about is among their latest), and this read runs on
+/// the writer for every new case.
 const RECENT: &str = "SELECT id, subject, agreement_id FROM cases \
      WHERE customer_id = $1 AND updated_at >= $2 AND merged_into_id IS NULL \
-     ORDER BY updated_at DESC, id DESC LIMIT 20";
+     ORDER BY updated_at DESC, id DESC LIMIT 8";
 
 /// A repeat found for a new case: the case it repeats and why.
 pub(crate) type Found = Option<(CaseId, String)>;
