@@ -10,7 +10,7 @@ use super::facts::{Collector, DAY, DayFacts, Days, Fact, Tally};
 use crate::dialect::Dialect;
 use crate::sql::Sql;
 use crate::tx::{Arg, args};
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 
@@ -97,7 +97,12 @@ impl Store {
     /// The stored facts of days [`from`, `to`), only of the kinds given,
     /// after a refresh.
     pub(crate) async fn summary_days(&self, from: i64, to: i64, facts: &[Fact]) -> Result<Days> {
-        self.refresh_reports().await?;
+        // In a task of its own: a report whose client goes away must not
+        // stop a refresh half way, after it took the stale days off the list.
+        let store = self.clone();
+        tokio::spawn(async move { store.refresh_reports().await })
+            .await
+            .map_err(|e| StoreError::Commit(format!("refreshing the report summary: {e}")))??;
         let mut sql = Sql::new("SELECT day, fact, key, n, total, high FROM report_days");
         sql.and()
             .push("day >= ")
