@@ -4,6 +4,7 @@
 //! period's report is the sum of its days' facts, whether they come from
 //! the stored summary (`rollup`) or straight from the cases.
 
+use super::Side;
 use crate::Result;
 use crate::rows::{json, optional_id, parse_json, word};
 use sqlx::Row;
@@ -81,6 +82,13 @@ pub(crate) type DayFacts = HashMap<(Fact, String), Tally>;
 /// Facts per day, the day numbered from the epoch.
 pub(crate) type Days = BTreeMap<i64, DayFacts>;
 
+/// The summary scope of one filter value (`channel:email`, `team:3`): the
+/// facts of only the cases that value keeps. The scope of every case is
+/// the empty string.
+pub(crate) fn scope(filter: &str, value: &str) -> String {
+    format!("{filter}:{value}")
+}
+
 /// The day (numbered from the epoch) a time in microseconds falls on.
 pub(crate) fn day_of(micros: i64) -> i64 {
     micros.div_euclid(DAY)
@@ -103,15 +111,25 @@ pub(crate) struct CaseFacts {
     index: u32,
     level: EffortLevel,
     tally: EffortTally,
+    /// Points per driver (a driver scoring several lines counts once).
+    drivers: BTreeMap<&'static str, i64>,
     first_response_at: Option<i64>,
     resolved_at: Option<i64>,
     repeat: bool,
 }
 
 impl CaseFacts {
-    /// Reads a row of [`COLUMNS`].
-    pub(crate) fn from_row(row: &AnyRow) -> Result<Self> {
+    /// Reads a row of [`COLUMNS`], scoring its tally with `weights`.
+    pub(crate) fn from_row(row: &AnyRow, weights: &EffortWeights) -> Result<Self> {
         let raw_tags: String = row.try_get("tags")?;
+        let tally: EffortTally = json(row, "effort")?;
+        let index = u32::try_from(row.try_get::<i64, _>("effort_index")?).unwrap_or(0);
+        let mut drivers = BTreeMap::new();
+        if index > 0 {
+            for line in weights.score(&tally).lines {
+                *drivers.entry(line.driver.as_str()).or_default() += i64::from(line.points);
+            }
+        }
         let id_text = |col: &str| -> Result<String> {
             Ok(optional_id(row, col, |v| v.to_string())?.unwrap_or_default())
         };
@@ -127,13 +145,27 @@ impl CaseFacts {
             } else {
                 parse_json("tags", &raw_tags)?
             },
-            index: u32::try_from(row.try_get::<i64, _>("effort_index")?).unwrap_or(0),
+            index,
             level: word(row, "effort_level", EffortLevel::parse)?,
-            tally: json(row, "effort")?,
+            tally,
+            drivers,
             first_response_at: row.try_get("first_response_at")?,
             resolved_at: row.try_get("resolved_at")?,
             repeat: row.try_get::<Option<i64>, _>("repeat_of_id")?.is_some(),
         })
+    }
+
+    /// The summary scopes the case counts in: every case's, its channel's,
+    /// its team's and agent's (when it has them) and each of its tags'.
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        let mut scopes = vec![String::new(), scope("channel", &self.channel)];
+        for (filter, value) in [("team", &self.team), ("agent", &self.agent)] {
+            if !value.is_empty() {
+                scopes.push(scope(filter, value));
+            }
+        }
+        scopes.extend(self.tags.iter().map(|tag| scope("tag", tag)));
+        scopes
     }
 }
 
@@ -153,8 +185,16 @@ impl Collector {
             .add(tally);
     }
 
+    /// What a case adds on the day `side` counts it by.
+    pub(crate) fn add_case(&mut self, side: Side, case: &CaseFacts) {
+        match side {
+            Side::Created => self.created(case),
+            Side::Resolved => self.resolved(case),
+        }
+    }
+
     /// What a case adds on the day it was created.
-    pub(crate) fn created(&mut self, case: &CaseFacts, weights: &EffortWeights) {
+    fn created(&mut self, case: &CaseFacts) {
         let day = day_of(case.created_at);
         let high = i64::from(case.level == EffortLevel::High);
         let index = i64::from(case.index);
@@ -195,20 +235,14 @@ impl Collector {
         if case.index == 0 {
             return;
         }
-        // A driver may score several lines (pushed work of two kinds): it
-        // counts once per case.
-        let mut points: BTreeMap<&'static str, i64> = BTreeMap::new();
-        for line in weights.score(&case.tally).lines {
-            *points.entry(line.driver.as_str()).or_default() += i64::from(line.points);
-        }
-        for (driver, total) in points {
+        for (&driver, &total) in &case.drivers {
             self.add(day, Fact::Driver, driver, Tally { n: 1, total, high });
         }
         self.add(day, Fact::Highest, case.id.to_string(), counted);
     }
 
     /// What a case adds on the day it was resolved (nothing if it is not).
-    pub(crate) fn resolved(&mut self, case: &CaseFacts) {
+    fn resolved(&mut self, case: &CaseFacts) {
         let Some(resolved) = case.resolved_at else {
             return;
         };

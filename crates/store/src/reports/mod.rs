@@ -1,8 +1,9 @@
 //! The reports a lead reads: customer effort, service times and surveys for
 //! a period and filters. Effort and service reports add up the facts of the
-//! period's days (`facts`): without filters from the stored per-day summary
-//! (`rollup`), so their cost follows the days of the period, not its cases;
-//! with filters from the matching cases. Survey answers are few and read
+//! period's days (`facts`): without a filter, or with one by channel, team,
+//! agent or tag, from the stored per-day summary (`rollup`), so their cost
+//! follows the days of the period, not its cases; with other filters from
+//! the matching cases. Survey answers are few and read
 //! from the event log. The maths is in `tend_domain::stats`. Days and weeks
 //! are UTC.
 
@@ -12,7 +13,7 @@ mod rollup;
 use crate::sql::Sql;
 use crate::time::{from_micros, micros};
 use crate::{Result, Store};
-use facts::{COLUMNS, CaseFacts, Collector, DAY, Days, Fact, Tally, day_of};
+use facts::{COLUMNS, CaseFacts, Collector, DAY, Days, Fact, Tally, day_of, scope};
 use futures_util::TryStreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -43,13 +44,23 @@ pub struct ReportFilter {
 }
 
 impl ReportFilter {
-    /// Whether any filter beyond the period is set.
-    fn narrows(&self) -> bool {
-        self.team_id.is_some()
-            || self.assignee_id.is_some()
-            || self.channel.is_some()
-            || self.tag.is_some()
-            || self.agreement_id.is_some()
+    /// The summary scope that holds exactly the cases the filters keep:
+    /// every case's without a filter, a filter value's with one filter by
+    /// channel, team, agent or tag. `None` for other filters (several, or an
+    /// agreement, which keeps one customer's cases): those read the cases.
+    fn summary_scope(&self) -> Option<String> {
+        let values = [
+            self.channel.map(|c| scope("channel", c.as_str())),
+            self.team_id.map(|t| scope("team", &t.0.to_string())),
+            self.assignee_id.map(|a| scope("agent", &a.0.to_string())),
+            self.tag.as_deref().map(|t| scope("tag", t)),
+        ];
+        let mut given = values.into_iter().flatten();
+        match (self.agreement_id, given.next(), given.next()) {
+            (None, None, _) => Some(String::new()),
+            (None, Some(one), None) => Some(one),
+            _ => None,
+        }
     }
 
     /// Adds the filters (not the period) on the cases aliased `c`, merged
@@ -473,15 +484,16 @@ impl Store {
     }
 
     /// The facts of the period's days, of the kinds given, and how many
-    /// cases were open at its start. Unfiltered, they come from the stored
-    /// summary (a few rows per day); filtered, from the matching cases.
+    /// cases were open at its start. Without a filter, or with one of the
+    /// filters the summary is kept for, they come from the stored summary
+    /// (a few rows per day); otherwise from the matching cases.
     async fn period_facts(&self, filter: &ReportFilter, kinds: &[Fact]) -> Result<(Days, i64)> {
         let (from, to) = (day_of(micros(filter.from)), day_of(micros(filter.to)));
         let backlog = kinds.contains(&Fact::Resolved);
-        if !filter.narrows() {
-            let days = self.summary_days(from, to, kinds).await?;
+        if let Some(scope) = filter.summary_scope() {
+            let days = self.summary_days(&scope, from, to, kinds).await?;
             let open = if backlog {
-                self.summary_open_before(from).await?
+                self.summary_open_before(&scope, from).await?
             } else {
                 0
             };
@@ -489,13 +501,20 @@ impl Store {
         }
         let mut collector = Collector::default();
         let (start, end) = (micros(filter.from), micros(filter.to));
-        self.collect(&mut collector, Side::Created, start, end, Some(filter))
+        let sides: &[Side] = if backlog {
+            &[Side::Created, Side::Resolved]
+        } else {
+            &[Side::Created]
+        };
+        for &side in sides {
+            self.collect(side, start, end, Some(filter), |case| {
+                collector.add_case(side, case)
+            })
             .await?;
+        }
         if !backlog {
             return Ok((collector.finish(), 0));
         }
-        self.collect(&mut collector, Side::Resolved, start, end, Some(filter))
-            .await?;
         // Cases created before the period and still open at its start:
         // resolved since, or not at all (two index ranges, not a scan of
         // every older case).
@@ -517,15 +536,15 @@ impl Store {
         Ok((collector.finish(), open))
     }
 
-    /// Adds the facts of the cases created (or resolved) in [`from`, `to`)
-    /// that `filter` keeps (all but merged ones without a filter).
+    /// Hands `each` the cases created (or resolved) in [`from`, `to`) that
+    /// `filter` keeps (all but merged ones without a filter).
     pub(crate) async fn collect(
         &self,
-        collector: &mut Collector,
         side: Side,
         from: i64,
         to: i64,
         filter: Option<&ReportFilter>,
+        mut each: impl FnMut(&CaseFacts),
     ) -> Result<()> {
         let column = match side {
             Side::Created => "c.created_at",
@@ -549,11 +568,7 @@ impl Store {
         let weights = self.effort_weights();
         let mut rows = sql.query().fetch(&self.reader);
         while let Some(row) = rows.try_next().await? {
-            let case = CaseFacts::from_row(&row)?;
-            match side {
-                Side::Created => collector.created(&case, weights),
-                Side::Resolved => collector.resolved(&case),
-            }
+            each(&CaseFacts::from_row(&row, weights)?);
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! The stored per-day summary reports read (`report_days`): a projection
-//! of the cases table. Case writes mark the days they touch as stale (a
+//! of the cases table, kept for every case and for each value of the
+//! filters a report is most often narrowed by (its scopes: a channel, a
+//! team, an agent, a tag). Case writes mark the days they touch as stale (a
 //! database trigger, in the same transaction); [`Store::refresh_reports`]
 //! recomputes those days from the cases, one day at a time, and replaces
 //! their rows. A report refreshes first, so it always sees every committed
@@ -13,6 +15,7 @@ use crate::tx::{Arg, args};
 use crate::{Result, Store, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// Rows per INSERT when a day's facts are written.
 const ROWS_PER_INSERT: usize = 100;
@@ -68,17 +71,27 @@ impl Store {
         Ok(days.len())
     }
 
-    /// Recomputes one day's facts from the cases and replaces its rows.
+    /// Recomputes one day's facts, in every scope, from the cases and
+    /// replaces its rows.
     async fn recompute_day(&self, day: i64) -> Result<()> {
-        let mut collector = Collector::default();
+        let mut scopes: HashMap<String, Collector> = HashMap::new();
         let (from, to) = (day * DAY, (day + 1) * DAY);
         for side in [Side::Created, Side::Resolved] {
-            self.collect(&mut collector, side, from, to, None).await?;
+            self.collect(side, from, to, None, |case| {
+                for scope in case.scopes() {
+                    scopes.entry(scope).or_default().add_case(side, case);
+                }
+            })
+            .await?;
         }
-        let facts = collector.finish().remove(&day).unwrap_or_default();
-        let rows: Vec<(Fact, String, Tally)> = facts
+        let rows: Vec<StoredFact> = scopes
             .into_iter()
-            .map(|((fact, key), tally)| (fact, key, tally))
+            .flat_map(|(scope, collector)| {
+                let facts = collector.finish().remove(&day).unwrap_or_default();
+                facts
+                    .into_iter()
+                    .map(move |((fact, key), tally)| (scope.clone(), fact, key, tally))
+            })
             .collect();
         self.write(move |tx| {
             Box::pin(async move {
@@ -94,9 +107,15 @@ impl Store {
         .await
     }
 
-    /// The stored facts of days [`from`, `to`), only of the kinds given,
-    /// after a refresh.
-    pub(crate) async fn summary_days(&self, from: i64, to: i64, facts: &[Fact]) -> Result<Days> {
+    /// The stored facts of `scope` on days [`from`, `to`), only of the kinds
+    /// given, after a refresh.
+    pub(crate) async fn summary_days(
+        &self,
+        scope: &str,
+        from: i64,
+        to: i64,
+        facts: &[Fact],
+    ) -> Result<Days> {
         // In a task of its own: a report whose client goes away must not
         // stop a refresh half way, after it took the stale days off the list.
         let store = self.clone();
@@ -105,7 +124,9 @@ impl Store {
             .map_err(|e| StoreError::Commit(format!("refreshing the report summary: {e}")))??;
         let mut sql = Sql::new("SELECT day, fact, key, n, total, high FROM report_days");
         sql.and()
-            .push("day >= ")
+            .push("scope = ")
+            .arg(scope)
+            .push(" AND day >= ")
             .arg(from)
             .push(" AND day < ")
             .arg(to)
@@ -134,15 +155,16 @@ impl Store {
         Ok(days)
     }
 
-    /// Cases created before day `before` and not resolved before it, from
-    /// the stored facts (call after [`Store::summary_days`]).
-    pub(crate) async fn summary_open_before(&self, before: i64) -> Result<i64> {
+    /// Cases of `scope` created before day `before` and not resolved
+    /// before it, from the stored facts (call after [`Store::summary_days`]).
+    pub(crate) async fn summary_open_before(&self, scope: &str, before: i64) -> Result<i64> {
         let row = sqlx::query(
             "SELECT \
              CAST(COALESCE(SUM(CASE WHEN fact = 'cases' THEN n ELSE 0 END), 0) AS BIGINT) AS opened, \
              CAST(COALESCE(SUM(CASE WHEN fact = 'resolved' THEN n ELSE 0 END), 0) AS BIGINT) AS resolved \
-             FROM report_days WHERE day < $1 AND fact IN ('cases', 'resolved') AND key = ''",
+             FROM report_days WHERE scope = $1 AND day < $2 AND fact IN ('cases', 'resolved') AND key = ''",
         )
+        .bind(scope)
         .bind(before)
         .fetch_one(&self.reader)
         .await?;
@@ -150,25 +172,23 @@ impl Store {
     }
 }
 
+/// One stored fact: its scope, kind, key and tally.
+type StoredFact = (String, Fact, String, Tally);
+
 /// One INSERT of `rows` of `day`: its text and values.
-fn insert_facts(day: i64, rows: &[(Fact, String, Tally)]) -> (String, Vec<Arg>) {
-    let mut text = String::from("INSERT INTO report_days (day, fact, key, n, total, high) VALUES ");
-    let mut values = Vec::with_capacity(rows.len() * 6);
-    for (i, (fact, key, tally)) in rows.iter().enumerate() {
+fn insert_facts(day: i64, rows: &[StoredFact]) -> (String, Vec<Arg>) {
+    let mut text =
+        String::from("INSERT INTO report_days (scope, day, fact, key, n, total, high) VALUES ");
+    let mut values = Vec::with_capacity(rows.len() * 7);
+    for (i, (scope, fact, key, tally)) in rows.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
         let at = values.len();
-        text.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${})",
-            at + 1,
-            at + 2,
-            at + 3,
-            at + 4,
-            at + 5,
-            at + 6
-        ));
+        let placeholders: Vec<String> = (1..=7).map(|n| format!("${}", at + n)).collect();
+        text.push_str(&format!("({})", placeholders.join(", ")));
         values.extend(args![
+            scope.as_str(),
             day,
             fact.as_str(),
             key.as_str(),
