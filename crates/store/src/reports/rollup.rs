@@ -22,8 +22,9 @@ const ROWS_PER_INSERT: usize = 100;
 
 impl Store {
     /// Brings the stored summary up to date: recomputes every day a case
-    /// write has marked stale since the last refresh. Answers how many days
-    /// it recomputed. Refreshes run one at a time.
+    /// write has marked stale since the last refresh, and any day a refresh
+    /// cut short left behind. Answers how many days it recomputed. Refreshes
+    /// run one at a time.
     pub async fn refresh_reports(&self) -> Result<usize> {
         let _one_at_a_time = self.report_refresh.lock().await;
         let dialect = self.dialect;
@@ -37,42 +38,35 @@ impl Store {
                         tx.execute("LOCK TABLE report_stale_days IN EXCLUSIVE MODE", vec![])
                             .await?;
                     }
-                    tx.fetch_all("DELETE FROM report_stale_days RETURNING day", vec![])
-                        .await?
-                        .iter()
-                        .map(|row| row.int("day"))
-                        .collect()
+                    tx.execute(
+                        "INSERT INTO report_refreshing_days (day) \
+                         SELECT day FROM report_stale_days WHERE true ON CONFLICT (day) DO NOTHING",
+                        vec![],
+                    )
+                    .await?;
+                    tx.execute("DELETE FROM report_stale_days", vec![]).await?;
+                    tx.fetch_all(
+                        "SELECT day FROM report_refreshing_days ORDER BY day",
+                        vec![],
+                    )
+                    .await?
+                    .iter()
+                    .map(|row| row.int("day"))
+                    .collect()
                 })
             })
             .await?;
         if days.len() > 30 {
             tracing::info!(days = days.len(), "recomputing the report summary");
         }
-        for (done, &day) in days.iter().enumerate() {
-            if let Err(e) = self.recompute_day(day).await {
-                // The days not yet done stay stale for the next refresh.
-                let rest = days[done..].to_vec();
-                self.write(move |tx| {
-                    Box::pin(async move {
-                        for day in rest {
-                            tx.execute(
-                                "INSERT INTO report_stale_days (day) VALUES ($1) ON CONFLICT (day) DO NOTHING",
-                                args![day],
-                            )
-                            .await?;
-                        }
-                        Ok(())
-                    })
-                })
-                .await?;
-                return Err(e);
-            }
+        for &day in &days {
+            self.recompute_day(day).await?;
         }
         Ok(days.len())
     }
 
     /// Recomputes one day's facts, in every scope, from the cases and
-    /// replaces its rows.
+    /// replaces its rows; the day is done in the same transaction.
     async fn recompute_day(&self, day: i64) -> Result<()> {
         let mut scopes: HashMap<String, Collector> = HashMap::new();
         let (from, to) = (day * DAY, (day + 1) * DAY);
@@ -101,6 +95,11 @@ impl Store {
                     let (text, values) = insert_facts(day, chunk);
                     tx.execute(&text, values).await?;
                 }
+                tx.execute(
+                    "DELETE FROM report_refreshing_days WHERE day = $1",
+                    args![day],
+                )
+                .await?;
                 Ok(())
             })
         })

@@ -21,6 +21,7 @@ use tend_domain::agent::Role;
 crate::both_backends!(
     report_figures_equal_the_hand_computed_ones,
     the_summary_follows_changes_and_agrees_with_the_cases,
+    a_refresh_cut_short_is_finished_by_the_next,
     only_admins_and_leads_read_reports,
     bad_periods_and_filters_are_refused,
 );
@@ -560,6 +561,32 @@ async fn the_summary_follows_changes_and_agrees_with_the_cases(b: Backend) {
         assert!(summary[0] >= 2, "{filter}: {summary:?}");
         assert_eq!(split_by_channel(filter.clone()).await, summary, "{filter}");
     }
+}
+
+/// A refresh takes the stale days off their list before it recomputes them;
+/// one cut short (here: its day's facts gone, the day still taken, as a
+/// crash would leave them) is finished by the next report.
+async fn a_refresh_cut_short_is_finished_by_the_next(b: Backend) {
+    let t = TestServer::start(b).await;
+    dataset(&t).await;
+    let (_, today, tomorrow) = days();
+    let path = format!("/api/v1/reports/effort?from={today}&to={tomorrow}");
+    let whole = t.get(&path).await.body;
+    assert_eq!(whole["cases"], 5, "{whole}");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.database().url).await.unwrap();
+    let day = jiff::Timestamp::now().as_microsecond() / 86_400_000_000;
+    sqlx::query("DELETE FROM report_days WHERE day = $1")
+        .bind(day)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO report_refreshing_days (day) VALUES ($1)")
+        .bind(day)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(t.get(&path).await.body, whole);
 }
 
 async fn only_admins_and_leads_read_reports(b: Backend) {
