@@ -366,86 +366,20 @@ impl EffortWeights {
         }
     }
 
-    /// Scores a tally: the points of every driver, capped at [`MAX_INDEX`].
+    /// Scores a tally: the points of every driver, capped at [`MAX_INDEX`],
+    /// with a line of explanation for each driver that scored.
     pub fn score(&self, tally: &EffortTally) -> Effort {
-        let each = |count: u32, weight: u32| (count, count.saturating_mul(weight));
-        let (actions, action_points, action_text) = self.pushed_work(tally);
-        let hours = u32::try_from(tally.waited_seconds / 3600).unwrap_or(u32::MAX);
-        let waiting_points = (hours / self.waiting_hours_per_point.max(1))
-            .min(self.waiting_max)
-            .saturating_add(
-                tally
-                    .waits_past_promise
-                    .saturating_mul(self.wait_past_promise),
-            );
-        let past_promise = match tally.waits_past_promise {
-            0 => String::new(),
-            n => format!(", {n} past a promise"),
-        };
-        let repeat = u32::from(tally.repeat_of.is_some());
-        let mut lines: Vec<EffortLine> = [
-            (
-                Driver::Chasers,
-                each(tally.chasers, self.chaser),
-                plural(tally.chasers, "chaser", "chasers"),
-            ),
-            (
-                Driver::RepeatContact,
-                each(repeat, self.repeat_contact),
-                tally
-                    .repeat_of
-                    .map(|of| format!("repeat of #{of}"))
-                    .unwrap_or_default(),
-            ),
-            (
-                Driver::Reopened,
-                each(tally.reopened, self.reopened),
-                plural(tally.reopened, "reopened once", "reopenings"),
-            ),
-            (
-                Driver::ChannelSwitches,
-                each(tally.channel_switches, self.channel_switch),
-                switches_text(tally),
-            ),
-            (
-                Driver::Transfers,
-                each(tally.transfers, self.transfer),
-                plural(tally.transfers, "transfer", "transfers"),
-            ),
-            (
-                Driver::IdentityAgain,
-                each(tally.identity_requests, self.identity_again),
-                times(tally.identity_requests, "asked to identify again"),
-            ),
-            (
-                Driver::InformationRepeated,
-                each(tally.information_repeats, self.information_repeated),
-                times(tally.information_repeats, "had to repeat information"),
-            ),
-            (Driver::PushedWork, (actions, action_points), action_text),
-            (
-                Driver::Waiting,
-                (hours, waiting_points),
-                format!(
-                    "waited {}{past_promise}",
-                    crate::waiting::human_duration(tally.waited_seconds)
-                ),
-            ),
-            (
-                Driver::BrokenPromises,
-                each(tally.broken_promises, self.broken_promise),
-                plural(tally.broken_promises, "broken promise", "broken promises"),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, (_, points), _)| *points > 0)
-        .map(|(driver, (count, points), text)| EffortLine {
-            driver,
-            count,
-            points,
-            text: format!("{text} +{points}"),
-        })
-        .collect();
+        let mut lines: Vec<EffortLine> = self
+            .points(tally)
+            .into_iter()
+            .filter(|(_, _, points)| *points > 0)
+            .map(|(driver, count, points)| EffortLine {
+                driver,
+                count,
+                points,
+                text: format!("{} +{points}", describe(driver, tally)),
+            })
+            .collect();
         lines.sort_by_key(|line| std::cmp::Reverse(line.points));
         let index = lines
             .iter()
@@ -458,10 +392,52 @@ impl EffortWeights {
         }
     }
 
-    /// Work pushed onto the customer: actions, their points and a line
-    /// naming each kind ("asked to call a third party, send a document").
-    fn pushed_work(&self, tally: &EffortTally) -> (u32, u32, String) {
-        let (mut count, mut points, mut names) = (0u32, 0u32, Vec::new());
+    /// Every driver with how many times it happened and its points.
+    fn points(&self, tally: &EffortTally) -> [(Driver, u32, u32); 10] {
+        let each = |driver, count: u32, weight: u32| (driver, count, count.saturating_mul(weight));
+        let (actions, action_points) = self.pushed_work(tally);
+        let hours = u32::try_from(tally.waited_seconds / 3600).unwrap_or(u32::MAX);
+        let waiting_points = (hours / self.waiting_hours_per_point.max(1))
+            .min(self.waiting_max)
+            .saturating_add(
+                tally
+                    .waits_past_promise
+                    .saturating_mul(self.wait_past_promise),
+            );
+        let repeat = u32::from(tally.repeat_of.is_some());
+        [
+            each(Driver::Chasers, tally.chasers, self.chaser),
+            each(Driver::RepeatContact, repeat, self.repeat_contact),
+            each(Driver::Reopened, tally.reopened, self.reopened),
+            each(
+                Driver::ChannelSwitches,
+                tally.channel_switches,
+                self.channel_switch,
+            ),
+            each(Driver::Transfers, tally.transfers, self.transfer),
+            each(
+                Driver::IdentityAgain,
+                tally.identity_requests,
+                self.identity_again,
+            ),
+            each(
+                Driver::InformationRepeated,
+                tally.information_repeats,
+                self.information_repeated,
+            ),
+            (Driver::PushedWork, actions, action_points),
+            (Driver::Waiting, hours, waiting_points),
+            each(
+                Driver::BrokenPromises,
+                tally.broken_promises,
+                self.broken_promise,
+            ),
+        ]
+    }
+
+    /// Work pushed onto the customer: how many actions and their points.
+    fn pushed_work(&self, tally: &EffortTally) -> (u32, u32) {
+        let (mut count, mut points) = (0u32, 0u32);
         for (kind, n) in &tally.actions {
             let each = match kind {
                 ActionKind::SendDocument => self.send_document,
@@ -472,14 +448,54 @@ impl EffortWeights {
             };
             count = count.saturating_add(*n);
             points = points.saturating_add(n.saturating_mul(each));
-            let name = kind.describe();
-            names.push(if *n > 1 {
-                format!("{name} ×{n}")
-            } else {
-                name.to_owned()
-            });
         }
-        (count, points, format!("asked to {}", names.join(", ")))
+        (count, points)
+    }
+}
+
+/// What a driver's points in `tally` are for, as people read it ("3
+/// chasers", "email → phone", "asked to call a third party ×2").
+fn describe(driver: Driver, tally: &EffortTally) -> String {
+    match driver {
+        Driver::Chasers => plural(tally.chasers, "chaser", "chasers"),
+        Driver::RepeatContact => tally
+            .repeat_of
+            .map(|of| format!("repeat of #{of}"))
+            .unwrap_or_default(),
+        Driver::Reopened => plural(tally.reopened, "reopened once", "reopenings"),
+        Driver::ChannelSwitches => switches_text(tally),
+        Driver::Transfers => plural(tally.transfers, "transfer", "transfers"),
+        Driver::IdentityAgain => times(tally.identity_requests, "asked to identify again"),
+        Driver::InformationRepeated => {
+            times(tally.information_repeats, "had to repeat information")
+        }
+        Driver::PushedWork => {
+            let names: Vec<String> = tally
+                .actions
+                .iter()
+                .map(|(kind, n)| {
+                    if *n > 1 {
+                        format!("{} ×{n}", kind.describe())
+                    } else {
+                        kind.describe().to_owned()
+                    }
+                })
+                .collect();
+            format!("asked to {}", names.join(", "))
+        }
+        Driver::Waiting => {
+            let past_promise = match tally.waits_past_promise {
+                0 => String::new(),
+                n => format!(", {n} past a promise"),
+            };
+            format!(
+                "waited {}{past_promise}",
+                crate::waiting::human_duration(tally.waited_seconds)
+            )
+        }
+        Driver::BrokenPromises => {
+            plural(tally.broken_promises, "broken promise", "broken promises")
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 //! subject; agents can link and unlink by hand.
 
 use crate::ids::{AgreementId, CaseId};
-use std::collections::HashSet;
 
 /// One of the customer's recent cases, as the detector sees it.
 #[derive(Debug, Clone)]
@@ -30,34 +29,38 @@ pub fn find_repeat(
     agreement: Option<AgreementId>,
     earlier: &[Earlier],
 ) -> Option<(CaseId, String)> {
-    let words = subject_words(subject);
+    let lowered = subject.to_lowercase();
+    let words = subject_words(&lowered);
     earlier.iter().find_map(|case| {
         if agreement.is_some() && case.agreement_id == agreement {
             return Some((case.id, format!("same agreement as #{}", case.id)));
         }
-        similar(&words, &subject_words(&case.subject))
+        similar(&words, &subject_words(&case.subject.to_lowercase()))
             .then(|| (case.id, format!("similar subject to #{}", case.id)))
     })
 }
 
-/// The meaningful words of a subject: lower case, without reply and
-/// forward prefixes, case tags or short and common words.
-fn subject_words(subject: &str) -> HashSet<String> {
-    subject
+/// The meaningful words of a lower-cased subject, sorted and each once:
+/// without reply and forward prefixes, case tags or short and common words.
+fn subject_words(lowered: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = lowered
         .split(|c: char| !c.is_alphanumeric())
-        .map(str::to_lowercase)
         .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .filter(|w| !matches!(w.as_str(), "re" | "fwd" | "fw" | "aw" | "sv"))
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .collect()
+        .filter(|w| !matches!(*w, "re" | "fwd" | "fw" | "aw" | "sv"))
+        .filter(|w| !STOPWORDS.contains(w))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
-fn similar(a: &HashSet<String>, b: &HashSet<String>) -> bool {
+/// Whether two sorted word lists share enough of the smaller one.
+fn similar(a: &[&str], b: &[&str]) -> bool {
     let smaller = a.len().min(b.len());
     if smaller == 0 {
         return false;
     }
-    let shared = a.intersection(b).count();
+    let shared = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
     shared as f64 / smaller as f64 >= OVERLAP_NEEDED
 }
 

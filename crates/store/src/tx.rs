@@ -82,7 +82,8 @@ pub(crate) use args;
 
 /// A row read inside a write transaction.
 pub(crate) enum TxRow {
-    Sqlite(Vec<(String, rusqlite::types::Value)>),
+    /// The query's column names (shared by its rows) and this row's values.
+    Sqlite(Arc<[String]>, Vec<rusqlite::types::Value>),
     Postgres(AnyRow),
 }
 
@@ -91,7 +92,7 @@ impl TxRow {
     pub(crate) fn opt_int(&self, col: &str) -> Result<Option<i64>> {
         use rusqlite::types::Value;
         match self {
-            TxRow::Sqlite(_) => match self.sqlite_value(col)? {
+            TxRow::Sqlite(..) => match self.sqlite_value(col)? {
                 Value::Null => Ok(None),
                 Value::Integer(v) => Ok(Some(*v)),
                 other => Err(mistyped(col, "an integer", other)),
@@ -110,7 +111,7 @@ impl TxRow {
     pub(crate) fn opt_text(&self, col: &str) -> Result<Option<String>> {
         use rusqlite::types::Value;
         match self {
-            TxRow::Sqlite(_) => match self.sqlite_value(col)? {
+            TxRow::Sqlite(..) => match self.sqlite_value(col)? {
                 Value::Null => Ok(None),
                 Value::Text(v) => Ok(Some(v.clone())),
                 other => Err(mistyped(col, "text", other)),
@@ -127,10 +128,10 @@ impl TxRow {
 
     fn sqlite_value(&self, col: &str) -> Result<&rusqlite::types::Value> {
         match self {
-            TxRow::Sqlite(values) => values
+            TxRow::Sqlite(names, values) => names
                 .iter()
-                .find(|(name, _)| name == col)
-                .map(|(_, v)| v)
+                .position(|name| name == col)
+                .and_then(|i| values.get(i))
                 .ok_or_else(|| StoreError::Corrupt(format!("no column {col}"))),
             TxRow::Postgres(_) => Err(StoreError::Corrupt("not a SQLite row".into())),
         }
@@ -182,8 +183,7 @@ impl Tx {
         match &mut self.conn {
             Conn::Sqlite(conn) => {
                 let mut stmt = prepare(conn, sql, &args)?;
-                let names: Vec<String> =
-                    stmt.column_names().iter().map(|n| n.to_string()).collect();
+                let names = column_names(&stmt);
                 let mut rows = stmt.raw_query();
                 let Some(row) = rows.next()? else {
                     return Ok(None);
@@ -202,8 +202,7 @@ impl Tx {
         match &mut self.conn {
             Conn::Sqlite(conn) => {
                 let mut stmt = prepare(conn, sql, &args)?;
-                let names: Vec<String> =
-                    stmt.column_names().iter().map(|n| n.to_string()).collect();
+                let names = column_names(&stmt);
                 let mut rows = stmt.raw_query();
                 let mut all = Vec::new();
                 while let Some(row) = rows.next()? {
@@ -228,27 +227,36 @@ impl Tx {
     }
 }
 
-/// Copies a SQLite row's values out, by column name.
-fn sqlite_row(names: &[String], row: &rusqlite::Row<'_>) -> Result<TxRow> {
-    let mut values = Vec::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        values.push((name.clone(), row.get::<_, rusqlite::types::Value>(i)?));
-    }
-    Ok(TxRow::Sqlite(values))
+/// A statement's column names, to be shared by the rows it returns.
+fn column_names(stmt: &rusqlite::Statement<'_>) -> Arc<[String]> {
+    stmt.column_names().iter().map(|n| n.to_string()).collect()
 }
 
-/// Prepares (from the connection's cache) and binds `$1`, `$2`... by name,
-/// so a placeholder may repeat or appear out of order.
+/// Copies a SQLite row's values out.
+fn sqlite_row(names: &Arc<[String]>, row: &rusqlite::Row<'_>) -> Result<TxRow> {
+    let values = (0..names.len())
+        .map(|i| row.get::<_, rusqlite::types::Value>(i))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(TxRow::Sqlite(names.clone(), values))
+}
+
+/// Prepares (from the connection's cache) and binds each `$N` placeholder
+/// to `args[N - 1]`, so a placeholder may repeat or appear out of order.
 fn prepare<'c>(
     conn: &'c rusqlite::Connection,
     sql: &str,
     args: &[Arg],
 ) -> Result<rusqlite::CachedStatement<'c>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    for (i, arg) in args.iter().enumerate() {
-        let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? else {
-            continue;
-        };
+    for index in 1..=stmt.parameter_count() {
+        let number = stmt
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok());
+        let arg = number
+            .and_then(|n| args.get(n.checked_sub(1)?))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("no argument for placeholder {index} of: {sql}"))
+            })?;
         match arg {
             Arg::Int(v) => stmt.raw_bind_parameter(index, v)?,
             Arg::Text(v) => stmt.raw_bind_parameter(index, v)?,
