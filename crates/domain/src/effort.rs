@@ -66,50 +66,77 @@ pub struct Switch {
 }
 
 /// The counts behind a case's effort, updated event by event. It is stored
-/// with the case row, so it must stay small: every list in it is capped.
+/// with the case row, so it must stay small: every list in it is capped,
+/// and it is written without its zero counts, empty lists and absent
+/// values (each reads back as its default).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct EffortTally {
     /// Times the customer got in touch (messages and inbound contacts).
+    #[serde(skip_serializing_if = "is_zero")]
     pub contacts: u32,
     /// Contacts made while an earlier one was still unanswered.
+    #[serde(skip_serializing_if = "is_zero")]
     pub chasers: u32,
     /// Channel switches, all counted.
+    #[serde(skip_serializing_if = "is_zero")]
     pub channel_switches: u32,
     /// The first switches, by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub switches: Vec<Switch>,
     /// The channel the customer last used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_channel: Option<Channel>,
     /// Handoffs to another agent or team after the first assignment.
+    #[serde(skip_serializing_if = "is_zero")]
     pub transfers: u32,
     /// The last agent the case was with.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_agent: Option<AgentId>,
     /// The last team the case was with.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_team: Option<TeamId>,
     /// Times the customer was asked to identify after they were verified.
+    #[serde(skip_serializing_if = "is_zero")]
     pub identity_requests: u32,
     /// Times the customer had to repeat information.
+    #[serde(skip_serializing_if = "is_zero")]
     pub information_repeats: u32,
     /// Work asked of the customer, per kind.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<(ActionKind, u32)>,
     /// The oldest customer contact no agent has answered yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<Timestamp>,
     /// Seconds the customer waited for answers, over waits that ended.
+    #[serde(skip_serializing_if = "is_zero")]
     pub waited_seconds: i64,
     /// Waits that ended after a promised time.
+    #[serde(skip_serializing_if = "is_zero")]
     pub waits_past_promise: u32,
     /// Promises made and not yet kept or broken, with when they were due.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub open_promises: Vec<(String, Timestamp)>,
     /// Promises broken.
+    #[serde(skip_serializing_if = "is_zero")]
     pub broken_promises: u32,
     /// Times the case was reopened after resolution.
+    #[serde(skip_serializing_if = "is_zero")]
     pub reopened: u32,
     /// The earlier case this one repeats, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat_of: Option<CaseId>,
     /// The first answer from an agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_response_at: Option<Timestamp>,
     /// When the case was last resolved (or closed); cleared on reopening.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
+}
+
+/// Whether a count is zero (and so left out when a tally is written).
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 impl EffortTally {

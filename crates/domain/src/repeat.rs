@@ -12,12 +12,40 @@ pub struct Earlier {
     pub agreement_id: Option<AgreementId>,
 }
 
-/// Words too common to say two subjects are about the same thing.
-const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "with", "from", "your", "you", "our", "not", "has", "have", "was", "are",
-    "this", "that", "about", "again", "still", "please", "help", "question", "issue", "problem",
-    "request", "hello", "urgent",
-];
+/// Whether a lower-cased word is too common to say two subjects are about
+/// the same thing (or a reply or forward prefix).
+fn is_stopword(word: &str) -> bool {
+    matches!(
+        word,
+        "the"
+            | "and"
+            | "for"
+            | "with"
+            | "from"
+            | "your"
+            | "you"
+            | "our"
+            | "not"
+            | "has"
+            | "have"
+            | "was"
+            | "are"
+            | "this"
+            | "that"
+            | "about"
+            | "again"
+            | "still"
+            | "please"
+            | "help"
+            | "question"
+            | "issue"
+            | "problem"
+            | "request"
+            | "hello"
+            | "urgent"
+            | "fwd"
+    )
+}
 
 /// Share of words two subjects must have in common (of the smaller set).
 const OVERLAP_NEEDED: f64 = 0.6;
@@ -45,9 +73,8 @@ pub fn find_repeat(
 fn subject_words(lowered: &str) -> Vec<&str> {
     let mut words: Vec<&str> = lowered
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .filter(|w| !matches!(*w, "re" | "fwd" | "fw" | "aw" | "sv"))
-        .filter(|w| !STOPWORDS.contains(w))
+        .filter(|w| w.chars().nth(2).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|w| !is_stopword(w))
         .collect();
     words.sort_unstable();
     words.dedup();

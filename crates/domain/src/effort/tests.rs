@@ -426,3 +426,22 @@ proptest! {
         prop_assert!(weights.score(&after).index >= weights.score(&before).index);
     }
 }
+
+#[test]
+fn a_tally_is_written_without_its_zeros_and_reads_back_the_same() {
+    assert_eq!(
+        serde_json::to_string(&EffortTally::default()).unwrap(),
+        "{}"
+    );
+    let tally = EffortTally {
+        contacts: 2,
+        chasers: 1,
+        last_channel: Some(Channel::Email),
+        waiting_since: Some(at(60)),
+        reopened: 1,
+        ..EffortTally::default()
+    };
+    let stored = serde_json::to_string(&tally).unwrap();
+    assert!(!stored.contains("transfers"), "{stored}");
+    assert_eq!(serde_json::from_str::<EffortTally>(&stored).unwrap(), tally);
+}
