@@ -4,6 +4,19 @@ use crate::ids::AttachmentId;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+/// Appends `c` to `out` escaped for HTML text or an attribute value
+/// (`& < > " '` as character references, as the page templates write them).
+pub fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&#38;"),
+        '<' => out.push_str("&#60;"),
+        '>' => out.push_str("&#62;"),
+        '"' => out.push_str("&#34;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
 /// Sanitises untrusted HTML: scripts, event handlers, styles and unsafe URLs
 /// are removed; links get `rel="noopener noreferrer nofollow"`. The
 /// markup's shape is bounded first ([`crate::html_bound`]), so the cost is

@@ -15,6 +15,7 @@ pub mod html_bound;
 pub mod ids;
 pub mod invalid;
 pub mod kb;
+pub mod links;
 pub mod remote_images;
 pub mod repeat;
 pub mod state;

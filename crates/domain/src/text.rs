@@ -52,9 +52,48 @@ pub fn optional(
     }
 }
 
+/// `text` as a one-line preview: quoted lines (`> ...`) left out, runs of
+/// white space as one space, cut to `max_chars` with an ellipsis.
+pub fn preview(text: &str, max_chars: usize) -> String {
+    let words: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('>'))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", joined[..cut].trim_end()),
+        None => joined,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_preview_is_one_line_without_quotes() {
+        assert_eq!(
+            preview(
+                "Hello,\n\n  the boiler\tleaks.\n> On Monday you wrote:\n> old",
+                50
+            ),
+            "Hello, the boiler leaks."
+        );
+        assert_eq!(preview("abcdef ghij", 8), "abcdef g…");
+        assert_eq!(preview("abcdef ghij", 7), "abcdef…");
+        assert_eq!(preview("", 8), "");
+    }
+
+    proptest! {
+        #[test]
+        fn a_preview_is_short_and_has_no_line_breaks(text in "(?s).{0,300}", max in 1usize..200) {
+            let shown = preview(&text, max);
+            prop_assert!(shown.chars().count() <= max + 1);
+            prop_assert!(!shown.contains('\n') && !shown.contains('\r'));
+        }
+    }
 
     #[test]
     fn clean_text_keeps_line_breaks_and_refuses_other_control_characters() {

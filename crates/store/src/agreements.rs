@@ -49,6 +49,9 @@ pub struct AgreementChange {
 pub struct AgreementFilter {
     pub customer_id: Option<CustomerId>,
     pub organization_id: Option<OrganizationId>,
+    /// Agreements whose name or reference contains this text, ignoring
+    /// (ASCII) case.
+    pub text: Option<String>,
 }
 
 impl Store {
@@ -114,6 +117,14 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Agreement>> {
         let mut sql = Sql::new(format!("SELECT {AGREEMENT_COLUMNS} FROM agreements"));
+        if let Some(text) = &filter.text {
+            sql.and()
+                .push("(")
+                .contains("name", text)
+                .push(" OR ")
+                .contains("COALESCE(reference, '')", text)
+                .push(")");
+        }
         sql.eq("customer_id", filter.customer_id.map(|c| c.0))
             .eq("organization_id", filter.organization_id.map(|o| o.0))
             .after("id", after, false)

@@ -83,11 +83,15 @@ pub enum CaseSort {
     /// Highest customer effort first.
     EffortDesc,
     EffortAsc,
+    /// The customer who has waited longest first; cases nobody waits on
+    /// last.
+    WaitingLongest,
 }
 
 impl CaseSort {
     /// Parses `updated_at`, `created_at` or `effort_index`, each with `-`
-    /// in front for the largest first.
+    /// in front for the largest first, or `waiting_since` (waited longest
+    /// first).
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw {
             "-updated_at" => Ok(CaseSort::UpdatedDesc),
@@ -96,16 +100,18 @@ impl CaseSort {
             "created_at" => Ok(CaseSort::CreatedAsc),
             "-effort_index" => Ok(CaseSort::EffortDesc),
             "effort_index" => Ok(CaseSort::EffortAsc),
+            "waiting_since" => Ok(CaseSort::WaitingLongest),
             other => Err(Invalid::new(
                 "sort",
                 format!(
                     "`{other}` is not one of: -updated_at, updated_at, -created_at, created_at, \
-                     -effort_index, effort_index"
+                     -effort_index, effort_index, waiting_since"
                 ),
             )),
         }
     }
 
+    /// The column (or expression) sorted by, and whether largest first.
     fn column_and_direction(self) -> (&'static str, bool) {
         match self {
             CaseSort::UpdatedDesc => ("updated_at", true),
@@ -114,6 +120,9 @@ impl CaseSort {
             CaseSort::CreatedAsc => ("created_at", false),
             CaseSort::EffortDesc => ("effort_index", true),
             CaseSort::EffortAsc => ("effort_index", false),
+            // A case nobody waits on sorts as i64::MAX. The index
+            // `cases_by_assignee_waiting` holds this very expression.
+            CaseSort::WaitingLongest => ("COALESCE(waiting_since, 9223372036854775807)", false),
         }
     }
 
@@ -122,6 +131,7 @@ impl CaseSort {
             CaseSort::UpdatedDesc | CaseSort::UpdatedAsc => micros(case.updated_at),
             CaseSort::CreatedDesc | CaseSort::CreatedAsc => micros(case.created_at),
             CaseSort::EffortDesc | CaseSort::EffortAsc => i64::from(case.effort_index),
+            CaseSort::WaitingLongest => case.waiting_since.map_or(i64::MAX, micros),
         }
     }
 }
@@ -217,59 +227,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Case>> {
         let (column, descending) = sort.column_and_direction();
-        let mut sql = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases"));
-        if !filter.statuses.is_empty() {
-            sql.and().push("status IN (");
-            for (i, s) in filter.statuses.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(s.as_str());
-            }
-            sql.push(")");
-        }
-        match filter.assignee {
-            Some(AssigneeFilter::Agent(a)) => {
-                sql.eq("assignee_id", Some(a.0));
-            }
-            Some(AssigneeFilter::Nobody) => {
-                sql.and().push("assignee_id IS NULL");
-            }
-            None => {}
-        }
-        sql.eq("team_id", filter.team_id.map(|t| t.0))
-            .eq("customer_id", filter.customer_id.map(|c| c.0))
-            .eq("priority", filter.priority.map(|p| p.as_str()))
-            .eq("channel", filter.channel.map(|c| c.as_str()))
-            .eq("effort_level", filter.effort_level.map(|l| l.as_str()));
-        if !filter.team_ids.is_empty() {
-            let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
-            sql.and().push("team_id IN ").id_list(&ids);
-        }
-        if let Some(text) = &filter.customer_match {
-            let text = text.to_lowercase();
-            sql.and()
-                .push("customer_id IN (SELECT id FROM customers WHERE LOWER(name) LIKE ")
-                .arg(like_pattern(&text))
-                .push(" ESCAPE '\\' UNION SELECT customer_id FROM contact_points WHERE LOWER(value) = ")
-                .arg(text)
-                .push(")");
-        }
-        if let Some(text) = &filter.subject_contains {
-            sql.and()
-                .push("LOWER(subject) LIKE ")
-                .arg(like_pattern(&text.to_lowercase()))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(tag) = &filter.tag {
-            sql.and()
-                .push("id IN (SELECT case_id FROM case_tags WHERE tag = ")
-                .arg(tag.as_str())
-                .push(")");
-        }
-        if let Some(since) = filter.updated_since {
-            sql.and().push("updated_at >= ").arg(micros(since));
-        }
+        let mut sql = filtered(CASE_COLUMNS, filter);
         sql.after(column, after, descending)
             .order_limit(column, descending, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
@@ -278,6 +236,16 @@ impl Store {
             key: sort.key(c),
             id: c.id.0,
         }))
+    }
+
+    /// How many cases match `filter`, counting no further than `cap`: a
+    /// count above `cap` answers `cap + 1`, so a list can say "more than".
+    pub async fn count_cases(&self, filter: &CaseFilter, cap: i64) -> Result<i64> {
+        use sqlx::Row;
+        let mut matching = filtered("1 AS one", filter);
+        matching.push(" LIMIT ").arg(cap.max(0) + 1);
+        let sql = matching.wrapped("SELECT COUNT(*) AS n FROM ", " AS matching");
+        Ok(sql.query().fetch_one(&self.reader).await?.try_get("n")?)
     }
 
     /// Applies an agent's change, appending one event per real change.
@@ -505,17 +473,58 @@ impl Store {
 }
 
 /// A LIKE pattern matching values that contain `text` literally.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+/// `SELECT {columns} FROM cases` narrowed by `filter`.
+fn filtered(columns: &str, filter: &CaseFilter) -> Sql {
+    let mut sql = Sql::new(format!("SELECT {columns} FROM cases"));
+    if !filter.statuses.is_empty() {
+        sql.and().push("status IN (");
+        for (i, s) in filter.statuses.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(s.as_str());
         }
-        pattern.push(c);
+        sql.push(")");
     }
-    pattern.push('%');
-    pattern
+    match filter.assignee {
+        Some(AssigneeFilter::Agent(a)) => {
+            sql.eq("assignee_id", Some(a.0));
+        }
+        Some(AssigneeFilter::Nobody) => {
+            sql.and().push("assignee_id IS NULL");
+        }
+        None => {}
+    }
+    sql.eq("team_id", filter.team_id.map(|t| t.0))
+        .eq("customer_id", filter.customer_id.map(|c| c.0))
+        .eq("priority", filter.priority.map(|p| p.as_str()))
+        .eq("channel", filter.channel.map(|c| c.as_str()))
+        .eq("effort_level", filter.effort_level.map(|l| l.as_str()));
+    if !filter.team_ids.is_empty() {
+        let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
+        sql.and().push("team_id IN ").id_list(&ids);
+    }
+    if let Some(text) = &filter.customer_match {
+        sql.and()
+            .push("customer_id IN (SELECT id FROM customers WHERE ")
+            .contains("name", text)
+            .push(" UNION SELECT customer_id FROM contact_points WHERE LOWER(value) = ")
+            .arg(text.to_lowercase())
+            .push(")");
+    }
+    if let Some(text) = &filter.subject_contains {
+        sql.and().contains("subject", text);
+    }
+    if let Some(tag) = &filter.tag {
+        sql.and()
+            .push("id IN (SELECT case_id FROM case_tags WHERE tag = ")
+            .arg(tag.as_str())
+            .push(")");
+    }
+    if let Some(since) = filter.updated_since {
+        sql.and().push("updated_at >= ").arg(micros(since));
+    }
+    sql
 }
 
 pub(crate) const EVENT_COLUMNS: &str = "id, case_id, seq, actor_kind, actor_id, data, created_at";

@@ -40,6 +40,9 @@ pub struct CustomerFilter {
     pub organization_id: Option<OrganizationId>,
     /// Exact contact point value (email or phone, normalised).
     pub contact: Option<String>,
+    /// Customers whose name or one of whose contact points contains this
+    /// text, ignoring (ASCII) case.
+    pub text: Option<String>,
 }
 
 impl Store {
@@ -126,6 +129,14 @@ impl Store {
                 .push("c.id IN (SELECT customer_id FROM contact_points WHERE value = ")
                 .arg(contact.as_str())
                 .push(")");
+        }
+        if let Some(text) = &filter.text {
+            sql.and()
+                .push("(")
+                .contains("c.name", text)
+                .push(" OR c.id IN (SELECT customer_id FROM contact_points WHERE ")
+                .contains("value", text)
+                .push("))");
         }
         sql.eq("c.organization_id", filter.organization_id.map(|o| o.0));
         sql.after("c.id", after, false)

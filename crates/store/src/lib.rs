@@ -12,6 +12,7 @@ pub mod agents;
 pub mod agreements;
 pub mod blobs;
 pub mod canned;
+pub mod case_lists;
 pub mod cases;
 pub mod contacts;
 pub mod cursor;

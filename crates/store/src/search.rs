@@ -209,12 +209,7 @@ fn highlight_html(raw: &str) -> String {
         match c {
             START => out.push_str("<mark>"),
             STOP => out.push_str("</mark>"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            c => tend_domain::html::push_escaped(&mut out, c),
         }
     }
     out
@@ -238,7 +233,7 @@ mod tests {
         let raw = format!("<b>{START}jam{STOP}</b> & more");
         assert_eq!(
             highlight_html(&raw),
-            "&lt;b&gt;<mark>jam</mark>&lt;/b&gt; &amp; more"
+            "&#60;b&#62;<mark>jam</mark>&#60;/b&#62; &#38; more"
         );
     }
 }

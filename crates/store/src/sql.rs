@@ -60,6 +60,24 @@ impl Sql {
         self
     }
 
+    /// This statement as a subquery: `{before}(this){after}`, its
+    /// placeholders kept.
+    pub(crate) fn wrapped(mut self, before: &str, after: &str) -> Self {
+        self.text = format!("{before}({}){after}", self.text);
+        self
+    }
+
+    /// Appends `LOWER(expr) LIKE $n ESCAPE '\'`: `expr` contains `text`,
+    /// ignoring (ASCII) case, with `%`, `_` and `\` in `text` taken
+    /// literally.
+    pub(crate) fn contains(&mut self, expr: &str, text: &str) -> &mut Self {
+        self.push("LOWER(")
+            .push(expr)
+            .push(") LIKE ")
+            .arg(like_pattern(&text.to_lowercase()))
+            .push(" ESCAPE '\\'")
+    }
+
     /// Binds the next numbered placeholder already written in the text.
     pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
         self.args.push(value.into());
@@ -153,4 +171,18 @@ impl Sql {
         }
         q
     }
+}
+
+/// A LIKE pattern matching any text that contains `text`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }

@@ -10,9 +10,15 @@
   var input = form.querySelector("input[name=q]");
   var results = document.getElementById("kb-link-results");
 
+  // The link goes on a line of its own: a line break before it unless the
+  // cursor starts a line, and after it unless one follows.
   function insert(url) {
-    var full = window.location.origin + url;
-    reply.setRangeText(full, reply.selectionStart, reply.selectionEnd, "end");
+    var start = reply.selectionStart, end = reply.selectionEnd;
+    var before = reply.value.slice(0, start), after = reply.value.slice(end);
+    var text = window.location.origin + url;
+    if (before && !/\n$/.test(before)) text = "\n" + text;
+    if (!/^\n/.test(after)) text = text + "\n";
+    reply.setRangeText(text, start, end, "end");
     reply.focus();
   }
 

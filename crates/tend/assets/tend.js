@@ -76,3 +76,13 @@
     if (handled) e.preventDefault();
   });
 })();
+
+// Exact times on hover in the agent's own time zone and locale: the page
+// gives them in UTC; the browser knows where the agent is.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (t) {
+    var at = new Date(t.getAttribute("datetime"));
+    if (!isNaN(at.getTime())) t.title = at.toLocaleString();
+  });
+})();

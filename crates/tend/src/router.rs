@@ -10,7 +10,8 @@ use crate::http::health::healthz;
 use crate::http::state::BodyLimit;
 use crate::web;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -43,7 +44,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Any other path: a 404 in the API's envelope.
-async fn not_found() -> ApiError {
-    ApiError::NotFound("route".into())
+/// Any other path: a 404, as the web UI's error page for a browser (a
+/// request outside `/api/` that accepts HTML), otherwise in the API's
+/// envelope.
+async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    let wants_html = !uri.path().starts_with("/api/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        web::not_found_page()
+    } else {
+        ApiError::NotFound("route".into()).into_response()
+    }
 }

@@ -58,6 +58,9 @@ pub struct UpdateAgreement {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgreementListParams {
+    /// Agreements whose name or reference contains this text, ignoring case
+    /// (at most 200 characters).
+    q: Option<String>,
     customer_id: Option<i64>,
     organization_id: Option<i64>,
 }
@@ -92,6 +95,7 @@ pub async fn list(
     let filter = AgreementFilter {
         customer_id: filters.customer_id.map(CustomerId),
         organization_id: filters.organization_id.map(OrganizationId),
+        text: super::customers::search_text(filters.q.as_deref())?,
     };
     let (cursor, limit) = page.parse()?;
     Ok(axum::Json(

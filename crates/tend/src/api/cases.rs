@@ -124,7 +124,9 @@ pub struct CaseListParams {
     /// Only cases whose customer effort is at this level.
     effort_level: Option<EffortLevel>,
     /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
-    /// `-effort_index` (highest effort first) or `effort_index`.
+    /// `-effort_index` (highest effort first), `effort_index` or
+    /// `waiting_since` (the customer who has waited longest first; cases
+    /// nobody waits on last).
     sort: Option<String>,
 }
 

@@ -56,11 +56,32 @@ pub struct UpdateCustomer {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerListParams {
+    /// Customers whose name, email address or phone number contains this
+    /// text, ignoring case (at most 200 characters).
+    q: Option<String>,
     /// Exact email address.
     email: Option<String>,
     /// Exact phone number (any formatting).
     phone: Option<String>,
     organization_id: Option<i64>,
+}
+
+/// Longest text a list's `q` may search for.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// A list's `q`: trimmed, blank as absent, at most [`MAX_SEARCH_CHARS`]
+/// characters and no control characters.
+pub fn search_text(raw: Option<&str>) -> Result<Option<String>, Invalid> {
+    match raw.map(str::trim).filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(q) => {
+            let q = tend_domain::text::required_clean("q", q, MAX_SEARCH_CHARS)?;
+            if q.contains(['\n', '\r', '\t']) {
+                return Err(Invalid::new("q", "must be on one line"));
+            }
+            Ok(Some(q))
+        }
+    }
 }
 
 /// Parses (field name, raw value) pairs into contact points.
@@ -114,6 +135,7 @@ pub async fn list(
     let filter = CustomerFilter {
         organization_id: filters.organization_id.map(OrganizationId),
         contact,
+        text: search_text(filters.q.as_deref())?,
     };
     let (cursor, limit) = page.parse()?;
     Ok(axum::Json(s.store.customers(&filter, cursor, limit).await?))

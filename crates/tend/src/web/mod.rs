@@ -15,6 +15,7 @@ mod shared;
 use crate::http::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -47,4 +48,9 @@ pub fn router() -> Router<AppState> {
             HeaderValue::from_static("DENY"),
         ))
         .merge(public::request_router())
+}
+
+/// The page a browser gets for a path nothing serves.
+pub fn not_found_page() -> Response {
+    shared::error::WebError::NotFound.into_response()
 }

@@ -245,4 +245,20 @@ async fn unknown_ids_and_routes_are_404(b: Backend) {
     t.get("/api/v1/cases/abc")
         .await
         .error(StatusCode::BAD_REQUEST, "bad_request");
+    // A browser that strays off the map gets the web UI's page, not JSON;
+    // under /api/ the answer stays JSON whatever the client accepts.
+    let browser = reqwest::Client::new();
+    for (path, html) in [("/no/such/page", true), ("/api/v1/nope", false)] {
+        let r = browser
+            .get(format!("{}{path}", t.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = r.text().await.unwrap();
+        assert_eq!(kind.starts_with("text/html"), html, "{path}: {kind} {body}");
+        assert_eq!(body.contains("there is no such page"), html, "{body}");
+    }
 }

@@ -521,3 +521,43 @@ async fn suggestions_show_while_typing_and_count_deflections_in_chromium() {
     assert_eq!(deflections, 1);
     browser.screenshot("kb.png").await;
 }
+
+/// "Insert article link" puts the article's address on a line of its own
+/// in the reply, wherever the cursor was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inserted_article_link_gets_a_line_of_its_own_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let t = server(Backend::Sqlite).await;
+    let (public, _, _) = three(&t).await;
+    let cora = t.customer("Cora", "cora@example.org").await;
+    let case = t.case(cora, "Paper stuck", "The printer jams.").await;
+    browser.sign_in(&t, "ann@example.com").await;
+    let c = &browser.client;
+    c.goto(&format!("{}/cases/{case}", t.base)).await.unwrap();
+    browser.type_into("#reply", "Hello Cora, this helps:").await;
+    browser.type_into("#kb-link-q", "printer jam").await;
+    browser.click("#kb-link-picker button[type=submit]").await;
+    browser
+        .wait_for_text("link", "Clearing a printer jam")
+        .await;
+    browser.click("#kb-link-results button.link").await;
+    let reply = browser
+        .wait_for("#reply")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let url = format!(
+        "{}/help/articles/{}",
+        t.base,
+        public["slug"].as_str().unwrap()
+    );
+    assert_eq!(
+        reply,
+        format!("Hello Cora, this helps:\n{url}\n"),
+        "{reply}"
+    );
+}

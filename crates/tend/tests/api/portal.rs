@@ -20,6 +20,7 @@ crate::both_backends!(
     organisation_sharing_follows_its_setting,
     customers_reply_with_files_and_ask_for_changes,
     long_lists_and_conversations_come_in_pages,
+    links_in_messages_are_clickable_and_safe,
 );
 
 /// A server with an inbox, an organisation Acme (sharing cases) with Ann
@@ -403,6 +404,36 @@ async fn link_requests_are_rate_limited_and_sessions_are_separate(b: Backend) {
         StatusCode::OK,
         "Carl is still signed in"
     );
+}
+
+/// Web addresses in a plain-text message are links on the portal and the
+/// agent's case page; nothing else in the text becomes markup.
+async fn links_in_messages_are_clickable_and_safe(b: Backend) {
+    let w = world(b).await;
+    let t = &w.t;
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{}/messages", w.ann_case),
+            json!({"body": "The manual: https://example.com/manual?a=1&b=2. Not javascript:alert(1) nor <b>bold</b>."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let link = r#"<a href="https://example.com/manual?a=1&#38;b=2" rel="noopener noreferrer nofollow" target="_blank">https://example.com/manual?a=1&#38;b=2</a>."#;
+    let mut ann = signed_in(t, "ann@acme.example").await;
+    let portal = ann.get(&format!("/portal/cases/{}", w.ann_case)).await;
+    t.agent_with_password("lin@example.com", "Lin Agent", Role::Agent, PASSWORD)
+        .await;
+    let mut agent = WebAgent::signed_in(t, "lin@example.com").await;
+    let case_page = agent.get(&format!("/cases/{}", w.ann_case)).await;
+    for page in [portal, case_page] {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(page.html.contains(link), "{}", page.html);
+        assert!(
+            page.html
+                .contains("Not javascript:alert(1) nor &#60;b&#62;bold&#60;/b&#62;.")
+        );
+        assert!(!page.html.contains("href=\"javascript"));
+    }
 }
 
 async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend) {

@@ -18,6 +18,7 @@ crate::both_backends!(
     case_page_changes_and_replies,
     attachments_download_for_signed_in_agents,
     search_highlights_matches_and_escapes_the_rest,
+    search_finds_numbers_people_and_agreements,
 );
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -346,19 +347,32 @@ async fn views_filter_sort_and_paginate(b: Backend) {
     for i in 0..26 {
         t.case(customer, &format!("Question {i:02}"), "?").await;
     }
-    // Unassigned: 27 open cases, 25 on the first page, then the rest.
+    // Unassigned: 27 open cases, the longest wait first, 25 on the first
+    // page, then the rest.
     let page = web.get("/views/unassigned").await;
     assert_eq!(page.html.matches("<tr>").count(), 26, "header + 25 rows");
-    assert!(page.html.find("Question 25").unwrap() < page.html.find("Question 24").unwrap());
+    assert!(page.html.find("Printer jam").unwrap() < page.html.find("Question 00").unwrap());
+    assert!(page.html.find("Question 00").unwrap() < page.html.find("Question 01").unwrap());
+    assert!(page.html.contains("1–25 of 27"), "{}", page.html);
     let start = page.html.find("cursor=").expect("a next page link") + 7;
-    let cursor = &page.html[start..start + page.html[start..].find('"').unwrap()];
+    let end = start + page.html[start..].find(['"', '&']).unwrap();
+    let cursor = &page.html[start..end];
     let next = web
         .get(&format!(
-            "/views/unassigned?sort=-updated_at&cursor={cursor}"
+            "/views/unassigned?sort=waiting_since&cursor={cursor}&at=26"
         ))
         .await;
     assert_eq!(next.html.matches("<tr>").count(), 3);
-    assert!(next.html.contains("Printer jam") && next.html.contains("First page"));
+    assert!(next.html.contains("Question 25") && next.html.contains("First page"));
+    assert!(next.html.contains("26–27 of 27"));
+    assert!(
+        page.html.contains(&format!("cursor={cursor}&#38;at=26")),
+        "the next page link says where it starts"
+    );
+    let bad = web.get("/views/unassigned?at=0").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let recent = web.get("/views/unassigned?sort=-updated_at").await;
+    assert!(recent.html.find("Question 25").unwrap() < recent.html.find("Question 24").unwrap());
     // Oldest first puts the first case on top.
     let oldest = web.get("/views/all?sort=created_at").await;
     assert!(oldest.html.find("Printer jam").unwrap() < oldest.html.find("Question 00").unwrap());
@@ -511,14 +525,101 @@ async fn search_highlights_matches_and_escapes_the_rest(b: Backend) {
     assert_eq!(empty.status, StatusCode::OK);
     assert!(!empty.html.contains("Nothing matches"));
     let page = web.get("/search?q=boiler").await;
-    assert!(page.html.contains("<mark>boiler</mark>"), "{}", page.html);
+    assert!(
+        page.html.to_lowercase().contains("<mark>boiler</mark>"),
+        "{}",
+        page.html
+    );
     assert!(page.html.contains("Boiler leaks"));
     assert!(
         !page.html.contains("<script>x()"),
         "message text stays escaped"
     );
     let none = web.get("/search?q=zebra").await;
-    assert!(none.html.contains("Nothing matches “zebra”"));
+    assert!(none.html.contains("No subject or message contains “zebra”"));
     let bad = web.get("/search?q=%21%21%21").await;
     assert!(bad.html.contains("give at least one word"), "{}", bad.html);
+    assert!(!empty.html.contains("No subject or message contains"));
+}
+
+/// Search finds what agents type: a case number, a customer by part of an
+/// email address or by phone, an agreement by its reference, and each case
+/// once however many of its messages match.
+async fn search_finds_numbers_people_and_agreements(b: Backend) {
+    let (t, _) = with_case(b).await;
+    let r = t
+        .post(
+            "/api/v1/customers",
+            json!({"name": "Bo Brandt", "email": "bo.brandt@example.org", "phone": "+44 20 7946 0018"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let bo = r.id();
+    let r = t
+        .post(
+            "/api/v1/agreements",
+            json!({"name": "Boiler care", "reference": "BC-2041-X", "customer_id": bo}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = t.case(bo, "Radiator noise", "The radiator knocks.").await;
+    for body in ["It still knocks.", "Knocks all night, the radiator."] {
+        let r = t
+            .post(
+                &format!("/api/v1/cases/{case}/messages"),
+                json!({"body": body}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let by_email = web.get("/search?q=BRANDT%40example").await;
+    assert!(
+        by_email
+            .html
+            .contains(&format!("/views/all?customer={bo}\">Bo Brandt</a>")),
+        "{}",
+        by_email.html
+    );
+    let by_phone = web.get("/search?q=7946").await;
+    assert!(by_phone.html.contains("Bo Brandt"), "{}", by_phone.html);
+    let by_reference = web.get("/search?q=bc-2041").await;
+    assert!(by_reference.html.contains("Boiler care") && by_reference.html.contains("BC-2041-X"));
+    let by_number = web.get(&format!("/search?q=%23{case}")).await;
+    assert!(
+        by_number.html.contains(&format!(
+            "<a href=\"/cases/{case}\">#{case} Radiator noise</a>"
+        )),
+        "{}",
+        by_number.html
+    );
+    let knocks = web.get("/search?q=knocks").await;
+    assert_eq!(
+        knocks
+            .html
+            .matches(&format!("href=\"/cases/{case}\""))
+            .count(),
+        1,
+        "{}",
+        knocks.html
+    );
+    assert!(
+        knocks.html.contains("and 2 more matches in this case"),
+        "{}",
+        knocks.html
+    );
+    // The API finds the same people.
+    let found = t.get("/api/v1/customers?q=brandt%40EXAMPLE").await;
+    assert_eq!(found.body["data"][0]["id"], bo, "{}", found.body);
+    let found = t.get("/api/v1/agreements?q=2041").await;
+    assert_eq!(
+        found.body["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        found.body
+    );
+    let long = "x".repeat(201);
+    t.get(&format!("/api/v1/customers?q={long}"))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }

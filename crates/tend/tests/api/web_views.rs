@@ -15,6 +15,7 @@ use tend_domain::ids::{AgentId, TeamId};
 use tend_store::saved_filters::NewSavedFilter;
 
 crate::both_backends!(
+    lists_show_the_customer_and_who_waits_longest,
     team_view_lists_exactly_the_teams_open_cases,
     filters_narrow_and_combine,
     filters_survive_sorting_and_paging,
@@ -107,6 +108,101 @@ async fn team(t: &TestServer, name: &str, members: &[AgentId]) -> TeamId {
         t.store.add_team_member(team.id, *m).await.unwrap();
     }
     team.id
+}
+
+/// A list's rows (without the header), each as its HTML.
+fn rows(page: &Page) -> Vec<&str> {
+    let body = &page.html[page.html.find("<tbody>").expect("a list")..];
+    body.split("<tr>").skip(1).collect()
+}
+
+/// Posts to the API and checks it was accepted.
+async fn posted(t: &TestServer, path: &str, body: serde_json::Value) -> i64 {
+    let r = t.post(path, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.body);
+    r.body["id"].as_i64().unwrap_or_default()
+}
+
+/// Lists say who the customer is, what was last written to or by them and
+/// how long they have been waiting; "Unassigned" opens with the longest
+/// wait first, whatever was updated last.
+async fn lists_show_the_customer_and_who_waits_longest(b: Backend) {
+    let t = staffed(b).await;
+    let org = posted(&t, "/api/v1/organizations", json!({"name": "Acme Ltd"})).await;
+    let ann = posted(
+        &t,
+        "/api/v1/customers",
+        json!({"name": "Ann Archer", "email": "ann@example.org", "organization_id": org}),
+    )
+    .await;
+    let bob = t.customer("Bob Baker", "bob@example.org").await;
+    let boiler = t.case(ann, "Boiler", "The boiler is cold.").await;
+    let invoice = t
+        .case(
+            bob,
+            "Invoice",
+            "The invoice\n\n  is wrong.\n> On Monday you wrote: old",
+        )
+        .await;
+    let answered = t.case(bob, "Answered", "A question").await;
+    for (case, body) in [
+        (answered, json!({"body": "Here is the answer."})),
+        (boiler, json!({"body": "We are on it."})),
+        (
+            invoice,
+            json!({"body": "Check the VAT first.", "internal": true}),
+        ),
+    ] {
+        posted(&t, &format!("/api/v1/cases/{case}/messages"), body).await;
+    }
+    // Ann calls back: she waits again, from now, so after Bob's invoice.
+    posted(
+        &t,
+        &format!("/api/v1/cases/{boiler}/contacts"),
+        json!({"channel": "phone", "direction": "inbound", "duration_seconds": 60, "summary": "Still cold."}),
+    )
+    .await;
+
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let page = web.get("/views/unassigned").await;
+    assert_eq!(subjects(&page), ["Invoice", "Boiler", "Answered"]);
+    let [invoice_row, boiler_row, answered_row] = rows(&page)[..] else {
+        panic!("three rows: {}", page.html)
+    };
+    assert!(invoice_row.contains("Bob Baker"), "{invoice_row}");
+    assert!(
+        invoice_row.contains(r#"<span class="preview">The invoice is wrong.</span>"#),
+        "the latest message on one line, without the quote or the note: {invoice_row}"
+    );
+    assert!(invoice_row.contains(r#"<span class="waiting">under a minute</span>"#));
+    assert!(boiler_row.contains("Ann Archer") && boiler_row.contains("Acme Ltd"));
+    assert!(answered_row.contains("Here is the answer."));
+    assert!(
+        answered_row.contains(r#"<span class="hint">—</span>"#),
+        "nobody waits on an answered case: {answered_row}"
+    );
+    assert!(
+        answered_row.contains("<time datetime=\"") && answered_row.contains(">just now</time>")
+    );
+    // The other orders are one choice away, and paging keeps the order.
+    let recent = web.get("/views/unassigned?sort=-updated_at").await;
+    assert_eq!(subjects(&recent), ["Boiler", "Invoice", "Answered"]);
+    let api = t.get("/api/v1/cases?sort=waiting_since&limit=2").await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let ids: Vec<i64> = api.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [invoice, boiler]);
+    let cursor = api.body["next_cursor"].as_str().expect("a next page");
+    let rest = t
+        .get(&format!(
+            "/api/v1/cases?sort=waiting_since&limit=2&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(rest.body["data"][0]["id"], answered, "{}", rest.body);
 }
 
 async fn team_view_lists_exactly_the_teams_open_cases(b: Backend) {
@@ -622,10 +718,21 @@ async fn bulk_changes_apply_per_case_and_report_failures(b: Backend) {
             .contains("0 cases updated</strong>; 1 already as asked")
     );
 
+    // An incomplete form goes back to the list, which says what is missing.
+    for (form, message) in [
+        (vec![("status", "resolved")], "Select at least one case"),
+        (vec![("case", one_s.as_str())], "Choose what to change"),
+    ] {
+        let mut fields = vec![("csrf", csrf.as_str()), ("back", back)];
+        fields.extend(form);
+        let r = web.post("/views/bulk", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.html);
+        let list = web.get(r.location()).await;
+        assert!(list.html.contains(message), "{message}: {}", list.html);
+        assert!(!list.html.contains("cases updated"), "{}", list.html);
+    }
     // Bad forms are refused with a message and change nothing.
     for (form, message) in [
-        (vec![("status", "resolved")], "select at least one case"),
-        (vec![("case", one_s.as_str())], "choose what to change"),
         (
             vec![("case", one_s.as_str()), ("status", "bogus")],
             "status",

@@ -36,6 +36,9 @@ pub struct Report {
     pub failures: Vec<String>,
     /// Failures beyond those listed.
     pub more_failures: usize,
+    /// Why nothing was tried: the form was incomplete (no case selected,
+    /// nothing chosen to change).
+    pub notice: Option<String>,
 }
 
 impl Report {
@@ -56,8 +59,15 @@ impl Report {
             ("more", self.more_failures.to_string()),
         ];
         let failures = self.failures.iter().map(|f| ("failed", f.clone()));
-        serde_urlencoded::to_string(counts.into_iter().chain(failures).collect::<Vec<_>>())
-            .unwrap_or_default()
+        let notice = self.notice.iter().map(|n| ("notice", n.clone()));
+        serde_urlencoded::to_string(
+            counts
+                .into_iter()
+                .chain(failures)
+                .chain(notice)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default()
     }
 
     /// The report a bulk change left for this request, if any.
@@ -71,6 +81,7 @@ impl Report {
                 "unchanged" => report.unchanged = v.parse().ok()?,
                 "more" => report.more_failures = v.parse().ok()?,
                 "failed" => report.fail(v),
+                "notice" => report.notice = Some(v.chars().take(MAX_FAILURE_CHARS).collect()),
                 _ => return None,
             }
         }
@@ -92,6 +103,20 @@ struct BulkForm {
 }
 
 impl BulkForm {
+    /// What the form still lacks before anything can be tried, as the list
+    /// says it: a case to change, or a change.
+    fn missing(&self) -> Option<&'static str> {
+        let change = &self.change;
+        if self.cases.is_empty() {
+            Some("Select at least one case, then choose what to change.")
+        } else if change.assignee.is_none() && change.status.is_none() && change.add_tags.is_empty()
+        {
+            Some("Choose what to change: an assignee, a status or a tag to add.")
+        } else {
+            None
+        }
+    }
+
     fn parse(
         pairs: Vec<(String, String)>,
         me: tend_domain::ids::AgentId,
@@ -139,20 +164,10 @@ impl BulkForm {
         let mut cases = if all { page } else { picked };
         cases.sort_unstable();
         cases.dedup();
-        if cases.is_empty() {
-            return Err(WebError::Invalid(
-                "select at least one case, then choose what to change".into(),
-            ));
-        }
         if cases.len() > MAX_CASES {
             return Err(WebError::Invalid(format!(
                 "change at most {MAX_CASES} cases at once"
             )));
-        }
-        if change.assignee.is_none() && change.status.is_none() && change.add_tags.is_empty() {
-            return Err(WebError::Invalid(
-                "choose what to change: an assignee, a status or a tag to add".into(),
-            ));
         }
         Ok(BulkForm {
             back,
@@ -162,7 +177,8 @@ impl BulkForm {
     }
 }
 
-/// Applies one change to each selected case, then returns to the list.
+/// Applies one change to each selected case, then returns to the list (which
+/// shows what happened, or what the form lacked).
 pub async fn bulk(
     State(s): State<AppState>,
     posted: Posted<Vec<(String, String)>>,
@@ -170,8 +186,17 @@ pub async fn bulk(
     let Posted { session, form } = posted;
     session.require(Action::Work)?;
     let form = BulkForm::parse(form, session.agent_id())?;
-    let mut report = Report::default();
-    for id in form.cases {
+    // An incomplete form goes back to the list, which says what is missing.
+    let mut report = Report {
+        notice: form.missing().map(str::to_owned),
+        ..Report::default()
+    };
+    let cases = if report.notice.is_some() {
+        Vec::new()
+    } else {
+        form.cases
+    };
+    for id in cases {
         match s.store.update_case(id, &form.change, session.actor()).await {
             Ok((_, events)) if events.is_empty() => report.unchanged += 1,
             Ok(_) => report.updated += 1,

@@ -226,7 +226,7 @@ async fn other_cases(
         .into_iter()
         .filter(|c| c.id != case.id)
         .take(OTHER_CASES as usize)
-        .map(|c| Row::new(c, names))
+        .map(|c| Row::new(c, names, tend_store::now()))
         .collect())
 }
 

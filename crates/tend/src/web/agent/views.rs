@@ -7,16 +7,19 @@ use super::bulk::{self, Report};
 use super::filters::{FilterForm, Filters, narrow};
 use crate::http::AppState;
 use crate::web::shared::error::WebError;
-use crate::web::shared::layout::{Choice, Layout, when};
+use crate::web::shared::layout::{Choice, Layout, ago, when};
 use crate::web::shared::session::Session;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::Timestamp;
 use std::collections::HashMap;
 use tend_domain::agent::Action;
 use tend_domain::case::Status;
 use tend_domain::ids::{AgentId, SavedFilterId, TeamId};
+use tend_domain::waiting::waited;
+use tend_store::case_lists::ListedCase;
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort};
 use tend_store::cursor::Cursor;
 use tend_store::model::Case;
@@ -72,6 +75,16 @@ impl View {
         }
     }
 
+    /// The order the view opens in: the agent's own and the unassigned
+    /// open cases with the customer who has waited longest first, the
+    /// others most recently updated first.
+    fn default_sort(self) -> &'static str {
+        match self {
+            View::Mine | View::Unassigned => "waiting_since",
+            View::Team | View::Pending | View::All => "-updated_at",
+        }
+    }
+
     /// What to say when the view is empty.
     fn empty(self) -> &'static str {
         match self {
@@ -115,6 +128,7 @@ const NO_TEAM: &str = "You are not in a team yet, so there are no team cases to 
 
 /// Sort orders offered, as (parameter, label).
 const SORTS: &[(&str, &str)] = &[
+    ("waiting_since", "Waiting longest"),
     ("-updated_at", "Recently updated"),
     ("updated_at", "Longest untouched"),
     ("-created_at", "Newest"),
@@ -130,13 +144,21 @@ pub struct Row {
     pub status: &'static str,
     pub priority: &'static str,
     pub assignee: String,
+    /// Last change: exact (UTC), in RFC 3339 for the browser, and relative.
     pub updated: String,
+    pub updated_at: String,
+    pub updated_ago: String,
+    /// How long the customer has been waiting for the business, if they are.
+    pub waiting: Option<String>,
     pub effort_index: u32,
     pub effort_level: &'static str,
+    /// The customer, their organisation and the start of the latest
+    /// message (empty where the list does not show them).
+    pub listed: ListedCase,
 }
 
 impl Row {
-    pub fn new(case: Case, names: &HashMap<AgentId, String>) -> Self {
+    pub fn new(case: Case, names: &HashMap<AgentId, String>, now: Timestamp) -> Self {
         Row {
             id: case.id.0,
             assignee: case
@@ -148,8 +170,12 @@ impl Row {
             status: case.status.as_str(),
             priority: case.priority.as_str(),
             updated: when(&case.updated_at),
+            updated_at: case.updated_at.to_string(),
+            updated_ago: ago(&case.updated_at, now),
+            waiting: case.waiting_since.map(|since| waited(since, now)),
             effort_index: case.effort_index,
             effort_level: case.effort_level.as_str(),
+            listed: ListedCase::default(),
         }
     }
 }
@@ -185,6 +211,8 @@ struct ViewPage {
     sort: String,
     sorts: Vec<Choice>,
     rows: Vec<Row>,
+    /// Which rows of how many: "26–50 of 312".
+    range: Option<String>,
     /// Whether this is a later page (offer a way back to the first).
     paged: bool,
     first_page: String,
@@ -202,10 +230,15 @@ pub async fn home() -> Redirect {
     Redirect::to("/views/mine")
 }
 
-/// A page's sort and cursor, and the rest of its parameters.
+/// Most cases a list counts ("26–50 of more than 10,000" beyond).
+const COUNT_CAP: i64 = 10_000;
+
+/// A page's sort (if given), cursor and the position of its first row, and
+/// the rest of its parameters.
 struct Params {
-    sort: String,
+    sort: Option<String>,
     cursor: Option<String>,
+    at: i64,
     filters: Filters,
 }
 
@@ -220,12 +253,25 @@ impl Params {
         let filters = Filters::from_pairs(
             pairs
                 .iter()
-                .filter(|(k, _)| k != "sort" && k != "cursor")
+                .filter(|(k, _)| !matches!(k.as_str(), "sort" | "cursor" | "at"))
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )?;
+        let at = match find("at") {
+            None => 1,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|at| (1..=i64::from(u32::MAX)).contains(at))
+                .ok_or_else(|| {
+                    WebError::Invalid(format!(
+                        "`at` is the position of a page's first case (1 or more), not `{raw}`"
+                    ))
+                })?,
+        };
         Ok(Params {
-            sort: find("sort").unwrap_or_else(|| "-updated_at".into()),
+            sort: find("sort"),
             cursor: find("cursor"),
+            at,
             filters,
         })
     }
@@ -316,8 +362,10 @@ async fn render(
     let Params {
         sort,
         cursor,
+        at,
         filters,
     } = params;
+    let sort = sort.unwrap_or_else(|| listing.view.default_sort().to_owned());
     let case_sort = CaseSort::parse(&sort)?;
     let after = cursor.as_deref().map(Cursor::decode).transpose()?;
     let extra = filters.case_filter(me)?;
@@ -335,14 +383,28 @@ async fn render(
     };
     let agents = s.store.agents().await?;
     let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
-    let (rows, next_cursor) = match own.and_then(|own| narrow(own, extra)) {
+    let (rows, next_cursor, total) = match own.and_then(|own| narrow(own, extra)) {
         Some(filter) => {
             let page = s.store.cases(&filter, case_sort, after, PAGE_SIZE).await?;
-            let rows = page.data.into_iter().map(|c| Row::new(c, &names)).collect();
-            (rows, page.next_cursor)
+            let total = s.store.count_cases(&filter, COUNT_CAP).await?;
+            let mut listed = s.store.listed_cases(&page.data).await?;
+            let now = tend_store::now();
+            let rows = page
+                .data
+                .into_iter()
+                .map(|c| {
+                    let shown = listed.remove(&c.id).unwrap_or_default();
+                    Row {
+                        listed: shown,
+                        ..Row::new(c, &names, now)
+                    }
+                })
+                .collect();
+            (rows, page.next_cursor, total)
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, 0),
     };
+    let range = page_range(at, rows.len(), total);
     // Links on a saved filter's page need no filters: its path implies them.
     let in_links = match listing.saved {
         Some(_) => Filters::default(),
@@ -350,9 +412,13 @@ async fn render(
     };
     let first_page = in_links.link(&listing.path, &[("sort", &sort)]);
     let here = match &cursor {
-        Some(c) => in_links.link(&listing.path, &[("sort", &sort), ("cursor", c)]),
+        Some(c) => in_links.link(
+            &listing.path,
+            &[("sort", &sort), ("cursor", c), ("at", &at.to_string())],
+        ),
         None => first_page.clone(),
     };
+    let next_at = (at + rows.len() as i64).to_string();
     let saved = s
         .store
         .saved_filters_for(me)
@@ -380,8 +446,13 @@ async fn render(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         sorts: Choice::list(SORTS.iter().copied(), &sort),
-        next_page: next_cursor
-            .map(|c| in_links.link(&listing.path, &[("sort", &sort), ("cursor", &c)])),
+        next_page: next_cursor.map(|c| {
+            in_links.link(
+                &listing.path,
+                &[("sort", &sort), ("cursor", &c), ("at", &next_at)],
+            )
+        }),
+        range,
         sort,
         filters,
         rows,
@@ -402,6 +473,34 @@ async fn render(
     }
 }
 
+/// "26–50 of 312" for `shown` rows from position `at` of `total` (counted
+/// up to [`COUNT_CAP`]); `None` for an empty page.
+fn page_range(at: i64, shown: usize, total: i64) -> Option<String> {
+    if shown == 0 {
+        return None;
+    }
+    let last = at + shown as i64 - 1;
+    let of = if total > COUNT_CAP {
+        format!("more than {}", grouped(COUNT_CAP))
+    } else {
+        grouped(total.max(last))
+    };
+    Some(format!("{}–{} of {of}", grouped(at), grouped(last)))
+}
+
+/// A count with thousands separated: 10,000.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// The navigation entry a list page highlights.
 fn active_nav(listing: &Listing) -> &'static str {
     match listing.saved {
@@ -418,4 +517,24 @@ pub async fn agent_names(s: &AppState) -> Result<HashMap<AgentId, String>, WebEr
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_says_which_rows_of_how_many() {
+        assert_eq!(page_range(1, 25, 312).as_deref(), Some("1–25 of 312"));
+        assert_eq!(page_range(26, 25, 312).as_deref(), Some("26–50 of 312"));
+        assert_eq!(
+            page_range(10_001, 25, COUNT_CAP + 1).as_deref(),
+            Some("10,001–10,025 of more than 10,000")
+        );
+        // Cases added since the count: never "26–50 of 40".
+        assert_eq!(page_range(26, 25, 40).as_deref(), Some("26–50 of 50"));
+        assert_eq!(page_range(1, 0, 0), None);
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(999), "999");
+    }
 }

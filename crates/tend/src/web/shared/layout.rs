@@ -138,3 +138,14 @@ pub fn label(word: &str) -> String {
 pub fn when(t: &Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// How long before `now` a time was, as lists show it: "just now",
+/// "12 min ago", "2 d 15 h ago".
+pub fn ago(t: &Timestamp, now: Timestamp) -> String {
+    let seconds = now.as_second() - t.as_second();
+    if seconds < 60 {
+        "just now".into()
+    } else {
+        format!("{} ago", tend_domain::waiting::human_duration(seconds))
+    }
+}

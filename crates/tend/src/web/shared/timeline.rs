@@ -83,7 +83,8 @@ pub struct MessageView {
     pub html: Option<String>,
     /// The quoted history below `html`, shown collapsed.
     pub quoted_html: Option<String>,
-    /// The text's new part, without the quoted history.
+    /// The text's new part, without the quoted history, as HTML: escaped,
+    /// its web addresses links.
     pub text: String,
     /// The quoted history below `text`, shown collapsed.
     pub quoted_text: Option<String>,
@@ -154,7 +155,7 @@ pub fn build(
                     at: at.clone(),
                     html,
                     quoted_html,
-                    text,
+                    text: tend_domain::links::linked_text(&text),
                     quoted_text,
                     has_source: m.email.as_ref().is_some_and(|e| e.has_raw),
                     remote_images,
