@@ -29,4 +29,22 @@
       window.location.href = href;
     }
   });
+
+  // "Then open the next case": offered when this case is in the list the
+  // agent came from and another follows it; the reply form carries the
+  // next case's address, and the server goes there after sending.
+  var next = neighbour(1);
+  var form = document.getElementById("reply-form");
+  var field = document.getElementById("reply-next");
+  if (next && form && field) {
+    var label = document.createElement("label");
+    label.className = "then-next";
+    var box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = "then-next";
+    label.appendChild(box);
+    label.appendChild(document.createTextNode(" Then open the next case"));
+    form.querySelector(".send").appendChild(label);
+    form.addEventListener("submit", function () { field.value = box.checked ? next : ""; });
+  }
 })();

@@ -24,6 +24,7 @@ crate::both_backends!(
     multipart_forms_need_the_csrf_token,
     sidebar_shows_waiting_time_and_agreements,
     long_timelines_page_back_with_show_older,
+    a_reply_sets_the_status_and_goes_on_in_one_step,
 );
 
 /// A server with the SMTP listener, the inbox `support@example.com`, agent
@@ -831,6 +832,82 @@ async fn multipart_forms_need_the_csrf_token(b: Backend) {
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(messages(&t, a).await.len(), 1, "nothing stored");
+}
+
+/// "Send and set pending" and "Send and resolve" reply and change the
+/// status in one step, and "then open the next case" goes there; a status a
+/// reply cannot set, or a next page that is not a case, changes nothing /
+/// goes nowhere else.
+async fn a_reply_sets_the_status_and_goes_on_in_one_step(b: Backend) {
+    let t = server(b, None).await;
+    let cora = t.customer("Cora Customer", "cora@example.org").await;
+    let a = t.case(cora, "Printer jam", "It jams.").await;
+    let other = t.case(cora, "Toner", "Empty.").await;
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let csrf = web.get(&format!("/cases/{a}")).await.csrf();
+    let path = format!("/cases/{a}/reply");
+    let status = |id: i64| {
+        let t = &t;
+        async move { t.get(&format!("/api/v1/cases/{id}")).await.body["status"].clone() }
+    };
+
+    let bad = post_multipart(
+        &t,
+        &web,
+        &path,
+        &[
+            field("csrf", &csrf),
+            field("body", "Hello"),
+            field("then", "open"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+    assert!(
+        bad.html.contains("pending_customer or resolved"),
+        "{}",
+        bad.html
+    );
+    assert_eq!(messages(&t, a).await.len(), 1, "nothing sent");
+
+    let page = post_multipart(
+        &t,
+        &web,
+        &path,
+        &[
+            field("csrf", &csrf),
+            field("body", "Could you send a photo?"),
+            field("then", "pending_customer"),
+            field("next", "https://evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), format!("/cases/{a}#latest"));
+    assert_eq!(status(a).await, "pending_customer");
+    assert_eq!(messages(&t, a).await.len(), 2);
+
+    let page = post_multipart(
+        &t,
+        &web,
+        &path,
+        &[
+            field("csrf", &csrf),
+            field("body", "Fixed with the new firmware."),
+            field("then", "resolved"),
+            field("next", &format!("/cases/{other}")),
+        ],
+    )
+    .await;
+    assert_eq!(page.location(), format!("/cases/{other}"));
+    assert_eq!(status(a).await, "resolved");
+    assert_eq!(messages(&t, a).await.len(), 3);
+    // The page offers all three.
+    let html = web.get(&format!("/cases/{other}")).await.html;
+    assert!(
+        html.contains(r#"name="then" value="pending_customer""#)
+            && html.contains("Send and resolve")
+    );
 }
 
 async fn sidebar_shows_waiting_time_and_agreements(b: Backend) {

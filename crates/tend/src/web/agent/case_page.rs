@@ -265,10 +265,45 @@ async fn teams(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
     ))
 }
 
-/// The reply and note composers' field; files come alongside.
+/// The reply and note composers' fields; files come alongside. A reply
+/// may also set the case's status in the same step (`then`: `pending_customer`
+/// or `resolved`) and go on to another case of the list the agent came from
+/// (`next`, a case page's path, filled in by the page's script).
 #[derive(Deserialize)]
 pub struct MessageForm {
     body: String,
+    then: Option<String>,
+    next: Option<String>,
+}
+
+impl MessageForm {
+    /// The status to set after the reply, if the agent asked for one.
+    fn then(&self) -> Result<Option<Status>, WebError> {
+        match self.then.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => match Status::parse("then", raw).map_err(WebError::field)? {
+                status @ (Status::PendingCustomer | Status::Resolved) => Ok(Some(status)),
+                _ => Err(WebError::Invalid(
+                    "then: a reply can set the status to pending_customer or resolved".into(),
+                )),
+            },
+        }
+    }
+
+    /// Where to go after posting: the `next` case page when it is one,
+    /// otherwise back to this case's latest message.
+    fn after(&self, id: CaseId) -> String {
+        match self.next.as_deref() {
+            Some(next)
+                if next
+                    .strip_prefix("/cases/")
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                next.to_owned()
+            }
+            _ => format!("/cases/{id}#latest"),
+        }
+    }
 }
 
 /// Replies to the customer (queued as email on an email case).
@@ -303,10 +338,11 @@ async fn post_message(
     session.require(Action::Work)?;
     let case = s.store.case(id).await?;
     let field = if internal { "note" } else { "reply" };
+    let then = if internal { Ok(None) } else { form.then() };
     let checked = text::required(field, &form.body, MAX_BODY)
         .map_err(|e| WebError::Invalid(format!("The {field} {}.", e.message)))
-        .and_then(|body| Ok((body, uploads(s, files)?)));
-    let (body, attachments) = match checked {
+        .and_then(|body| Ok((body, uploads(s, files)?, then?)));
+    let (body, attachments, then) = match checked {
         Ok(checked) => checked,
         Err(e) => {
             let draft = if internal {
@@ -329,7 +365,20 @@ async fn post_message(
     };
     let outbound = outbound_for(&s.store, case.id, &mut msg).await?;
     s.store.add_message(case.id, msg, outbound, None).await?;
-    Ok(Redirect::to(&format!("/cases/{id}#latest")).into_response())
+    if let Some(status) = then {
+        let change = CaseChange {
+            status: Some(status),
+            ..CaseChange::default()
+        };
+        if let Err(e) = s.store.update_case(id, &change, session.actor()).await {
+            let why = WebError::Invalid(format!(
+                "The reply was sent, but the status could not be set: {}",
+                WebError::from(e)
+            ));
+            return render_error(s, &session, id, why, Draft::default()).await;
+        }
+    }
+    Ok(Redirect::to(&form.after(id)).into_response())
 }
 
 /// The properties form: any of status, priority, assignee (`none`, `me` or

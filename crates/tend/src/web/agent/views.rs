@@ -230,8 +230,9 @@ pub async fn home() -> Redirect {
     Redirect::to("/views/mine")
 }
 
-/// Most cases a list counts ("26–50 of more than 10,000" beyond).
-const COUNT_CAP: i64 = 10_000;
+/// Most cases a list counts ("26–50 of more than 1,000" beyond): each
+/// counted case is a row read, on every page.
+const COUNT_CAP: i64 = 1_000;
 
 /// A page's sort (if given), cursor and the position of its first row, and
 /// the rest of its parameters.
@@ -528,13 +529,14 @@ mod tests {
         assert_eq!(page_range(1, 25, 312).as_deref(), Some("1–25 of 312"));
         assert_eq!(page_range(26, 25, 312).as_deref(), Some("26–50 of 312"));
         assert_eq!(
-            page_range(10_001, 25, COUNT_CAP + 1).as_deref(),
-            Some("10,001–10,025 of more than 10,000")
+            page_range(1_001, 25, COUNT_CAP + 1).as_deref(),
+            Some("1,001–1,025 of more than 1,000")
         );
         // Cases added since the count: never "26–50 of 40".
         assert_eq!(page_range(26, 25, 40).as_deref(), Some("26–50 of 50"));
         assert_eq!(page_range(1, 0, 0), None);
         assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(-1_000), "-1,000");
         assert_eq!(grouped(999), "999");
     }
 }
