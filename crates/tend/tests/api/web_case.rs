@@ -25,6 +25,7 @@ crate::both_backends!(
     sidebar_shows_waiting_time_and_agreements,
     long_timelines_page_back_with_show_older,
     a_reply_sets_the_status_and_goes_on_in_one_step,
+    event_lines_say_what_and_the_summary_counts,
 );
 
 /// A server with the SMTP listener, the inbox `support@example.com`, agent
@@ -907,6 +908,60 @@ async fn a_reply_sets_the_status_and_goes_on_in_one_step(b: Backend) {
     assert!(
         html.contains(r#"name="then" value="pending_customer""#)
             && html.contains("Send and resolve")
+    );
+}
+
+/// Event lines name the teams, agreement, channels and promise involved,
+/// and the line under the title sums the case up from its events.
+async fn event_lines_say_what_and_the_summary_counts(b: Backend) {
+    let t = server(b, None).await;
+    let cora = t.customer("Cora Customer", "cora@example.org").await;
+    let a = t.case(cora, "Printer jam", "It jams.").await;
+    let mut ids = Vec::new();
+    for name in ["Billing", "Field"] {
+        let r = t.post("/api/v1/teams", json!({"name": name})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.id());
+    }
+    let plan = t
+        .post(
+            "/api/v1/agreements",
+            json!({"customer_id": cora, "name": "Printer care plan", "reference": "PC-7"}),
+        )
+        .await
+        .id();
+    let path = format!("/api/v1/cases/{a}");
+    for change in [
+        json!({"team_id": ids[0]}),
+        json!({"team_id": ids[1]}),
+        json!({"agreement_id": plan}),
+    ] {
+        let r = t.patch(&path, change).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    for event in [
+        json!({"type": "channel_switched", "from": "email", "to": "phone"}),
+        json!({"type": "promise_made", "promise": "A technician calls back", "due_at": "2030-01-01T09:00:00Z"}),
+    ] {
+        let r = t.post(&format!("{path}/events"), event).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let html = web.get(&format!("/cases/{a}")).await.html;
+    for line in [
+        "handed the case from no team to Billing",
+        "handed the case from Billing to Field",
+        "linked the case to the agreement “Printer care plan”",
+        "noted the customer moved from email to phone",
+        "promised “A technician calls back” by 2030-01-01 09:00 UTC",
+    ] {
+        assert!(html.contains(line), "{line}: {html}");
+    }
+    assert!(
+        html.contains(
+            r#"<p class="case-summary">1 handoff · 1 channel switch · waiting under a minute</p>"#
+        ),
+        "{html}"
     );
 }
 

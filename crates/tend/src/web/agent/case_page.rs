@@ -22,13 +22,14 @@ use serde::Deserialize;
 use tend_domain::Invalid;
 use tend_domain::agent::Action;
 use tend_domain::case::{CaseChange, Priority, Status, parse_tags};
+use tend_domain::effort::EffortTally;
 use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
 use tend_domain::text;
 use tend_domain::waiting::waited;
 use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::messages::NewMessage;
-use tend_store::model::{Agent, Agreement, Case, Customer, Organization};
+use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Team};
 
 /// Most timeline entries (messages and events) on one page.
 const TIMELINE_LIMIT: i64 = 100;
@@ -42,6 +43,8 @@ const AGREEMENTS: i64 = 10;
 struct CasePage {
     layout: Layout,
     id: i64,
+    /// The case at a glance ("3rd contact · 2 handoffs · waiting 1 d 2 h").
+    summary: Vec<String>,
     case: Case,
     customer: Customer,
     organization: Option<Organization>,
@@ -163,16 +166,22 @@ pub async fn render(
     let (messages, events, older) =
         timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
     let others = timeline::other_writers(&s.store, customer.id, &messages).await?;
+    let all_teams = s.store.teams().await?;
+    let team_names = all_teams.iter().map(|t| (t.id, t.name.clone())).collect();
+    let agreement_names = agreements.iter().map(|a| (a.id, a.name.clone())).collect();
     let timeline = timeline::build(
         messages,
         events,
         &Names {
             agents: &names,
+            teams: &team_names,
+            agreements: &agreement_names,
             customer: &customer.name,
             others: &others,
         },
         "/attachments/",
     );
+    let summary = summary(&case.effort, waiting.as_deref());
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
     let effort = super::effort::EffortPanel::load(s, &case).await?;
@@ -188,7 +197,8 @@ pub async fn render(
             case.priority.as_str(),
         ),
         assignees: assignees(&agents, &case),
-        teams: teams(s, &case).await?,
+        teams: teams(&all_teams, &case),
+        summary,
         assigned_to_me: case.assignee_id == Some(session.agent_id()),
         case,
         customer,
@@ -257,12 +267,51 @@ fn assignees(agents: &[Agent], case: &Case) -> Vec<Choice> {
 }
 
 /// Every team, and "No team".
-async fn teams(s: &AppState, case: &Case) -> Result<Vec<Choice>, WebError> {
+fn teams(all: &[Team], case: &Case) -> Vec<Choice> {
     let current = case.team_id.map(|t| t.0.to_string());
-    Ok(Choice::teams(
-        &s.store.teams().await?,
-        current.as_deref().unwrap_or("none"),
-    ))
+    Choice::teams(all, current.as_deref().unwrap_or("none"))
+}
+
+/// The case at a glance, from its effort tally: "3rd contact · repeat of
+/// #12 · 2 handoffs · 1 promise broken · waiting 2 d 15 h" (only what
+/// applies).
+fn summary(tally: &EffortTally, waiting: Option<&str>) -> Vec<String> {
+    let mut parts = Vec::new();
+    if tally.contacts > 1 {
+        parts.push(format!("{} contact", ordinal(tally.contacts)));
+    }
+    if let Some(of) = tally.repeat_of {
+        parts.push(format!("repeat of #{}", of.0));
+    }
+    let counted = [
+        (tally.transfers, "handoff", "handoffs"),
+        (tally.channel_switches, "channel switch", "channel switches"),
+        (tally.broken_promises, "promise broken", "promises broken"),
+        (tally.reopened, "reopening", "reopenings"),
+    ];
+    for (n, one, many) in counted {
+        match n {
+            0 => {}
+            1 => parts.push(format!("1 {one}")),
+            n => parts.push(format!("{n} {many}")),
+        }
+    }
+    if let Some(waiting) = waiting {
+        parts.push(format!("waiting {waiting}"));
+    }
+    parts
+}
+
+/// 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st.
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// The reply and note composers' fields; files come alongside. A reply
@@ -487,5 +536,36 @@ pub fn new_assignee(raw: &str, me: AgentId) -> Result<Option<AgentId>, Invalid> 
             .parse()
             .map(|id| Some(AgentId(id)))
             .map_err(|_| Invalid::new("assignee", format!("`{id}` is not an agent"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_only_what_applies() {
+        assert!(summary(&EffortTally::default(), None).is_empty());
+        let tally = EffortTally {
+            contacts: 3,
+            transfers: 5,
+            broken_promises: 1,
+            repeat_of: Some(CaseId(12)),
+            ..EffortTally::default()
+        };
+        assert_eq!(
+            summary(&tally, Some("2 d 15 h")).join(" · "),
+            "3rd contact · repeat of #12 · 5 handoffs · 1 promise broken · waiting 2 d 15 h"
+        );
+        let ordinals: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 111, 112]
+            .map(ordinal)
+            .to_vec();
+        assert_eq!(
+            ordinals,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th",
+                "112th"
+            ]
+        );
     }
 }

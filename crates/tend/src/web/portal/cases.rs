@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tend_domain::case::{CaseChange, Channel, Status};
 use tend_domain::ids::{AttachmentId, CaseId};
 use tend_domain::text;
@@ -176,8 +177,11 @@ async fn render(
     } else {
         s.store.customer(case.customer_id).await?.name
     };
+    let none = (HashMap::new(), HashMap::new());
     let names = Names {
         agents: &agent_names,
+        teams: &none.0,
+        agreements: &none.1,
         customer: &owner,
         others: &others,
     };

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
-use tend_domain::ids::{AgentId, CustomerId};
+use tend_domain::ids::{AgentId, AgreementId, CustomerId, TeamId};
 use tend_domain::remote_images::has_remote_images;
 use tend_domain::survey::SurveyKind;
 use tend_store::cursor::Cursor;
@@ -17,6 +17,10 @@ use tend_store::model::{Attachment, Message, Page};
 /// Names the timeline needs to say who did what.
 pub struct Names<'a> {
     pub agents: &'a HashMap<AgentId, String>,
+    /// Teams and agreements by id, for the event lines that name them
+    /// (empty where no event line is shown).
+    pub teams: &'a HashMap<TeamId, String>,
+    pub agreements: &'a HashMap<AgreementId, String>,
     /// The case's customer.
     pub customer: &'a str,
     /// Other customers who wrote on the case (colleagues in the portal),
@@ -39,6 +43,24 @@ impl Names<'_> {
     fn agent(&self, id: Option<AgentId>) -> String {
         id.and_then(|id| self.agents.get(&id).cloned())
             .unwrap_or_else(|| "an agent".into())
+    }
+
+    fn team(&self, id: Option<TeamId>) -> String {
+        match id {
+            None => "no team".into(),
+            Some(id) => self
+                .teams
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("team {}", id.0)),
+        }
+    }
+
+    fn agreement(&self, id: AgreementId) -> String {
+        self.agreements
+            .get(&id)
+            .map(|name| format!("“{name}”"))
+            .unwrap_or_else(|| format!("agreement {}", id.0))
     }
 }
 
@@ -378,6 +400,32 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
                 None => format!("answered the survey: {answer}"),
             }
         }
+        EventData::HandedOff { from, to } => {
+            format!(
+                "handed the case from {} to {}",
+                names.team(*from),
+                names.team(*to)
+            )
+        }
+        EventData::AgreementLinked { to: Some(to), .. } => {
+            format!("linked the case to the agreement {}", names.agreement(*to))
+        }
+        EventData::AgreementLinked {
+            from: Some(from),
+            to: None,
+        } => {
+            format!("unlinked the agreement {}", names.agreement(*from))
+        }
+        EventData::ChannelSwitched { from, to } => format!(
+            "noted the customer moved from {} to {}",
+            from.describe(),
+            to.describe()
+        ),
+        EventData::PromiseMade { promise, due_at } => {
+            format!("promised “{promise}” by {}", when(due_at))
+        }
+        EventData::PromiseKept { promise } => format!("kept the promise “{promise}”"),
+        EventData::PromiseBroken { promise } => format!("broke the promise “{promise}”"),
         other => label(other.kind()),
     })
 }
