@@ -47,4 +47,13 @@
     form.querySelector(".send").appendChild(label);
     form.addEventListener("submit", function () { field.value = box.checked ? next : ""; });
   }
+
+  // A case opens where the work is: at its latest message and the reply
+  // box, not at the top of a long conversation (a link to a place on the
+  // page, such as #latest, still goes there).
+  var latest = document.getElementById("latest");
+  if (latest && !window.location.hash) {
+    var composer = document.querySelector(".composers") || latest;
+    composer.scrollIntoView({ block: "end" });
+  }
 })();

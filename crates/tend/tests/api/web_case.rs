@@ -1119,3 +1119,61 @@ async fn case_page_keys_resolve_and_walk_the_list_in_chromium() {
     let url = browser.client.current_url().await.unwrap();
     assert!(url.path().ends_with(&format!("/cases/{a}")), "{url}");
 }
+
+/// A long case opens at its latest message with the reply box in view, and
+/// "Then open the next case" sends the reply and goes on down the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_opens_at_the_reply_and_goes_on_to_the_next_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let t = server(Backend::Sqlite, None).await;
+    let cora = t.customer("Cora Customer", "cora@example.org").await;
+    let first = t.case(cora, "Printer jam", "It jams.").await;
+    let long = t.case(cora, "Long story", "It began on Monday.").await;
+    for i in 0..30 {
+        let r = t
+            .post(
+                &format!("/api/v1/cases/{long}/messages"),
+                json!({"body": format!("Update {i}:\nstill looking into it.\nMore soon.")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    browser.sign_in(&t, "ann@example.com").await;
+    let c = &browser.client;
+    c.set_window_size(1280, 800).await.unwrap();
+    c.goto(&format!("{}/views/all?sort=-created_at", t.base))
+        .await
+        .unwrap();
+    browser.wait_for("table.cases").await;
+    c.goto(&format!("{}/cases/{long}", t.base)).await.unwrap();
+    browser.wait_for("#then-next").await;
+    let seen = c
+        .execute(
+            "const r = document.getElementById('reply').getBoundingClientRect(); \
+             return [window.scrollY > 0, r.top < window.innerHeight && r.bottom > 0];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen, json!([true, true]), "scrolled to the reply box");
+
+    browser
+        .type_into("#reply", "Found it: a loose cable.")
+        .await;
+    browser.click("#then-next").await;
+    browser
+        .click("#reply-form button[type=submit]:not([name])")
+        .await;
+    browser.wait_for_text("crumbs", &format!("#{first}")).await;
+    let bodies: Vec<String> = messages(&t, long)
+        .await
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("loose cable")),
+        "{bodies:?}"
+    );
+}
