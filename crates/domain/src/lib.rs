@@ -3,6 +3,7 @@
 //! I/O; storage and the web layer build on these types.
 
 pub mod agent;
+pub mod calendar;
 pub mod canned;
 pub mod case;
 pub mod contact;
