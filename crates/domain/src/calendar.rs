@@ -347,5 +347,8 @@ impl BusinessCalendar {
     }
 }
 
+mod holidays;
+pub use holidays::{MAX_ICS_BYTES, holidays_from_ics};
+
 #[cfg(test)]
 mod tests;
