@@ -20,6 +20,7 @@ pub mod links;
 pub mod preferences;
 pub mod remote_images;
 pub mod repeat;
+pub mod sla;
 pub mod state;
 pub mod stats;
 mod string_enum;
