@@ -247,14 +247,13 @@ impl SlaClocks {
                     self.resolution.start(at, paused(*status));
                 }
             }
+            // A customer contact after an answer starts the next response.
             EventData::MessageReceived { .. }
             | EventData::ContactLogged {
                 direction: Direction::Inbound,
                 ..
-            } => {
-                if self.answered && !self.next.running && !done(self.status) {
-                    self.next.start(at, paused(self.status));
-                }
+            } if self.answered && !self.next.running && !done(self.status) => {
+                self.next.start(at, paused(self.status));
             }
             EventData::ReplySent { .. } if actor == ActorKind::Agent => self.answer(calendar, at),
             EventData::ContactLogged {
