@@ -90,6 +90,7 @@ const CASE_PHASE: &str = "case `GET /cases/{id}`";
 const MESSAGES_PHASE: &str = "case messages `GET /cases/{id}/messages`";
 const WEB_VIEW_PHASE: &str = "web UI view page `GET /views/…`";
 const WEB_CASE_PHASE: &str = "web UI case page `GET /cases/{id}`";
+const VIEW_COUNTS_PHASE: &str = "web UI view counts `GET /views/counts`";
 const PORTAL_HOME_PHASE: &str = "portal home `GET /portal`";
 const PORTAL_CASE_PHASE: &str = "portal case page `GET /portal/cases/{id}`";
 /// The web UI views the view phase rotates through.
@@ -397,6 +398,9 @@ impl Bench {
         for connections in READ_CONNECTIONS {
             let views = |_: &mut StdRng, i: usize| Call::get(WEB_VIEWS[i % WEB_VIEWS.len()].into());
             self.phase(WEB_VIEW_PHASE, args.reads, connections, views)
+                .await?;
+            let counts = |_: &mut StdRng, _: usize| Call::get("/views/counts".into());
+            self.phase(VIEW_COUNTS_PHASE, args.reads, connections, counts)
                 .await?;
             let page = self.workload.case_page_at("/cases", "");
             self.phase(WEB_CASE_PHASE, args.reads, connections, page)
