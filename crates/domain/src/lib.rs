@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invalid;
 pub mod kb;
 pub mod links;
+pub mod related;
 pub mod remote_images;
 pub mod repeat;
 pub mod state;

@@ -125,6 +125,11 @@ pub struct Entry {
     pub message: Option<MessageView>,
     pub event: Option<String>,
     pub at: String,
+    /// For a run of email delivery-status lines shown as one: each line,
+    /// with its time, to expand (empty otherwise).
+    pub collapsed: Vec<(String, String)>,
+    /// Whether this is an email delivery-status line (runs of them collapse).
+    delivery: bool,
 }
 
 /// Points the inline images of stored HTML (served to API clients at
@@ -186,6 +191,8 @@ pub fn build(
                 }),
                 event: None,
                 at,
+                collapsed: Vec::new(),
+                delivery: false,
             },
         ));
     }
@@ -198,12 +205,53 @@ pub fn build(
                     message: None,
                     event: Some(format!("{} {text}", names.of(&e.actor))),
                     at: when(&e.at),
+                    collapsed: Vec::new(),
+                    delivery: matches!(e.data, EventData::EmailDeliveryChanged { .. }),
                 },
             ));
         }
     }
     timed.sort_by_key(|(at, order, _)| (*at, *order));
-    timed.into_iter().map(|(_, _, entry)| entry).collect()
+    collapse_deliveries(timed.into_iter().map(|(_, _, entry)| entry))
+}
+
+/// Folds each run of two or more consecutive email delivery-status lines
+/// into one line ("3 email delivery updates, the latest: …") whose lines
+/// expand; other entries pass through.
+fn collapse_deliveries(entries: impl Iterator<Item = Entry>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut run: Vec<Entry> = Vec::new();
+    let flush = |run: &mut Vec<Entry>, out: &mut Vec<Entry>| {
+        if run.len() < 2 {
+            out.append(run);
+            return;
+        }
+        let lines: Vec<(String, String)> = run
+            .drain(..)
+            .map(|e| (e.event.unwrap_or_default(), e.at))
+            .collect();
+        let (latest, at) = lines.last().cloned().unwrap_or_default();
+        out.push(Entry {
+            message: None,
+            event: Some(format!(
+                "{} email delivery updates, the latest: {latest}",
+                lines.len()
+            )),
+            at,
+            collapsed: lines,
+            delivery: true,
+        });
+    };
+    for entry in entries {
+        if entry.delivery && entry.message.is_none() {
+            run.push(entry);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(entry);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Splits a body into its new part and the quoted history at its end, when
@@ -426,6 +474,25 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         }
         EventData::PromiseKept { promise } => format!("kept the promise “{promise}”"),
         EventData::PromiseBroken { promise } => format!("broke the promise “{promise}”"),
+        EventData::Snoozed { until } => format!("snoozed the case until {}", when(until)),
+        EventData::Unsnoozed { by_customer: true } => "ended the snooze: the customer wrote".into(),
+        EventData::Unsnoozed { by_customer: false } => "woke the case from its snooze".into(),
+        EventData::RelatedLinked { case_id } => format!("linked related case #{case_id}"),
+        EventData::RelatedUnlinked { case_id } => format!("unlinked related case #{case_id}"),
+        EventData::SplitInto {
+            case_id,
+            message_ids,
+        } => format!(
+            "split {} message(s) off into case #{case_id}",
+            message_ids.len()
+        ),
+        EventData::SplitFrom {
+            case_id,
+            message_ids,
+        } => format!(
+            "split this case off #{case_id}, bringing {} message(s)",
+            message_ids.len()
+        ),
         other => label(other.kind()),
     })
 }
