@@ -25,19 +25,20 @@ pub async fn follow(
 ) -> Result<Response, WebError> {
     session.require(Action::Work)?;
     let id = CaseId(id);
-    let follow = match form.follow.as_str() {
-        "yes" => true,
-        "no" => false,
-        other => {
-            return Err(WebError::Invalid(format!(
-                "follow: `{other}` is not one of: yes, no"
-            )));
-        }
+    let done = match form.follow.as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        other => Err(WebError::Invalid(format!(
+            "follow: `{other}` is not one of: yes, no"
+        ))),
     };
-    let done = s
-        .store
-        .follow_case(id, session.agent_id(), follow)
-        .await
-        .map_err(WebError::from);
+    let done = match done {
+        Ok(follow) => s
+            .store
+            .follow_case(id, session.agent_id(), follow)
+            .await
+            .map_err(WebError::from),
+        Err(e) => Err(e),
+    };
     back_or_error(&s, &session, id, done).await
 }

@@ -496,3 +496,74 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         other => label(other.kind()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tend_domain::email::DeliveryStatus;
+    use tend_domain::ids::{CaseId, EventId, MessageId};
+
+    fn event(seq: i64, minute: i64, data: EventData) -> CaseEvent {
+        CaseEvent {
+            id: EventId(seq),
+            case_id: CaseId(1),
+            seq,
+            at: jiff::Timestamp::from_second(1_800_000_000 + minute * 60).unwrap_or_default(),
+            actor: Actor::system(),
+            data,
+        }
+    }
+
+    fn delivery(seq: i64, status: DeliveryStatus) -> CaseEvent {
+        let data = EventData::EmailDeliveryChanged {
+            message_id: MessageId(7),
+            status,
+            detail: None,
+        };
+        event(seq, seq, data)
+    }
+
+    #[test]
+    fn runs_of_delivery_lines_collapse_into_one_that_expands() {
+        let empty = HashMap::new();
+        let (teams, agreements) = (HashMap::new(), HashMap::new());
+        let names = Names {
+            agents: &empty,
+            teams: &teams,
+            agreements: &agreements,
+            customer: "Cora",
+            others: &HashMap::new(),
+        };
+        let events = vec![
+            delivery(1, DeliveryStatus::Queued),
+            delivery(2, DeliveryStatus::Sent),
+            delivery(3, DeliveryStatus::Bounced),
+            event(
+                4,
+                4,
+                EventData::PriorityChanged {
+                    from: tend_domain::case::Priority::Normal,
+                    to: tend_domain::case::Priority::High,
+                },
+            ),
+            delivery(5, DeliveryStatus::Queued),
+        ];
+        let entries = build(Vec::new(), events, &names, "/attachments/");
+        let lines: Vec<(&str, usize)> = entries
+            .iter()
+            .map(|e| (e.event.as_deref().unwrap_or(""), e.collapsed.len()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    "3 email delivery updates, the latest: Tend marked a reply's email bounced",
+                    3
+                ),
+                ("Tend changed the priority from normal to high", 0),
+                ("Tend marked a reply's email queued", 0),
+            ]
+        );
+        assert_eq!(entries[0].collapsed[0].0, "Tend marked a reply's email queued");
+    }
+}
