@@ -564,6 +564,9 @@ mod tests {
                 ("Tend marked a reply's email queued", 0),
             ]
         );
-        assert_eq!(entries[0].collapsed[0].0, "Tend marked a reply's email queued");
+        assert_eq!(
+            entries[0].collapsed[0].0,
+            "Tend marked a reply's email queued"
+        );
     }
 }
