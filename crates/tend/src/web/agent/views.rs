@@ -123,8 +123,7 @@ impl View {
             View::Team => (OPEN.to_vec(), None),
             View::Unassigned => (OPEN.to_vec(), Some(AssigneeFilter::Nobody)),
             View::Pending => (vec![Status::PendingCustomer], None),
-            View::All | View::Following => (Vec::new(), None),
-            View::Snoozed => (Vec::new(), None),
+            View::All | View::Snoozed | View::Following => (Vec::new(), None),
         };
         Some(CaseFilter {
             awake_at: working.then_some(now),
