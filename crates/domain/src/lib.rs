@@ -3,6 +3,7 @@
 //! I/O; storage and the web layer build on these types.
 
 pub mod agent;
+pub mod calendar;
 pub mod canned;
 pub mod case;
 pub mod contact;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod invalid;
 pub mod kb;
 pub mod links;
+pub mod preferences;
 pub mod related;
 pub mod remote_images;
 pub mod repeat;

@@ -255,6 +255,16 @@ impl Store {
         Ok(sql.query().fetch_one(&self.reader).await?.try_get("n")?)
     }
 
+    /// When any case last changed (microseconds; 0 with no cases): a list
+    /// page compares it with the one it was drawn at to know it is stale.
+    pub async fn cases_changed_at(&self) -> Result<i64> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT MAX(updated_at) AS at FROM cases")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("at")?.unwrap_or(0))
+    }
+
     /// Applies an agent's change, appending one event per real change.
     /// Returns the case and the events appended (none if nothing changed).
     pub async fn update_case(

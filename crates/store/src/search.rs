@@ -9,11 +9,13 @@
 use crate::model::{SearchHit, case_reference};
 use crate::rows::{flag, get, word};
 use crate::sql::Sql;
+use crate::time::micros;
 use crate::{Dialect, Result, Store};
+use jiff::Timestamp;
 use std::collections::HashMap;
 use tend_domain::Invalid;
 use tend_domain::case::Status;
-use tend_domain::ids::{CaseId, MessageId};
+use tend_domain::ids::{CaseId, MessageId, TeamId};
 
 /// How many of the newest matches (per kind: subjects, messages) are ranked.
 pub const RANKING_WINDOW: i64 = 1000;
@@ -44,10 +46,62 @@ struct Candidate {
     score: f64,
 }
 
+/// Narrows a search to some cases: in given statuses, of a team, opened
+/// within a time range. Empty narrows nothing.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    pub statuses: Vec<Status>,
+    pub team_id: Option<TeamId>,
+    /// Cases opened at or after this time.
+    pub opened_from: Option<Timestamp>,
+    /// Cases opened before this time.
+    pub opened_before: Option<Timestamp>,
+}
+
+impl SearchFilter {
+    fn is_empty(&self) -> bool {
+        self.statuses.is_empty()
+            && self.team_id.is_none()
+            && self.opened_from.is_none()
+            && self.opened_before.is_none()
+    }
+
+    /// Appends ` AND ...` for each condition, on cases aliased `c`.
+    fn push_conditions(&self, sql: &mut Sql) {
+        if !self.statuses.is_empty() {
+            sql.push(" AND c.status IN (");
+            for (i, status) in self.statuses.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(status.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(team) = self.team_id {
+            sql.push(" AND c.team_id = ").arg(team.0);
+        }
+        if let Some(from) = self.opened_from {
+            sql.push(" AND c.created_at >= ").arg(micros(from));
+        }
+        if let Some(before) = self.opened_before {
+            sql.push(" AND c.created_at < ").arg(micros(before));
+        }
+    }
+}
+
 impl Store {
-    /// The `limit` best matches for `terms` (all must match).
-    pub async fn search(&self, terms: &[String], limit: i64) -> Result<Vec<SearchHit>> {
+    /// The `limit` best matches for `terms` (all must match) among the
+    /// cases `filter` leaves.
+    pub async fn search(
+        &self,
+        terms: &[String],
+        filter: &SearchFilter,
+        limit: i64,
+    ) -> Result<Vec<SearchHit>> {
         self.catch_up_search_index().await?;
+        // Cases are joined in (as `c`) only when the filter needs them.
+        let narrowed = !filter.is_empty();
         let (match_expr, case_sql, message_sql) = match self.dialect {
             Dialect::Sqlite => (
                 terms
@@ -55,32 +109,58 @@ impl Store {
                     .map(|t| format!("\"{t}\""))
                     .collect::<Vec<_>>()
                     .join(" "),
-                "SELECT id, case_id, score FROM (SELECT rowid AS id, rowid AS case_id, -bm25(cases_fts) AS score \
-                 FROM cases_fts WHERE cases_fts MATCH $1 ORDER BY rowid DESC LIMIT $3) \
-                 ORDER BY score DESC LIMIT $2",
-                "SELECT f.id, m.case_id, f.score FROM (SELECT id, score FROM (SELECT rowid AS id, \
-                 -bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH $1 \
-                 ORDER BY rowid DESC LIMIT $3) ORDER BY score DESC LIMIT $2) f JOIN messages m ON m.id = f.id",
+                [
+                    "SELECT id, case_id, score FROM (SELECT cases_fts.rowid AS id, cases_fts.rowid AS case_id, \
+                     -bm25(cases_fts) AS score FROM cases_fts",
+                    " JOIN cases c ON c.id = cases_fts.rowid",
+                    " WHERE cases_fts MATCH $1",
+                    " ORDER BY cases_fts.rowid DESC LIMIT $3) ORDER BY score DESC LIMIT $2",
+                ],
+                [
+                    "SELECT f.id, m.case_id, f.score FROM (SELECT id, score FROM (SELECT messages_fts.rowid AS id, \
+                     -bm25(messages_fts) AS score FROM messages_fts",
+                    " JOIN messages mc ON mc.id = messages_fts.rowid JOIN cases c ON c.id = mc.case_id",
+                    " WHERE messages_fts MATCH $1",
+                    " ORDER BY messages_fts.rowid DESC LIMIT $3) ORDER BY score DESC LIMIT $2) f \
+                     JOIN messages m ON m.id = f.id",
+                ],
             ),
             Dialect::Postgres => (
                 terms.join(" "),
-                "SELECT id, case_id, score FROM (SELECT id, id AS case_id, ts_rank(search_vector, q)::float8 AS score \
-                 FROM cases, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY id DESC LIMIT $3) w \
-                 ORDER BY score DESC LIMIT $2",
-                "SELECT id, case_id, score FROM (SELECT id, case_id, ts_rank(search_vector, q)::float8 AS score \
-                 FROM messages, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY id DESC LIMIT $3) w \
-                 ORDER BY score DESC LIMIT $2",
+                [
+                    "SELECT id, case_id, score FROM (SELECT c.id, c.id AS case_id, \
+                     ts_rank(c.search_vector, q)::float8 AS score FROM cases c",
+                    "",
+                    ", plainto_tsquery('english', $1) q WHERE c.search_vector @@ q",
+                    " ORDER BY c.id DESC LIMIT $3) w ORDER BY score DESC LIMIT $2",
+                ],
+                [
+                    "SELECT id, case_id, score FROM (SELECT m.id, m.case_id, \
+                     ts_rank(m.search_vector, q)::float8 AS score FROM messages m",
+                    " JOIN cases c ON c.id = m.case_id",
+                    ", plainto_tsquery('english', $1) q WHERE m.search_vector @@ q",
+                    " ORDER BY m.id DESC LIMIT $3) w ORDER BY score DESC LIMIT $2",
+                ],
             ),
         };
         let mut candidates = Vec::new();
-        for (sql, is_message) in [(case_sql, false), (message_sql, true)] {
+        for ([select, join, matching, rest], is_message) in [(case_sql, false), (message_sql, true)]
+        {
+            let mut sql = Sql::new(select);
+            sql.bind(match_expr.as_str())
+                .bind(limit)
+                .bind(RANKING_WINDOW);
+            if narrowed {
+                sql.push(join);
+            }
+            sql.push(matching);
+            filter.push_conditions(&mut sql);
+            sql.push(rest);
             // Unprepared, so PostgreSQL plans for this very word: a generic
             // plan cannot tell a rare word (use the index) from a common one.
-            let rows = sqlx::query(sql)
+            let rows = sql
+                .query()
                 .persistent(false)
-                .bind(&match_expr)
-                .bind(limit)
-                .bind(RANKING_WINDOW)
                 .fetch_all(&self.reader)
                 .await?;
             for row in rows {

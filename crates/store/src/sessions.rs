@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use tend_domain::agent::Role;
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::AgentId;
+use tend_domain::preferences::Preferences;
 
 /// What a sign-in attempt needs to know about an agent.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct WebSession {
     pub role: Role,
     /// The token every form of this session must carry.
     pub csrf_token: String,
+    /// How the agent wants times and cases shown.
+    pub preferences: Preferences,
 }
 
 /// A session to store.
@@ -83,7 +86,8 @@ impl Store {
     /// The unexpired session with this id hash, if its agent is still active.
     pub async fn session(&self, id_hash: &str) -> Result<Option<WebSession>> {
         let row = sqlx::query(
-            "SELECT a.id, a.name, a.role, s.csrf_token FROM web_sessions s \
+            "SELECT a.id, a.name, a.role, a.time_zone, a.locale, a.newest_first, s.csrf_token \
+             FROM web_sessions s \
              JOIN agents a ON a.id = s.agent_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.active = 1",
         )
@@ -97,9 +101,30 @@ impl Store {
                 agent_name: get(&r, "name")?,
                 role: word(&r, "role", Role::parse)?,
                 csrf_token: get(&r, "csrf_token")?,
+                preferences: Preferences {
+                    time_zone: get(&r, "time_zone")?,
+                    locale: get(&r, "locale")?,
+                    newest_first: get::<i64>(&r, "newest_first")? != 0,
+                },
             })
         })
         .transpose()
+    }
+
+    /// Stores how agent `id` wants times and cases shown.
+    pub async fn set_preferences(&self, id: AgentId, preferences: &Preferences) -> Result<()> {
+        let values = args![
+            preferences.time_zone.clone(),
+            preferences.locale.clone(),
+            i64::from(preferences.newest_first),
+            id.0
+        ];
+        self.execute_write(
+            "UPDATE agents SET time_zone = $1, locale = $2, newest_first = $3 WHERE id = $4",
+            values,
+        )
+        .await
+        .map(drop)
     }
 
     /// Ends a session (sign-out).

@@ -1,32 +1,32 @@
 // Bulk changes on case lists: "select all" ticks every row, the form counts
-// what is selected, and `x` ticks the row highlighted with j/k. Without this
-// file the checkboxes and the form work as they are ("select all" is then
-// applied by the server).
+// what is selected, and `x` ticks the row highlighted with j/k. Listeners sit
+// on the document, so they keep working when views.js redraws the list.
+// Without this file the checkboxes and the form work as they are ("select
+// all" is then applied by the server).
 (function () {
   "use strict";
-  var form = document.getElementById("bulk");
-  var all = document.getElementById("pick-all");
-  var count = document.getElementById("bulk-count");
-  if (!form || !all) return;
 
   function boxes() {
     return Array.prototype.slice.call(document.querySelectorAll("input[name=case][form=bulk]"));
   }
 
   function update() {
+    var count = document.getElementById("bulk-count");
+    if (!count) return;
     var n = boxes().filter(function (b) { return b.checked; }).length;
     count.textContent = n === 0 ? "Select cases, then:" : n + (n === 1 ? " case" : " cases") + " selected:";
   }
 
-  all.addEventListener("change", function () {
-    boxes().forEach(function (b) { b.checked = all.checked; });
-    update();
-  });
-
   document.addEventListener("change", function (e) {
-    if (e.target.name !== "case") return;
-    // A row unticked by hand means "not all of them" any more.
-    if (!e.target.checked) all.checked = false;
+    var all = document.getElementById("pick-all");
+    if (e.target === all) {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+    } else if (e.target.name === "case") {
+      // A row unticked by hand means "not all of them" any more.
+      if (!e.target.checked && all) all.checked = false;
+    } else {
+      return;
+    }
     update();
   });
 

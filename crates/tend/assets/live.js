@@ -31,7 +31,9 @@
       var next = fresh.querySelector(selector);
       // Never pull a form out from under someone using it.
       if (!now || !next || now.contains(document.activeElement)) return;
-      now.replaceWith(document.importNode(next, true));
+      var node = document.importNode(next, true);
+      now.replaceWith(node);
+      if (window.tendTimes) window.tendTimes(node);
     });
     if (status) status.textContent = "Case updated at " + new Date().toLocaleTimeString() + ".";
   }

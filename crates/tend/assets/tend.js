@@ -78,11 +78,31 @@
 })();
 
 // Exact times on hover in the agent's own time zone and locale: the page
-// gives them in UTC; the browser knows where the agent is.
+// gives them in UTC; the agent's display settings (on <body>) or else the
+// browser say where the agent is and how they write dates.
 (function () {
   "use strict";
-  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (t) {
+  var body = document.body;
+  var zone = body.getAttribute("data-time-zone") || undefined;
+  var locale = body.getAttribute("data-locale") || undefined;
+  var format;
+  try {
+    format = new Intl.DateTimeFormat(locale, {
+      dateStyle: "medium", timeStyle: "short", timeZone: zone
+    });
+  } catch (err) {
+    format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+  var zoneName = format.resolvedOptions().timeZone;
+  function exact(t) {
     var at = new Date(t.getAttribute("datetime"));
-    if (!isNaN(at.getTime())) t.title = at.toLocaleString();
+    if (!isNaN(at.getTime())) t.title = format.format(at) + " (" + zoneName + ")";
+  }
+  window.tendTimes = function (root) {
+    Array.prototype.forEach.call(root.querySelectorAll("time[datetime]"), exact);
+  };
+  window.tendTimes(document);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-browser-zone]"), function (el) {
+    el.textContent = new Intl.DateTimeFormat().resolvedOptions().timeZone;
   });
 })();

@@ -132,14 +132,7 @@ pub struct CaseListParams {
 
 impl CaseListParams {
     fn filter(&self, me: AgentId) -> Result<CaseFilter, Invalid> {
-        let statuses = match &self.status {
-            Some(s) => s
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| Status::parse("status", s.trim()))
-                .collect::<Result<_, _>>()?,
-            None => Vec::new(),
-        };
+        let statuses = status_list(self.status.as_deref())?;
         let assignee = match self.assignee.as_deref() {
             None => None,
             Some("none") => Some(AssigneeFilter::Nobody),
@@ -151,14 +144,7 @@ impl CaseListParams {
         let updated_since = self
             .updated_since
             .as_deref()
-            .map(|t| {
-                t.parse::<jiff::Timestamp>().map_err(|_| {
-                    Invalid::new(
-                        "updated_since",
-                        "use an RFC 3339 time, e.g. 2026-01-31T09:00:00Z",
-                    )
-                })
-            })
+            .map(|t| timestamp("updated_since", t))
             .transpose()?;
         Ok(CaseFilter {
             statuses,
@@ -175,6 +161,25 @@ impl CaseListParams {
             ..CaseFilter::default()
         })
     }
+}
+
+/// Statuses from a comma-separated list such as `new,open` (none: any).
+pub(crate) fn status_list(raw: Option<&str>) -> Result<Vec<Status>, Invalid> {
+    let mut statuses = raw
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Status::parse("status", s.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    Ok(statuses)
+}
+
+/// An RFC 3339 time given as `field`.
+pub(crate) fn timestamp(field: &str, raw: &str) -> Result<jiff::Timestamp, Invalid> {
+    raw.parse()
+        .map_err(|_| Invalid::new(field, "use an RFC 3339 time, e.g. 2026-01-31T09:00:00Z"))
 }
 
 /// Lists cases, newest change first unless `sort` says otherwise.

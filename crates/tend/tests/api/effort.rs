@@ -21,6 +21,7 @@ crate::both_backends!(
     lists_sort_and_filter_by_effort,
     cases_from_before_the_projection_get_it_from_their_log,
     new_weights_score_every_case_again,
+    chasers_never_restart_the_wait,
 );
 
 async fn team(t: &TestServer, name: &str) -> i64 {
@@ -454,4 +455,35 @@ async fn new_weights_score_every_case_again(b: Backend) {
     let row = t.get(&format!("/api/v1/cases/{hard}")).await.body;
     assert_eq!(row["effort_index"], 40, "{row}");
     assert_eq!(row["effort_level"], "high");
+}
+
+/// The waiting clock runs from the oldest contact nobody has answered:
+/// chasers leave it alone, in the API, the effort figures and the lists
+/// alike; an answer ends it and the next contact starts a new one.
+async fn chasers_never_restart_the_wait(b: Backend) {
+    let t = TestServer::start(b).await;
+    let cora = t.customer("Cora", "cora@example.org").await;
+    let case = email_case(&t, cora, "No hot water").await;
+    let opened = t.get(&format!("/api/v1/cases/{case}")).await.body;
+    let since = opened["waiting_since"].clone();
+    assert_eq!(since, opened["created_at"]);
+    for _ in 0..2 {
+        call(&t, case, "inbound").await;
+        let now = t.get(&format!("/api/v1/cases/{case}")).await.body;
+        assert_eq!(now["waiting_since"], since, "a chaser keeps the first wait");
+        assert_eq!(effort(&t, case).await["waiting_since"], since);
+    }
+    let listed = t.get("/api/v1/cases?sort=waiting_since").await.body;
+    assert_eq!(listed["data"][0]["waiting_since"], since);
+
+    call(&t, case, "outbound").await;
+    let answered = t.get(&format!("/api/v1/cases/{case}")).await.body;
+    assert!(
+        answered["waiting_since"].is_null(),
+        "our call answers: {answered}"
+    );
+    call(&t, case, "inbound").await;
+    let again = t.get(&format!("/api/v1/cases/{case}")).await.body;
+    assert!(again["waiting_since"].is_string());
+    assert_ne!(again["waiting_since"], since, "a new wait starts later");
 }

@@ -1,8 +1,13 @@
 use crate::harness::{Backend, TestServer};
+use crate::web::{PASSWORD, WebAgent};
 use reqwest::StatusCode;
 use serde_json::json;
+use tend_domain::agent::Role;
 
-crate::both_backends!(search_ranks_and_highlights_cases_and_messages);
+crate::both_backends!(
+    search_ranks_and_highlights_cases_and_messages,
+    search_narrows_by_status_team_and_opening_day,
+);
 
 async fn search_ranks_and_highlights_cases_and_messages(b: Backend) {
     let t = TestServer::start(b).await;
@@ -112,4 +117,99 @@ async fn search_ranks_and_highlights_cases_and_messages(b: Backend) {
         r.body["data"][0]["case_id"], printer,
         "renamed subjects are reindexed"
     );
+}
+
+/// The cases text search looks among narrow by status, team and when they
+/// were opened, through the API and on the search page (days in the agent's
+/// time zone); bad filters are named, not ignored.
+async fn search_narrows_by_status_team_and_opening_day(b: Backend) {
+    let t = TestServer::start(b).await;
+    t.agent_with_password("ann@example.com", "Ann", Role::Agent, PASSWORD)
+        .await;
+    let team = t.store.create_team("Heating").await.unwrap().id.0;
+    let cora = t.customer("Cora", "cora@example.org").await;
+    let plain = t.case(cora, "Boiler noise", "The boiler hums.").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            json!({"subject": "Boiler leak", "customer_id": cora, "message": "The boiler drips.", "team_id": team}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let teamed = r.id();
+    t.patch(
+        &format!("/api/v1/cases/{plain}"),
+        json!({"status": "resolved"}),
+    )
+    .await;
+
+    let found = |body: &serde_json::Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["case_id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let api = |query: &str| format!("/api/v1/search?q=boiler&{query}");
+    assert_eq!(found(&t.get(&api("")).await.body), [plain, teamed]);
+    assert_eq!(found(&t.get(&api("status=resolved")).await.body), [plain]);
+    assert_eq!(
+        found(&t.get(&api("status=new,open,resolved")).await.body),
+        [plain, teamed]
+    );
+    assert_eq!(
+        found(&t.get(&api(&format!("team_id={team}"))).await.body),
+        [teamed]
+    );
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
+    assert_eq!(
+        found(&t.get(&api(&format!("opened_before={soon}"))).await.body),
+        [plain, teamed]
+    );
+    assert!(found(&t.get(&api(&format!("opened_from={soon}"))).await.body).is_empty());
+    for (query, field) in [
+        ("status=closedish", "status"),
+        ("opened_from=monday", "opened_from"),
+    ] {
+        let r = t.get(&api(query)).await;
+        assert_eq!(
+            r.error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            field
+        );
+    }
+
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let html = search_page(&mut web, format!("team={team}&from={today}&to={today}")).await;
+    assert!(
+        html.contains("Boiler leak") && !html.contains("Boiler noise"),
+        "{html}"
+    );
+    assert!(html.contains("<details class=\"search-filters\" open>"));
+    let html = search_page(&mut web, format!("from={}", today.tomorrow().unwrap())).await;
+    assert!(html.contains("of the cases these filters leave"), "{html}");
+    for (query, says) in [
+        ("status=gone".to_string(), "gone"),
+        ("from=31/12/2026".to_string(), "a date such as"),
+        (
+            format!("from={today}&to={}", today.yesterday().unwrap()),
+            "before the first",
+        ),
+        ("team=heating".to_string(), "is not a team"),
+    ] {
+        let html = search_page(&mut web, query.clone()).await;
+        assert!(html.contains("role=\"alert\""), "{query}: {html}");
+        assert!(html.contains(says), "{query}: {html}");
+    }
+}
+
+/// The search page's HTML for `q=boiler&{query}`.
+async fn search_page(web: &mut WebAgent, query: String) -> String {
+    web.get(&format!("/search?q=boiler&{query}")).await.html
 }

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use tend_domain::preferences::Preferences;
 
 /// The account page.
 #[derive(Template)]
@@ -31,6 +32,10 @@ struct AccountPage {
     setup: Option<Setup>,
     notice: Option<&'static str>,
     error: Option<String>,
+    /// The display settings as stored, for the form.
+    preferences: Preferences,
+    /// Every time zone name, offered while typing one.
+    time_zones: Vec<String>,
 }
 
 /// A two-factor secret waiting for its first code.
@@ -54,6 +59,17 @@ pub struct PasswordForm {
     new_password_again: String,
 }
 
+/// The display settings form's fields; empty text means the browser's.
+#[derive(Deserialize)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    locale: String,
+    /// Present (as `on`) when the box is ticked.
+    newest_first: Option<String>,
+}
+
 /// A form carrying a two-factor code.
 #[derive(Deserialize)]
 pub struct CodeForm {
@@ -70,6 +86,7 @@ pub async fn page(
         Some("password") => Some("Your password is changed. Other browsers were signed out."),
         Some("totp_on") => Some("Two-factor sign-in is on. Sign-in now asks for a code."),
         Some("totp_off") => Some("Two-factor sign-in is off."),
+        Some("display") => Some("Your display settings are saved."),
         _ => None,
     };
     render(&s, &session, StatusCode::OK, notice, None).await
@@ -103,6 +120,11 @@ async fn render(
         setup,
         notice,
         error,
+        preferences: session.web.preferences.clone(),
+        time_zones: jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_owned())
+            .collect(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -110,6 +132,23 @@ async fn render(
 fn internal(e: two_factor::TwoFactorError) -> WebError {
     tracing::error!(error = %e, "showing a two-factor secret");
     WebError::Internal
+}
+
+/// Saves the agent's display settings: time zone, locale, newest first.
+pub async fn set_preferences(
+    State(s): State<AppState>,
+    posted: Posted<PreferencesForm>,
+) -> Result<Response, WebError> {
+    let (session, form) = (posted.session, posted.form);
+    let preferences =
+        match Preferences::parse(&form.time_zone, &form.locale, form.newest_first.is_some()) {
+            Ok(p) => p,
+            Err(invalid) => return refuse(&s, &session, invalid.message).await,
+        };
+    s.store
+        .set_preferences(session.agent_id(), &preferences)
+        .await?;
+    Ok(Redirect::to("/account?done=display").into_response())
 }
 
 /// Re-renders the page with `error` (422), or with the wait when the agent

@@ -27,6 +27,7 @@ mod snooze;
 mod source;
 mod split;
 mod survey_box;
+mod view_counts;
 mod views;
 
 use crate::http::AppState;
@@ -48,11 +49,13 @@ pub fn router() -> Router<AppState> {
         .route("/signout", post(signin::sign_out))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
+        .route("/account/preferences", post(account::set_preferences))
         .route("/account/totp/setup", post(account::begin_totp))
         .route("/account/totp/enable", post(account::enable_totp))
         .route("/account/totp/disable", post(account::disable_totp))
         .route("/views/{view}", get(views::view))
         .route("/views/bulk", post(bulk::bulk))
+        .route("/views/counts", get(view_counts::counts))
         .route("/views/saved", post(saved::create))
         .route("/views/saved/{id}", get(views::saved))
         .route("/views/saved/{id}/delete", post(saved::delete))

@@ -115,7 +115,12 @@ impl View {
     /// The view's own filter for agent `me` of `teams` at `now` (the
     /// working views leave out snoozed cases); `None` when it can list
     /// nothing (the team view of an agent in no team).
-    fn filter(self, me: AgentId, teams: Vec<TeamId>, now: Timestamp) -> Option<CaseFilter> {
+    pub(super) fn filter(
+        self,
+        me: AgentId,
+        teams: Vec<TeamId>,
+        now: Timestamp,
+    ) -> Option<CaseFilter> {
         let working = matches!(self, View::Mine | View::Team | View::Unassigned);
         let (statuses, assignee) = match self {
             View::Mine => (OPEN.to_vec(), Some(AssigneeFilter::Agent(me))),
@@ -242,6 +247,9 @@ struct ViewPage {
     assignees: Vec<Choice>,
     saved: Vec<SavedLink>,
     report: Option<Report>,
+    /// When any case last changed as this page was drawn (microseconds):
+    /// views.js redraws the first page once cases change after it.
+    changed: i64,
 }
 
 /// The start page: the agent's own open cases.
@@ -251,7 +259,7 @@ pub async fn home() -> Redirect {
 
 /// Most cases a list counts ("26–50 of more than 1,000" beyond): each
 /// counted case is a row read, on every page.
-const COUNT_CAP: i64 = 1_000;
+pub(super) const COUNT_CAP: i64 = 1_000;
 
 /// A page's sort (if given), cursor and the position of its first row, and
 /// the rest of its parameters.
@@ -401,6 +409,8 @@ async fn render(
     } else {
         listing.view.empty()
     };
+    // Read before the list, so a change landing meanwhile makes it stale.
+    let changed = s.store.cases_changed_at().await?;
     let agents = s.store.agents().await?;
     let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
     let (rows, next_cursor, total) = match own.and_then(|own| narrow(own, extra)) {
@@ -484,6 +494,7 @@ async fn render(
         assignees: Choice::assignable(&agents, ""),
         saved,
         report,
+        changed,
     };
     let html = Html(page.render()?);
     // A shown bulk report is spent.

@@ -14,6 +14,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("tend.js", JS, include_str!("../../../assets/tend.js")),
     ("live.js", JS, include_str!("../../../assets/live.js")),
     ("bulk.js", JS, include_str!("../../../assets/bulk.js")),
+    ("views.js", JS, include_str!("../../../assets/views.js")),
     ("canned.js", JS, include_str!("../../../assets/canned.js")),
     (
         "casepage.js",

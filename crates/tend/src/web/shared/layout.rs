@@ -21,10 +21,15 @@ pub struct Layout {
     pub can_admin: bool,
     /// Whether the agent may read the reports.
     pub can_report: bool,
+    /// The agent's time zone and locale for exact times, empty for the
+    /// browser's (tend.js writes the times).
+    pub time_zone: String,
+    pub locale: String,
 }
 
 impl Layout {
     pub fn new(session: &Session, active: &'static str) -> Self {
+        let prefs = &session.web.preferences;
         Layout {
             agent_name: session.web.agent_name.clone(),
             csrf: session.web.csrf_token.clone(),
@@ -32,6 +37,8 @@ impl Layout {
             can_work: session.role().may(Action::Work),
             can_admin: session.role().may(Action::Administer),
             can_report: session.role().may(Action::ViewReports),
+            time_zone: prefs.time_zone.clone().unwrap_or_default(),
+            locale: prefs.locale.clone().unwrap_or_default(),
         }
     }
 }

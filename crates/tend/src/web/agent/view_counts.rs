@@ -1,0 +1,48 @@
+//! Live counts for the navigation and the tab title: how many cases each
+//! working view holds now, and when any case last changed, so an open list
+//! knows to draw itself again. Polled by `assets/views.js`; counts are capped
+//! like the lists' own ("more than 1,000").
+
+use super::views::{COUNT_CAP, View};
+use crate::http::AppState;
+use crate::web::shared::error::WebError;
+use crate::web::shared::session::Session;
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tend_domain::agent::Action;
+
+/// The views counted, in navigation order ("All cases" is not: it only grows).
+const COUNTED: [View; 4] = [View::Mine, View::Team, View::Unassigned, View::Pending];
+
+/// The counts and the change stamp.
+#[derive(Serialize)]
+pub struct Counts {
+    /// Cases per view slug, up to one more than the cap ("1,000+").
+    views: BTreeMap<&'static str, i64>,
+    /// The cap: a count above it means "more than this".
+    cap: i64,
+    /// When any case last changed, in microseconds.
+    changed: i64,
+}
+
+/// `GET /views/counts`: the signed-in agent's view counts.
+pub async fn counts(State(s): State<AppState>, session: Session) -> Result<Json<Counts>, WebError> {
+    session.require(Action::Read)?;
+    let me = session.agent_id();
+    let teams = s.store.agent(me).await?.team_ids;
+    let mut views = BTreeMap::new();
+    for view in COUNTED {
+        let n = match view.filter(me, teams.clone(), s.store.clock().now()) {
+            Some(filter) => s.store.count_cases(&filter, COUNT_CAP).await?,
+            None => 0,
+        };
+        views.insert(view.slug(), n);
+    }
+    Ok(Json(Counts {
+        views,
+        cap: COUNT_CAP,
+        changed: s.store.cases_changed_at().await?,
+    }))
+}
