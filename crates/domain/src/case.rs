@@ -95,6 +95,9 @@ pub fn parse_tag(field: &str, raw: &str) -> Result<String, Invalid> {
     Ok(tag)
 }
 
+/// Longest case subject typed by an agent, in characters.
+pub const MAX_SUBJECT: usize = 250;
+
 /// Most tags one case holds; a change that would pass it is refused.
 pub const MAX_TAGS_PER_CASE: usize = 50;
 

@@ -56,7 +56,7 @@ crate::string_enum!(
 const MAX_SWITCHES_NAMED: usize = 8;
 /// Most open promises tracked for "waited past a promise"; later ones are
 /// still counted when broken.
-const MAX_OPEN_PROMISES: usize = 16;
+pub const MAX_OPEN_PROMISES: usize = 16;
 
 /// A channel switch, for the explanation ("email → phone").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -200,12 +200,52 @@ pub enum EventData {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// An agent put the case aside until a time: it leaves the working
+    /// views until then.
+    Snoozed { until: Timestamp },
+    /// The snooze ended before its time: an agent woke the case, or
+    /// (`by_customer`, recorded by Tend) the customer wrote.
+    Unsnoozed {
+        #[serde(default)]
+        by_customer: bool,
+    },
+    /// An agent linked this case and another as related (recorded on both).
+    RelatedLinked { case_id: CaseId },
+    /// An agent unlinked a related case (recorded on both).
+    RelatedUnlinked { case_id: CaseId },
+    /// Messages (listed) were split off into a new case, which has them now.
+    SplitInto {
+        case_id: CaseId,
+        message_ids: Vec<MessageId>,
+    },
+    /// This case was split off another, bringing its messages (listed).
+    SplitFrom {
+        case_id: CaseId,
+        message_ids: Vec<MessageId>,
+    },
 }
 
+/// Longest promise text, in characters.
+pub const MAX_PROMISE: usize = 1000;
+
 impl EventData {
-    /// Checks this event may be recorded on its own through the API: events
-    /// that change case fields or messages come only from their own commands.
-    pub fn check_recordable(&self) -> Result<(), Invalid> {
+    /// Checks this event may be recorded on its own through the API at
+    /// `now`: events that change case fields or messages come only from
+    /// their own commands, and a promise is due in the future.
+    pub fn check_recordable(&self, now: Timestamp) -> Result<(), Invalid> {
+        if let EventData::PromiseMade { due_at, .. } = self
+            && *due_at <= now
+        {
+            return Err(Invalid::new(
+                "due_at",
+                "a promise is due in the future: give a later time",
+            ));
+        }
+        if let EventData::ChannelSwitched { from, to } = self
+            && from == to
+        {
+            return Err(Invalid::new("to", "the channel switched to is the same"));
+        }
         let text = match self {
             EventData::IdentityVerified { method, .. } => Some(("method", method)),
             EventData::IdentityRequested { reason, .. } => Some(("reason", reason)),
@@ -226,7 +266,7 @@ impl EventData {
             }
         };
         if let Some((field, value)) = text {
-            crate::text::required_clean(field, value, 1000)?;
+            crate::text::required_clean(field, value, MAX_PROMISE)?;
         }
         Ok(())
     }
@@ -263,6 +303,12 @@ impl EventData {
             EventData::RepeatUnlinked { .. } => "repeat_unlinked",
             EventData::SurveySent { .. } => "survey_sent",
             EventData::SurveyAnswered { .. } => "survey_answered",
+            EventData::Snoozed { .. } => "snoozed",
+            EventData::Unsnoozed { .. } => "unsnoozed",
+            EventData::RelatedLinked { .. } => "related_linked",
+            EventData::RelatedUnlinked { .. } => "related_unlinked",
+            EventData::SplitInto { .. } => "split_into",
+            EventData::SplitFrom { .. } => "split_from",
         }
     }
 }
@@ -296,7 +342,7 @@ mod tests {
                 reason: "address change".into(),
                 after_verification: false,
             }
-            .check_recordable()
+            .check_recordable(Timestamp::UNIX_EPOCH)
             .is_ok()
         );
         assert_eq!(
@@ -304,7 +350,7 @@ mod tests {
                 reason: " ".into(),
                 after_verification: false,
             }
-            .check_recordable()
+            .check_recordable(Timestamp::UNIX_EPOCH)
             .unwrap_err()
             .field,
             "reason"
@@ -313,13 +359,25 @@ mod tests {
             from: Status::New,
             to: Status::Closed,
         };
-        assert_eq!(status.check_recordable().unwrap_err().field, "type");
+        assert_eq!(
+            status
+                .check_recordable(Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .field,
+            "type"
+        );
         let delivery = EventData::EmailDeliveryChanged {
             message_id: MessageId(1),
             status: DeliveryStatus::Bounced,
             detail: None,
         };
-        assert_eq!(delivery.check_recordable().unwrap_err().field, "type");
+        assert_eq!(
+            delivery
+                .check_recordable(Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .field,
+            "type"
+        );
     }
 
     #[test]
@@ -335,7 +393,9 @@ mod tests {
         );
         assert_eq!(serde_json::from_value::<EventData>(json).unwrap(), data);
         assert_eq!(
-            data.check_recordable().unwrap_err().field,
+            data.check_recordable(Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .field,
             "type",
             "merges come only from the merge endpoint"
         );

@@ -18,6 +18,7 @@ pub mod invalid;
 pub mod kb;
 pub mod links;
 pub mod preferences;
+pub mod related;
 pub mod remote_images;
 pub mod repeat;
 pub mod sla;

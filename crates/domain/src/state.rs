@@ -11,6 +11,9 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashSet};
 
+/// Longest snooze, in days.
+pub const MAX_SNOOZE_DAYS: i64 = 366;
+
 /// A case as derived from its events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseState {
@@ -27,6 +30,9 @@ pub struct CaseState {
     pub message_count: i64,
     /// The case this one was merged into, if it was.
     pub merged_into: Option<CaseId>,
+    /// Until when an agent put the case aside (a time already past means
+    /// it is back); cleared when the snooze ends or the case is resolved.
+    pub snoozed_until: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Sequence number of the last event applied.
@@ -97,6 +103,7 @@ impl CaseState {
             custom_fields: Map::new(),
             message_count: 0,
             merged_into: None,
+            snoozed_until: None,
             created_at: at,
             updated_at: at,
             last_seq: seq,
@@ -120,7 +127,12 @@ impl CaseState {
                 self.message_count += 1;
             }
             EventData::SubjectChanged { to, .. } => self.subject.clone_from(to),
-            EventData::StatusChanged { to, .. } => self.status = *to,
+            EventData::StatusChanged { to, .. } => {
+                self.status = *to;
+                if matches!(to, Status::Resolved | Status::Closed) {
+                    self.snoozed_until = None;
+                }
+            }
             EventData::PriorityChanged { to, .. } => self.priority = *to,
             EventData::Assigned { to, .. } => self.assignee_id = *to,
             EventData::HandedOff { to, .. } => self.team_id = *to,
@@ -145,9 +157,15 @@ impl CaseState {
                 self.status = Status::Closed;
                 self.message_count = (self.message_count - message_ids.len() as i64).max(0);
             }
-            EventData::MergedFrom { message_ids, .. } => {
+            EventData::MergedFrom { message_ids, .. }
+            | EventData::SplitFrom { message_ids, .. } => {
                 self.message_count += message_ids.len() as i64;
             }
+            EventData::SplitInto { message_ids, .. } => {
+                self.message_count = (self.message_count - message_ids.len() as i64).max(0);
+            }
+            EventData::Snoozed { until } => self.snoozed_until = Some(*until),
+            EventData::Unsnoozed { .. } => self.snoozed_until = None,
             EventData::CaseOpened { .. }
             | EventData::IdentityVerified { .. }
             | EventData::IdentityRequested { .. }
@@ -163,7 +181,9 @@ impl CaseState {
             | EventData::RepeatLinked { .. }
             | EventData::RepeatUnlinked { .. }
             | EventData::SurveySent { .. }
-            | EventData::SurveyAnswered { .. } => {}
+            | EventData::SurveyAnswered { .. }
+            | EventData::RelatedLinked { .. }
+            | EventData::RelatedUnlinked { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;
@@ -299,6 +319,63 @@ impl CaseState {
             ));
         }
         Ok(())
+    }
+
+    /// Checks `data` makes sense for the case as it is at `now`: a promise
+    /// kept or broken is one still open, open promises stay under their
+    /// cap, a snooze ends in the future on a case still being worked, and
+    /// only a snoozed case can be woken.
+    pub fn check_event(&self, data: &EventData, now: Timestamp) -> Result<(), Invalid> {
+        match data {
+            EventData::PromiseKept { promise } | EventData::PromiseBroken { promise }
+                if !self.effort.open_promises.iter().any(|(p, _)| p == promise) =>
+            {
+                Err(Invalid::new(
+                    "promise",
+                    format!("no open promise “{promise}” on this case"),
+                ))
+            }
+            EventData::PromiseMade { .. }
+                if self.effort.open_promises.len() >= crate::effort::MAX_OPEN_PROMISES =>
+            {
+                Err(Invalid::new(
+                    "promise",
+                    format!(
+                        "a case holds at most {} open promises: mark one kept or broken first",
+                        crate::effort::MAX_OPEN_PROMISES
+                    ),
+                ))
+            }
+            EventData::Snoozed { until } if *until <= now => Err(Invalid::new(
+                "until",
+                "a snooze ends in the future: give a later time",
+            )),
+            EventData::Snoozed { until }
+                if *until > now + jiff::SignedDuration::from_hours(MAX_SNOOZE_DAYS * 24) =>
+            {
+                Err(Invalid::new(
+                    "until",
+                    format!("a case can be snoozed for at most {MAX_SNOOZE_DAYS} days"),
+                ))
+            }
+            EventData::Snoozed { .. }
+                if matches!(self.status, Status::Resolved | Status::Closed) =>
+            {
+                Err(Invalid::new(
+                    "until",
+                    "a resolved or closed case is not in the working views: nothing to snooze",
+                ))
+            }
+            EventData::Unsnoozed { .. } if !self.is_snoozed(now) => {
+                Err(Invalid::new("until", "the case is not snoozed"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the case is put aside at `now`.
+    pub fn is_snoozed(&self, now: Timestamp) -> bool {
+        self.snoozed_until.is_some_and(|until| until > now)
     }
 
     /// The event that reopens a closed case because its customer wrote

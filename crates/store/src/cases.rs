@@ -69,6 +69,13 @@ pub struct CaseFilter {
     pub updated_since: Option<Timestamp>,
     /// Cases whose effort is at this level.
     pub effort_level: Option<EffortLevel>,
+    /// Leaves out cases snoozed past this time: the working views pass the
+    /// store's clock, so a snoozed case comes back once its time passes.
+    pub awake_at: Option<Timestamp>,
+    /// Only cases snoozed past this time (the "Snoozed" view).
+    pub snoozed_at: Option<Timestamp>,
+    /// Only cases this agent follows (the "Following" view).
+    pub followed_by: Option<AgentId>,
 }
 
 /// Sort orders for the case list.
@@ -327,12 +334,13 @@ impl Store {
         actor: Actor,
         idem: Option<&IdempotencyKey>,
     ) -> Result<CaseEvent> {
-        let (dialect, idem) = (self.dialect, idem.cloned());
+        let (dialect, idem, clock) = (self.dialect, idem.cloned(), self.clock.clone());
         self.write(move |conn| {
             Box::pin(async move {
                 let mut state = load_state(conn, dialect, case_id).await?;
                 let before = state.clone();
                 let at = now();
+                state.check_event(&data, clock.now())?;
                 if let EventData::IdentityRequested {
                     after_verification, ..
                 } = &mut data
@@ -534,6 +542,21 @@ fn filtered(columns: &str, filter: &CaseFilter) -> Sql {
     if let Some(since) = filter.updated_since {
         sql.and().push("updated_at >= ").arg(micros(since));
     }
+    if let Some(at) = filter.awake_at {
+        sql.and()
+            .push("(snoozed_until IS NULL OR snoozed_until <= ")
+            .arg(micros(at))
+            .push(")");
+    }
+    if let Some(at) = filter.snoozed_at {
+        sql.and().push("snoozed_until > ").arg(micros(at));
+    }
+    if let Some(agent) = filter.followed_by {
+        sql.and()
+            .push("id IN (SELECT case_id FROM case_followers WHERE agent_id = ")
+            .arg(agent.0)
+            .push(")");
+    }
     sql
 }
 
@@ -604,8 +627,29 @@ pub(crate) async fn write_new_case(
     at: Timestamp,
 ) -> Result<(CaseId, CaseState, MessageId)> {
     let (state, mut log) = fold_new_case(new, repeat, actor, at)?;
-    let mut values = new_case_values(&state)?;
-    values.extend(effort_values(tx.effort(), &state)?);
+    let id = insert_case_row(tx, &state).await?;
+    let message_id = insert_message(tx, id, &new.message, at).await?;
+    if let Some((
+        _,
+        EventData::MessageReceived {
+            message_id: placeholder,
+            ..
+        },
+    )) = log.last_mut()
+    {
+        *placeholder = message_id;
+    }
+    for (seq, (who, data)) in (1..).zip(&log) {
+        insert_event(tx, id, seq, *who, data, at).await?;
+    }
+    Ok((id, state, message_id))
+}
+
+/// Inserts the row of a new case folded to `state`, with its tags; answers
+/// its id. The caller writes its log.
+pub(crate) async fn insert_case_row(tx: &mut Tx, state: &CaseState) -> Result<CaseId> {
+    let mut values = new_case_values(state)?;
+    values.extend(effort_values(tx.effort(), state)?);
     let row = tx
         .fetch_one(
             concat!(
@@ -623,21 +667,7 @@ pub(crate) async fn write_new_case(
     for tag in &state.tags {
         insert_tag(tx, id, tag).await?;
     }
-    let message_id = insert_message(tx, id, &new.message, at).await?;
-    if let Some((
-        _,
-        EventData::MessageReceived {
-            message_id: placeholder,
-            ..
-        },
-    )) = log.last_mut()
-    {
-        *placeholder = message_id;
-    }
-    for (seq, (who, data)) in (1..).zip(&log) {
-        insert_event(tx, id, seq, *who, data, at).await?;
-    }
-    Ok((id, state, message_id))
+    Ok(id)
 }
 
 /// The state and opening events of a new case: `case_opened`, any custom
@@ -777,6 +807,10 @@ pub(crate) async fn write_message(
         },
     };
     append(tx, case_id, &mut state, msg.author, data, at).await?;
+    if msg.author.kind == ActorKind::Customer && !msg.internal && state.is_snoozed(at) {
+        let woken = EventData::Unsnoozed { by_customer: true };
+        append(tx, case_id, &mut state, Actor::system(), woken, at).await?;
+    }
     if let Some(to) = state.status_after_message(msg.author.kind, msg.internal) {
         let from = state.status;
         append(
@@ -819,6 +853,7 @@ pub(crate) async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Res
         custom_fields: parse_json("custom_fields", &row.text("custom_fields")?)?,
         message_count: row.int("message_count")?,
         merged_into: row.opt_int("merged_into_id")?.map(CaseId),
+        snoozed_until: row.opt_int("snoozed_until")?.map(from_micros).transpose()?,
         created_at: from_micros(row.int("created_at")?)?,
         updated_at: from_micros(row.int("updated_at")?)?,
         last_seq: row.int("last_seq")?,
@@ -849,7 +884,7 @@ pub(crate) async fn append(
     })
 }
 
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Tx,
     case_id: CaseId,
     seq: i64,
@@ -876,9 +911,10 @@ async fn insert_event(
 }
 
 /// The case row's columns a fold rewrites, in the order of
-/// [`folded_columns`] (with `merged_into_id` as its extra value) followed by
+/// [`folded_columns`] (with `merged_into_id` and `snoozed_until` as its extra
+/// values) followed by
 /// [`effort_columns`].
-const SAVED_COLUMNS: [&str; 19] = [
+const SAVED_COLUMNS: [&str; 20] = [
     "subject",
     "status",
     "priority",
@@ -891,6 +927,7 @@ const SAVED_COLUMNS: [&str; 19] = [
     "last_seq",
     "updated_at",
     "merged_into_id",
+    "snoozed_until",
     "effort",
     "effort_index",
     "effort_level",
@@ -902,7 +939,13 @@ const SAVED_COLUMNS: [&str; 19] = [
 
 /// The values of [`SAVED_COLUMNS`] for `state`.
 fn saved_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> {
-    let mut values = folded_columns(state, [state.merged_into.map(|c| c.0).into()])?;
+    let mut values = folded_columns(
+        state,
+        [
+            state.merged_into.map(|c| c.0).into(),
+            Arg::Int(state.snoozed_until.map(micros)),
+        ],
+    )?;
     values.extend(effort_values(weights, state)?);
     Ok(values)
 }

@@ -22,6 +22,7 @@ mod effort_upkeep;
 pub mod email;
 mod error;
 mod expiry;
+pub mod followers;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;
@@ -35,6 +36,7 @@ pub mod organizations;
 pub mod outbound;
 mod participants;
 pub mod portal;
+pub mod related;
 mod repeat;
 pub mod reports;
 pub mod requests;
@@ -44,6 +46,8 @@ pub mod search;
 mod search_index;
 pub mod secrets;
 pub mod sessions;
+pub mod snooze;
+pub mod split;
 mod sql;
 pub mod surveys;
 mod time;
@@ -52,7 +56,7 @@ mod writer;
 
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use time::now;
+pub use time::{Clock, now};
 pub use tx::Tx;
 pub use writer::WriteFuture;
 use writer::WritePath;
@@ -122,6 +126,8 @@ pub struct Store {
     effort: std::sync::Arc<EffortWeights>,
     /// Held while the report summary is refreshed (one refresh at a time).
     report_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The clock time-based state (snoozes, promises) is judged by.
+    clock: time::Clock,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -197,6 +203,7 @@ impl Store {
                     secrets: None,
                     effort,
                     report_refresh: Default::default(),
+                    clock: Default::default(),
                 }
             }
             Dialect::Postgres => {
@@ -225,6 +232,7 @@ impl Store {
                     secrets: None,
                     effort,
                     report_refresh: Default::default(),
+                    clock: Default::default(),
                 }
             }
         };
@@ -255,6 +263,11 @@ impl Store {
     /// The weights case effort is scored by.
     pub fn effort_weights(&self) -> &EffortWeights {
         &self.effort
+    }
+
+    /// The clock snoozes and promises are judged by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Checks the database answers.

@@ -140,6 +140,9 @@ pub struct Case {
     pub resolved_at: Option<Timestamp>,
     /// The earlier case this one repeats, if any.
     pub repeat_of_id: Option<CaseId>,
+    /// Until when an agent snoozed the case: until then it is left out of
+    /// the working views (a time already past means it is back).
+    pub snoozed_until: Option<Timestamp>,
     /// The counts behind the effort figure.
     #[serde(skip)]
     pub effort: EffortTally,
@@ -253,6 +256,7 @@ impl Case {
             first_response_at: state.effort.first_response_at,
             resolved_at: state.effort.resolved_at,
             repeat_of_id: state.effort.repeat_of,
+            snoozed_until: state.snoozed_until,
             effort: state.effort.clone(),
         }
     }

@@ -67,7 +67,8 @@ pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Res
 /// Columns [`case`] reads, for `SELECT` lists.
 pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, customer_id, assignee_id, team_id, \
      agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at, merged_into_id, \
-     effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id";
+     effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id, \
+     snoozed_until";
 
 pub(crate) fn case(row: &AnyRow) -> Result<Case> {
     let id = CaseId(get(row, "id")?);
@@ -96,6 +97,7 @@ pub(crate) fn case(row: &AnyRow) -> Result<Case> {
         first_response_at: optional_time(row, "first_response_at")?,
         resolved_at: optional_time(row, "resolved_at")?,
         repeat_of_id: optional_id(row, "repeat_of_id", CaseId)?,
+        snoozed_until: optional_time(row, "snoozed_until")?,
         effort: json(row, "effort")?,
     })
 }

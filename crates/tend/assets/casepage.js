@@ -48,6 +48,20 @@
     form.addEventListener("submit", function () { field.value = box.checked ? next : ""; });
   }
 
+  // Times typed in forms (a promise's due time, a snooze) are the agent's
+  // local time: send the browser's offset from UTC at the time chosen (or
+  // now, for a preset), so the server reads them in the agent's zone.
+  // Without this script the server reads them as UTC.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-local-time]"), function (f) {
+    f.addEventListener("submit", function () {
+      var field = f.querySelector("input[type=datetime-local]");
+      var at = field && field.value ? new Date(field.value) : new Date();
+      if (isNaN(at.getTime())) at = new Date();
+      var offset = f.querySelector("input[name=tz_offset]");
+      if (offset) offset.value = String(-at.getTimezoneOffset());
+    });
+  });
+
   // A case opens where the work is: at its latest message and the reply
   // box, not at the top of a long conversation (a link to a place on the
   // page, such as #latest, still goes there).

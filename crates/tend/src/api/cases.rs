@@ -412,7 +412,10 @@ pub async fn events(
 
 /// Records something that happened on the case without changing its fields:
 /// identity requested or verified, a channel switch, an action asked of the
-/// customer, or a promise made, kept or broken.
+/// customer, or a promise made, kept or broken. A promise is due in the
+/// future and at most 1,000 characters; one kept or broken must be open
+/// (made and not yet kept or broken); a case holds at most 16 open
+/// promises; a channel switch is between two different channels.
 #[utoipa::path(post, path = "/cases/{id}/events", tag = "cases", params(("id" = i64, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = EventData,
     responses((status = 201, description = "The appended event", body = CaseEvent)))]
@@ -426,7 +429,7 @@ pub async fn record_event(
     me.require(Action::Work)?;
     let key = body.idempotency_key(&me, &idem);
     let data = body.value;
-    data.check_recordable()?;
+    data.check_recordable(s.store.clock().now())?;
     Create {
         store: &s.store,
         key: key.as_ref(),

@@ -6,6 +6,7 @@
 mod agreements;
 mod articles;
 mod canned;
+mod case_tools;
 mod cases;
 mod customers;
 mod effort;
@@ -104,6 +105,11 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update))
         .routes(routes!(cases::merge))
+        .routes(routes!(case_tools::snooze, case_tools::wake))
+        .routes(routes!(case_tools::follow, case_tools::unfollow))
+        .routes(routes!(case_tools::related, case_tools::link_related))
+        .routes(routes!(case_tools::unlink_related))
+        .routes(routes!(case_tools::split))
         .routes(routes!(cases::messages, cases::post_message))
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))

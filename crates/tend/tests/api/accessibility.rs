@@ -44,11 +44,16 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
     t.agent_with_password("ada@example.com", "Ada Admin", Role::Admin, PASSWORD)
         .await;
     browser.sign_in(&t, "ada@example.com").await;
+    // The case page with its tools in use (open promise, related case,
+    // snooze banner, messages to tick for a split).
+    crate::case_tools::case_with_tools_in_use(&t, case).await;
     let pages = [
         "/views/mine".to_string(),
         "/views/unassigned".into(),
         "/views/team".into(),
         "/views/all".into(),
+        "/views/snoozed".into(),
+        "/views/following".into(),
         format!("/cases/{case}"),
         "/cases/new".into(),
         "/search?q=printer".into(),

@@ -185,7 +185,8 @@ async fn agent_works_a_case_in_chromium() {
     b.wait_for_text("empty", "Nothing assigned to you").await;
 
     // Open the case from the Unassigned view.
-    c.find(Locator::LinkText("Unassigned"))
+    // By address: the link's text also carries the view's live count.
+    c.find(Locator::Css("nav a[href='/views/unassigned']"))
         .await
         .unwrap()
         .click()

@@ -13,6 +13,7 @@ mod agent_changes;
 mod agreements;
 mod bounces;
 mod browser;
+mod case_tools;
 mod cases;
 mod cli;
 mod concurrency;

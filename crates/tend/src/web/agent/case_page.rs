@@ -10,7 +10,7 @@ use crate::http::AppState;
 use crate::replies::{MAX_BODY, outbound_for};
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
-use crate::web::shared::layout::{Choice, Layout};
+use crate::web::shared::layout::{Choice, Layout, when};
 use crate::web::shared::session::Session;
 use crate::web::shared::timeline::{self, Entry, Names, Older};
 use crate::web::shared::upload::uploads;
@@ -72,6 +72,15 @@ struct CasePage {
     identity: super::identity::IdentityBox,
     effort: super::effort::EffortPanel,
     surveys: super::survey_box::SurveyBox,
+    /// Cases linked as related, in the order linked.
+    related: Vec<Row>,
+    /// Whether the signed-in agent follows the case.
+    following: bool,
+    /// Until when the case is snoozed, if it is.
+    snoozed_until: Option<String>,
+    /// Whether messages can be ticked to split them off (an agent who may
+    /// work cases, on a case with more than one message that is not closed).
+    can_split: bool,
 }
 
 /// What the agent had typed when a post failed, to show it again.
@@ -131,6 +140,20 @@ pub async fn render_error(
     }
 }
 
+/// Back to case `id` after a form changed it, or the case page with the
+/// error when the input was refused.
+pub async fn back_or_error(
+    s: &AppState,
+    session: &Session,
+    id: CaseId,
+    done: Result<(), WebError>,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => render_error(s, session, id, e, Draft::default()).await,
+    }
+}
+
 /// Renders the case page with `status`.
 pub async fn render(
     s: &AppState,
@@ -186,6 +209,21 @@ pub async fn render(
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
     let effort = super::effort::EffortPanel::load(s, &case).await?;
     let surveys = super::survey_box::SurveyBox::load(s, customer.id).await?;
+    let clock = s.store.clock().now();
+    let related = s
+        .store
+        .related_cases(id)
+        .await?
+        .into_iter()
+        .map(|c| Row::new(c, &names, clock))
+        .collect();
+    let following = s.store.follows(id, session.agent_id()).await?;
+    let snoozed_until = case
+        .snoozed_until
+        .filter(|until| *until > clock)
+        .map(|until| when(&until));
+    let can_split =
+        session.role().may(Action::Work) && case.status != Status::Closed && case.message_count > 1;
     let page = CasePage {
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
@@ -215,6 +253,10 @@ pub async fn render(
         identity,
         effort,
         surveys,
+        related,
+        following,
+        snoozed_until,
+        can_split,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

@@ -1,12 +1,15 @@
 //! The case page's effort panel: what the case has cost the customer and
 //! why, their effort over the last 90 days, and the forms that record what
 //! happened outside Tend (a call, a visit, work asked of the customer,
-//! information they had to repeat) and link or unlink a repeat contact.
+//! information they had to repeat, a promise and its outcome, a channel
+//! switch: all the "record" forms, in one place) and link or unlink a
+//! repeat contact.
 
 use super::case_page::{Draft, render_error};
 use crate::http::AppState;
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::error::WebError;
+use crate::web::shared::layout::when;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
@@ -39,6 +42,12 @@ pub struct EffortPanel {
     pub history_high: i64,
     /// The kinds of work that can be asked of a customer, as (value, label).
     pub action_kinds: Vec<(&'static str, &'static str)>,
+    /// Promises made and not yet kept or broken: what, and when due.
+    pub open_promises: Vec<(String, String)>,
+    /// Every channel, as (value, label), for the channel-switch form.
+    pub channels: Vec<(&'static str, &'static str)>,
+    /// The channel the customer last used (the switch form's "from").
+    pub last_channel: &'static str,
 }
 
 impl EffortPanel {
@@ -61,6 +70,17 @@ impl EffortPanel {
                 .iter()
                 .map(|k| (k.as_str(), k.describe()))
                 .collect(),
+            open_promises: case
+                .effort
+                .open_promises
+                .iter()
+                .map(|(promise, due)| (promise.clone(), when(due)))
+                .collect(),
+            channels: Channel::ALL
+                .iter()
+                .map(|c| (c.as_str(), c.describe()))
+                .collect(),
+            last_channel: case.effort.last_channel.unwrap_or(case.channel).as_str(),
         })
     }
 }
@@ -155,7 +175,8 @@ pub async fn repeated(
     record(s, session, CaseId(id), event).await
 }
 
-async fn record(
+/// Records `event` (when the form gave one) and goes back to the case.
+pub(super) async fn record(
     s: AppState,
     session: crate::web::shared::session::Session,
     id: CaseId,

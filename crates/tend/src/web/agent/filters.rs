@@ -160,6 +160,9 @@ pub fn narrow(view: CaseFilter, mut extra: CaseFilter) -> Option<CaseFilter> {
         (a, b) => a.or(b),
     };
     extra.team_ids = view.team_ids;
+    extra.awake_at = view.awake_at;
+    extra.snoozed_at = view.snoozed_at;
+    extra.followed_by = view.followed_by;
     Some(extra)
 }
 

@@ -35,7 +35,7 @@ pub struct Target {
 }
 
 /// Reads `#123` or `123` as a case id.
-fn case_id(raw: &str) -> Result<CaseId, WebError> {
+pub(super) fn case_id(raw: &str) -> Result<CaseId, WebError> {
     let digits = raw.trim().trim_start_matches('#');
     digits
         .parse::<i64>()

@@ -9,18 +9,23 @@ mod canned_picker;
 mod case_page;
 mod effort;
 mod filters;
+mod follow;
 mod identity;
 mod kb;
 mod live;
 mod merge;
 mod new_case;
+mod records;
+mod related;
 mod remote_images;
 mod reports;
 mod saved;
 mod search;
 mod signin;
 mod signin_code;
+mod snooze;
 mod source;
+mod split;
 mod survey_box;
 mod view_counts;
 mod views;
@@ -69,6 +74,17 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/effort/ask", post(effort::ask))
         .route("/cases/{id}/effort/repeated", post(effort::repeated))
         .route("/cases/{id}/effort/repeat", post(effort::link_repeat))
+        // The case page's tools (promises, channel switch, snooze, follow,
+        // related cases, split).
+        .route("/cases/{id}/promise", post(records::promise))
+        .route("/cases/{id}/promise/outcome", post(records::outcome))
+        .route("/cases/{id}/channel-switch", post(records::channel_switch))
+        .route("/cases/{id}/snooze", post(snooze::snooze))
+        .route("/cases/{id}/snooze/wake", post(snooze::wake))
+        .route("/cases/{id}/follow", post(follow::follow))
+        .route("/cases/{id}/related", post(related::link))
+        .route("/cases/{id}/related/{other}/unlink", post(related::unlink))
+        .route("/cases/{id}/split", post(split::split))
         .route("/messages/{id}/source", get(source::source))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))

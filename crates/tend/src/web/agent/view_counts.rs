@@ -34,7 +34,7 @@ pub async fn counts(State(s): State<AppState>, session: Session) -> Result<Json<
     let teams = s.store.agent(me).await?.team_ids;
     let mut views = BTreeMap::new();
     for view in COUNTED {
-        let n = match view.filter(me, teams.clone()) {
+        let n = match view.filter(me, teams.clone(), s.store.clock().now()) {
             Some(filter) => s.store.count_cases(&filter, COUNT_CAP).await?,
             None => 0,
         };

@@ -39,6 +39,10 @@ pub enum View {
     Unassigned,
     Pending,
     All,
+    /// Open cases an agent put aside until a time.
+    Snoozed,
+    /// Cases the agent follows.
+    Following,
 }
 
 impl View {
@@ -50,6 +54,8 @@ impl View {
             "unassigned" => Some(View::Unassigned),
             "pending" => Some(View::Pending),
             "all" => Some(View::All),
+            "snoozed" => Some(View::Snoozed),
+            "following" => Some(View::Following),
             _ => None,
         }
     }
@@ -62,6 +68,8 @@ impl View {
             View::Unassigned => "unassigned",
             View::Pending => "pending",
             View::All => "all",
+            View::Snoozed => "snoozed",
+            View::Following => "following",
         }
     }
 
@@ -72,6 +80,8 @@ impl View {
             View::Unassigned => "Unassigned",
             View::Pending => "Pending customer",
             View::All => "All cases",
+            View::Snoozed => "Snoozed",
+            View::Following => "Following",
         }
     }
 
@@ -81,7 +91,9 @@ impl View {
     fn default_sort(self) -> &'static str {
         match self {
             View::Mine | View::Unassigned => "waiting_since",
-            View::Team | View::Pending | View::All => "-updated_at",
+            View::Team | View::Pending | View::All | View::Snoozed | View::Following => {
+                "-updated_at"
+            }
         }
     }
 
@@ -95,21 +107,33 @@ impl View {
             View::Unassigned => "Every open case has an owner. Nice work.",
             View::Pending => "No case is waiting on a customer.",
             View::All => "No cases yet. They appear here when customers write in.",
+            View::Snoozed => "No case is snoozed.",
+            View::Following => "You follow no case. Follow one from its page to find it here.",
         }
     }
 
-    /// The view's own filter for agent `me` of `teams`; `None` when it can
-    /// list nothing (the team view of an agent in no team).
-    pub(super) fn filter(self, me: AgentId, teams: Vec<TeamId>) -> Option<CaseFilter> {
+    /// The view's own filter for agent `me` of `teams` at `now` (the
+    /// working views leave out snoozed cases); `None` when it can list
+    /// nothing (the team view of an agent in no team).
+    pub(super) fn filter(
+        self,
+        me: AgentId,
+        teams: Vec<TeamId>,
+        now: Timestamp,
+    ) -> Option<CaseFilter> {
+        let working = matches!(self, View::Mine | View::Team | View::Unassigned);
         let (statuses, assignee) = match self {
             View::Mine => (OPEN.to_vec(), Some(AssigneeFilter::Agent(me))),
             View::Team if teams.is_empty() => return None,
             View::Team => (OPEN.to_vec(), None),
             View::Unassigned => (OPEN.to_vec(), Some(AssigneeFilter::Nobody)),
             View::Pending => (vec![Status::PendingCustomer], None),
-            View::All => (Vec::new(), None),
+            View::All | View::Snoozed | View::Following => (Vec::new(), None),
         };
         Some(CaseFilter {
+            awake_at: working.then_some(now),
+            snoozed_at: matches!(self, View::Snoozed).then_some(now),
+            followed_by: matches!(self, View::Following).then_some(me),
             statuses,
             assignee,
             team_ids: if matches!(self, View::Team) {
@@ -377,7 +401,7 @@ async fn render(
         View::Team => s.store.agent(me).await?.team_ids,
         _ => Vec::new(),
     };
-    let own = listing.view.filter(me, teams);
+    let own = listing.view.filter(me, teams, s.store.clock().now());
     let empty = if own.is_none() {
         NO_TEAM
     } else if listing.saved.is_none() && !filters.is_empty() {

@@ -125,6 +125,11 @@ pub struct Entry {
     pub message: Option<MessageView>,
     pub event: Option<String>,
     pub at: String,
+    /// For a run of email delivery-status lines shown as one: each line,
+    /// with its time, to expand (empty otherwise).
+    pub collapsed: Vec<(String, String)>,
+    /// Whether this is an email delivery-status line (runs of them collapse).
+    delivery: bool,
 }
 
 /// Points the inline images of stored HTML (served to API clients at
@@ -186,6 +191,8 @@ pub fn build(
                 }),
                 event: None,
                 at,
+                collapsed: Vec::new(),
+                delivery: false,
             },
         ));
     }
@@ -198,12 +205,53 @@ pub fn build(
                     message: None,
                     event: Some(format!("{} {text}", names.of(&e.actor))),
                     at: when(&e.at),
+                    collapsed: Vec::new(),
+                    delivery: matches!(e.data, EventData::EmailDeliveryChanged { .. }),
                 },
             ));
         }
     }
     timed.sort_by_key(|(at, order, _)| (*at, *order));
-    timed.into_iter().map(|(_, _, entry)| entry).collect()
+    collapse_deliveries(timed.into_iter().map(|(_, _, entry)| entry))
+}
+
+/// Folds each run of two or more consecutive email delivery-status lines
+/// into one line ("3 email delivery updates, the latest: …") whose lines
+/// expand; other entries pass through.
+fn collapse_deliveries(entries: impl Iterator<Item = Entry>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut run: Vec<Entry> = Vec::new();
+    let flush = |run: &mut Vec<Entry>, out: &mut Vec<Entry>| {
+        if run.len() < 2 {
+            out.append(run);
+            return;
+        }
+        let lines: Vec<(String, String)> = run
+            .drain(..)
+            .map(|e| (e.event.unwrap_or_default(), e.at))
+            .collect();
+        let (latest, at) = lines.last().cloned().unwrap_or_default();
+        out.push(Entry {
+            message: None,
+            event: Some(format!(
+                "{} email delivery updates, the latest: {latest}",
+                lines.len()
+            )),
+            at,
+            collapsed: lines,
+            delivery: true,
+        });
+    };
+    for entry in entries {
+        if entry.delivery && entry.message.is_none() {
+            run.push(entry);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(entry);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Splits a body into its new part and the quoted history at its end, when
@@ -426,6 +474,99 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         }
         EventData::PromiseKept { promise } => format!("kept the promise “{promise}”"),
         EventData::PromiseBroken { promise } => format!("broke the promise “{promise}”"),
+        EventData::Snoozed { until } => format!("snoozed the case until {}", when(until)),
+        EventData::Unsnoozed { by_customer: true } => "ended the snooze: the customer wrote".into(),
+        EventData::Unsnoozed { by_customer: false } => "woke the case from its snooze".into(),
+        EventData::RelatedLinked { case_id } => format!("linked related case #{case_id}"),
+        EventData::RelatedUnlinked { case_id } => format!("unlinked related case #{case_id}"),
+        EventData::SplitInto {
+            case_id,
+            message_ids,
+        } => format!(
+            "split {} message(s) off into case #{case_id}",
+            message_ids.len()
+        ),
+        EventData::SplitFrom {
+            case_id,
+            message_ids,
+        } => format!(
+            "split this case off #{case_id}, bringing {} message(s)",
+            message_ids.len()
+        ),
         other => label(other.kind()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tend_domain::email::DeliveryStatus;
+    use tend_domain::ids::{CaseId, EventId, MessageId};
+
+    fn event(seq: i64, minute: i64, data: EventData) -> CaseEvent {
+        CaseEvent {
+            id: EventId(seq),
+            case_id: CaseId(1),
+            seq,
+            at: jiff::Timestamp::from_second(1_800_000_000 + minute * 60).unwrap_or_default(),
+            actor: Actor::system(),
+            data,
+        }
+    }
+
+    fn delivery(seq: i64, status: DeliveryStatus) -> CaseEvent {
+        let data = EventData::EmailDeliveryChanged {
+            message_id: MessageId(7),
+            status,
+            detail: None,
+        };
+        event(seq, seq, data)
+    }
+
+    #[test]
+    fn runs_of_delivery_lines_collapse_into_one_that_expands() {
+        let empty = HashMap::new();
+        let (teams, agreements) = (HashMap::new(), HashMap::new());
+        let names = Names {
+            agents: &empty,
+            teams: &teams,
+            agreements: &agreements,
+            customer: "Cora",
+            others: &HashMap::new(),
+        };
+        let events = vec![
+            delivery(1, DeliveryStatus::Queued),
+            delivery(2, DeliveryStatus::Sent),
+            delivery(3, DeliveryStatus::Bounced),
+            event(
+                4,
+                4,
+                EventData::PriorityChanged {
+                    from: tend_domain::case::Priority::Normal,
+                    to: tend_domain::case::Priority::High,
+                },
+            ),
+            delivery(5, DeliveryStatus::Queued),
+        ];
+        let entries = build(Vec::new(), events, &names, "/attachments/");
+        let lines: Vec<(&str, usize)> = entries
+            .iter()
+            .map(|e| (e.event.as_deref().unwrap_or(""), e.collapsed.len()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    "3 email delivery updates, the latest: Tend marked a reply's email bounced",
+                    3
+                ),
+                ("Tend changed the priority from normal to high", 0),
+                ("Tend marked a reply's email queued", 0),
+            ]
+        );
+        assert_eq!(
+            entries[0].collapsed[0].0,
+            "Tend marked a reply's email queued"
+        );
+    }
 }
