@@ -3,6 +3,7 @@
 //! I/O; storage and the web layer build on these types.
 
 pub mod agent;
+pub mod article_search;
 pub mod canned;
 pub mod case;
 pub mod contact;
@@ -10,6 +11,7 @@ pub mod customer;
 pub mod effort;
 pub mod email;
 pub mod event;
+pub mod expectation;
 pub mod html;
 pub mod html_bound;
 pub mod ids;
@@ -18,6 +20,7 @@ pub mod kb;
 pub mod links;
 pub mod remote_images;
 pub mod repeat;
+pub mod resolve_undo;
 pub mod state;
 pub mod stats;
 mod string_enum;

@@ -4,7 +4,7 @@
 //! ts_rank on PostgreSQL, as case search does.
 
 use crate::rows::{get, parse_word, time};
-use crate::search::query_terms;
+use tend_domain::article_search::search_words;
 use crate::time::micros;
 use crate::tx::{Tx, args};
 use crate::{Dialect, Result, Store, StoreError, now};
@@ -240,31 +240,39 @@ impl Store {
     }
 
     /// The `limit` articles `audience` may see that best match the words
-    /// of `raw` (all must match).
+    /// of `raw`: any of its words (see [`search_words`]), ranked by how
+    /// many and which match (FTS5's bm25 with titles weighing more; the
+    /// rank of an OR query on PostgreSQL). None when `raw` has no words
+    /// worth looking for.
     pub async fn search_kb(
         &self,
         raw: &str,
         audience: Audience,
         limit: i64,
     ) -> Result<Vec<Article>> {
-        let terms = query_terms(raw).map_err(StoreError::Invalid)?;
+        let words = search_words(raw);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
         let filter = audience.filter();
+        // The words are letters and digits only, so neither dialect can
+        // read them as syntax.
         let (expr, sql) = match self.dialect {
             Dialect::Sqlite => (
-                terms
+                words
                     .iter()
                     .map(|t| format!("\"{t}\""))
                     .collect::<Vec<_>>()
-                    .join(" "),
+                    .join(" OR "),
                 format!(
                     "SELECT {COLUMNS} FROM kb_articles_fts f JOIN kb_articles a ON a.id = f.rowid \
-                     WHERE kb_articles_fts MATCH $1{filter} ORDER BY bm25(kb_articles_fts), a.id LIMIT $2"
+                     WHERE kb_articles_fts MATCH $1{filter} ORDER BY bm25(kb_articles_fts, 3.0, 1.0), a.id LIMIT $2"
                 ),
             ),
             Dialect::Postgres => (
-                terms.join(" "),
+                words.join(" | "),
                 format!(
-                    "SELECT {COLUMNS} FROM kb_articles a, plainto_tsquery('english', $1) q \
+                    "SELECT {COLUMNS} FROM kb_articles a, to_tsquery('english', $1) q \
                      WHERE a.search_vector @@ q{filter} ORDER BY ts_rank(a.search_vector, q) DESC, a.id LIMIT $2"
                 ),
             ),

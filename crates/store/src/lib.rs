@@ -35,6 +35,7 @@ pub mod organizations;
 pub mod outbound;
 mod participants;
 pub mod portal;
+mod promises;
 mod repeat;
 pub mod reports;
 pub mod requests;

@@ -11,6 +11,7 @@ use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{PublicPosted, REQUEST_COOKIE};
 use crate::web::shared::error::WebError;
+use crate::web::shared::expectation::{ExpectationView, expectation};
 use crate::web::shared::session::{set_cookie, set_framed_cookie};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -21,7 +22,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tend_domain::email::EmailAddress;
 use tend_domain::text;
-use tend_store::model::case_reference;
+use tend_store::model::Case;
 use tend_store::requests::NewRequest;
 
 /// Quickest a person fills in the form; quicker is a bot.
@@ -83,6 +84,8 @@ struct ThanksPage<'a> {
     embed: bool,
     /// The new case's reference (absent when the request was dropped as spam).
     reference: Option<String>,
+    /// When to expect an answer.
+    expect: Option<ExpectationView>,
 }
 
 /// Shows the empty form.
@@ -132,12 +135,22 @@ fn secured(s: &AppState, mode: &Mode, mut response: Response) -> Response {
     response
 }
 
-/// The thank-you page.
-fn thanks(s: &AppState, mode: &Mode, reference: Option<String>) -> Result<Response, WebError> {
+/// The thank-you page, saying when to expect an answer to `case` (none
+/// when the request was dropped as spam).
+async fn thanks(s: &AppState, mode: &Mode, case: Option<&Case>) -> Result<Response, WebError> {
+    let expect = match case {
+        Some(case) => expectation(
+            s.store.answer_promise(case.id).await?,
+            case.waiting_since,
+            tend_store::now(),
+        ),
+        None => None,
+    };
     let page = ThanksPage {
         brand: &s.web.brand,
         embed: mode.embed(),
-        reference,
+        reference: case.map(|c| c.reference.clone()),
+        expect,
     };
     Ok(secured(s, mode, Html(page.render()?).into_response()))
 }
@@ -152,7 +165,7 @@ pub async fn submit(
     let PublicPosted { form, files } = posted;
     if !form.website.is_empty() {
         tracing::info!(ip = %peer.ip(), "public request dropped: honeypot filled");
-        return thanks(&s, &mode, None);
+        return thanks(&s, &mode, None).await;
     }
     let quick = s
         .web
@@ -195,7 +208,7 @@ pub async fn submit(
     s.web.request_limiter.accepted(&email, &ip);
     let portal = format!("{}/portal", s.web.public_url);
     crate::mail::acknowledge::confirm_web_request(&s.store, case.id, &portal).await;
-    thanks(&s, &mode, Some(case_reference(case.id)))
+    thanks(&s, &mode, Some(&case)).await
 }
 
 /// The request the form describes, every field and file checked.

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod error;
+pub mod expectation;
 pub mod layout;
 pub mod session;
 pub mod survey_form;
