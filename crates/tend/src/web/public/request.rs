@@ -32,11 +32,15 @@ const MAX_SUBJECT: usize = 250;
 /// Longest name, in characters.
 const MAX_NAME: usize = 200;
 
-/// `?embed=1` asks for the minimal layout meant for an `<iframe>`.
+/// `?embed=1` asks for the minimal layout meant for an `<iframe>`;
+/// `?subject=` fills in the subject (the help centre's "Ask our support
+/// team" passes the search that found nothing).
 #[derive(Deserialize, Default)]
 pub struct Mode {
     #[serde(default)]
     embed: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
 }
 
 impl Mode {
@@ -88,12 +92,21 @@ struct ThanksPage<'a> {
     expect: Option<ExpectationView>,
 }
 
-/// Shows the empty form.
+/// Shows the empty form, with the subject given in the address (cut to
+/// the longest subject accepted).
 pub async fn page(
     State(s): State<AppState>,
     Query(mode): Query<Mode>,
 ) -> Result<Response, WebError> {
-    render(&s, &mode, &RequestForm::default(), StatusCode::OK, None)
+    let form = RequestForm {
+        subject: mode
+            .subject
+            .as_deref()
+            .map(|s| s.trim().chars().take(MAX_SUBJECT).collect())
+            .unwrap_or_default(),
+        ..RequestForm::default()
+    };
+    render(&s, &mode, &form, StatusCode::OK, None)
 }
 
 /// Renders the form (with what was typed and an error, after a failure),
