@@ -17,11 +17,11 @@ const STOP_WORDS: &[&str] = &[
     "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before",
     "but", "can", "cannot", "could", "did", "does", "doing", "don", "for", "from", "get", "gets",
     "got", "had", "has", "have", "having", "her", "here", "hers", "him", "his", "how", "into",
-    "its", "just", "more", "most", "not", "now", "off", "once", "only", "other",
-    "our", "ours", "out", "over", "own", "same", "she", "should", "some", "such", "than", "that",
-    "the", "their", "them", "then", "there", "these", "they", "this", "those", "too", "under",
-    "until", "very", "was", "were", "what", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "won", "would", "you", "your", "yours",
+    "its", "just", "more", "most", "not", "now", "off", "once", "only", "other", "our", "ours",
+    "out", "over", "own", "same", "she", "should", "some", "such", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "those", "too", "under", "until", "very",
+    "was", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
+    "won", "would", "you", "your", "yours",
 ];
 
 /// The distinct words of `raw` to look for, lower-cased, in the order

@@ -77,7 +77,10 @@ pub fn expect_answer(
 
 /// Which day `due` falls on, seen from `now`, both read in `tz`.
 pub fn due_day(due: Timestamp, now: Timestamp, tz: &TimeZone) -> DueDay {
-    let (due, today) = (due.to_zoned(tz.clone()).date(), now.to_zoned(tz.clone()).date());
+    let (due, today) = (
+        due.to_zoned(tz.clone()).date(),
+        now.to_zoned(tz.clone()).date(),
+    );
     if due == today {
         DueDay::Today
     } else if today.tomorrow().is_ok_and(|t| t == due) {
@@ -113,7 +116,11 @@ mod tests {
         assert_eq!(due_day(due, now, &TimeZone::UTC), DueDay::Today);
         let evening: Timestamp = "2026-12-04T23:00:00Z".parse().unwrap();
         assert_eq!(
-            due_day("2026-12-05T03:00:00Z".parse().unwrap(), evening, &TimeZone::UTC),
+            due_day(
+                "2026-12-05T03:00:00Z".parse().unwrap(),
+                evening,
+                &TimeZone::UTC
+            ),
             DueDay::Tomorrow
         );
     }

@@ -4,13 +4,13 @@
 //! ts_rank on PostgreSQL, as case search does.
 
 use crate::rows::{get, parse_word, time};
-use tend_domain::article_search::search_words;
 use crate::time::micros;
 use crate::tx::{Tx, args};
 use crate::{Dialect, Result, Store, StoreError, now};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use tend_domain::article_search::search_words;
 use tend_domain::kb::{ArticleState, Visibility};
 use utoipa::ToSchema;
 

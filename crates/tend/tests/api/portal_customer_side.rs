@@ -5,7 +5,7 @@
 //! when nothing matches. Over HTTP on both backends, then in Chromium.
 
 use crate::harness::{Backend, Options, TestServer};
-use crate::portal::{signed_in, sign_in_link, world};
+use crate::portal::{sign_in_link, signed_in, world};
 use crate::requests::{HUMAN, Visitor, request};
 use crate::web::WebAgent;
 use jiff::{SignedDuration, Timestamp};
@@ -48,10 +48,7 @@ async fn due_attribute(t: &TestServer, id: i64, hours: i64) -> String {
         .expect("the customer is waiting")
         .parse()
         .unwrap();
-    format!(
-        "datetime=\"{}\"",
-        since + SignedDuration::from_hours(hours)
-    )
+    format!("datetime=\"{}\"", since + SignedDuration::from_hours(hours))
 }
 
 const PROMISE: &str = "We aim to answer within 4 hours \u{2014} by <time";
@@ -59,7 +56,9 @@ const PROMISE: &str = "We aim to answer within 4 hours \u{2014} by <time";
 async fn customers_are_told_when_to_expect_an_answer(b: Backend) {
     let t = promising(b, 4, Options::default()).await;
     let dan = t.customer("Dan Waiting", "dan@example.org").await;
-    let id = t.case(dan, "Boiler pressure keeps dropping", "Since Monday.").await;
+    let id = t
+        .case(dan, "Boiler pressure keeps dropping", "Since Monday.")
+        .await;
     let due = due_attribute(&t, id, 4).await;
     let mut web = signed_in(&t, "dan@example.org").await;
     let path = format!("/portal/cases/{id}");
@@ -96,7 +95,10 @@ async fn customers_are_told_when_to_expect_an_answer(b: Backend) {
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
     let due_again = due_attribute(&t, id, 4).await;
     let html = web.get(&path).await.html;
-    assert!(html.contains(PROMISE) && html.contains(&due_again), "{html}");
+    assert!(
+        html.contains(PROMISE) && html.contains(&due_again),
+        "{html}"
+    );
 
     // The thank-you page of the public form says it too.
     let visitor = Visitor::open(&t, HUMAN).await;
@@ -141,7 +143,10 @@ async fn solving_in_the_portal_is_confirmed_and_can_be_undone(b: Backend) {
         .expect("the solved step");
     assert!(reply_at < solved_at);
     assert!(page.html.contains("name=\"confirm\" value=\"yes\""));
-    assert!(page.html.contains("For 10 minutes you can take that back here"));
+    assert!(
+        page.html
+            .contains("For 10 minutes you can take that back here")
+    );
 
     // One tap without the confirmation changes nothing.
     let unconfirmed = ann
@@ -312,11 +317,20 @@ async fn articles_are_found_by_some_of_the_words_best_first(b: Backend) {
     best.sort();
     assert_eq!(
         best,
-        ["Topping up boiler pressure", "Why the pressure of a boiler falls"],
+        [
+            "Topping up boiler pressure",
+            "Why the pressure of a boiler falls"
+        ],
         "{found:?}"
     );
-    assert!(!found.iter().any(|t| t == "Bleeding radiators"), "{found:?}");
-    if let Some(i) = found.iter().position(|t| t == "Signal dropping on your router") {
+    assert!(
+        !found.iter().any(|t| t == "Bleeding radiators"),
+        "{found:?}"
+    );
+    if let Some(i) = found
+        .iter()
+        .position(|t| t == "Signal dropping on your router")
+    {
         assert_eq!(i, 2, "{found:?}");
     }
     // Fewer words find the same; stop words and letters alone find nothing.
@@ -353,9 +367,15 @@ async fn help_centre_offers_support_when_nothing_matches(b: Backend) {
     let mut anon = WebAgent::new(&t);
     // Branded like the portal: the brand's name, stylesheet and bar.
     let home = anon.get("/help").await;
-    assert!(home.html.contains("<span class=\"brand-name\">Warm Homes</span>"));
+    assert!(
+        home.html
+            .contains("<span class=\"brand-name\">Warm Homes</span>")
+    );
     assert!(home.html.contains("href=\"/brand.css\""));
-    assert!(home.html.contains("<title>Help centre · Warm Homes</title>"));
+    assert!(
+        home.html
+            .contains("<title>Help centre · Warm Homes</title>")
+    );
     assert!(!home.html.contains("/assets/tend.js"), "no agent shortcuts");
     // Nothing found: contact support, the query kept as the subject.
     let none = anon.get("/help/search?q=solar+%3Cpanel%3E").await;
@@ -379,7 +399,10 @@ async fn help_centre_offers_support_when_nothing_matches(b: Backend) {
     let long = "x".repeat(5000);
     let form = anon.get(&format!("/request?subject={long}")).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.html.contains(&format!("value=\"{}\"", "x".repeat(250))));
+    assert!(
+        form.html
+            .contains(&format!("value=\"{}\"", "x".repeat(250)))
+    );
     assert!(!form.html.contains(&"x".repeat(251)));
 }
 
@@ -444,6 +467,7 @@ async fn portal_expectation_links_and_solving_in_chromium() {
     let title = due.attr("title").await.unwrap().unwrap_or_default();
     assert!(!title.is_empty());
     browser.wait_for(".message time[data-local]").await;
+    browser.screenshot("portal-expectation.png").await;
 
     // The web address is a safe link; `javascript:` stays text.
     let link = browser
@@ -454,7 +478,10 @@ async fn portal_expectation_links_and_solving_in_chromium() {
         Some("https://example.com/manual?a=1&b=2")
     );
     let rel = link.attr("rel").await.unwrap().unwrap_or_default();
-    assert!(rel.contains("noopener") && rel.contains("noreferrer"), "{rel}");
+    assert!(
+        rel.contains("noopener") && rel.contains("noreferrer"),
+        "{rel}"
+    );
     let scripted: bool = c
         .execute(
             "return document.querySelector(\"a[href^='javascript']\") !== null;",
@@ -490,12 +517,12 @@ async fn portal_expectation_links_and_solving_in_chromium() {
         .await;
     assert_eq!(status(&t, id).await, "resolved");
     audit(&browser, "the case page offering to reopen").await;
+    browser.screenshot("portal-solved.png").await;
 
     // Undo puts it back (a new case comes back open: it has been read).
     browser.click("#portal-reopen").await;
     browser.wait_for("#portal-solved").await;
     assert_eq!(status(&t, id).await, "open");
-    browser.screenshot("portal-solved.png").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -517,25 +544,29 @@ async fn help_centre_fits_a_phone_and_offers_support_in_chromium() {
     for page in ["/help", "/help/search?q=solar+panels"] {
         c.goto(&format!("{}{page}", t.base)).await.unwrap();
         let input = browser.wait_for("#help-q").await;
-        let height: f64 = c
-            .execute(
-                "return document.getElementById('help-q').getBoundingClientRect().height;",
-                vec![],
-            )
-            .await
-            .unwrap()
-            .as_f64()
-            .unwrap();
-        assert!(height < 60.0, "{page}: the search box is {height} px tall");
+        // Neither the box nor the form around it grows tall in the
+        // stacked header.
+        for css in ["#help-q", "form.help-search"] {
+            let height: f64 = c
+                .execute(
+                    "return document.querySelector(arguments[0]).getBoundingClientRect().height;",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap()
+                .as_f64()
+                .unwrap();
+            assert!(height < 60.0, "{page}: {css} is {height} px tall");
+        }
         assert!(input.is_displayed().await.unwrap());
         browser.wait_for_text("brand-name", "Warm Homes").await;
         audit(&browser, page).await;
     }
+    browser.screenshot("help-phone.png").await;
     browser.click(".help-none a.button").await;
     let subject = browser.wait_for("#request-subject").await;
     assert_eq!(
         subject.prop("value").await.unwrap().as_deref(),
         Some("solar panels")
     );
-    browser.screenshot("help-phone.png").await;
 }

@@ -3,6 +3,7 @@
 //! attachments they may open.
 
 use super::PortalError;
+use super::resolve::UndoOffer;
 use super::session::Customer;
 use crate::brand::Brand;
 use crate::http::AppState;
@@ -10,7 +11,6 @@ use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
 use crate::web::shared::expectation::{ExpectationView, expectation};
-use super::resolve::UndoOffer;
 use crate::web::shared::layout::when;
 use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
@@ -98,7 +98,8 @@ pub fn status_words(status: Status) -> &'static str {
 /// Whether the customer is waiting for us on `case`: an unanswered
 /// contact on a case that is still being worked on.
 fn waiting_for_us(case: &Case) -> bool {
-    case.waiting_since.is_some() && matches!(case.status, Status::New | Status::Open | Status::OnHold)
+    case.waiting_since.is_some()
+        && matches!(case.status, Status::New | Status::Open | Status::OnHold)
 }
 
 /// `?after=` or `?before=`: where a page starts.
@@ -143,9 +144,9 @@ pub async fn home(
         .into_iter()
         .map(|c| CaseRow {
             id: c.id.0,
-            expect: waiting_for_us(&c).then(|| {
-                expectation(promises.get(&c.id).copied(), c.waiting_since, now)
-            }).flatten(),
+            expect: waiting_for_us(&c)
+                .then(|| expectation(promises.get(&c.id).copied(), c.waiting_since, now))
+                .flatten(),
             reference: c.reference,
             subject: c.subject,
             status: status_words(c.status),
@@ -233,7 +234,11 @@ pub(super) async fn render(
     let survey = super::survey::PortalSurvey::load(s, customer, &case).await?;
     let now = tend_store::now();
     let expect = if waiting_for_us(&case) {
-        expectation(s.store.answer_promise(case.id).await?, case.waiting_since, now)
+        expectation(
+            s.store.answer_promise(case.id).await?,
+            case.waiting_since,
+            now,
+        )
     } else {
         None
     };

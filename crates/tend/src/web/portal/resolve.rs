@@ -91,7 +91,15 @@ pub async fn resolve(
     if form.confirm != "yes" {
         let error = "To mark your request solved, open \u{201c}My request is solved\u{201d} \
                      and press \u{201c}Yes, it is solved\u{201d}.";
-        return render(&s, &customer, case.id, None, String::new(), Some(error.into())).await;
+        return render(
+            &s,
+            &customer,
+            case.id,
+            None,
+            String::new(),
+            Some(error.into()),
+        )
+        .await;
     }
     if !matches!(case.status, Status::Resolved | Status::Closed) {
         change_status(&s, &customer, case.id, Status::Resolved).await?;
@@ -116,7 +124,15 @@ pub async fn reopen(
         None => {
             let error = "This request can no longer be reopened here. \
                          Write to us below and it reopens.";
-            render(&s, &customer, case.id, None, String::new(), Some(error.into())).await
+            render(
+                &s,
+                &customer,
+                case.id,
+                None,
+                String::new(),
+                Some(error.into()),
+            )
+            .await
         }
     }
 }

@@ -112,7 +112,10 @@ mod tests {
             "We aim to answer within 4 hours \u{2014} by 15:30 UTC today."
         );
         let late = expectation(four, since, at("2026-12-05T09:00:00Z")).unwrap();
-        assert!(sentence(&late).starts_with("We aimed to answer within 4 hours, by Fri 4 Dec 15:30 UTC."));
+        assert!(
+            sentence(&late)
+                .starts_with("We aimed to answer within 4 hours, by Fri 4 Dec 15:30 UTC.")
+        );
         let two_days = Promise::from_first_reply_hours(Some(48));
         let v = expectation(two_days, since, at("2026-12-04T12:00:00Z")).unwrap();
         assert_eq!(
