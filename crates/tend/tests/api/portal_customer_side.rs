@@ -563,10 +563,35 @@ async fn help_centre_fits_a_phone_and_offers_support_in_chromium() {
         audit(&browser, page).await;
     }
     browser.screenshot("help-phone.png").await;
+    c.goto(&format!(
+        "{}/help/articles/topping-up-boiler-pressure",
+        t.base
+    ))
+    .await
+    .unwrap();
+    browser.wait_for_text("brand-name", "Warm Homes").await;
+    audit(&browser, "an article on a phone").await;
+
+    // "Ask our support team" opens the request form about the search; the
+    // thank-you page says when to expect an answer (nothing is promised
+    // here: no inbox says a time).
+    c.goto(&format!("{}/help/search?q=solar+panels", t.base))
+        .await
+        .unwrap();
     browser.click(".help-none a.button").await;
     let subject = browser.wait_for("#request-subject").await;
     assert_eq!(
         subject.prop("value").await.unwrap().as_deref(),
         Some("solar panels")
     );
+    browser.type_into("#request-email", "sam@example.net").await;
+    browser
+        .type_into("#request-message", "Do you install solar panels?")
+        .await;
+    tokio::time::sleep(HUMAN).await;
+    browser.click("form.request-form button[type=submit]").await;
+    browser
+        .wait_for_text("answer-expectation", "We will answer as soon as we can.")
+        .await;
+    audit(&browser, "the thank-you page on a phone").await;
 }
