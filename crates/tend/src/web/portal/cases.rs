@@ -10,7 +10,7 @@ use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
-use crate::web::shared::expectation::{ExpectationView, expectation};
+use crate::web::shared::expectation::{self, ExpectationView};
 use crate::web::shared::layout::when;
 use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
@@ -95,13 +95,6 @@ pub fn status_words(status: Status) -> &'static str {
     }
 }
 
-/// Whether the customer is waiting for us on `case`: an unanswered
-/// contact on a case that is still being worked on.
-fn waiting_for_us(case: &Case) -> bool {
-    case.waiting_since.is_some()
-        && matches!(case.status, Status::New | Status::Open | Status::OnHold)
-}
-
 /// `?after=` or `?before=`: where a page starts.
 #[derive(Deserialize, Default)]
 pub struct Paging {
@@ -144,9 +137,7 @@ pub async fn home(
         .into_iter()
         .map(|c| CaseRow {
             id: c.id.0,
-            expect: waiting_for_us(&c)
-                .then(|| expectation(promises.get(&c.id).copied(), c.waiting_since, now))
-                .flatten(),
+            expect: expectation::for_case(&c, promises.get(&c.id).copied(), now),
             reference: c.reference,
             subject: c.subject,
             status: status_words(c.status),
@@ -233,15 +224,7 @@ pub(super) async fn render(
         .collect();
     let survey = super::survey::PortalSurvey::load(s, customer, &case).await?;
     let now = tend_store::now();
-    let expect = if waiting_for_us(&case) {
-        expectation(
-            s.store.answer_promise(case.id).await?,
-            case.waiting_since,
-            now,
-        )
-    } else {
-        None
-    };
+    let expect = expectation::for_case(&case, s.store.answer_promise(case.id).await?, now);
     let undo = super::resolve::undo_offer(s, customer, &case, now).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{PublicPosted, REQUEST_COOKIE};
 use crate::web::shared::error::WebError;
-use crate::web::shared::expectation::{ExpectationView, expectation};
+use crate::web::shared::expectation::{self, ExpectationView};
 use crate::web::shared::session::{set_cookie, set_framed_cookie};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -152,9 +152,9 @@ fn secured(s: &AppState, mode: &Mode, mut response: Response) -> Response {
 /// when the request was dropped as spam).
 async fn thanks(s: &AppState, mode: &Mode, case: Option<&Case>) -> Result<Response, WebError> {
     let expect = match case {
-        Some(case) => expectation(
+        Some(case) => expectation::for_case(
+            case,
             s.store.answer_promise(case.id).await?,
-            case.waiting_since,
             tend_store::now(),
         ),
         None => None,

@@ -8,7 +8,9 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use tend_domain::case::Status;
 use tend_domain::expectation::{DueDay, Expectation, Promise, due_day, expect_answer};
+use tend_store::model::Case;
 
 /// The sentence, around the due time when there is one.
 pub struct ExpectationView {
@@ -25,6 +27,16 @@ pub struct DueView {
     pub exact: String,
     /// "15:30 UTC today".
     pub text: String,
+}
+
+/// What to tell the customer of `case` at `now` under `promise`: nothing
+/// unless they wait for an answer on a case still being worked on (not
+/// while we wait for them, nor once it is resolved or closed).
+pub fn for_case(case: &Case, promise: Option<Promise>, now: Timestamp) -> Option<ExpectationView> {
+    let working = matches!(case.status, Status::New | Status::Open | Status::OnHold);
+    working
+        .then(|| expectation(promise, case.waiting_since, now))
+        .flatten()
 }
 
 /// What to tell a customer waiting since `waiting_since` (nothing when
