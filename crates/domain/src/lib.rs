@@ -3,6 +3,7 @@
 //! I/O; storage and the web layer build on these types.
 
 pub mod agent;
+pub mod article_search;
 pub mod calendar;
 pub mod canned;
 pub mod case;
@@ -11,6 +12,7 @@ pub mod customer;
 pub mod effort;
 pub mod email;
 pub mod event;
+pub mod expectation;
 pub mod html;
 pub mod html_bound;
 pub mod ids;
@@ -21,6 +23,7 @@ pub mod preferences;
 pub mod related;
 pub mod remote_images;
 pub mod repeat;
+pub mod resolve_undo;
 pub mod sla;
 pub mod state;
 pub mod stats;

@@ -4,13 +4,13 @@
 //! ts_rank on PostgreSQL, as case search does.
 
 use crate::rows::{get, parse_word, time};
-use crate::search::query_terms;
 use crate::time::micros;
 use crate::tx::{Tx, args};
 use crate::{Dialect, Result, Store, StoreError, now};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use tend_domain::article_search::search_words;
 use tend_domain::kb::{ArticleState, Visibility};
 use utoipa::ToSchema;
 
@@ -240,41 +240,69 @@ impl Store {
     }
 
     /// The `limit` articles `audience` may see that best match the words
-    /// of `raw` (all must match).
+    /// of `raw`: any of its words (see [`search_words`]), those matching
+    /// the most words first, then by relevance (FTS5's bm25 with titles
+    /// weighing more; the rank of the OR query on PostgreSQL). None when
+    /// `raw` has no words worth looking for.
     pub async fn search_kb(
         &self,
         raw: &str,
         audience: Audience,
         limit: i64,
     ) -> Result<Vec<Article>> {
-        let terms = query_terms(raw).map_err(StoreError::Invalid)?;
+        let words = search_words(raw);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
         let filter = audience.filter();
-        let (expr, sql) = match self.dialect {
-            Dialect::Sqlite => (
-                terms
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
+        // `$3`, `$4`… are the words one by one, to count the matching ones.
+        // The words are letters and digits only, so neither dialect can
+        // read them as syntax.
+        let placeholders = (3..3 + words.len()).map(|n| format!("${n}"));
+        let (any, sql) = match self.dialect {
+            Dialect::Sqlite => {
+                let matched = placeholders
+                    .map(|p| {
+                        format!("(a.id IN (SELECT rowid FROM kb_articles_fts WHERE kb_articles_fts MATCH {p}))")
+                    })
                     .collect::<Vec<_>>()
-                    .join(" "),
-                format!(
-                    "SELECT {COLUMNS} FROM kb_articles_fts f JOIN kb_articles a ON a.id = f.rowid \
-                     WHERE kb_articles_fts MATCH $1{filter} ORDER BY bm25(kb_articles_fts), a.id LIMIT $2"
-                ),
-            ),
-            Dialect::Postgres => (
-                terms.join(" "),
-                format!(
-                    "SELECT {COLUMNS} FROM kb_articles a, plainto_tsquery('english', $1) q \
-                     WHERE a.search_vector @@ q{filter} ORDER BY ts_rank(a.search_vector, q) DESC, a.id LIMIT $2"
-                ),
-            ),
+                    .join(" + ");
+                (
+                    quoted(&words).join(" OR "),
+                    format!(
+                        "SELECT {COLUMNS} FROM kb_articles_fts f JOIN kb_articles a ON a.id = f.rowid \
+                         WHERE kb_articles_fts MATCH $1{filter} \
+                         ORDER BY {matched} DESC, bm25(kb_articles_fts, 3.0, 1.0), a.id LIMIT $2"
+                    ),
+                )
+            }
+            Dialect::Postgres => {
+                let matched = placeholders
+                    .map(|p| format!("(a.search_vector @@ to_tsquery('english', {p}))::int"))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                (
+                    words.join(" | "),
+                    format!(
+                        "SELECT {COLUMNS} FROM kb_articles a, to_tsquery('english', $1) q \
+                         WHERE a.search_vector @@ q{filter} \
+                         ORDER BY {matched} DESC, ts_rank(a.search_vector, q) DESC, a.id LIMIT $2"
+                    ),
+                )
+            }
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let each = match self.dialect {
+            Dialect::Sqlite => quoted(&words),
+            Dialect::Postgres => words,
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .persistent(false)
-            .bind(expr)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
+            .bind(any)
+            .bind(limit);
+        for word in each {
+            query = query.bind(word);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
         rows.iter().map(article).collect()
     }
 
@@ -395,4 +423,9 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Words as FTS5 strings (each a phrase of one word, never an operator).
+fn quoted(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| format!("\"{w}\"")).collect()
 }

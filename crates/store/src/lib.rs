@@ -36,6 +36,7 @@ pub mod organizations;
 pub mod outbound;
 mod participants;
 pub mod portal;
+mod promises;
 pub mod related;
 mod repeat;
 pub mod reports;

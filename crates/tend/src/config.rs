@@ -99,6 +99,9 @@ pub struct ServeArgs {
     /// Seconds a sign-in waits for the agent's two-factor code after the right password [default: 300].
     #[arg(long, env = "TEND_SIGNIN_CODE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub signin_code_seconds: Option<u64>,
+    /// Seconds a customer may take back "My request is solved" in the portal (Reopen); 0 = no undo [default: 600].
+    #[arg(long, env = "TEND_PORTAL_UNDO_SECONDS", value_parser = clap::value_parser!(u64).range(0..=86400))]
+    pub portal_undo_seconds: Option<u64>,
     /// Sites allowed to frame the public request form (/request?embed=1), space- or comma-separated origins such as https://www.example.com [default: none; embedding is refused].
     #[arg(long, env = "TEND_EMBED_ORIGINS")]
     pub embed_origins: Option<String>,
@@ -160,6 +163,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// How long a sign-in waits for its two-factor code.
     pub signin_code_lifetime: Duration,
+    /// How long a customer may undo resolving a case in the portal.
+    pub portal_undo: Duration,
     /// Origins allowed to frame the public request form.
     pub embed_origins: Vec<String>,
     /// How customer-facing pages look.
@@ -189,6 +194,7 @@ impl std::fmt::Debug for Settings {
             .field("imap_ca_file", &self.imap_ca_file)
             .field("secure_cookies", &self.secure_cookies)
             .field("signin_code_lifetime", &self.signin_code_lifetime)
+            .field("portal_undo", &self.portal_undo)
             .field("embed_origins", &self.embed_origins)
             .field("brand", &self.brand.name)
             .field("public_url", &self.public_url)
@@ -282,6 +288,7 @@ impl Settings {
             signin_code_lifetime: Duration::from_secs(
                 serve.signin_code_seconds.unwrap_or(300).clamp(1, 3600),
             ),
+            portal_undo: Duration::from_secs(serve.portal_undo_seconds.unwrap_or(600).min(86400)),
             embed_origins,
             brand,
             public_url,

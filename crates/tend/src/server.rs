@@ -72,6 +72,7 @@ pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Ro
     let web = WebConfig {
         secure_cookies: settings.secure_cookies,
         signin_code_lifetime: settings.signin_code_lifetime,
+        portal_undo: settings.portal_undo,
         embed_origins: settings.embed_origins.clone(),
         brand: settings.brand.clone(),
         public_url: settings.public_url.clone(),

@@ -77,7 +77,10 @@ impl ArticleBody {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
-    /// Words that must all appear in the title or body.
+    /// Words to look for in the title or body: articles with any of them,
+    /// those with the most first, then by relevance. Common words ("the",
+    /// "my") and words under three letters are ignored; at most 8 words
+    /// from the first 200 characters are used.
     q: Option<String>,
 }
 

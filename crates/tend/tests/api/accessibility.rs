@@ -64,6 +64,11 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/admin/teams".into(),
         "/admin/inboxes".into(),
         "/admin/canned".into(),
+        // The public help centre, branded like the portal, with and
+        // without results.
+        "/help".into(),
+        "/help/search?q=printer".into(),
+        "/help/search?q=nothing+matches+this".into(),
     ];
     let c = &browser.client;
     for (width, height) in SIZES {

@@ -157,6 +157,9 @@ pub struct Options {
     /// Seconds a sign-in waits for its two-factor code (the server's
     /// default when unset).
     pub signin_code_seconds: Option<u64>,
+    /// Seconds a customer may undo resolving in the portal (the
+    /// server's default when unset).
+    pub portal_undo_seconds: Option<u64>,
     /// Origins allowed to frame the public request form.
     pub embed_origins: Option<String>,
     /// Brand name and colour of customer-facing pages.
@@ -195,6 +198,7 @@ impl TestServer {
             imap_ca_file: options.imap_ca_file.clone(),
             secure_cookies: options.secure_cookies,
             signin_code_seconds: options.signin_code_seconds,
+            portal_undo_seconds: options.portal_undo_seconds,
             embed_origins: options.embed_origins.clone(),
             brand_name: options.brand_name.clone(),
             brand_color: options.brand_color.clone(),

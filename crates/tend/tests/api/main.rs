@@ -36,6 +36,7 @@ mod openapi;
 mod parsing;
 mod permissions;
 mod portal;
+mod portal_customer_side;
 mod remote_images;
 mod reports;
 mod requests;

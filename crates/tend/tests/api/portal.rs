@@ -499,7 +499,7 @@ async fn customers_never_reach_each_others_cases_files_or_agreements(b: Backend)
     let solved = carl
         .post(
             &format!("/portal/cases/{}/resolve", w.ann_case),
-            &[("csrf", &csrf)],
+            &[("csrf", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(solved.status, StatusCode::NOT_FOUND);
@@ -728,7 +728,10 @@ async fn customers_reply_with_files_and_ask_for_changes(b: Backend) {
     // A resolved case reopens when the customer writes; a closed one
     // takes no replies.
     let solved = ann
-        .post(&format!("{case_path}/resolve"), &[("csrf", &page.csrf())])
+        .post(
+            &format!("{case_path}/resolve"),
+            &[("csrf", &page.csrf()), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(solved.status, StatusCode::SEE_OTHER, "{}", solved.html);
     let case = t.get(&format!("/api/v1/cases/{}", w.ann_case)).await;

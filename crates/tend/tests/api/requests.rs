@@ -23,7 +23,7 @@ crate::both_backends!(
 );
 
 /// A visitor of the public form: keeps the form's cookie, token and stamp.
-struct Visitor {
+pub(crate) struct Visitor {
     http: reqwest::Client,
     base: String,
     cookie: String,
@@ -41,7 +41,7 @@ fn hidden(html: &str, name: &str) -> String {
 
 impl Visitor {
     /// Opens the form; waits `wait` as a person would before sending.
-    async fn open(t: &TestServer, wait: Duration) -> Self {
+    pub(crate) async fn open(t: &TestServer, wait: Duration) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -72,7 +72,7 @@ impl Visitor {
 
     /// Posts the form as multipart: the visitor's token and stamp, then
     /// `fields`, then `files` as (name, bytes).
-    async fn send(&self, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
+    pub(crate) async fn send(&self, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
         let boundary = "tend-test-boundary";
         let mut body = Vec::new();
         let base = [
@@ -119,7 +119,7 @@ impl Visitor {
 }
 
 /// A filled-in request from `email`.
-fn request<'a>(email: &'a str, subject: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn request<'a>(email: &'a str, subject: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("email", email),
         ("name", "Pat Public"),
@@ -135,7 +135,7 @@ async fn cases(t: &TestServer) -> Vec<Value> {
 }
 
 /// A person's pause before sending.
-const HUMAN: Duration = Duration::from_millis(2100);
+pub(crate) const HUMAN: Duration = Duration::from_millis(2100);
 
 async fn public_form_opens_a_case_and_reuses_known_customers(b: Backend) {
     let t = TestServer::start(b).await;

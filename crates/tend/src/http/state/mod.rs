@@ -45,6 +45,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a sign-in waits for its two-factor code.
     pub signin_code_lifetime: Duration,
+    /// How long a customer may undo resolving a case in the portal.
+    pub portal_undo: Duration,
     /// Failed sign-ins per address and per client IP.
     pub limiter: SignInLimiter,
     /// Who is on which case, for the collision warning.
@@ -70,6 +72,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             signin_code_lifetime: Duration::from_secs(300),
+            portal_undo: Duration::from_secs(600),
             limiter: SignInLimiter::default(),
             presence: presence::Presence::default(),
             deflections: deflections::DeflectionLimiter::default(),

@@ -3,12 +3,14 @@
 //! attachments they may open.
 
 use super::PortalError;
+use super::resolve::UndoOffer;
 use super::session::Customer;
 use crate::brand::Brand;
 use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
+use crate::web::shared::expectation::{self, ExpectationView};
 use crate::web::shared::layout::when;
 use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
@@ -17,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tend_domain::case::{CaseChange, Channel, Status};
+use tend_domain::case::{Channel, Status};
 use tend_domain::ids::{AttachmentId, CaseId};
 use tend_domain::text;
 use tend_store::cursor::Cursor;
@@ -36,8 +38,12 @@ pub struct CaseRow {
     pub subject: String,
     pub status: &'static str,
     pub updated: String,
+    /// `updated` as RFC 3339, for `<time datetime>`.
+    pub updated_at: String,
     /// Who opened it, when that is a colleague.
     pub colleague: Option<String>,
+    /// When to expect our answer, while the customer waits for one.
+    pub expect: Option<ExpectationView>,
 }
 
 #[derive(Template)]
@@ -62,12 +68,20 @@ struct CasePage<'a> {
     /// The query of the page of older messages, if there are any.
     older: Option<String>,
     agreement: Option<Agreement>,
-    /// What we asked the customer to do on this case, as (when, what).
-    asked: Vec<(String, String)>,
+    /// What we asked the customer to do on this case, as (RFC 3339 time,
+    /// time as read, what).
+    asked: Vec<(String, String, String)>,
     draft: String,
     error: Option<String>,
     /// The survey the customer may answer here, if any.
     survey: Option<super::survey::PortalSurvey>,
+    /// When to expect our answer, while the customer waits for one.
+    expect: Option<ExpectationView>,
+    /// The "Reopen" offer after the customer marked the case solved.
+    undo: Option<UndoOffer>,
+    /// How long a resolve can be undone, in minutes, as the confirmation
+    /// says.
+    undo_minutes: u64,
 }
 
 /// How a status reads to the customer.
@@ -115,15 +129,20 @@ pub async fn home(
             .filter(|id| *id != customer.id().0),
     )
     .await?;
+    let ids: Vec<CaseId> = page.data.iter().map(|c| c.id).collect();
+    let promises = s.store.answer_promises(&ids).await?;
+    let now = tend_store::now();
     let cases = page
         .data
         .into_iter()
         .map(|c| CaseRow {
             id: c.id.0,
+            expect: expectation::for_case(&c, promises.get(&c.id).copied(), now),
             reference: c.reference,
             subject: c.subject,
             status: status_words(c.status),
             updated: when(&c.updated_at),
+            updated_at: c.updated_at.to_string(),
             colleague: colleagues.get(&c.customer_id.0).cloned(),
         })
         .collect();
@@ -151,7 +170,7 @@ pub async fn page(
 
 /// Renders a case the customer may see, with `draft` in the reply box and
 /// `error` (sent as 422) when a post was refused.
-async fn render(
+pub(super) async fn render(
     s: &AppState,
     customer: &Customer,
     id: CaseId,
@@ -195,9 +214,18 @@ async fn render(
         .asked_of_customer(case.id)
         .await?
         .into_iter()
-        .map(|a| (when(&a.at), format!("{}: {}", a.kind.describe(), a.action)))
+        .map(|a| {
+            (
+                a.at.to_string(),
+                when(&a.at),
+                format!("{}: {}", a.kind.describe(), a.action),
+            )
+        })
         .collect();
     let survey = super::survey::PortalSurvey::load(s, customer, &case).await?;
+    let now = tend_store::now();
+    let expect = expectation::for_case(&case, s.store.answer_promise(case.id).await?, now);
+    let undo = super::resolve::undo_offer(s, customer, &case, now).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -215,6 +243,9 @@ async fn render(
         draft,
         error,
         survey,
+        expect,
+        undo,
+        undo_minutes: s.web.portal_undo.as_secs() / 60,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -257,31 +288,6 @@ pub async fn reply(
     };
     s.store.add_message(case.id, msg, None, None).await?;
     Ok(Redirect::to(&format!("/portal/cases/{id}#latest")).into_response())
-}
-
-/// The "solved" button.
-#[derive(Deserialize)]
-pub struct ResolveForm {}
-
-/// Resolves a case the customer may see, at their word; the change is
-/// theirs in the case's log. A resolved or closed case stays as it is.
-pub async fn resolve(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    posted: Posted<ResolveForm, Customer>,
-) -> Result<Response, PortalError> {
-    let customer = posted.session;
-    let case = s.store.portal_case(customer.id(), CaseId(id)).await?;
-    if !matches!(case.status, Status::Resolved | Status::Closed) {
-        let change = CaseChange {
-            status: Some(Status::Resolved),
-            ..CaseChange::default()
-        };
-        s.store
-            .update_case(case.id, &change, customer.actor())
-            .await?;
-    }
-    Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response())
 }
 
 /// Records the customer's answer to the open survey of a case they may see

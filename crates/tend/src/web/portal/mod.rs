@@ -7,6 +7,7 @@
 
 mod cases;
 mod requests;
+mod resolve;
 mod session;
 mod signin;
 mod survey;
@@ -33,7 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/signout", post(signin::sign_out))
         .route("/portal/cases/{id}", get(cases::page))
         .route("/portal/cases/{id}/reply", post(cases::reply))
-        .route("/portal/cases/{id}/resolve", post(cases::resolve))
+        .route("/portal/cases/{id}/resolve", post(resolve::resolve))
+        .route("/portal/cases/{id}/reopen", post(resolve::reopen))
         .route("/portal/cases/{id}/survey", post(cases::survey))
         .route("/portal/attachments/{id}", get(cases::attachment))
         .route(

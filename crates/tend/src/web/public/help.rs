@@ -3,6 +3,7 @@
 //! `suggest.js`) and deflections. No sign-in; drafts and internal articles
 //! are not found. Forms carry a token that must match the help cookie.
 
+use crate::brand::Brand;
 use crate::http::AppState;
 use crate::web::shared::csrf::{HELP_COOKIE, HelpPosted, double_submit_token};
 use crate::web::shared::error::WebError;
@@ -57,7 +58,8 @@ impl From<&Article> for Listed {
 /// The help centre's home, a category, or search results.
 #[derive(Template)]
 #[template(path = "help.html")]
-struct HelpPage {
+struct HelpPage<'a> {
+    brand: &'a Brand,
     heading: String,
     query: String,
     categories: Vec<Category>,
@@ -68,7 +70,8 @@ struct HelpPage {
 /// One article with its feedback form.
 #[derive(Template)]
 #[template(path = "help_article.html")]
-struct ArticlePage {
+struct ArticlePage<'a> {
+    brand: &'a Brand,
     /// The search box starts empty.
     query: String,
     title: String,
@@ -102,6 +105,7 @@ async fn list_page(
 ) -> Result<Response, WebError> {
     let (csrf, set) = token(s, headers)?;
     let page = HelpPage {
+        brand: &s.web.brand,
         heading,
         query,
         categories: s.store.kb_categories().await?,
@@ -213,6 +217,7 @@ pub async fn article(
     let article = s.store.kb_article_by_slug(&slug, Audience::Public).await?;
     let (csrf, set) = token(&s, &headers)?;
     let page = ArticlePage {
+        brand: &s.web.brand,
         html: render(&article.body),
         voted: cookie(&headers, &voted_cookie(article.id)).is_some(),
         thanks: thanks.thanks.is_some(),

@@ -11,6 +11,7 @@ use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{PublicPosted, REQUEST_COOKIE};
 use crate::web::shared::error::WebError;
+use crate::web::shared::expectation::{self, ExpectationView};
 use crate::web::shared::session::{set_cookie, set_framed_cookie};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -21,7 +22,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tend_domain::email::EmailAddress;
 use tend_domain::text;
-use tend_store::model::case_reference;
+use tend_store::model::Case;
 use tend_store::requests::NewRequest;
 
 /// Quickest a person fills in the form; quicker is a bot.
@@ -31,11 +32,15 @@ const MAX_SUBJECT: usize = 250;
 /// Longest name, in characters.
 const MAX_NAME: usize = 200;
 
-/// `?embed=1` asks for the minimal layout meant for an `<iframe>`.
+/// `?embed=1` asks for the minimal layout meant for an `<iframe>`;
+/// `?subject=` fills in the subject (the help centre's "Ask our support
+/// team" passes the search that found nothing).
 #[derive(Deserialize, Default)]
 pub struct Mode {
     #[serde(default)]
     embed: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
 }
 
 impl Mode {
@@ -83,14 +88,25 @@ struct ThanksPage<'a> {
     embed: bool,
     /// The new case's reference (absent when the request was dropped as spam).
     reference: Option<String>,
+    /// When to expect an answer.
+    expect: Option<ExpectationView>,
 }
 
-/// Shows the empty form.
+/// Shows the empty form, with the subject given in the address (cut to
+/// the longest subject accepted).
 pub async fn page(
     State(s): State<AppState>,
     Query(mode): Query<Mode>,
 ) -> Result<Response, WebError> {
-    render(&s, &mode, &RequestForm::default(), StatusCode::OK, None)
+    let form = RequestForm {
+        subject: mode
+            .subject
+            .as_deref()
+            .map(|s| s.trim().chars().take(MAX_SUBJECT).collect())
+            .unwrap_or_default(),
+        ..RequestForm::default()
+    };
+    render(&s, &mode, &form, StatusCode::OK, None)
 }
 
 /// Renders the form (with what was typed and an error, after a failure),
@@ -132,12 +148,22 @@ fn secured(s: &AppState, mode: &Mode, mut response: Response) -> Response {
     response
 }
 
-/// The thank-you page.
-fn thanks(s: &AppState, mode: &Mode, reference: Option<String>) -> Result<Response, WebError> {
+/// The thank-you page, saying when to expect an answer to `case` (none
+/// when the request was dropped as spam).
+async fn thanks(s: &AppState, mode: &Mode, case: Option<&Case>) -> Result<Response, WebError> {
+    let expect = match case {
+        Some(case) => expectation::for_case(
+            case,
+            s.store.answer_promise(case.id).await?,
+            tend_store::now(),
+        ),
+        None => None,
+    };
     let page = ThanksPage {
         brand: &s.web.brand,
         embed: mode.embed(),
-        reference,
+        reference: case.map(|c| c.reference.clone()),
+        expect,
     };
     Ok(secured(s, mode, Html(page.render()?).into_response()))
 }
@@ -152,7 +178,7 @@ pub async fn submit(
     let PublicPosted { form, files } = posted;
     if !form.website.is_empty() {
         tracing::info!(ip = %peer.ip(), "public request dropped: honeypot filled");
-        return thanks(&s, &mode, None);
+        return thanks(&s, &mode, None).await;
     }
     let quick = s
         .web
@@ -195,7 +221,7 @@ pub async fn submit(
     s.web.request_limiter.accepted(&email, &ip);
     let portal = format!("{}/portal", s.web.public_url);
     crate::mail::acknowledge::confirm_web_request(&s.store, case.id, &portal).await;
-    thanks(&s, &mode, Some(case_reference(case.id)))
+    thanks(&s, &mode, Some(&case)).await
 }
 
 /// The request the form describes, every field and file checked.

@@ -23,6 +23,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
     ("kb.js", JS, include_str!("../../../assets/kb.js")),
     ("suggest.js", JS, include_str!("../../../assets/suggest.js")),
+    (
+        "localtime.js",
+        JS,
+        include_str!("../../../assets/localtime.js"),
+    ),
 ];
 
 /// Serves an embedded asset by name.

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod error;
+pub mod expectation;
 pub mod form_time;
 pub mod layout;
 pub mod session;

@@ -100,6 +100,8 @@ pub struct MessageView {
     pub kind: &'static str,
     pub author: String,
     pub at: String,
+    /// The exact time, RFC 3339, for a `<time datetime>`.
+    pub datetime: String,
     /// Sanitised HTML from the store, when the message had HTML: its new
     /// part, without the quoted history.
     pub html: Option<String>,
@@ -180,6 +182,7 @@ pub fn build(
                     kind,
                     author: names.of(&m.author),
                     at: at.clone(),
+                    datetime: m.created_at.to_string(),
                     html,
                     quoted_html,
                     text: tend_domain::links::linked_text(&text),
