@@ -200,6 +200,9 @@ pub enum EventData {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// The case's customer was a duplicate record (`from`) of the same
+    /// person, merged into `into`: the case now belongs to `into`.
+    CustomerMerged { from: CustomerId, into: CustomerId },
 }
 
 impl EventData {
@@ -263,6 +266,7 @@ impl EventData {
             EventData::RepeatUnlinked { .. } => "repeat_unlinked",
             EventData::SurveySent { .. } => "survey_sent",
             EventData::SurveyAnswered { .. } => "survey_answered",
+            EventData::CustomerMerged { .. } => "customer_merged",
         }
     }
 }

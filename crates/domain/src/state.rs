@@ -148,6 +148,7 @@ impl CaseState {
             EventData::MergedFrom { message_ids, .. } => {
                 self.message_count += message_ids.len() as i64;
             }
+            EventData::CustomerMerged { into, .. } => self.customer_id = *into,
             EventData::CaseOpened { .. }
             | EventData::IdentityVerified { .. }
             | EventData::IdentityRequested { .. }

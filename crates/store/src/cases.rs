@@ -69,6 +69,10 @@ pub struct CaseFilter {
     pub updated_since: Option<Timestamp>,
     /// Cases whose effort is at this level.
     pub effort_level: Option<EffortLevel>,
+    /// Cases of any member of this organisation.
+    pub organization_id: Option<OrganizationId>,
+    /// Leaves out the cases of this customer (an organisation's other cases).
+    pub except_customer_id: Option<CustomerId>,
 }
 
 /// Sort orders for the case list.
@@ -504,6 +508,15 @@ fn filtered(columns: &str, filter: &CaseFilter) -> Sql {
         let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
         sql.and().push("team_id IN ").id_list(&ids);
     }
+    if let Some(org) = filter.organization_id {
+        sql.and()
+            .push("customer_id IN (SELECT id FROM customers WHERE organization_id = ")
+            .arg(org.0)
+            .push(")");
+    }
+    if let Some(except) = filter.except_customer_id {
+        sql.and().push("customer_id <> ").arg(except.0);
+    }
     if let Some(text) = &filter.customer_match {
         sql.and()
             .push("customer_id IN (SELECT id FROM customers WHERE ")
@@ -866,9 +879,10 @@ async fn insert_event(
 }
 
 /// The case row's columns a fold rewrites, in the order of
-/// [`folded_columns`] (with `merged_into_id` as its extra value) followed by
+/// [`folded_columns`] (with `merged_into_id` and `customer_id` as its extra
+/// values) followed by
 /// [`effort_columns`].
-const SAVED_COLUMNS: [&str; 19] = [
+const SAVED_COLUMNS: [&str; 20] = [
     "subject",
     "status",
     "priority",
@@ -881,6 +895,7 @@ const SAVED_COLUMNS: [&str; 19] = [
     "last_seq",
     "updated_at",
     "merged_into_id",
+    "customer_id",
     "effort",
     "effort_index",
     "effort_level",
@@ -892,7 +907,13 @@ const SAVED_COLUMNS: [&str; 19] = [
 
 /// The values of [`SAVED_COLUMNS`] for `state`.
 fn saved_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> {
-    let mut values = folded_columns(state, [state.merged_into.map(|c| c.0).into()])?;
+    let mut values = folded_columns(
+        state,
+        [
+            state.merged_into.map(|c| c.0).into(),
+            state.customer_id.0.into(),
+        ],
+    )?;
     values.extend(effort_values(weights, state)?);
     Ok(values)
 }

@@ -232,7 +232,7 @@ pub async fn home() -> Redirect {
 
 /// Most cases a list counts ("26–50 of more than 1,000" beyond): each
 /// counted case is a row read, on every page.
-const COUNT_CAP: i64 = 1_000;
+pub(super) const COUNT_CAP: i64 = 1_000;
 
 /// A page's sort (if given), cursor and the position of its first row, and
 /// the rest of its parameters.
@@ -476,7 +476,7 @@ async fn render(
 
 /// "26–50 of 312" for `shown` rows from position `at` of `total` (counted
 /// up to [`COUNT_CAP`]); `None` for an empty page.
-fn page_range(at: i64, shown: usize, total: i64) -> Option<String> {
+pub(super) fn page_range(at: i64, shown: usize, total: i64) -> Option<String> {
     if shown == 0 {
         return None;
     }
