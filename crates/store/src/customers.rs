@@ -188,7 +188,10 @@ impl Store {
         {
             return Err(Invalid::new(
                 "remove_contact_points",
-                format!("{} {} is not a contact point of this customer", stranger.kind, stranger.value),
+                format!(
+                    "{} {} is not a contact point of this customer",
+                    stranger.kind, stranger.value
+                ),
             )
             .into());
         }
@@ -396,7 +399,10 @@ async fn add_contact_point(tx: &mut Tx, id: CustomerId, cp: &ContactPoint) -> Re
                 "{} {} already belongs to customer {other}; if they are the same person, merge the two customers",
                 cp.kind, cp.value
             ),
-            None => format!("{} {} already belongs to another customer", cp.kind, cp.value),
+            None => format!(
+                "{} {} already belongs to another customer",
+                cp.kind, cp.value
+            ),
         },
         existing_id,
     };

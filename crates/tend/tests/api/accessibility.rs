@@ -44,6 +44,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
     t.agent_with_password("ada@example.com", "Ada Admin", Role::Admin, PASSWORD)
         .await;
     browser.sign_in(&t, "ada@example.com").await;
+    let customer = crate::customer_pages::page_fixtures(&t, case).await;
     let pages = [
         "/views/mine".to_string(),
         "/views/unassigned".into(),
@@ -59,6 +60,14 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/admin/teams".into(),
         "/admin/inboxes".into(),
         "/admin/canned".into(),
+        "/customers".into(),
+        format!("/customers/{}", customer.customer),
+        format!(
+            "/customers/{}/merge?into={}",
+            customer.duplicate, customer.customer
+        ),
+        "/organizations".into(),
+        format!("/organizations/{}", customer.organization),
     ];
     let c = &browser.client;
     for (width, height) in SIZES {

@@ -18,6 +18,7 @@ mod cli;
 mod concurrency;
 mod corpus;
 mod crash;
+mod customer_pages;
 mod customers;
 mod effort;
 mod email;

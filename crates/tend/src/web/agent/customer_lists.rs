@@ -55,12 +55,8 @@ impl Pager {
         Pager {
             range: (shown > 0).then(|| format!("{at}–{}", at + shown as i64 - 1)),
             first_page: params.cursor.as_ref().map(|_| link(&[])),
-            next_page: next.map(|c| {
-                link(&[
-                    ("cursor", c),
-                    ("at", (at + shown as i64).to_string()),
-                ])
-            }),
+            next_page: next
+                .map(|c| link(&[("cursor", c), ("at", (at + shown as i64).to_string())])),
         }
     }
 }
@@ -109,11 +105,7 @@ pub async fn customers(
         ..CustomerFilter::default()
     };
     let page = s.store.customers(&filter, cursor, PAGE).await?;
-    let orgs: Vec<OrganizationId> = page
-        .data
-        .iter()
-        .filter_map(|c| c.organization_id)
-        .collect();
+    let orgs: Vec<OrganizationId> = page.data.iter().filter_map(|c| c.organization_id).collect();
     let names = s.store.organization_names(&orgs).await?;
     let q = q.unwrap_or_default();
     let pager = Pager::new("/customers", &params, &q, page.data.len(), page.next_cursor);

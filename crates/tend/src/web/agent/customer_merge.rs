@@ -102,7 +102,10 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         layout: Layout::new(&session, "customers"),
-        cases: s.store.count_cases(&filter, super::views::COUNT_CAP).await?,
+        cases: s
+            .store
+            .count_cases(&filter, super::views::COUNT_CAP)
+            .await?,
         customer,
         into,
     };
