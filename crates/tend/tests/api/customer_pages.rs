@@ -16,6 +16,7 @@ crate::both_backends!(
     contact_points_are_added_and_removed_with_clear_refusals,
     merging_customers_moves_everything_and_records_it,
     merging_customers_refuses_what_makes_no_sense,
+    agreements_are_added_and_changed_on_the_customer_page,
 );
 
 /// A server with agent `ann@example.com` (password [`PASSWORD`]).
@@ -716,6 +717,96 @@ async fn merging_customers_refuses_what_makes_no_sense(b: Backend) {
     assert_eq!(
         t.get(&format!("/api/v1/customers/{dan}")).await.body["merged_into_id"],
         Value::Null
+    );
+}
+
+async fn agreements_are_added_and_changed_on_the_customer_page(b: Backend) {
+    let t = server(b).await;
+    let acme = organization(&t, "Acme").await;
+    let dora = member(&t, "Dora Diaz", "dora@acme.example", acme).await;
+    let other = t.customer("Other", "other@example.com").await;
+    let theirs = t
+        .post(
+            "/api/v1/agreements",
+            json!({"name": "Fleet", "organization_id": acme}),
+        )
+        .await
+        .id();
+    let foreign = t
+        .post(
+            "/api/v1/agreements",
+            json!({"name": "Foreign", "customer_id": other}),
+        )
+        .await
+        .id();
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let csrf = web.get(&format!("/customers/{dora}")).await.csrf();
+    let add = format!("/customers/{dora}/agreements");
+    let r = web
+        .post(
+            &add,
+            &[
+                ("csrf", &csrf),
+                ("name", "Boiler <care>"),
+                ("reference", "BC-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let held = t
+        .all(&format!("/api/v1/agreements?customer_id={dora}"))
+        .await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["name"], "Boiler <care>");
+    assert_eq!(held[0]["reference"], "BC-1");
+    assert_eq!(held[0]["status"], "active");
+    let mine = held[0]["id"].as_i64().unwrap();
+    let page = web.get(&format!("/customers/{dora}")).await.html;
+    assert!(page.contains("Boiler &#60;care&#62;") && page.contains("Fleet"));
+    assert!(page.contains(&format!("action=\"/customers/{dora}/agreements/{mine}\"")));
+    assert!(
+        !page.contains(&format!("/agreements/{theirs}\"")),
+        "the organisation's agreement is shown, not changed here"
+    );
+    let r = web
+        .post(
+            &format!("{add}/{mine}"),
+            &[("csrf", &csrf), ("status", "suspended")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    assert_eq!(
+        t.get(&format!("/api/v1/agreements/{mine}")).await.body["status"],
+        "suspended"
+    );
+    // Refused: a blank name, an unknown status, someone else's agreement.
+    let r = web.post(&add, &[("csrf", &csrf), ("name", " ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = web
+        .post(
+            &format!("{add}/{mine}"),
+            &[("csrf", &csrf), ("status", "gone")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in [foreign, theirs, 999_999] {
+        let r = web
+            .post(
+                &format!("{add}/{id}"),
+                &[("csrf", &csrf), ("status", "ended")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "agreement {id}");
+    }
+    assert_eq!(
+        t.get(&format!("/api/v1/agreements/{foreign}")).await.body["status"],
+        "active"
+    );
+    assert_eq!(
+        t.all(&format!("/api/v1/agreements?customer_id={dora}"))
+            .await
+            .len(),
+        1
     );
 }
 

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
 use tend_domain::agent::Action;
-use tend_domain::customer::{ContactKind, normalize_phone};
+use tend_domain::customer::{AgreementStatus, ContactKind, normalize_phone};
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::{CustomerId, OrganizationId};
 use tend_domain::text;
@@ -51,6 +51,8 @@ struct CustomerPage {
     /// When the customer record was made.
     since: String,
     agreements: Vec<Agreement>,
+    /// The statuses an agreement may be given.
+    agreement_statuses: Vec<&'static str>,
     identity: IdentityBox,
     effort: CustomerEffort,
     effort_days: i64,
@@ -87,7 +89,7 @@ impl From<CustomerNote> for NoteLine {
 
 /// What the agent typed, kept when a form comes back with an error.
 #[derive(Default)]
-struct Draft {
+pub struct Draft {
     note: String,
     add_email: String,
     add_phone: String,
@@ -106,13 +108,14 @@ pub async fn page(
 
 /// A form's failure, shown on the page.
 #[derive(Default)]
-struct Problem {
-    error: Option<String>,
-    owner: Option<i64>,
-    draft: Draft,
+pub struct Problem {
+    pub error: Option<String>,
+    pub owner: Option<i64>,
+    pub draft: Draft,
 }
 
-async fn render(
+/// The page of customer `id`, with `problem` from a refused form.
+pub async fn render(
     s: &AppState,
     session: &Session,
     id: CustomerId,
@@ -197,6 +200,7 @@ async fn render(
         layout: Layout::new(session, "customers"),
         agreements: agreements(s, &customer).await?,
         since: when(&customer.created_at),
+        agreement_statuses: AgreementStatus::ALL.iter().map(|a| a.as_str()).collect(),
         identity: IdentityBox::load(s, &customer).await?,
         effort: s.store.customer_effort(id, since).await?,
         effort_days: EFFORT_DAYS,

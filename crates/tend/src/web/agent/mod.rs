@@ -9,6 +9,7 @@ mod canned_picker;
 
 mod case_page;
 mod case_section;
+mod customer_agreements;
 mod customer_lists;
 mod customer_merge;
 mod customer_page;
@@ -79,6 +80,11 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", get(customer_page::page))
         .route("/customers/{id}/notes", post(customer_page::add_note))
         .route("/customers/{id}/edit", post(customer_page::edit))
+        .route("/customers/{id}/agreements", post(customer_agreements::add))
+        .route(
+            "/customers/{id}/agreements/{agreement}",
+            post(customer_agreements::set_status),
+        )
         .route(
             "/customers/{id}/merge",
             get(customer_merge::confirm).post(customer_merge::merge),
