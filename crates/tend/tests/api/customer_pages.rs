@@ -140,6 +140,17 @@ async fn customer_page_shows_their_cases_and_their_organisations_apart(b: Backen
     );
     assert!(org.html.contains("1–25 of 28"), "{}", org.html);
     assert!(!org.html.contains("Stranger thing"));
+    let next = org
+        .html
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("cursor="))
+        .expect("a next page of the organisation's cases")
+        .replace("&#38;", "&");
+    let second = web.get(&next).await.html;
+    assert!(second.contains("26–28 of 28"), "{second}");
+    assert!(second.contains("Dora issue 01") && second.contains("Dora issue 02"));
+    assert!(!second.contains("Eli printer") && !second.contains("Dora issue 27"));
 
     assert_eq!(
         web.get("/customers/999999").await.status,
