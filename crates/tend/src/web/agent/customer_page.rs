@@ -175,11 +175,17 @@ pub async fn render(
         );
     }
     let since = tend_store::now() - SignedDuration::from_hours(EFFORT_DAYS * 24);
-    let organizations = s
+    let mut organizations = s
         .store
         .organizations(None, None, ORGANIZATION_CHOICES)
         .await?
         .data;
+    // Their own is always offered, or saving the form would drop it.
+    if let Some(own) = &organization
+        && organizations.iter().all(|o| o.id != own.id)
+    {
+        organizations.push(own.clone());
+    }
     let current = customer
         .organization_id
         .map(|o| o.0.to_string())
