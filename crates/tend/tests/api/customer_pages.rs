@@ -103,8 +103,16 @@ async fn customer_page_shows_their_cases_and_their_organisations_apart(b: Backen
     assert!(second.html.contains("26–27 of 27"), "{}", second.html);
     assert!(second.html.contains("Dora issue 01") && second.html.contains("Dora issue 02"));
     assert!(!second.html.contains("Dora issue 27"));
-    let bad = web.get(&format!("/customers/{dora}?at=0")).await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for bad in [
+        "at=0",
+        "at=x",
+        "cursor=%25%25",
+        "org_cursor=bm90LWEtY3Vyc29y",
+        "org_at=-3",
+    ] {
+        let r = web.get(&format!("/customers/{dora}?{bad}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
 
     // The case sidebar links the customer and organisation, and counts the
     // organisation's other cases instead of "their only case".
