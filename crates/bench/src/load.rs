@@ -1,7 +1,8 @@
 //! `tend-bench load`: seeds a realistic dataset into the configured
 //! database (SQLite or PostgreSQL, chosen exactly as for `tend serve`),
 //! starts `tend serve` as a child process on loopback and measures it over
-//! HTTP: case creation, case lists, case pages, web UI and portal pages,
+//! HTTP: case creation, case lists, case pages, web UI pages (views, case,
+//! the customer page of the customer with the most cases), portal pages,
 //! search and the server's memory. Progress goes to stderr, the report to
 //! stdout.
 //!
@@ -24,6 +25,9 @@ use tend::auth;
 use tend::config::{ServeArgs, Settings, StoreArgs};
 use tend::server;
 use tend_domain::ids::{CaseId, CustomerId};
+use tend_store::cases::CaseFilter;
+use tend_store::customers::CustomerChange;
+use tend_store::organizations::OrganizationFields;
 use tend_store::sessions::NewSession;
 use tend_store::{Dialect, SqliteSync};
 
@@ -92,6 +96,9 @@ const WEB_VIEW_PHASE: &str = "web UI view page `GET /views/…`";
 const WEB_CASE_PHASE: &str = "web UI case page `GET /cases/{id}`";
 const VIEW_COUNTS_PHASE: &str = "web UI view counts `GET /views/counts`";
 const PORTAL_HOME_PHASE: &str = "portal home `GET /portal`";
+/// Bench customers put in one organisation, so the customer page also
+/// reads an organisation's other cases (customer 0 has the most cases).
+const ORGANIZATION_MEMBERS: usize = 10;
 const PORTAL_CASE_PHASE: &str = "portal case page `GET /portal/cases/{id}`";
 /// The web UI views the view phase rotates through.
 const WEB_VIEWS: [&str; 4] = [
@@ -136,7 +143,7 @@ pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCo
     // checkpoints and the server is the only process using the database
     // while it is measured.
     store.close().await;
-    let (Some((dataset, credentials)), Some(server_bin)) = (prepared?, server_bin) else {
+    let (Some((dataset, credentials, heavy)), Some(server_bin)) = (prepared?, server_bin) else {
         return Ok(ExitCode::SUCCESS);
     };
     let mut server = process::Server::spawn(&server_bin, &settings, store_args.config.as_deref())?;
@@ -155,6 +162,7 @@ pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCo
         pid: server.pid(),
         workload: Workload::new(&dataset),
         report: new_report(&settings, dialect, &dataset, started_in),
+        heavy,
     };
     // On Ctrl-C or SIGTERM, return instead of dying, so the guard still
     // stops the server.
@@ -181,8 +189,9 @@ pub async fn run(store_args: StoreArgs, args: LoadArgs) -> anyhow::Result<ExitCo
 async fn prepare(
     store: &tend_store::Store,
     args: &LoadArgs,
-) -> anyhow::Result<Option<(Dataset, Credentials)>> {
+) -> anyhow::Result<Option<(Dataset, Credentials, Heavy)>> {
     let dataset = seed::prepare(store, args.plan()?).await?;
+    let heavy = heavy_customer(store, &dataset).await?;
     let started = std::time::Instant::now();
     store.optimize().await.context("optimizing after seeding")?;
     eprintln!(
@@ -229,7 +238,48 @@ async fn prepare(
         tend::web::SESSION_COOKIE,
         tend::web::PORTAL_COOKIE
     );
-    Ok(Some((dataset, Credentials { token, cookie })))
+    Ok(Some((dataset, Credentials { token, cookie }, heavy)))
+}
+
+/// The customer whose page the customer-page phase reads, and how many
+/// cases they have.
+struct Heavy {
+    customer: CustomerId,
+    cases: i64,
+}
+
+/// Customer 0 (the one with the most cases), in an organisation with the
+/// next few customers (made once, on the first run over a dataset).
+async fn heavy_customer(store: &tend_store::Store, dataset: &Dataset) -> anyhow::Result<Heavy> {
+    let customer = *dataset
+        .customers
+        .first()
+        .context("the dataset has no customers")?;
+    if store.customer(customer).await?.organization_id.is_none() {
+        let org = store
+            .create_organization(
+                &OrganizationFields {
+                    name: Some("Bench organisation".into()),
+                    ..OrganizationFields::default()
+                },
+                None,
+            )
+            .await?;
+        for &member in dataset.customers.iter().take(ORGANIZATION_MEMBERS) {
+            let change = CustomerChange {
+                organization_id: Some(Some(org.id)),
+                ..CustomerChange::default()
+            };
+            store.update_customer(member, &change).await?;
+        }
+    }
+    let filter = CaseFilter {
+        customer_id: Some(customer),
+        ..CaseFilter::default()
+    };
+    let cases = store.count_cases(&filter, i64::MAX - 1).await?;
+    eprintln!("customer page: customer {customer} has {cases} cases");
+    Ok(Heavy { customer, cases })
 }
 
 fn new_report(
@@ -352,6 +402,8 @@ fn search(term: &'static str) -> impl Fn(&mut StdRng, usize) -> Call + Send + Sy
 
 /// One measuring session against a running server.
 struct Bench {
+    /// The customer the customer-page phase reads.
+    heavy: Heavy,
     target: Target,
     pid: u32,
     workload: Workload,
@@ -405,6 +457,13 @@ impl Bench {
             let page = self.workload.case_page_at("/cases", "");
             self.phase(WEB_CASE_PHASE, args.reads, connections, page)
                 .await?;
+            let name = format!(
+                "web UI customer page `GET /customers/{{id}}` ({} cases)",
+                self.heavy.cases
+            );
+            let path = format!("/customers/{}", self.heavy.customer);
+            let page = move |_: &mut StdRng, _: usize| Call::get(path.clone());
+            self.phase(&name, args.reads, connections, page).await?;
         }
         let portal_cases = self.portal_cases().await?;
         for connections in READ_CONNECTIONS {

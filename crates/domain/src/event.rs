@@ -223,6 +223,9 @@ pub enum EventData {
         case_id: CaseId,
         message_ids: Vec<MessageId>,
     },
+    /// The case's customer was a duplicate record (`from`) of the same
+    /// person, merged into `into`: the case now belongs to `into`.
+    CustomerMerged { from: CustomerId, into: CustomerId },
 }
 
 /// Longest promise text, in characters.
@@ -309,6 +312,7 @@ impl EventData {
             EventData::RelatedUnlinked { .. } => "related_unlinked",
             EventData::SplitInto { .. } => "split_into",
             EventData::SplitFrom { .. } => "split_from",
+            EventData::CustomerMerged { .. } => "customer_merged",
         }
     }
 }

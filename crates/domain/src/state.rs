@@ -166,6 +166,7 @@ impl CaseState {
             }
             EventData::Snoozed { until } => self.snoozed_until = Some(*until),
             EventData::Unsnoozed { .. } => self.snoozed_until = None,
+            EventData::CustomerMerged { into, .. } => self.customer_id = *into,
             EventData::CaseOpened { .. }
             | EventData::IdentityVerified { .. }
             | EventData::IdentityRequested { .. }
@@ -438,6 +439,24 @@ mod tests {
                 data,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_customer_merge_moves_the_case_to_the_survivor() {
+        let merged = EventData::CustomerMerged {
+            from: CustomerId(7),
+            into: CustomerId(3),
+        };
+        let state = CaseState::fold(&log(vec![opened(), merged.clone()])).unwrap();
+        assert_eq!(state.customer_id, CustomerId(3));
+        assert_eq!(state.last_seq, 2);
+        assert_eq!(state.status, Status::New, "nothing else changes");
+        let json = serde_json::to_value(&merged).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "customer_merged", "from": 7, "into": 3})
+        );
+        assert_eq!(merged.check_recordable().unwrap_err().field, "type");
     }
 
     #[test]

@@ -19,7 +19,9 @@ const PREVIEW_CHARS: usize = 120;
 /// A case's customer and latest message, as a list row shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListedCase {
+    pub customer_id: i64,
     pub customer: String,
+    pub organization_id: Option<i64>,
     pub organization: Option<String>,
     /// The start of the latest message to or from the customer (internal
     /// notes left out), on one line; empty when there is none.
@@ -36,15 +38,19 @@ impl Store {
         customer_ids.sort_unstable();
         customer_ids.dedup();
         let mut sql = Sql::new(
-            "SELECT c.id, c.name, o.name AS organization FROM customers c \
+            "SELECT c.id, c.name, c.organization_id, o.name AS organization FROM customers c \
              LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id IN ",
         );
         sql.id_list(&customer_ids);
-        let mut customers: HashMap<i64, (String, Option<String>)> = HashMap::new();
+        let mut customers: HashMap<i64, (String, Option<i64>, Option<String>)> = HashMap::new();
         for row in sql.query().fetch_all(&self.reader).await? {
             customers.insert(
                 row.try_get("id")?,
-                (row.try_get("name")?, row.try_get("organization")?),
+                (
+                    row.try_get("name")?,
+                    row.try_get("organization_id")?,
+                    row.try_get("organization")?,
+                ),
             );
         }
         let case_ids: Vec<i64> = cases.iter().map(|c| c.id.0).collect();
@@ -63,12 +69,14 @@ impl Store {
         Ok(cases
             .iter()
             .map(|case| {
-                let (customer, organization) = customers
+                let (customer, organization_id, organization) = customers
                     .get(&case.customer_id.0)
                     .cloned()
                     .unwrap_or_default();
                 let listed = ListedCase {
+                    customer_id: case.customer_id.0,
                     customer,
+                    organization_id,
                     organization,
                     preview: previews.remove(&case.id.0).unwrap_or_default(),
                 };

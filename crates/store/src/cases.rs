@@ -76,6 +76,10 @@ pub struct CaseFilter {
     pub snoozed_at: Option<Timestamp>,
     /// Only cases this agent follows (the "Following" view).
     pub followed_by: Option<AgentId>,
+    /// Cases of any member of this organisation.
+    pub organization_id: Option<OrganizationId>,
+    /// Leaves out the cases of this customer (an organisation's other cases).
+    pub except_customer_id: Option<CustomerId>,
 }
 
 /// Sort orders for the case list.
@@ -234,9 +238,28 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Case>> {
         let (column, descending) = sort.column_and_direction();
-        let mut sql = filtered(CASE_COLUMNS, filter);
-        sql.after(column, after, descending)
-            .order_limit(column, descending, limit);
+        let sql = match filter.organization_id {
+            None => {
+                let mut sql = filtered(CASE_COLUMNS, filter);
+                sql.after(column, after, descending)
+                    .order_limit(column, descending, limit);
+                sql
+            }
+            // An organisation's cases are its members' (several runs of the
+            // customer index, which holds the sort key): the page's ids are
+            // picked from the index alone, then only their rows are read,
+            // not the rows of every member's case before sorting.
+            Some(_) => {
+                let mut ids = filtered("id", filter);
+                ids.after(column, after, descending)
+                    .order_limit(column, descending, limit);
+                let dir = if descending { "DESC" } else { "ASC" };
+                ids.wrapped(
+                    &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN "),
+                    &format!(" ORDER BY {column} {dir}, id {dir}"),
+                )
+            }
+        };
         let rows = sql.query().fetch_all(&self.reader).await?;
         let items = rows.iter().map(rows::case).collect::<Result<Vec<_>>>()?;
         Ok(cursor::page(items, limit, |c| Cursor {
@@ -521,6 +544,15 @@ fn filtered(columns: &str, filter: &CaseFilter) -> Sql {
     if !filter.team_ids.is_empty() {
         let ids: Vec<i64> = filter.team_ids.iter().map(|t| t.0).collect();
         sql.and().push("team_id IN ").id_list(&ids);
+    }
+    if let Some(org) = filter.organization_id {
+        sql.and()
+            .push("customer_id IN (SELECT id FROM customers WHERE organization_id = ")
+            .arg(org.0)
+            .push(")");
+    }
+    if let Some(except) = filter.except_customer_id {
+        sql.and().push("customer_id <> ").arg(except.0);
     }
     if let Some(text) = &filter.customer_match {
         sql.and()
@@ -911,10 +943,11 @@ pub(crate) async fn insert_event(
 }
 
 /// The case row's columns a fold rewrites, in the order of
-/// [`folded_columns`] (with `merged_into_id` and `snoozed_until` as its extra
+/// [`folded_columns`] (with `merged_into_id`, `snoozed_until` and
+/// `customer_id` as its extra
 /// values) followed by
 /// [`effort_columns`].
-const SAVED_COLUMNS: [&str; 20] = [
+const SAVED_COLUMNS: [&str; 21] = [
     "subject",
     "status",
     "priority",
@@ -928,6 +961,7 @@ const SAVED_COLUMNS: [&str; 20] = [
     "updated_at",
     "merged_into_id",
     "snoozed_until",
+    "customer_id",
     "effort",
     "effort_index",
     "effort_level",
@@ -944,6 +978,7 @@ fn saved_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> 
         [
             state.merged_into.map(|c| c.0).into(),
             Arg::Int(state.snoozed_until.map(micros)),
+            state.customer_id.0.into(),
         ],
     )?;
     values.extend(effort_values(weights, state)?);

@@ -32,6 +32,9 @@ pub struct CustomerChange {
     pub name: Option<String>,
     pub organization_id: Option<Option<OrganizationId>>,
     pub add_contact_points: Vec<ContactPoint>,
+    /// Contact points to take off the customer; each must be theirs, and
+    /// at least one must remain.
+    pub remove_contact_points: Vec<ContactPoint>,
 }
 
 /// Filters for listing customers.
@@ -41,7 +44,8 @@ pub struct CustomerFilter {
     /// Exact contact point value (email or phone, normalised).
     pub contact: Option<String>,
     /// Customers whose name or one of whose contact points contains this
-    /// text, ignoring (ASCII) case.
+    /// text, ignoring (ASCII) case, or who (or whose organisation) hold an
+    /// agreement whose reference contains it.
     pub text: Option<String>,
 }
 
@@ -136,8 +140,14 @@ impl Store {
                 .contains("c.name", text)
                 .push(" OR c.id IN (SELECT customer_id FROM contact_points WHERE ")
                 .contains("value", text)
+                .push(") OR c.id IN (SELECT customer_id FROM agreements WHERE ")
+                .contains("COALESCE(reference, '')", text)
+                .push(") OR c.organization_id IN (SELECT organization_id FROM agreements WHERE ")
+                .contains("COALESCE(reference, '')", text)
                 .push("))");
         }
+        // A merged duplicate lives on only as a pointer to its survivor.
+        sql.and().push("c.merged_into_id IS NULL");
         sql.eq("c.organization_id", filter.organization_id.map(|o| o.0));
         sql.after("c.id", after, false)
             .order_limit("c.id", false, limit);
@@ -157,15 +167,33 @@ impl Store {
         }))
     }
 
-    /// Applies `change` to a customer.
+    /// Applies `change` to a customer. Refused, with nothing changed, for a
+    /// merged customer, for removing a contact point that is not theirs or
+    /// the last one, and for adding one another customer owns (a conflict
+    /// naming that customer: they may be the same person, to merge).
     pub async fn update_customer(
         &self,
         id: CustomerId,
         change: &CustomerChange,
     ) -> Result<Customer> {
         let current = self.customer(id).await?;
+        refuse_merged(&current)?;
         if let Some(Some(org)) = change.organization_id {
             self.check_organization(org).await?;
+        }
+        if let Some(stranger) = change
+            .remove_contact_points
+            .iter()
+            .find(|cp| !current.contact_points.contains(cp))
+        {
+            return Err(Invalid::new(
+                "remove_contact_points",
+                format!(
+                    "{} {} is not a contact point of this customer",
+                    stranger.kind, stranger.value
+                ),
+            )
+            .into());
         }
         let name = change.name.clone().unwrap_or(current.name);
         let organization_id = change.organization_id.unwrap_or(current.organization_id);
@@ -175,6 +203,7 @@ impl Store {
             .filter(|cp| !current.contact_points.contains(cp))
             .cloned()
             .collect();
+        let removed = change.remove_contact_points.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 conn.execute(
@@ -182,8 +211,29 @@ impl Store {
                     args![name, organization_id.map(|o| o.0), micros(now()), id.0],
                 )
                 .await?;
+                for cp in &removed {
+                    conn.execute(
+                        "DELETE FROM contact_points WHERE customer_id = $1 AND kind = $2 AND value = $3",
+                        args![id.0, cp.kind.as_str(), &cp.value],
+                    )
+                    .await?;
+                }
                 for cp in &added {
                     add_contact_point(conn, id, cp).await?;
+                }
+                let left = conn
+                    .fetch_one(
+                        "SELECT COUNT(*) AS n FROM contact_points WHERE customer_id = $1",
+                        args![id.0],
+                    )
+                    .await?
+                    .int("n")?;
+                if left == 0 {
+                    return Err(Invalid::new(
+                        "remove_contact_points",
+                        "a customer keeps at least one email address or phone number",
+                    )
+                    .into());
                 }
                 Ok(())
             })
@@ -268,14 +318,34 @@ pub(crate) async fn find_or_create_by_email(
     insert_customer(tx, &new).await
 }
 
-/// Fails with an error naming `customer_id` unless the customer exists.
+/// Fails with an error naming `customer_id` unless the customer exists
+/// and was not merged into another.
 pub(crate) async fn ensure_exists(tx: &mut Tx, id: CustomerId) -> Result<()> {
-    match tx
-        .fetch_optional("SELECT id FROM customers WHERE id = $1", args![id.0])
+    let row = tx
+        .fetch_optional(
+            "SELECT merged_into_id FROM customers WHERE id = $1",
+            args![id.0],
+        )
         .await?
-    {
-        Some(_) => Ok(()),
-        None => Err(no_such_customer(id)),
+        .ok_or_else(|| no_such_customer(id))?;
+    match row.opt_int("merged_into_id")? {
+        None => Ok(()),
+        Some(into) => Err(Invalid::new(
+            "customer_id",
+            format!("customer {id} was merged into customer {into}; use {into}"),
+        )
+        .into()),
+    }
+}
+
+/// Refuses a change to a customer merged into another.
+pub(crate) fn refuse_merged(customer: &Customer) -> Result<()> {
+    match customer.merged_into_id {
+        None => Ok(()),
+        Some(into) => Err(StoreError::State(format!(
+            "customer {} was merged into customer {into}; change that one",
+            customer.id
+        ))),
     }
 }
 
@@ -322,12 +392,18 @@ async fn add_contact_point(tx: &mut Tx, id: CustomerId, cp: &ContactPoint) -> Re
         .await?
         .map(|r| r.int("customer_id"))
         .transpose()?;
-    let conflict = |existing_id| StoreError::Conflict {
+    let conflict = |existing_id: Option<i64>| StoreError::Conflict {
         field: cp.kind.as_str().into(),
-        message: format!(
-            "{} {} already belongs to another customer",
-            cp.kind, cp.value
-        ),
+        message: match existing_id {
+            Some(other) => format!(
+                "{} {} already belongs to customer {other}; if they are the same person, merge the two customers",
+                cp.kind, cp.value
+            ),
+            None => format!(
+                "{} {} already belongs to another customer",
+                cp.kind, cp.value
+            ),
+        },
         existing_id,
     };
     if owner.is_some() {

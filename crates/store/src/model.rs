@@ -81,6 +81,10 @@ pub struct Customer {
     /// How the identity was verified, when an agent did it.
     pub verification_method: Option<String>,
     pub contact_points: Vec<ContactPoint>,
+    /// Set when this record was merged into another customer (a duplicate
+    /// of the same person): everything it had moved there, and this record
+    /// is kept only so old links and ids lead to the survivor.
+    pub merged_into_id: Option<CustomerId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

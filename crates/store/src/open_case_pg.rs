@@ -28,9 +28,10 @@ use tend_domain::state::CaseState;
 /// the time), `$14`–`$29` the message ([`message_values`]), `$30` the events
 /// as a JSON array, `$31`–`$34` the idempotency key (agent, key, request
 /// hash, time; the agent is null without a key), `$35`–`$41` the effort
-/// projection ([`effort_values`]). No row back means no such customer.
+/// projection ([`effort_values`]). No row back means no such customer (or
+/// one merged into another).
 const OPEN_CASE: &str = concat!(
-    "WITH customer AS (SELECT id FROM customers WHERE id = $13), \
+    "WITH customer AS (SELECT id FROM customers WHERE id = $13 AND merged_into_id IS NULL), \
      new_case AS (INSERT INTO cases (",
     new_case_columns!(),
     ", ",

@@ -3,12 +3,13 @@
 use crate::cursor::{self, Cursor};
 use crate::idempotency::IdempotencyKey;
 use crate::model::{Organization, Page};
-use crate::rows::{self, ORGANIZATION_COLUMNS};
+use crate::rows::{self, ORGANIZATION_COLUMNS, get};
 use crate::sql::Sql;
 use crate::time::micros;
 use crate::tx::args;
 use crate::{Result, Store, StoreError, now};
 use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
 use tend_domain::ids::OrganizationId;
 
 /// A new organisation, or the fields of one being edited.
@@ -56,13 +57,18 @@ impl Store {
         rows::organization(&row)
     }
 
-    /// Organisations by id, a page at a time.
+    /// Organisations by id, a page at a time; with `name`, only those whose
+    /// name contains it, ignoring (ASCII) case.
     pub async fn organizations(
         &self,
+        name: Option<&str>,
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Page<Organization>> {
         let mut sql = Sql::new(format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations"));
+        if let Some(name) = name {
+            sql.and().contains("name", name);
+        }
         sql.after("id", after, false)
             .order_limit("id", false, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
@@ -74,6 +80,25 @@ impl Store {
             key: o.id.0,
             id: o.id.0,
         }))
+    }
+
+    /// The names of organisations `ids` (one page's worth), by id.
+    pub async fn organization_names(
+        &self,
+        ids: &[OrganizationId],
+    ) -> Result<HashMap<OrganizationId, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|o| o.0).collect();
+        let mut sql = Sql::new("SELECT id, name FROM organizations WHERE id IN ");
+        sql.id_list(&ids);
+        sql.query()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| Ok((OrganizationId(get(r, "id")?), get(r, "name")?)))
+            .collect()
     }
 
     /// Changes the given fields.

@@ -116,8 +116,8 @@ pub(crate) fn organization(row: &AnyRow) -> Result<Organization> {
     })
 }
 
-pub(crate) const CUSTOMER_COLUMNS: &str =
-    "id, name, organization_id, verification_level, verification_method, created_at, updated_at";
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, name, organization_id, verification_level, verification_method, \
+     merged_into_id, created_at, updated_at";
 
 /// A customer without contact points; callers attach them.
 pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
@@ -128,6 +128,7 @@ pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
         verification_level: word(row, "verification_level", VerificationLevel::parse)?,
         verification_method: get(row, "verification_method")?,
         contact_points: Vec::new(),
+        merged_into_id: optional_id(row, "merged_into_id", CustomerId)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })

@@ -14,6 +14,7 @@ use tend_domain::email::EmailAddress;
 use tend_domain::ids::{CustomerId, OrganizationId};
 use tend_domain::{Invalid, text};
 use tend_store::customers::{CustomerChange, CustomerFilter, NewCustomer};
+use tend_store::merge_customers::CustomerMerge;
 use tend_store::model::{ContactPoint, Customer, Page};
 use utoipa::{IntoParams, ToSchema};
 
@@ -50,6 +51,21 @@ pub struct UpdateCustomer {
     /// Phone numbers to add.
     #[serde(default)]
     add_phones: Vec<String>,
+    /// Email addresses to take off the customer (each must be theirs).
+    #[serde(default)]
+    remove_emails: Vec<String>,
+    /// Phone numbers to take off the customer (each must be theirs). A
+    /// change that would leave no contact point is refused.
+    #[serde(default)]
+    remove_phones: Vec<String>,
+}
+
+/// Which customer a duplicate is merged into.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeCustomer {
+    /// The customer that stays; it must exist and not be merged itself.
+    into: CustomerId,
 }
 
 /// Customer list filters.
@@ -57,7 +73,8 @@ pub struct UpdateCustomer {
 #[into_params(parameter_in = Query)]
 pub struct CustomerListParams {
     /// Customers whose name, email address or phone number contains this
-    /// text, ignoring case (at most 200 characters).
+    /// text, or who (or whose organisation) hold an agreement whose
+    /// reference contains it, ignoring case (at most 200 characters).
     q: Option<String>,
     /// Exact email address.
     email: Option<String>,
@@ -117,7 +134,7 @@ fn numbered<'a>(
         .map(move |(i, v)| (format!("{field}[{i}]"), v.as_str()))
 }
 
-/// Lists customers by id.
+/// Lists customers by id (merged duplicates left out).
 #[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerListParams, PageParams),
     responses((status = 200, description = "A page of customers", body = Page<Customer>)))]
 pub async fn list(
@@ -187,7 +204,9 @@ pub async fn create(
     .await
 }
 
-/// One customer.
+/// One customer. A duplicate merged into another customer is still
+/// answered, as a tombstone: `merged_into_id` names the customer that
+/// has its cases and contact points now.
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)),
     responses((status = 200, description = "The customer", body = Customer)))]
 pub async fn get(
@@ -199,7 +218,11 @@ pub async fn get(
     Ok(axum::Json(s.store.customer(CustomerId(id)).await?))
 }
 
-/// Changes a customer or adds contact points.
+/// Changes a customer, adds contact points or removes them. An email or
+/// phone already on another customer is a 409 naming that customer in
+/// `details.existing_id` (the same person twice: merge them). Removing a
+/// contact point the customer does not have, or the last one, is a 422; a
+/// merged customer cannot be changed (409).
 #[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = UpdateCustomer,
     responses((status = 200, description = "The changed customer", body = Customer)))]
 pub async fn update(
@@ -221,8 +244,46 @@ pub async fn update(
             numbered("add_emails", &req.add_emails),
             numbered("add_phones", &req.add_phones),
         )?,
+        remove_contact_points: contact_points(
+            numbered("remove_emails", &req.remove_emails),
+            numbered("remove_phones", &req.remove_phones),
+        )?,
     };
+    if change.add_contact_points.len() + change.remove_contact_points.len() > MAX_CONTACT_CHANGES {
+        return Err(Invalid::new(
+            "add_emails",
+            format!("change at most {MAX_CONTACT_CHANGES} contact points at once"),
+        )
+        .into());
+    }
     Ok(axum::Json(
         s.store.update_customer(CustomerId(id), &change).await?,
+    ))
+}
+
+/// Most contact points one change may add and remove together.
+const MAX_CONTACT_CHANGES: usize = 50;
+
+/// Merges this customer, a duplicate of the same person, into `into`: every
+/// case (each logging a `customer_merged` event), contact point, agreement,
+/// note and portal sign-in moves there, and the survivor keeps the stronger
+/// identity verification. This customer stays as a tombstone:
+/// `GET /customers/{id}` answers it with `merged_into_id` set, lists leave
+/// it out, and it cannot be changed or merged again. Refused (nothing
+/// changes) for a customer into itself (422), into a missing or merged
+/// customer (422), or when this one is already merged (409).
+#[utoipa::path(post, path = "/customers/{id}/merge", tag = "customers", params(("id" = i64, Path)), request_body = MergeCustomer,
+    responses((status = 200, description = "The survivor and the cases that moved", body = CustomerMerge)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<MergeCustomer>,
+) -> ApiResult<axum::Json<CustomerMerge>> {
+    me.require(Action::Work)?;
+    Ok(axum::Json(
+        s.store
+            .merge_customers(CustomerId(id), body.value.into, me.actor())
+            .await?,
     ))
 }

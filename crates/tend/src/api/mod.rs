@@ -99,6 +99,8 @@ impl Modify for StandardErrors {
     }
 }
 
+pub use customers::search_text;
+
 /// The v1 routes with their OpenAPI description.
 fn v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -123,6 +125,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(inboxes::set_survey))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get, customers::update))
+        .routes(routes!(customers::merge))
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::get, organizations::update))
         .routes(routes!(agreements::list, agreements::create))

@@ -13,7 +13,7 @@ use tend_domain::ids::OrganizationId;
 use tend_domain::text;
 use tend_store::model::{Organization, Page};
 use tend_store::organizations::OrganizationFields;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// An organisation, new or changed; on change, absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -48,17 +48,32 @@ impl OrganizationBody {
     }
 }
 
+/// Organisation list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationListParams {
+    /// Organisations whose name contains this text, ignoring case (at most
+    /// 200 characters).
+    q: Option<String>,
+}
+
 /// Lists organisations by id.
-#[utoipa::path(get, path = "/organizations", tag = "customers", params(PageParams),
+#[utoipa::path(get, path = "/organizations", tag = "customers", params(OrganizationListParams, PageParams),
     responses((status = 200, description = "A page of organisations", body = Page<Organization>)))]
 pub async fn list(
     State(s): State<AppState>,
     me: Principal,
+    Params(filters): Params<OrganizationListParams>,
     Params(page): Params<PageParams>,
 ) -> ApiResult<axum::Json<Page<Organization>>> {
     me.require(Action::Read)?;
+    let name = super::customers::search_text(filters.q.as_deref())?;
     let (cursor, limit) = page.parse()?;
-    Ok(axum::Json(s.store.organizations(cursor, limit).await?))
+    Ok(axum::Json(
+        s.store
+            .organizations(name.as_deref(), cursor, limit)
+            .await?,
+    ))
 }
 
 /// Creates an organisation.

@@ -47,6 +47,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
     // The case page with its tools in use (open promise, related case,
     // snooze banner, messages to tick for a split).
     crate::case_tools::case_with_tools_in_use(&t, case).await;
+    let customer = crate::customer_pages::page_fixtures(&t, case).await;
     let pages = [
         "/views/mine".to_string(),
         "/views/unassigned".into(),
@@ -69,6 +70,14 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/help".into(),
         "/help/search?q=printer".into(),
         "/help/search?q=nothing+matches+this".into(),
+        "/customers".into(),
+        format!("/customers/{}", customer.customer),
+        format!(
+            "/customers/{}/merge?into={}",
+            customer.duplicate, customer.customer
+        ),
+        "/organizations".into(),
+        format!("/organizations/{}", customer.organization),
     ];
     let c = &browser.client;
     for (width, height) in SIZES {

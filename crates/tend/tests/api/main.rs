@@ -19,6 +19,7 @@ mod cli;
 mod concurrency;
 mod corpus;
 mod crash;
+mod customer_pages;
 mod customers;
 mod effort;
 mod email;

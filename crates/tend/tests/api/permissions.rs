@@ -24,6 +24,7 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
         .post("/api/v1/organizations", json!({"name": "Acme"}))
         .await
         .id();
+    let duplicate = t.customer("Ann again", "ann.again@example.com").await;
     let attachment_case = t
         .post("/api/v1/cases", json!({"subject": "f", "customer_id": ann, "message": "m", "attachments": [{"filename": "a.txt", "content_base64": "aGk="}]}))
         .await
@@ -90,6 +91,11 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
             Method::PATCH,
             format!("/api/v1/customers/{ann}"),
             json!({"name": "Ann L"}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{duplicate}/merge"),
+            json!({"into": ann}),
         ),
         (
             Method::POST,

@@ -577,7 +577,7 @@ async fn search_finds_numbers_people_and_agreements(b: Backend) {
     assert!(
         by_email
             .html
-            .contains(&format!("/views/all?customer={bo}\">Bo Brandt</a>")),
+            .contains(&format!("/customers/{bo}\">Bo Brandt</a>")),
         "{}",
         by_email.html
     );

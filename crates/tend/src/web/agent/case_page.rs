@@ -26,7 +26,6 @@ use tend_domain::effort::EffortTally;
 use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
 use tend_domain::text;
 use tend_domain::waiting::waited;
-use tend_store::agreements::AgreementFilter;
 use tend_store::cases::{CaseFilter, CaseSort};
 use tend_store::messages::NewMessage;
 use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Team};
@@ -35,8 +34,6 @@ use tend_store::model::{Agent, Agreement, Case, Customer, Organization, Team};
 const TIMELINE_LIMIT: i64 = 100;
 /// Other cases of the customer listed in the sidebar.
 const OTHER_CASES: i64 = 6;
-/// Agreements of the customer (and of their organisation) listed.
-const AGREEMENTS: i64 = 10;
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -49,6 +46,9 @@ struct CasePage {
     customer: Customer,
     organization: Option<Organization>,
     other_cases: Vec<Row>,
+    /// How many cases other members of the customer's organisation have
+    /// (counted up to the list cap; more means "more than").
+    organization_cases: i64,
     agreements: Vec<Agreement>,
     /// How long the customer has been waiting for a reply, if they are.
     waiting: Option<String>,
@@ -173,7 +173,20 @@ pub async fn render(
     let agents = s.store.agents().await?;
     let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
     let other_cases = other_cases(s, &case, &names).await?;
-    let agreements = agreements(s, &customer).await?;
+    let organization_cases = match customer.organization_id {
+        Some(org) => {
+            let colleagues = CaseFilter {
+                organization_id: Some(org),
+                except_customer_id: Some(customer.id),
+                ..CaseFilter::default()
+            };
+            s.store
+                .count_cases(&colleagues, super::views::COUNT_CAP)
+                .await?
+        }
+        None => 0,
+    };
+    let agreements = super::customer_page::agreements(s, &customer).await?;
     let (message_cursor, event_cursor) = shown.older.cursors()?;
     let messages = s
         .store
@@ -188,7 +201,8 @@ pub async fn render(
         .map(|since| waited(since, tend_store::now()));
     let (messages, events, older) =
         timeline::newest(messages, events, TIMELINE_LIMIT as usize, &shown.older);
-    let others = timeline::other_writers(&s.store, customer.id, &messages).await?;
+    let mut others = timeline::other_writers(&s.store, customer.id, &messages).await?;
+    others.extend(timeline::merged_customers(&s.store, &events).await?);
     let all_teams = s.store.teams().await?;
     let team_names = all_teams.iter().map(|t| (t.id, t.name.clone())).collect();
     let agreement_names = agreements.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -242,6 +256,7 @@ pub async fn render(
         customer,
         organization,
         other_cases,
+        organization_cases,
         agreements,
         waiting,
         timeline,
@@ -280,23 +295,6 @@ async fn other_cases(
         .take(OTHER_CASES as usize)
         .map(|c| Row::new(c, names, tend_store::now()))
         .collect())
-}
-
-/// The customer's own agreements, then their organisation's.
-async fn agreements(s: &AppState, customer: &Customer) -> Result<Vec<Agreement>, WebError> {
-    let own = AgreementFilter {
-        customer_id: Some(customer.id),
-        ..AgreementFilter::default()
-    };
-    let mut found = s.store.agreements(&own, None, AGREEMENTS).await?.data;
-    if let Some(org) = customer.organization_id {
-        let theirs = AgreementFilter {
-            organization_id: Some(org),
-            ..AgreementFilter::default()
-        };
-        found.extend(s.store.agreements(&theirs, None, AGREEMENTS).await?.data);
-    }
-    Ok(found)
 }
 
 /// Active agents who may work cases, and "Unassigned".

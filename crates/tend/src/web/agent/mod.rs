@@ -1,5 +1,6 @@
 //! The agent workspace: sign-in, views and search, the case page, the
-//! knowledge-base editor, the account page and the admin pages.
+//! customer and organisation pages, the knowledge-base editor, the account
+//! page and the admin pages.
 
 mod account;
 mod admin;
@@ -7,6 +8,11 @@ mod bulk;
 mod canned_picker;
 
 mod case_page;
+mod case_section;
+mod customer_agreements;
+mod customer_lists;
+mod customer_merge;
+mod customer_page;
 mod effort;
 mod filters;
 mod follow;
@@ -15,6 +21,7 @@ mod kb;
 mod live;
 mod merge;
 mod new_case;
+mod organization_page;
 mod records;
 mod related;
 mod remote_images;
@@ -88,6 +95,21 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{id}/source", get(source::source))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))
+        .route("/customers", get(customer_lists::customers))
+        .route("/customers/{id}", get(customer_page::page))
+        .route("/customers/{id}/notes", post(customer_page::add_note))
+        .route("/customers/{id}/edit", post(customer_page::edit))
+        .route("/customers/{id}/agreements", post(customer_agreements::add))
+        .route(
+            "/customers/{id}/agreements/{agreement}",
+            post(customer_agreements::set_status),
+        )
+        .route(
+            "/customers/{id}/merge",
+            get(customer_merge::confirm).post(customer_merge::merge),
+        )
+        .route("/organizations", get(customer_lists::organizations))
+        .route("/organizations/{id}", get(organization_page::page))
         .route("/reports", get(reports::page))
         .route("/reports/{report}/csv", get(reports::csv))
         .route("/kb", get(kb::list))

@@ -506,7 +506,7 @@ async fn render(
 
 /// "26–50 of 312" for `shown` rows from position `at` of `total` (counted
 /// up to [`COUNT_CAP`]); `None` for an empty page.
-fn page_range(at: i64, shown: usize, total: i64) -> Option<String> {
+pub(super) fn page_range(at: i64, shown: usize, total: i64) -> Option<String> {
     if shown == 0 {
         return None;
     }

@@ -56,6 +56,14 @@ impl Names<'_> {
         }
     }
 
+    /// A customer named on an event line (a merged duplicate, say).
+    fn customer_named(&self, id: CustomerId) -> String {
+        self.others
+            .get(&id.0)
+            .map(|name| format!("“{name}” (customer {id})"))
+            .unwrap_or_else(|| format!("customer {id}"))
+    }
+
     fn agreement(&self, id: AgreementId) -> String {
         self.agreements
             .get(&id)
@@ -77,6 +85,19 @@ pub async fn other_writers(
         .filter_map(|m| m.author.id)
         .filter(|id| *id != owner.0);
     customer_names(store, writers).await
+}
+
+/// The customers that `events` name (the two sides of a customer merge),
+/// by id, so their lines can say who they were.
+pub async fn merged_customers(
+    store: &tend_store::Store,
+    events: &[CaseEvent],
+) -> tend_store::Result<HashMap<i64, String>> {
+    let ids = events.iter().flat_map(|e| match e.data {
+        EventData::CustomerMerged { from, into } => vec![from.0, into.0],
+        _ => Vec::new(),
+    });
+    customer_names(store, ids).await
 }
 
 /// The names of customers `ids`, by id, each read once.
@@ -476,6 +497,11 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             format!("promised “{promise}” by {}", when(due_at))
         }
         EventData::PromiseKept { promise } => format!("kept the promise “{promise}”"),
+        EventData::CustomerMerged { from, into } => format!(
+            "merged the duplicate customer {} into {}",
+            names.customer_named(*from),
+            names.customer_named(*into)
+        ),
         EventData::PromiseBroken { promise } => format!("broke the promise “{promise}”"),
         EventData::Snoozed { until } => format!("snoozed the case until {}", when(until)),
         EventData::Unsnoozed { by_customer: true } => "ended the snooze: the customer wrote".into(),
