@@ -456,7 +456,10 @@ mod tests {
             json,
             serde_json::json!({"type": "customer_merged", "from": 7, "into": 3})
         );
-        assert_eq!(merged.check_recordable().unwrap_err().field, "type");
+        assert_eq!(
+            merged.check_recordable(Timestamp::UNIX_EPOCH).unwrap_err().field,
+            "type"
+        );
     }
 
     #[test]
