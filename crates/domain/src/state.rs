@@ -457,7 +457,10 @@ mod tests {
             serde_json::json!({"type": "customer_merged", "from": 7, "into": 3})
         );
         assert_eq!(
-            merged.check_recordable(Timestamp::UNIX_EPOCH).unwrap_err().field,
+            merged
+                .check_recordable(Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .field,
             "type"
         );
     }

@@ -12,6 +12,7 @@ use tend_domain::agent::Role;
 crate::both_backends!(
     view_counts_follow_the_cases,
     display_settings_are_checked_and_kept_per_agent,
+    newest_first_puts_the_latest_message_and_the_reply_box_on_top,
 );
 
 /// A server with agents Ann and Bob.
@@ -175,6 +176,39 @@ async fn display_settings_are_checked_and_kept_per_agent(b: Backend) {
     let reset = ann.get("/account").await;
     assert!(reset.html.contains("data-time-zone=\"\" data-locale=\"\""));
     assert!(!reset.html.contains("name=\"newest_first\" checked"));
+}
+
+/// An agent who reads newest first gets the latest entry and the reply
+/// box at the top of a case; everyone else keeps the conversation order.
+async fn newest_first_puts_the_latest_message_and_the_reply_box_on_top(b: Backend) {
+    let t = staffed(b).await;
+    let cora = t.customer("Cora", "cora@example.org").await;
+    let case = t.case(cora, "Boiler", "First message: it is cold.").await;
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{case}/messages"),
+            json!({"body": "Second message: still cold."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut ann = WebAgent::signed_in(&t, "ann@example.com").await;
+    let mut bob = WebAgent::signed_in(&t, "bob@example.com").await;
+    let csrf = ann.get("/account").await.csrf();
+    ann.post(
+        "/account/preferences",
+        &[("csrf", &csrf), ("newest_first", "on")],
+    )
+    .await;
+    let at = |html: &str, what: &str| {
+        html.find(what)
+            .unwrap_or_else(|| panic!("{what} in {html}"))
+    };
+    let newest = ann.get(&format!("/cases/{case}")).await.html;
+    assert!(at(&newest, "Second message") < at(&newest, "First message"));
+    assert!(at(&newest, "id=\"reply-form\"") < at(&newest, "<ol class=\"timeline"));
+    let oldest = bob.get(&format!("/cases/{case}")).await.html;
+    assert!(at(&oldest, "First message") < at(&oldest, "Second message"));
+    assert!(at(&oldest, "<ol class=\"timeline") < at(&oldest, "id=\"reply-form\""));
 }
 
 /// In Chromium: an agent in Tokyo sees exact times in Tokyo time; a case

@@ -39,6 +39,9 @@ const OTHER_CASES: i64 = 6;
 #[template(path = "case.html")]
 struct CasePage {
     layout: Layout,
+    /// Whether the agent reads a case newest first (the composers then
+    /// come before the timeline, and "Show older" after it).
+    newest_first: bool,
     id: i64,
     /// The case at a glance ("3rd contact · 2 handoffs · waiting 1 d 2 h").
     summary: Vec<String>,
@@ -206,7 +209,7 @@ pub async fn render(
     let all_teams = s.store.teams().await?;
     let team_names = all_teams.iter().map(|t| (t.id, t.name.clone())).collect();
     let agreement_names = agreements.iter().map(|a| (a.id, a.name.clone())).collect();
-    let timeline = timeline::build(
+    let mut timeline = timeline::build(
         messages,
         events,
         &Names {
@@ -218,6 +221,13 @@ pub async fn render(
         },
         "/attachments/",
     );
+    let newest_first = session.web.preferences.newest_first;
+    if newest_first {
+        timeline.reverse();
+        for entry in &mut timeline {
+            entry.collapsed.reverse();
+        }
+    }
     let summary = summary(&case.effort, waiting.as_deref());
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
@@ -262,6 +272,7 @@ pub async fn render(
         timeline,
         older: older.map(|o| o.query()),
         newest: shown.older.is_newest(),
+        newest_first,
         error: shown.error,
         draft: shown.draft,
         canned,
