@@ -1032,7 +1032,7 @@ async fn recording_a_promise_and_a_call_in_chromium() {
         .click("#record form[action$='/effort/contact'] button")
         .await;
     browser
-        .wait_for_text("event", "logged a phone from the customer")
+        .wait_for_text("event", "logged a call from the customer")
         .await;
     browser
         .wait_for_text("message-note", "Rang to ask when the technician comes.")

@@ -6,6 +6,7 @@
 use super::layout::{label, when};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tend_domain::case::Channel;
 use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, AgreementId, CustomerId, TeamId};
@@ -429,14 +430,17 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             duration_seconds,
             ..
         } => {
-            let who = match direction {
-                Direction::Inbound => "from the customer",
-                Direction::Outbound => "to the customer",
+            let what = match (channel, direction) {
+                (Channel::Phone, Direction::Inbound) => "a call from the customer",
+                (Channel::Phone, Direction::Outbound) => "a call to the customer",
+                (Channel::WalkIn, _) => "a visit",
+                (_, Direction::Inbound) => "a contact from the customer",
+                (_, Direction::Outbound) => "a contact with the customer",
             };
             let long = duration_seconds
                 .map(|s| format!(" ({} min)", s.div_ceil(60)))
                 .unwrap_or_default();
-            format!("logged a {} {who}{long}", channel.describe())
+            format!("logged {what}{long}")
         }
         EventData::InformationRepeated { what } => {
             format!("recorded that the customer had to repeat: “{what}”")
