@@ -213,3 +213,68 @@ async fn search_narrows_by_status_team_and_opening_day(b: Backend) {
 async fn search_page(web: &mut WebAgent, query: String) -> String {
     web.get(&format!("/search?q=boiler&{query}")).await.html
 }
+
+/// In Chromium: an agent finds a customer by part of their email address
+/// and an agreement by its reference, goes from the customer's page to
+/// their case and answers with "Send and set pending" in one step.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_finds_the_customer_and_sends_and_sets_pending_in_chromium() {
+    let Some(browser) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let t = TestServer::start(Backend::Sqlite).await;
+    t.agent_with_password("ann@example.com", "Ann", Role::Agent, PASSWORD)
+        .await;
+    let r = t
+        .post(
+            "/api/v1/customers",
+            json!({"name": "Bo Brandt", "email": "bo.brandt@example.org"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let bo = r.id();
+    let r = t
+        .post(
+            "/api/v1/agreements",
+            json!({"name": "Boiler care", "reference": "BC-2041-X", "customer_id": bo}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = t.case(bo, "Radiator noise", "The radiator knocks.").await;
+
+    browser.sign_in(&t, "ann@example.com").await;
+    let c = &browser.client;
+    c.goto(&format!("{}/search", t.base)).await.unwrap();
+    browser.type_into("#q", "bc-2041").await;
+    browser.click("form.search button[type=submit]").await;
+    browser.wait_for_text("found", "BC-2041-X").await;
+    browser.wait_for("#q").await.clear().await.unwrap();
+    browser.type_into("#q", "brandt@EXAMPLE").await;
+    browser.click("form.search button[type=submit]").await;
+    browser.click(&format!("a[href='/customers/{bo}']")).await;
+    browser.click(&format!("a[href='/cases/{case}']")).await;
+    browser
+        .type_into("#reply", "Could you send a photo of the radiator valve?")
+        .await;
+    browser
+        .click("#reply-form button[name=then][value=pending_customer]")
+        .await;
+    let mut shown = String::new();
+    for _ in 0..100 {
+        if let Ok(status) = c.find(fantoccini::Locator::Css("#case-status")).await {
+            shown = status.text().await.unwrap_or_default();
+            if shown.eq_ignore_ascii_case("pending customer") {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown.eq_ignore_ascii_case("pending customer"), "{shown}");
+    let after = t.get(&format!("/api/v1/cases/{case}")).await.body;
+    assert_eq!(after["status"], "pending_customer", "{after}");
+    let events = t.all(&format!("/api/v1/cases/{case}/events")).await;
+    assert!(
+        events.iter().any(|e| e["data"]["type"] == "reply_sent"),
+        "the reply went out first: {events:?}"
+    );
+}
