@@ -251,7 +251,10 @@ async fn an_agent_finds_the_customer_and_sends_and_sets_pending_in_chromium() {
     browser.wait_for("#q").await.clear().await.unwrap();
     browser.type_into("#q", "brandt@EXAMPLE").await;
     browser.click("form.search button[type=submit]").await;
+    // The first results link the customer too: click only on the new page.
+    at_address(c, "q=brandt").await;
     browser.click(&format!("a[href='/customers/{bo}']")).await;
+    at_address(c, &format!("/customers/{bo}")).await;
     browser.click(&format!("a[href='/cases/{case}']")).await;
     browser
         .type_into("#reply", "Could you send a photo of the radiator valve?")
@@ -277,4 +280,15 @@ async fn an_agent_finds_the_customer_and_sends_and_sets_pending_in_chromium() {
         events.iter().any(|e| e["data"]["type"] == "reply_sent"),
         "the reply went out first: {events:?}"
     );
+}
+
+/// Waits until the browser's address contains `part`.
+async fn at_address(c: &fantoccini::Client, part: &str) {
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().as_str().contains(part) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the browser never got to an address with {part}");
 }
