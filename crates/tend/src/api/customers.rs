@@ -84,7 +84,7 @@ pub struct CustomerListParams {
 }
 
 /// Longest text a list's `q` may search for.
-const MAX_SEARCH_CHARS: usize = 200;
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// A list's `q`: trimmed, blank as absent, at most [`MAX_SEARCH_CHARS`]
 /// characters and no control characters.

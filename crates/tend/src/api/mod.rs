@@ -99,7 +99,7 @@ impl Modify for StandardErrors {
     }
 }
 
-pub use customers::search_text;
+pub use customers::{MAX_SEARCH_CHARS, search_text};
 
 /// The v1 routes with their OpenAPI description.
 fn v1() -> OpenApiRouter<AppState> {

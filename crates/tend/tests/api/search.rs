@@ -207,6 +207,19 @@ async fn search_narrows_by_status_team_and_opening_day(b: Backend) {
         assert!(html.contains("role=\"alert\""), "{query}: {html}");
         assert!(html.contains(says), "{query}: {html}");
     }
+    // Hostile text gets the same refusal as every list's `q`, never a 5xx.
+    for (q, says) in [
+        ("boiler%07", "control characters"),
+        (&"b".repeat(201)[..], "at most 200"),
+    ] {
+        let page = web.get(&format!("/search?q={q}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.html.contains("role=\"alert\"") && page.html.contains(says),
+            "{}",
+            page.html
+        );
+    }
 }
 
 /// The search page's HTML for `q=boiler&{query}`.

@@ -5,6 +5,7 @@
 //! (escaped text with `<mark>` around matches), narrowed by status, team and
 //! the days the cases were opened.
 
+use crate::api::{MAX_SEARCH_CHARS, search_text};
 use crate::http::AppState;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout};
@@ -29,8 +30,6 @@ use tend_store::search::{SearchFilter, query_terms};
 const RESULTS: i64 = 50;
 /// Customers and agreements listed.
 const PEOPLE: i64 = 10;
-/// Longest query.
-const MAX_QUERY_CHARS: usize = 200;
 
 /// The search box's fields: the words, and the filters on the cases found
 /// by text (a status, a team, the days they were opened, in the agent's
@@ -164,16 +163,16 @@ pub async fn search(
         to: params.to.chars().take(10).collect(),
         filtered: params.filtered(),
     };
-    if query.is_empty() {
-        return Ok(Html(page.render()?));
-    }
-    if query.chars().count() > MAX_QUERY_CHARS || query.chars().any(char::is_control) {
-        page.error = Some(format!(
-            "search for at most {MAX_QUERY_CHARS} characters on one line"
-        ));
-        page.query = query.chars().take(MAX_QUERY_CHARS).collect();
-        return Ok(Html(page.render()?));
-    }
+    // The same rule as every API list's `q`.
+    let query = match search_text(Some(&query)) {
+        Ok(Some(query)) => query,
+        Ok(None) => return Ok(Html(page.render()?)),
+        Err(e) => {
+            page.error = Some(format!("the search text {}", e.message));
+            page.query = query.chars().take(MAX_SEARCH_CHARS).collect();
+            return Ok(Html(page.render()?));
+        }
+    };
     page.case = numbered_case(&s, &query).await?;
     let text = Some(query.clone());
     page.customers = s
