@@ -326,24 +326,95 @@ impl BusinessCalendar {
         }
         self.open_from(from)
             .take_while(|(start, _)| *start < to)
-            .map(|(start, end)| (end.min(to).as_second() - start.as_second()).max(0))
-            .sum()
+            .map(|(start, end)| end.min(to).duration_since(start))
+            .fold(jiff::SignedDuration::ZERO, |sum, open| {
+                sum.saturating_add(open)
+            })
+            .as_secs()
     }
 
     /// The instant `seconds` of open time after `from`: a due time. `None`
-    /// when the calendar has no open time within about ten years.
+    /// when the calendar has no open time within about ten years. Periods
+    /// are measured exactly, so a due time keeps `from`'s fraction of a
+    /// second.
     pub fn add_open_seconds(&self, from: Timestamp, seconds: i64) -> Option<Timestamp> {
-        let mut left = seconds.max(0);
+        let mut left = jiff::SignedDuration::from_secs(seconds.max(0));
         for (start, end) in self.open_from(from) {
-            let open = end.as_second() - start.as_second();
+            let open = end.duration_since(start);
             if left <= open {
-                return start
-                    .checked_add(jiff::SignedDuration::from_secs(left))
-                    .ok();
+                return start.checked_add(left).ok();
             }
             left -= open;
         }
         None
+    }
+}
+
+/// A time zone the time zone database knows, by its canonical name.
+pub fn time_zone_name(field: &str, raw: &str) -> Result<String, Invalid> {
+    let unknown = || {
+        Invalid::new(
+            field,
+            format!(
+                "`{}` is not a time zone; use a name such as Europe/Amsterdam",
+                raw.escape_debug()
+            ),
+        )
+    };
+    if raw.len() > 64 || raw.chars().any(char::is_control) {
+        return Err(unknown());
+    }
+    let zone = TimeZone::get(raw).map_err(|_| unknown())?;
+    Ok(zone.iana_name().unwrap_or(raw).to_owned())
+}
+
+/// Longest calendar name, in characters.
+pub const MAX_CALENDAR_NAME: usize = 100;
+
+/// A calendar as an admin writes it: checked once by
+/// [`CalendarDefinition::check`], then turned into a [`BusinessCalendar`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CalendarDefinition {
+    pub name: String,
+    /// An IANA time zone, such as `Europe/Amsterdam`.
+    pub time_zone: String,
+    /// Weekly open hours: `mon-fri 09:00-12:00 13:00-17:30; sat 10:00-14:00`,
+    /// or `always`.
+    pub hours: String,
+    /// Local days closed all day, as `2026-12-25`.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, format = Date)]
+    pub holidays: Vec<Date>,
+}
+
+impl CalendarDefinition {
+    /// Checks every field and normalises them: the zone's canonical name,
+    /// the hours in their written form, holidays sorted without repeats.
+    pub fn check(mut self) -> Result<Self, Invalid> {
+        self.name = crate::text::required_clean("name", &self.name, MAX_CALENDAR_NAME)?;
+        self.time_zone = time_zone_name("time_zone", self.time_zone.trim())?;
+        self.hours = WeeklyHours::parse(&self.hours)?.to_string();
+        let days: BTreeSet<Date> = self.holidays.iter().copied().collect();
+        if days.len() > MAX_HOLIDAYS {
+            return Err(Invalid::new(
+                "holidays",
+                format!("a calendar holds at most {MAX_HOLIDAYS} holidays"),
+            ));
+        }
+        self.holidays = days.into_iter().collect();
+        Ok(self)
+    }
+
+    /// The calendar to compute with; a definition that no longer parses
+    /// (stored before a rule tightened) is always open rather than lost.
+    pub fn calendar(&self) -> BusinessCalendar {
+        match (
+            TimeZone::get(&self.time_zone),
+            WeeklyHours::parse(&self.hours),
+        ) {
+            (Ok(zone), Ok(hours)) => BusinessCalendar::new(zone, hours, self.holidays.clone()),
+            _ => BusinessCalendar::always_open(),
+        }
     }
 }
 

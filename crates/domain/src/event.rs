@@ -8,6 +8,7 @@ use crate::contact::{ActionKind, Direction};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
+use crate::sla::ClockKind;
 use crate::survey::scale::SurveyKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -226,6 +227,18 @@ pub enum EventData {
     /// The case's customer was a duplicate record (`from`) of the same
     /// person, merged into `into`: the case now belongs to `into`.
     CustomerMerged { from: CustomerId, into: CustomerId },
+    /// An SLA clock (of policy `policy_id`) is close to its due time.
+    SlaWarned {
+        clock: ClockKind,
+        due_at: Timestamp,
+        policy_id: i64,
+    },
+    /// An SLA clock (of policy `policy_id`) passed its due time unanswered.
+    SlaBreached {
+        clock: ClockKind,
+        due_at: Timestamp,
+        policy_id: i64,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -313,6 +326,8 @@ impl EventData {
             EventData::SplitInto { .. } => "split_into",
             EventData::SplitFrom { .. } => "split_from",
             EventData::CustomerMerged { .. } => "customer_merged",
+            EventData::SlaWarned { .. } => "sla_warned",
+            EventData::SlaBreached { .. } => "sla_breached",
         }
     }
 }

@@ -36,20 +36,12 @@ fn non_empty(raw: &str) -> Option<&str> {
 
 /// A time zone the time zone database knows, by its canonical name.
 fn parse_time_zone(raw: &str) -> Result<String, Invalid> {
-    let unknown = || {
+    crate::calendar::time_zone_name("time_zone", raw).map_err(|e| {
         Invalid::new(
             "time_zone",
-            format!(
-                "`{}` is not a time zone; use a name such as Europe/Amsterdam, or leave it empty for the browser's",
-                raw.escape_debug()
-            ),
+            format!("{}, or leave it empty for the browser's", e.message),
         )
-    };
-    if raw.len() > 64 || raw.chars().any(char::is_control) {
-        return Err(unknown());
-    }
-    let zone = jiff::tz::TimeZone::get(raw).map_err(|_| unknown())?;
-    Ok(zone.iana_name().unwrap_or(raw).to_owned())
+    })
 }
 
 /// A well-formed language tag: a 2–3 letter language, then up to four

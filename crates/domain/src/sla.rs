@@ -14,6 +14,18 @@ use crate::event::{ActorKind, EventData};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+crate::string_enum!(
+    /// One of a case's three SLA clocks.
+    ClockKind {
+        /// From the case opening to the first answer by a person.
+        FirstResponse = "first_response",
+        /// From a customer's contact after an answer to the next answer.
+        NextResponse = "next_response",
+        /// From the case opening to resolved.
+        Resolution = "resolution",
+    }
+);
+
 /// Targets for one priority, in business minutes; `None`: no target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Targets {
@@ -75,15 +87,38 @@ pub struct SlaStatus {
 }
 
 impl SlaStatus {
-    /// The soonest due time among the running clocks.
-    pub fn next_due(&self) -> Option<Timestamp> {
-        [self.first_response, self.next_response, self.resolution]
-            .iter()
-            .filter_map(|c| match c {
-                ClockState::Running { due_at, .. } => Some(*due_at),
+    /// Each clock with its kind.
+    pub fn clocks(&self) -> [(ClockKind, ClockState); 3] {
+        [
+            (ClockKind::FirstResponse, self.first_response),
+            (ClockKind::NextResponse, self.next_response),
+            (ClockKind::Resolution, self.resolution),
+        ]
+    }
+
+    /// The running clock due soonest, with its due time.
+    pub fn soonest(&self) -> Option<(ClockKind, Timestamp)> {
+        self.clocks()
+            .into_iter()
+            .filter_map(|(kind, c)| match c {
+                ClockState::Running { due_at, .. } => Some((kind, due_at)),
                 _ => None,
             })
-            .min()
+            .min_by_key(|(_, due_at)| *due_at)
+    }
+
+    /// The soonest due time among the running clocks.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.soonest().map(|(_, due_at)| due_at)
+    }
+
+    /// Whether any clock is paused (and none running).
+    pub fn paused(&self) -> bool {
+        self.soonest().is_none()
+            && self
+                .clocks()
+                .iter()
+                .any(|(_, c)| matches!(c, ClockState::Paused { .. }))
     }
 }
 
@@ -97,6 +132,10 @@ struct Clock {
     since: Option<Timestamp>,
     /// When it stopped, and with how much used.
     stopped_at: Option<Timestamp>,
+    /// When its current run began (a reopened case's resolution runs
+    /// again from the reopening): warnings and breaches are recorded once
+    /// per run.
+    started: Option<Timestamp>,
 }
 
 impl Clock {
@@ -104,6 +143,7 @@ impl Clock {
         *self = Clock {
             running: true,
             since: (!paused).then_some(at),
+            started: Some(at),
             ..Clock::default()
         };
     }
@@ -144,6 +184,7 @@ impl Clock {
             self.running = true;
             self.stopped_at = None;
             self.since = (!paused).then_some(at);
+            self.started = Some(at);
         }
     }
 
@@ -290,6 +331,15 @@ impl SlaClocks {
         self.next.stop(calendar, at);
     }
 
+    /// When the current run of clock `kind` began, if it ever ran.
+    pub fn started(&self, kind: ClockKind) -> Option<Timestamp> {
+        match kind {
+            ClockKind::FirstResponse => self.first.started,
+            ClockKind::NextResponse => self.next.started,
+            ClockKind::Resolution => self.resolution.started,
+        }
+    }
+
     /// The clocks at `now`, against the policy's targets for the case's
     /// current priority.
     pub fn status(
@@ -306,6 +356,8 @@ impl SlaClocks {
         }
     }
 }
+
+pub mod definition;
 
 #[cfg(test)]
 mod tests;

@@ -80,6 +80,10 @@ pub struct CaseFilter {
     pub organization_id: Option<OrganizationId>,
     /// Leaves out the cases of this customer (an organisation's other cases).
     pub except_customer_id: Option<CustomerId>,
+    /// Only cases with a running SLA clock.
+    pub sla_running: bool,
+    /// Only cases whose running SLA clock was due by this time (breached).
+    pub sla_due_by: Option<Timestamp>,
 }
 
 /// Sort orders for the case list.
@@ -97,7 +101,16 @@ pub enum CaseSort {
     /// The customer who has waited longest first; cases nobody waits on
     /// last.
     WaitingLongest,
+    /// The SLA clock due soonest first; cases without one last.
+    SlaDueSoonest,
 }
+
+/// How a missing time sorts: after every real one.
+const NEVER: i64 = i64::MAX;
+
+/// The SLA due time as sorted and filtered: the expression the index
+/// `cases_by_sla_due` holds, so a range on it reads the index in order.
+const SLA_DUE: &str = "COALESCE(sla_due_at, 9223372036854775807)";
 
 impl CaseSort {
     /// Parses `updated_at`, `created_at` or `effort_index`, each with `-`
@@ -112,11 +125,12 @@ impl CaseSort {
             "-effort_index" => Ok(CaseSort::EffortDesc),
             "effort_index" => Ok(CaseSort::EffortAsc),
             "waiting_since" => Ok(CaseSort::WaitingLongest),
+            "sla_due_at" => Ok(CaseSort::SlaDueSoonest),
             other => Err(Invalid::new(
                 "sort",
                 format!(
                     "`{other}` is not one of: -updated_at, updated_at, -created_at, created_at, \
-                     -effort_index, effort_index, waiting_since"
+                     -effort_index, effort_index, waiting_since, sla_due_at"
                 ),
             )),
         }
@@ -134,6 +148,7 @@ impl CaseSort {
             // A case nobody waits on sorts as i64::MAX. The index
             // `cases_by_assignee_waiting` holds this very expression.
             CaseSort::WaitingLongest => ("COALESCE(waiting_since, 9223372036854775807)", false),
+            CaseSort::SlaDueSoonest => (SLA_DUE, false),
         }
     }
 
@@ -142,7 +157,8 @@ impl CaseSort {
             CaseSort::UpdatedDesc | CaseSort::UpdatedAsc => micros(case.updated_at),
             CaseSort::CreatedDesc | CaseSort::CreatedAsc => micros(case.created_at),
             CaseSort::EffortDesc | CaseSort::EffortAsc => i64::from(case.effort_index),
-            CaseSort::WaitingLongest => case.waiting_since.map_or(i64::MAX, micros),
+            CaseSort::WaitingLongest => case.waiting_since.map_or(NEVER, micros),
+            CaseSort::SlaDueSoonest => case.sla.due_at.map_or(NEVER, micros),
         }
     }
 }
@@ -167,6 +183,7 @@ impl Store {
         let at = now();
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
+            && !self.sla_cache.may_apply()
         {
             // The one statement cannot read first: the earlier case this one
             // repeats is looked for just before, on the read pool.
@@ -189,7 +206,29 @@ impl Store {
                 })
             })
             .await?;
-        Ok(Case::from_state(id, &state, &self.effort))
+        self.with_sla(Case::from_state(id, &state, &self.effort))
+            .await
+    }
+
+    /// `case` as just written, with its SLA projection read back when
+    /// policies may have measured it (the fold does not hold it).
+    pub(crate) async fn with_sla(&self, case: Case) -> Result<Case> {
+        if !self.sla_cache.may_apply() {
+            return Ok(case);
+        }
+        let row =
+            sqlx::query("SELECT sla_policy_id, sla_clock, sla_due_at FROM cases WHERE id = $1")
+                .bind(case.id.0)
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(Case {
+            sla: crate::model::CaseSlaSummary {
+                policy_id: get(&row, "sla_policy_id")?,
+                clock: get(&row, "sla_clock")?,
+                due_at: rows::optional_time(&row, "sla_due_at")?,
+            },
+            ..case
+        })
     }
 
     /// Opens many cases in one transaction (bulk loading for benchmarks and
@@ -308,14 +347,16 @@ impl Store {
             self.check_agreement_holder(id, agreement).await?;
         }
         let (dialect, change) = (self.dialect, change.clone());
-        self.write(move |conn| {
-            Box::pin(async move {
-                let (state, events) =
-                    apply_change(conn, dialect, id, &change, actor, now()).await?;
-                Ok((Case::from_state(id, &state, conn.effort()), events))
+        let (case, events) = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let (state, events) =
+                        apply_change(conn, dialect, id, &change, actor, now()).await?;
+                    Ok((Case::from_state(id, &state, conn.effort()), events))
+                })
             })
-        })
-        .await
+            .await?;
+        Ok((self.with_sla(case).await?, events))
     }
 
     /// Adds a message (customer message, agent reply or internal note); a
@@ -589,6 +630,12 @@ fn filtered(columns: &str, filter: &CaseFilter) -> Sql {
             .arg(agent.0)
             .push(")");
     }
+    if filter.sla_running {
+        sql.and().push(SLA_DUE).push(" < ").arg(NEVER);
+    }
+    if let Some(by) = filter.sla_due_by {
+        sql.and().push(SLA_DUE).push(" <= ").arg(micros(by));
+    }
     sql
 }
 
@@ -674,6 +721,7 @@ pub(crate) async fn write_new_case(
     for (seq, (who, data)) in (1..).zip(&log) {
         insert_event(tx, id, seq, *who, data, at).await?;
     }
+    crate::service_levels::upkeep::refold(tx, id, &state).await?;
     Ok((id, state, message_id))
 }
 
@@ -1021,7 +1069,7 @@ pub(crate) async fn save_state(
         )
         .await?;
     }
-    Ok(())
+    crate::service_levels::upkeep::refold(tx, id, state).await
 }
 
 /// The case row's columns that follow the fold, as `$1`...`$11`, then `more`.

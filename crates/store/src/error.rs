@@ -76,4 +76,18 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// A unique-constraint violation as a conflict on `field` saying
+    /// `message`; any other error as it is.
+    pub(crate) fn taken(self, field: &str, message: impl FnOnce() -> String) -> StoreError {
+        if self.is_unique_violation() {
+            StoreError::Conflict {
+                field: field.into(),
+                message: message(),
+                existing_id: None,
+            }
+        } else {
+            self
+        }
+    }
 }

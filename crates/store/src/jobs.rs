@@ -37,6 +37,12 @@ tend_domain::string_enum!(
         /// Sends the survey of a resolved case (`{"case_id": n}`) if it is
         /// still due.
         Survey = "survey",
+        /// Looks at a case's SLA clocks at their next moment
+        /// (`{"case_id": n}`): records warnings and breaches, escalates.
+        SlaTimer = "sla_timer",
+        /// Measures cases again after the SLA set-up changed
+        /// (`{"after": id}`); queues itself for the next batch.
+        SlaRefresh = "sla_refresh",
     }
 );
 

@@ -48,6 +48,7 @@ pub mod saved_filters;
 pub mod search;
 mod search_index;
 pub mod secrets;
+pub mod service_levels;
 pub mod sessions;
 pub mod snooze;
 pub mod split;
@@ -131,6 +132,8 @@ pub struct Store {
     report_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The clock time-based state (snoozes, promises) is judged by.
     clock: time::Clock,
+    /// The SLA set-up case writes are measured against.
+    sla_cache: service_levels::SlaCache,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -193,10 +196,12 @@ impl Store {
                 // The first connection creates the file and switches it to WAL
                 // before the writer thread opens it.
                 let reader = opener.pool(options.max_connections.max(1), true).await?;
+                let sla_cache = service_levels::SlaCache::default();
                 let group = writer::GroupCommit::start(
                     Dialect::sqlite_file(url),
                     &opener.pragmas,
                     effort.clone(),
+                    sla_cache.clone(),
                 )?;
                 Store {
                     reader,
@@ -207,6 +212,7 @@ impl Store {
                     effort,
                     report_refresh: Default::default(),
                     clock: Default::default(),
+                    sla_cache,
                 }
             }
             Dialect::Postgres => {
@@ -236,6 +242,7 @@ impl Store {
                     effort,
                     report_refresh: Default::default(),
                     clock: Default::default(),
+                    sla_cache: Default::default(),
                 }
             }
         };

@@ -147,9 +147,24 @@ pub struct Case {
     /// Until when an agent snoozed the case: until then it is left out of
     /// the working views (a time already past means it is back).
     pub snoozed_until: Option<Timestamp>,
+    /// The case's SLA: its policy and the clock due soonest.
+    pub sla: CaseSlaSummary,
     /// The counts behind the effort figure.
     #[serde(skip)]
     pub effort: EffortTally,
+}
+
+/// A case's SLA as written on its row with every change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CaseSlaSummary {
+    /// The SLA policy that applies (the first whose conditions match);
+    /// absent when none does.
+    pub policy_id: Option<i64>,
+    /// The running clock due soonest (`first_response`, `next_response`,
+    /// `resolution`), or `paused` while the clocks wait on the customer.
+    pub clock: Option<String>,
+    /// When that clock is due; a time already past means it is breached.
+    pub due_at: Option<Timestamp>,
 }
 
 /// A file attached to a message, stored once per content hash.
@@ -261,6 +276,7 @@ impl Case {
             resolved_at: state.effort.resolved_at,
             repeat_of_id: state.effort.repeat_of,
             snoozed_until: state.snoozed_until,
+            sla: CaseSlaSummary::default(),
             effort: state.effort.clone(),
         }
     }

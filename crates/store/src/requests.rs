@@ -59,6 +59,7 @@ impl Store {
                 })
             })
             .await?;
-        Ok(Case::from_state(id, &state, &self.effort))
+        self.with_sla(Case::from_state(id, &state, &self.effort))
+            .await
     }
 }

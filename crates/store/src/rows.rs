@@ -68,7 +68,7 @@ pub(crate) fn optional_id<T>(row: &AnyRow, col: &str, wrap: fn(i64) -> T) -> Res
 pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, customer_id, assignee_id, team_id, \
      agreement_id, tags, custom_fields, message_count, last_seq, created_at, updated_at, merged_into_id, \
      effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id, \
-     snoozed_until";
+     snoozed_until, sla_policy_id, sla_clock, sla_due_at";
 
 pub(crate) fn case(row: &AnyRow) -> Result<Case> {
     let id = CaseId(get(row, "id")?);
@@ -98,6 +98,11 @@ pub(crate) fn case(row: &AnyRow) -> Result<Case> {
         resolved_at: optional_time(row, "resolved_at")?,
         repeat_of_id: optional_id(row, "repeat_of_id", CaseId)?,
         snoozed_until: optional_time(row, "snoozed_until")?,
+        sla: CaseSlaSummary {
+            policy_id: get(row, "sla_policy_id")?,
+            clock: get(row, "sla_clock")?,
+            due_at: optional_time(row, "sla_due_at")?,
+        },
         effort: json(row, "effort")?,
     })
 }

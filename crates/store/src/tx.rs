@@ -147,6 +147,8 @@ fn mistyped(col: &str, wanted: &str, got: &rusqlite::types::Value) -> StoreError
 pub struct Tx {
     pub(crate) conn: Conn,
     pub(crate) effort: Arc<EffortWeights>,
+    /// The SLA set-up case rows are measured against.
+    pub(crate) sla: crate::service_levels::SlaCache,
 }
 
 /// The connection a [`Tx`] writes through.

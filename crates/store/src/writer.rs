@@ -84,7 +84,12 @@ impl GroupCommit {
     /// Opens the writer connection on `path` with `pragmas` and starts the
     /// thread that owns it. The thread ends at [`GroupCommit::stop`] or when
     /// every handle is dropped.
-    pub(crate) fn start(path: &str, pragmas: &str, effort: Arc<EffortWeights>) -> Result<Self> {
+    pub(crate) fn start(
+        path: &str,
+        pragmas: &str,
+        effort: Arc<EffortWeights>,
+        sla: crate::service_levels::SlaCache,
+    ) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(pragmas)?;
         conn.execute_batch("PRAGMA cache_size = -64000;")?;
@@ -99,7 +104,7 @@ impl GroupCommit {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tend-sqlite-writer".into())
-            .spawn(move || run(conn, queue, effort))
+            .spawn(move || run(conn, queue, effort, sla))
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
         Ok(GroupCommit {
             jobs,
@@ -143,6 +148,7 @@ impl Store {
                 let mut tx = Tx {
                     conn: Conn::Postgres(pool.begin().await?),
                     effort: self.effort.clone(),
+                    sla: self.sla_cache.clone(),
                 };
                 let value = work(&mut tx).await?;
                 if let Conn::Postgres(tx) = tx.conn {
@@ -234,10 +240,16 @@ fn run_ready<T>(mut work: WriteFuture<'_, T>) -> Result<T> {
 /// The writer thread: waits for work, then takes everything queued (up to
 /// [`MAX_BATCH`]) into one transaction. (The full-text index is caught up
 /// by the job runner's periodic task, through [`Store::write`].)
-fn run(conn: rusqlite::Connection, queue: mpsc::Receiver<Message>, effort: Arc<EffortWeights>) {
+fn run(
+    conn: rusqlite::Connection,
+    queue: mpsc::Receiver<Message>,
+    effort: Arc<EffortWeights>,
+    sla: crate::service_levels::SlaCache,
+) {
     let mut tx = Tx {
         conn: Conn::Sqlite(conn),
         effort,
+        sla,
     };
     // A message that ended the batch before it, handled next.
     let mut held: Option<Message> = None;

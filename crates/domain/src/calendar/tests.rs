@@ -258,3 +258,12 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn a_due_time_keeps_the_fraction_of_a_second_across_periods() {
+    let from: Timestamp = "2026-12-07T21:53:02.960062Z".parse().unwrap();
+    let due = BusinessCalendar::always_open()
+        .add_open_seconds(from, 4 * 3600)
+        .unwrap();
+    assert_eq!(due, "2026-12-08T01:53:02.960062Z".parse().unwrap());
+}

@@ -123,16 +123,26 @@ pub struct CaseListParams {
     updated_since: Option<String>,
     /// Only cases whose customer effort is at this level.
     effort_level: Option<EffortLevel>,
+    /// `running`: only cases with a running SLA clock; `breached`: only
+    /// those whose clock is past due.
+    sla: Option<String>,
     /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
-    /// `-effort_index` (highest effort first), `effort_index` or
+    /// `-effort_index` (highest effort first), `effort_index`,
     /// `waiting_since` (the customer who has waited longest first; cases
-    /// nobody waits on last).
+    /// nobody waits on last) or `sla_due_at` (the SLA clock due soonest
+    /// first; cases without one last).
     sort: Option<String>,
 }
 
 impl CaseListParams {
-    fn filter(&self, me: AgentId) -> Result<CaseFilter, Invalid> {
+    fn filter(&self, me: AgentId, now: jiff::Timestamp) -> Result<CaseFilter, Invalid> {
         let statuses = status_list(self.status.as_deref())?;
+        let (sla_running, sla_due_by) = match self.sla.as_deref() {
+            None | Some("") => (false, None),
+            Some("running") => (true, None),
+            Some("breached") => (true, Some(now)),
+            Some(_) => return Err(Invalid::new("sla", "use `running` or `breached`")),
+        };
         let assignee = match self.assignee.as_deref() {
             None => None,
             Some("none") => Some(AssigneeFilter::Nobody),
@@ -158,6 +168,8 @@ impl CaseListParams {
             customer_id: self.customer_id.map(CustomerId),
             updated_since,
             effort_level: self.effort_level,
+            sla_running,
+            sla_due_by,
             ..CaseFilter::default()
         })
     }
@@ -192,7 +204,7 @@ pub async fn list(
     Params(page): Params<PageParams>,
 ) -> ApiResult<axum::Json<Page<Case>>> {
     me.require(Action::Read)?;
-    let filter = filters.filter(me.agent_id)?;
+    let filter = filters.filter(me.agent_id, s.store.clock().now())?;
     let sort = filters
         .sort
         .as_deref()

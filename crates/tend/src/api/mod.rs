@@ -17,6 +17,7 @@ mod jobs;
 mod organizations;
 mod reports;
 mod search;
+mod service_levels;
 mod staff;
 
 use crate::http::AppState;
@@ -140,6 +141,29 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(canned::list, canned::create))
         .routes(routes!(canned::get, canned::update, canned::delete))
         .routes(routes!(search::search))
+        .routes(routes!(
+            service_levels::calendars,
+            service_levels::create_calendar
+        ))
+        .routes(routes!(
+            service_levels::calendar,
+            service_levels::replace_calendar,
+            service_levels::delete_calendar
+        ))
+        .routes(routes!(service_levels::import_holidays))
+        .routes(routes!(service_levels::set_team_calendar))
+        .routes(routes!(service_levels::set_inbox_calendar))
+        .routes(routes!(
+            service_levels::policies,
+            service_levels::create_policy
+        ))
+        .routes(routes!(
+            service_levels::policy,
+            service_levels::replace_policy,
+            service_levels::delete_policy
+        ))
+        .routes(routes!(service_levels::move_policy))
+        .routes(routes!(service_levels::case_sla))
         .routes(routes!(articles::list, articles::create))
         .routes(routes!(articles::get, articles::update))
         .routes(routes!(jobs::list))

@@ -17,6 +17,7 @@ pub mod outcome;
 mod periodic;
 mod registry;
 mod runner;
+mod sla;
 
 pub use outcome::{JobError, payload_id};
 pub use registry::{Handler, Registry};

@@ -2,7 +2,7 @@
 //! recurring kind how long after a run the next one is due.
 
 use super::outcome::JobError;
-use super::{clean_up, effort_upkeep};
+use super::{clean_up, effort_upkeep, sla};
 use crate::mail::outbound::Relay;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -67,6 +67,16 @@ impl Registry {
                 JobKind::EffortRescore,
                 None,
                 Arc::new(|store, job| Box::pin(effort_upkeep::rescore(store, job))),
+            )
+            .with(
+                JobKind::SlaTimer,
+                None,
+                Arc::new(|store, job| Box::pin(sla::timer(store, job))),
+            )
+            .with(
+                JobKind::SlaRefresh,
+                None,
+                Arc::new(|store, job| Box::pin(sla::refresh(store, job))),
             );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);

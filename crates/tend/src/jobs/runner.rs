@@ -131,7 +131,8 @@ async fn claim_due(
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<Job>, tend_store::StoreError> {
-    let at = now();
+    // The store's clock, which tests move forward to bring jobs due.
+    let at = store.clock().now();
     if !store.jobs_due(kinds, at).await? {
         return Ok(Vec::new());
     }

@@ -45,6 +45,7 @@ mod schema;
 mod search;
 mod secrets;
 mod shutdown;
+mod sla;
 mod smtp_tls;
 mod surveys;
 mod web;

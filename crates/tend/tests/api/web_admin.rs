@@ -199,6 +199,20 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         .await
         .id();
     let reply = canned(t, "Thanks", "Thank you, {{customer.first_name}}.").await;
+    let calendar = t
+        .post(
+            "/api/v1/calendars",
+            json!({"name": "Office", "time_zone": "Europe/Amsterdam", "hours": "mon-fri 09:00-17:00"}),
+        )
+        .await
+        .id();
+    let policy = t
+        .post(
+            "/api/v1/sla_policies",
+            json!({"name": "Standard", "targets": [{"priority": "normal", "first_response": 60}]}),
+        )
+        .await
+        .id();
     let ann = agent_id(t, ANN).await;
     t.post(
         &format!("/api/v1/teams/{team}/members"),
@@ -214,6 +228,10 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         "/admin/canned".into(),
         format!("/admin/canned/{reply}"),
         "/admin/jobs".into(),
+        "/admin/calendars".into(),
+        format!("/admin/calendars/{calendar}"),
+        "/admin/sla".into(),
+        format!("/admin/sla/{policy}"),
     ];
     let dead = crate::jobs::dead_job(t).await;
     let s = |v: &str| v.to_string();
@@ -262,6 +280,44 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         ),
         (format!("/admin/canned/{reply}/delete"), vec![]),
         (format!("/admin/jobs/{dead}/retry"), vec![]),
+        (
+            s("/admin/calendars"),
+            vec![
+                ("name", s("Weekend")),
+                ("time_zone", s("UTC")),
+                ("hours", s("sat,sun 10:00-14:00")),
+            ],
+        ),
+        (
+            format!("/admin/calendars/{calendar}"),
+            vec![
+                ("name", s("Changed")),
+                ("time_zone", s("UTC")),
+                ("hours", s("always")),
+            ],
+        ),
+        (format!("/admin/calendars/{calendar}/holidays"), vec![]),
+        (
+            s("/admin/calendars/assign"),
+            vec![
+                ("target", format!("team-{team}")),
+                ("calendar_id", calendar.to_string()),
+            ],
+        ),
+        (format!("/admin/calendars/{calendar}/delete"), vec![]),
+        (
+            s("/admin/sla"),
+            vec![("name", s("Gold")), ("first_response.urgent", s("30m"))],
+        ),
+        (
+            format!("/admin/sla/{policy}"),
+            vec![("name", s("Changed")), ("resolution.low", s("8h"))],
+        ),
+        (
+            format!("/admin/sla/{policy}/move"),
+            vec![("position", s("2"))],
+        ),
+        (format!("/admin/sla/{policy}/delete"), vec![]),
     ];
     (pages, forms)
 }
@@ -274,6 +330,8 @@ async fn admin_state(t: &TestServer) -> Value {
         "inboxes": t.get("/api/v1/inboxes").await.body,
         "canned": t.get("/api/v1/canned_replies").await.body,
         "dead_jobs": t.get("/api/v1/jobs?state=dead").await.body,
+        "calendars": t.get("/api/v1/calendars").await.body,
+        "sla_policies": t.get("/api/v1/sla_policies").await.body,
     })
 }
 

@@ -74,6 +74,8 @@ struct CasePage {
     canned: CannedPicker,
     identity: super::identity::IdentityBox,
     effort: super::effort::EffortPanel,
+    /// The SLA that applies, if any.
+    sla: Option<super::sla_panel::SlaPanel>,
     surveys: super::survey_box::SurveyBox,
     /// Cases linked as related, in the order linked.
     related: Vec<Row>,
@@ -232,6 +234,7 @@ pub async fn render(
     let canned = CannedPicker::load(s, session, &case, &customer).await?;
     let identity = super::identity::IdentityBox::load(s, &customer).await?;
     let effort = super::effort::EffortPanel::load(s, &case).await?;
+    let sla = super::sla_panel::SlaPanel::load(s, case.id).await?;
     let surveys = super::survey_box::SurveyBox::load(s, customer.id).await?;
     let clock = s.store.clock().now();
     let related = s
@@ -278,6 +281,7 @@ pub async fn render(
         canned,
         identity,
         effort,
+        sla,
         surveys,
         related,
         following,

@@ -163,6 +163,8 @@ pub fn narrow(view: CaseFilter, mut extra: CaseFilter) -> Option<CaseFilter> {
     extra.awake_at = view.awake_at;
     extra.snoozed_at = view.snoozed_at;
     extra.followed_by = view.followed_by;
+    extra.sla_running = view.sla_running;
+    extra.sla_due_by = view.sla_due_by;
     Some(extra)
 }
 

@@ -30,6 +30,7 @@ mod saved;
 mod search;
 mod signin;
 mod signin_code;
+mod sla_panel;
 mod snooze;
 mod source;
 mod split;

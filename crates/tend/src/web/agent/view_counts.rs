@@ -14,7 +14,13 @@ use std::collections::BTreeMap;
 use tend_domain::agent::Action;
 
 /// The views counted, in navigation order ("All cases" is not: it only grows).
-const COUNTED: [View; 4] = [View::Mine, View::Team, View::Unassigned, View::Pending];
+const COUNTED: [View; 5] = [
+    View::Mine,
+    View::Team,
+    View::Unassigned,
+    View::Pending,
+    View::Breached,
+];
 
 /// The counts and the change stamp.
 #[derive(Serialize)]

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout, ago, when};
 use crate::web::shared::session::Session;
+use crate::web::shared::sla_badge::{SlaBadge, badge};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -43,6 +44,10 @@ pub enum View {
     Snoozed,
     /// Cases the agent follows.
     Following,
+    /// Cases with a running SLA clock, due soonest first.
+    DueSoon,
+    /// Cases whose SLA clock is past due.
+    Breached,
 }
 
 impl View {
@@ -56,6 +61,8 @@ impl View {
             "all" => Some(View::All),
             "snoozed" => Some(View::Snoozed),
             "following" => Some(View::Following),
+            "due" => Some(View::DueSoon),
+            "breached" => Some(View::Breached),
             _ => None,
         }
     }
@@ -70,6 +77,8 @@ impl View {
             View::All => "all",
             View::Snoozed => "snoozed",
             View::Following => "following",
+            View::DueSoon => "due",
+            View::Breached => "breached",
         }
     }
 
@@ -82,6 +91,8 @@ impl View {
             View::All => "All cases",
             View::Snoozed => "Snoozed",
             View::Following => "Following",
+            View::DueSoon => "SLA due soonest",
+            View::Breached => "SLA breached",
         }
     }
 
@@ -94,6 +105,7 @@ impl View {
             View::Team | View::Pending | View::All | View::Snoozed | View::Following => {
                 "-updated_at"
             }
+            View::DueSoon | View::Breached => "sla_due_at",
         }
     }
 
@@ -109,6 +121,10 @@ impl View {
             View::All => "No cases yet. They appear here when customers write in.",
             View::Snoozed => "No case is snoozed.",
             View::Following => "You follow no case. Follow one from its page to find it here.",
+            View::DueSoon => {
+                "No SLA clock is running. Clocks run on cases an SLA policy covers (Admin → Service levels)."
+            }
+            View::Breached => "No SLA is breached. Every running clock is within its target.",
         }
     }
 
@@ -128,12 +144,16 @@ impl View {
             View::Team => (OPEN.to_vec(), None),
             View::Unassigned => (OPEN.to_vec(), Some(AssigneeFilter::Nobody)),
             View::Pending => (vec![Status::PendingCustomer], None),
-            View::All | View::Snoozed | View::Following => (Vec::new(), None),
+            View::All | View::Snoozed | View::Following | View::DueSoon | View::Breached => {
+                (Vec::new(), None)
+            }
         };
         Some(CaseFilter {
             awake_at: working.then_some(now),
             snoozed_at: matches!(self, View::Snoozed).then_some(now),
             followed_by: matches!(self, View::Following).then_some(me),
+            sla_running: matches!(self, View::DueSoon | View::Breached),
+            sla_due_by: matches!(self, View::Breached).then_some(now),
             statuses,
             assignee,
             team_ids: if matches!(self, View::Team) {
@@ -158,6 +178,7 @@ const SORTS: &[(&str, &str)] = &[
     ("-created_at", "Newest"),
     ("created_at", "Oldest"),
     ("-effort_index", "Highest customer effort"),
+    ("sla_due_at", "SLA due soonest"),
 ];
 
 /// One row of a case list, ready to show.
@@ -176,6 +197,8 @@ pub struct Row {
     pub waiting: Option<String>,
     pub effort_index: u32,
     pub effort_level: &'static str,
+    /// The SLA badge, when a clock runs or is paused.
+    pub sla: Option<SlaBadge>,
     /// The customer, their organisation and the start of the latest
     /// message (empty where the list does not show them).
     pub listed: ListedCase,
@@ -199,6 +222,7 @@ impl Row {
             waiting: case.waiting_since.map(|since| waited(since, now)),
             effort_index: case.effort_index,
             effort_level: case.effort_level.as_str(),
+            sla: badge(&case.sla, now),
             listed: ListedCase::default(),
         }
     }

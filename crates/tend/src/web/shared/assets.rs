@@ -15,6 +15,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("live.js", JS, include_str!("../../../assets/live.js")),
     ("bulk.js", JS, include_str!("../../../assets/bulk.js")),
     ("views.js", JS, include_str!("../../../assets/views.js")),
+    ("sla.js", JS, include_str!("../../../assets/sla.js")),
     ("canned.js", JS, include_str!("../../../assets/canned.js")),
     (
         "casepage.js",

@@ -9,6 +9,7 @@ pub mod expectation;
 pub mod form_time;
 pub mod layout;
 pub mod session;
+pub mod sla_badge;
 pub mod survey_form;
 pub mod timeline;
 pub mod upload;

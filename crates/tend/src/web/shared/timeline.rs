@@ -11,6 +11,7 @@ use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, AgreementId, CustomerId, TeamId};
 use tend_domain::remote_images::has_remote_images;
+use tend_domain::sla::ClockKind;
 use tend_domain::survey::SurveyKind;
 use tend_store::cursor::Cursor;
 use tend_store::model::{Attachment, Message, Page};
@@ -379,6 +380,15 @@ pub fn survey_answer(kind: SurveyKind, score: u8) -> String {
     )
 }
 
+/// An SLA clock in words.
+pub fn clock_name(clock: ClockKind) -> &'static str {
+    match clock {
+        ClockKind::FirstResponse => "first response",
+        ClockKind::NextResponse => "next response",
+        ClockKind::Resolution => "resolution",
+    }
+}
+
 /// One line for an event, or none for events a message already shows.
 fn describe(data: &EventData, names: &Names) -> Option<String> {
     Some(match data {
@@ -507,6 +517,16 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             names.customer_named(*into)
         ),
         EventData::PromiseBroken { promise } => format!("broke the promise “{promise}”"),
+        EventData::SlaWarned { clock, due_at, .. } => format!(
+            "warned that the {} is due by {}",
+            clock_name(*clock),
+            when(due_at)
+        ),
+        EventData::SlaBreached { clock, due_at, .. } => format!(
+            "recorded that the {} target passed at {} unmet",
+            clock_name(*clock),
+            when(due_at)
+        ),
         EventData::Snoozed { until } => format!("snoozed the case until {}", when(until)),
         EventData::Unsnoozed { by_customer: true } => "ended the snooze: the customer wrote".into(),
         EventData::Unsnoozed { by_customer: false } => "woke the case from its snooze".into(),

@@ -1,12 +1,15 @@
-//! The admin pages: agents, teams, inboxes, canned replies and jobs. Every route
+//! The admin pages: agents, teams, inboxes, canned replies, business
+//! hours, SLA policies and jobs. Every route
 //! asks for [`Action::Administer`], so agents and light agents get a 403.
 //! A rejected form comes back with its message and the input (422); a
 //! change that works redirects back to the list (303).
 
 mod agents;
+mod calendars;
 mod canned;
 mod inboxes;
 mod jobs;
+mod sla;
 mod teams;
 
 use crate::http::AppState;
@@ -42,6 +45,21 @@ pub fn router() -> Router<AppState> {
         .route("/admin/canned", get(canned::list).post(canned::create))
         .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
         .route("/admin/canned/{id}/delete", post(canned::delete))
+        .route(
+            "/admin/calendars",
+            get(calendars::list).post(calendars::create),
+        )
+        .route("/admin/calendars/assign", post(calendars::assign))
+        .route(
+            "/admin/calendars/{id}",
+            get(calendars::edit).post(calendars::update),
+        )
+        .route("/admin/calendars/{id}/delete", post(calendars::delete))
+        .route("/admin/calendars/{id}/holidays", post(calendars::import))
+        .route("/admin/sla", get(sla::list).post(sla::create))
+        .route("/admin/sla/{id}", get(sla::edit).post(sla::update))
+        .route("/admin/sla/{id}/delete", post(sla::delete))
+        .route("/admin/sla/{id}/move", post(sla::reorder))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }
