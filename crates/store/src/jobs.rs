@@ -37,6 +37,9 @@ tend_domain::string_enum!(
         /// Sends the survey of a resolved case (`{"case_id": n}`) if it is
         /// still due.
         Survey = "survey",
+        /// Emails an agent their notifications not yet read or emailed
+        /// (`{"agent_id": n}`): one, or a digest of several.
+        NotificationEmail = "notification_email",
     }
 );
 

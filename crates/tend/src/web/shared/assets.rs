@@ -22,6 +22,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../assets/casepage.js"),
     ),
     ("kb.js", JS, include_str!("../../../assets/kb.js")),
+    (
+        "notifications.js",
+        JS,
+        include_str!("../../../assets/notifications.js"),
+    ),
+    (
+        "mentions.js",
+        JS,
+        include_str!("../../../assets/mentions.js"),
+    ),
     ("suggest.js", JS, include_str!("../../../assets/suggest.js")),
     (
         "localtime.js",
