@@ -6,7 +6,8 @@
 //! [`notify`] inside their own transaction, or [`Store::notify`].
 //!
 //! Nobody is told about their own action: the actor of the causing event
-//! is left out. An agent is told about one event once (a unique index on
+//! is left out, and events dated more than a day back (history loaded in
+//! bulk) tell nobody. An agent is told about one event once (a unique index on
 //! agent and event). A notification for an agent who wants email queues
 //! the `notification_email` job for them: due at once (`immediately`) or
 //! at the next full hour (`digest`), one queued job per agent at a time.
@@ -37,8 +38,10 @@ use utoipa::ToSchema;
 pub const UNREAD_CAP: i64 = 99;
 /// Most notifications one email lists; the rest go in the next one.
 pub const MAX_EMAILED: i64 = 50;
-/// How far back an email looks for notifications not yet read or emailed:
-/// turning email on does not mail out a backlog.
+/// How far back an email looks for notifications not yet read or emailed
+/// (turning email on does not mail out a backlog); an event recorded as
+/// having happened longer ago than this (history being imported) tells
+/// nobody.
 pub const EMAIL_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 /// One notification, as the API and the workspace show it.
@@ -124,6 +127,13 @@ pub(crate) async fn after_event(
     let Some(trigger) = notification::trigger(data) else {
         return Ok(());
     };
+    if crate::now()
+        .checked_sub(EMAIL_WINDOW)
+        .is_ok_and(|since| at < since)
+    {
+        // History being loaded (an import, a benchmark's seed) is no news.
+        return Ok(());
+    }
     let mut quote = None;
     let agents = match trigger.to {
         Recipients::Agent(agent) => vec![agent],

@@ -492,6 +492,15 @@ async fn the_bell_counts_live_and_email_goes_once(b: Backend) {
     let cora = t.customer("Cora", "cora@example.org").await;
     let case = t.case(cora, "Printer jams", "On every page.").await;
     let mut web = WebAgent::signed_in(&t, ann.email).await;
+    let home = web.get("/views/mine").await;
+    assert!(
+        home.html
+            .contains(r#"<a href="/notifications" class="bell""#)
+    );
+    for asset in ["bell.svg", "notifications.js", "mentions.js"] {
+        let served = web.get(&format!("/assets/{asset}")).await;
+        assert_eq!(served.status, StatusCode::OK, "{asset}");
+    }
     let quiet = counts(&mut web).await;
     assert_eq!(quiet["notifications"]["count"], 0);
     assert_eq!(quiet["notifications"]["newest"], json!([]));
@@ -699,11 +708,11 @@ async fn the_bell_lights_up_without_a_reload_in_chromium() {
         json!(true),
         "no reload"
     );
-    b.screenshot("notifications.png").await;
 
     b.click("#bell").await;
     b.wait_for_text("notification-panel", "Bob Agent assigned")
         .await;
+    b.screenshot("notifications.png").await;
     b.click("#notification-panel .notification a").await;
     b.wait_for("#case-title").await;
     assert!(

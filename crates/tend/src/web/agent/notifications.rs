@@ -124,15 +124,11 @@ pub async fn open(
     Ok(Redirect::to(&format!("/cases/{}", n.case_id)).into_response())
 }
 
-/// Nothing but the CSRF token.
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// `POST /notifications/{id}/read`: marks one notification read.
 pub async fn mark_read(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    posted: Posted<Empty>,
+    posted: Posted<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     let session = posted.session;
     session.require(Action::Read)?;
@@ -145,7 +141,7 @@ pub async fn mark_read(
 /// `POST /notifications/read`: marks every notification read.
 pub async fn mark_all_read(
     State(s): State<AppState>,
-    posted: Posted<Empty>,
+    posted: Posted<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     let session = posted.session;
     session.require(Action::Read)?;
