@@ -19,6 +19,7 @@ pub mod ids;
 pub mod invalid;
 pub mod kb;
 pub mod links;
+pub mod notification;
 pub mod preferences;
 pub mod related;
 pub mod remote_images;
@@ -68,5 +69,13 @@ mod tests {
         check(effort::EffortLevel::ALL, effort::EffortLevel::as_str);
         check(effort::Driver::ALL, effort::Driver::as_str);
         check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
+        check(
+            notification::NotificationKind::ALL,
+            notification::NotificationKind::as_str,
+        );
+        check(
+            notification::EmailNotifications::ALL,
+            notification::EmailNotifications::as_str,
+        );
     }
 }

@@ -954,6 +954,7 @@ pub(crate) async fn append(
     let id = insert_event(tx, case_id, seq, actor, &data, at).await?;
     crate::surveys::after_event(tx, case_id, &data, at).await?;
     state.apply(actor.kind, &data, at);
+    crate::notifications::after_event(tx, case_id, id, state, actor, &data, at).await?;
     Ok(CaseEvent {
         id,
         case_id,

@@ -43,6 +43,9 @@ tend_domain::string_enum!(
         /// Measures cases again after the SLA set-up changed
         /// (`{"after": id}`); queues itself for the next batch.
         SlaRefresh = "sla_refresh",
+        /// Emails an agent their notifications not yet read or emailed
+        /// (`{"agent_id": n}`): one, or a digest of several.
+        NotificationEmail = "notification_email",
     }
 );
 

@@ -33,6 +33,7 @@ mod merge;
 pub mod merge_customers;
 pub mod messages;
 pub mod model;
+pub mod notifications;
 mod open_case_pg;
 pub mod organizations;
 pub mod outbound;

@@ -5,6 +5,8 @@
 // page of a list drawn before the latest change, the page fetches itself and
 // swaps in the new list, marking rows that were not there before, unless
 // the agent has cases ticked or is using the list (then it offers a reload).
+// Each answer is also dispatched as a `tend:counts` event, which the bell
+// (notifications.js) reads its unread count from.
 // Without this file every page still works; it only does not update itself.
 (function () {
   "use strict";
@@ -91,6 +93,7 @@
       .then(function (body) {
         if (!body || !body.views) return;
         showCounts(body);
+        document.dispatchEvent(new CustomEvent("tend:counts", { detail: body }));
         var drawn = list && list.getAttribute("data-live-list");
         if (drawn && body.changed > Number(drawn)) redraw(body.changed);
       })

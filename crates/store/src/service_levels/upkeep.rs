@@ -13,6 +13,7 @@
 use super::setup::{ActivePolicy, SlaCache, SlaSetup};
 use crate::cases::{append, apply_change, load_state, save_state};
 use crate::jobs::{JobKind, NewJob, enqueue};
+use crate::notifications::{Recipient, notify};
 use crate::time::{from_micros, micros};
 use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError};
@@ -23,6 +24,7 @@ use tend_domain::calendar::BusinessCalendar;
 use tend_domain::case::{CaseChange, Priority};
 use tend_domain::event::{Actor, ActorKind, EventData};
 use tend_domain::ids::{AgentId, CaseId, OrganizationId, TeamId};
+use tend_domain::notification::{NotificationKind, cap};
 use tend_domain::sla::definition::CaseFacts;
 use tend_domain::sla::{ClockKind, ClockState, SlaClocks, SlaStatus};
 use tend_domain::state::CaseState;
@@ -301,7 +303,21 @@ impl Store {
                             policy_id,
                         }
                     };
-                    append(tx, id, &mut state, Actor::system(), data, now).await?;
+                    let event = append(tx, id, &mut state, Actor::system(), data, now).await?;
+                    if breached && escalation.notify {
+                        let to = match (state.assignee_id, state.team_id) {
+                            (Some(agent), _) => vec![Recipient::Agent(agent)],
+                            (None, Some(team)) => vec![Recipient::Team(team)],
+                            (None, None) => Vec::new(),
+                        };
+                        let text = cap(&format!(
+                            "#{id} {}: the {} target passed unmet",
+                            state.subject,
+                            clock.as_str().replace('_', " ")
+                        ));
+                        notify(tx, &to, NotificationKind::Notice, id, &text, Some(event.id))
+                            .await?;
+                    }
                     alerts.push(SlaAlert {
                         case_id: id,
                         breached,

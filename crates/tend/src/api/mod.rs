@@ -14,6 +14,7 @@ mod extract;
 mod idempotency;
 mod inboxes;
 mod jobs;
+mod notifications;
 mod organizations;
 mod reports;
 mod search;
@@ -132,6 +133,14 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(agreements::list, agreements::create))
         .routes(routes!(agreements::get, agreements::update))
         .routes(routes!(staff::me))
+        .routes(routes!(
+            notifications::email_setting,
+            notifications::set_email_setting
+        ))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::mark_read))
         .routes(routes!(staff::agents, staff::create_agent))
         .routes(routes!(staff::agent))
         .routes(routes!(staff::reset_totp))

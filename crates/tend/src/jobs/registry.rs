@@ -34,9 +34,10 @@ const CLEAN_UP_EVERY: Duration = Duration::from_secs(3600);
 
 impl Registry {
     /// Tend's handlers; email is sent only when there is a `relay`.
-    /// Links in email (surveys) point to `public_url`.
+    /// Links in email (surveys, notifications) point to `public_url`.
     pub fn standard(relay: Option<Relay>, public_url: String) -> Result<Self, String> {
         let public_url: Arc<str> = public_url.into();
+        let links = public_url.clone();
         let mut registry = Registry::default()
             .with(
                 JobKind::Acknowledge,
@@ -51,6 +52,16 @@ impl Registry {
                     Box::pin(
                         async move { crate::surveys::send::run(store, job, &public_url).await },
                     )
+                }),
+            )
+            .with(
+                JobKind::NotificationEmail,
+                None,
+                Arc::new(move |store, job| {
+                    let public_url = links.clone();
+                    Box::pin(async move {
+                        crate::mail::notifications::run(store, job, &public_url).await
+                    })
                 }),
             )
             .with(

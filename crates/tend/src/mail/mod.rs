@@ -10,6 +10,7 @@ pub mod bounce;
 pub mod imap;
 pub mod import;
 pub mod inbox;
+pub mod notifications;
 pub mod outbound;
 pub mod parse;
 pub mod quote;

@@ -60,6 +60,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
         "/search?q=printer".into(),
         "/search".into(),
         "/account".into(),
+        "/notifications".into(),
         "/reports".into(),
         "/admin/agents".into(),
         "/admin/teams".into(),

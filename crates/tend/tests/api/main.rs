@@ -33,6 +33,7 @@ mod kb;
 mod limits;
 mod live;
 mod mail_rate_limit;
+mod notifications;
 mod openapi;
 mod parsing;
 mod permissions;

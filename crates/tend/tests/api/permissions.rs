@@ -60,6 +60,9 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
         format!("/api/v1/teams/{team}"),
         "/api/v1/search?q=help".into(),
         "/api/v1/me".into(),
+        "/api/v1/notifications".into(),
+        "/api/v1/notifications/unread".into(),
+        "/api/v1/me/notifications".into(),
     ];
     let work = [
         (

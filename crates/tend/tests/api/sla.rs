@@ -28,6 +28,25 @@ async fn policy(t: &TestServer, body: Value) -> i64 {
     r.id()
 }
 
+/// The kinds of an agent's notifications, newest first.
+async fn notification_kinds(t: &TestServer, token: &str) -> Vec<String> {
+    let r = t
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/notifications",
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A list endpoint's items (not paged).
 async fn listed(t: &TestServer, path: &str) -> Vec<Value> {
     let r = t.get(path).await;
@@ -438,11 +457,24 @@ async fn warnings_and_breaches_fire_at_their_moment_and_escalate(b: Backend) {
         &t,
         json!({"name": "Standard", "warn_before_minutes": 15,
                "targets": [{"priority": "normal", "first_response": 60}],
-               "escalation": {"raise_priority": true, "team_id": escalations}}),
+               "escalation": {"notify": true, "raise_priority": true, "team_id": escalations}}),
     )
     .await;
     let ann = t.customer("Ann", "ann@example.com").await;
     let case = t.case(ann, "No water", "Since this morning").await;
+    let bea = t
+        .agent_token("bea@example.com", tend_domain::agent::Role::Agent)
+        .await;
+    let bea_id = t
+        .send(reqwest::Method::GET, "/api/v1/me", Some(&bea), None)
+        .await
+        .body["id"]
+        .clone();
+    t.patch(
+        &format!("/api/v1/cases/{case}"),
+        json!({"assignee_id": bea_id}),
+    )
+    .await;
     let due = time(&case_json(&t, case).await["sla"]["due_at"]);
 
     // 44 minutes on: too early to warn (the runner polls twice a second).
@@ -458,6 +490,11 @@ async fn warnings_and_breaches_fire_at_their_moment_and_escalate(b: Backend) {
     })
     .await;
     assert_eq!(warned[0]["clock"], "first_response");
+    assert_eq!(
+        notification_kinds(&t, &bea).await,
+        ["sla_warning", "assigned"],
+        "the assignee is warned"
+    );
     assert_eq!(time(&warned[0]["due_at"]), due);
     assert!(events_of(&t, case, "sla_breached").await.is_empty());
 
@@ -475,6 +512,11 @@ async fn warnings_and_breaches_fire_at_their_moment_and_escalate(b: Backend) {
     })
     .await;
     assert_eq!(escalated["priority"], "high", "raised one step");
+    assert_eq!(
+        notification_kinds(&t, &bea).await,
+        ["notice", "sla_warning", "assigned"],
+        "and told of the breach"
+    );
     let handed = events_of(&t, case, "handed_off").await;
     assert_eq!(handed.len(), 1);
     // High has no target in this policy: nothing runs at that priority,

@@ -36,6 +36,11 @@ struct AccountPage {
     preferences: Preferences,
     /// Every time zone name, offered while typing one.
     time_zones: Vec<String>,
+    /// How the agent gets notifications by email (`off`, `immediately`,
+    /// `digest`).
+    notify_email: &'static str,
+    /// The agent's handle, for @mentions.
+    handle: String,
 }
 
 /// A two-factor secret waiting for its first code.
@@ -87,6 +92,7 @@ pub async fn page(
         Some("totp_on") => Some("Two-factor sign-in is on. Sign-in now asks for a code."),
         Some("totp_off") => Some("Two-factor sign-in is off."),
         Some("display") => Some("Your display settings are saved."),
+        Some("notifications") => Some("Your notification settings are saved."),
         _ => None,
     };
     render(&s, &session, StatusCode::OK, notice, None).await
@@ -113,6 +119,7 @@ async fn render(
         }
         _ => None,
     };
+    let handle = tend_domain::notification::handle(&email);
     let page = AccountPage {
         layout: Layout::new(session, "account"),
         email,
@@ -125,6 +132,12 @@ async fn render(
             .available()
             .map(|name| name.as_str().to_owned())
             .collect(),
+        handle,
+        notify_email: s
+            .store
+            .notification_email(session.agent_id())
+            .await?
+            .as_str(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }

@@ -40,12 +40,29 @@ pub struct Pager {
 
 impl Pager {
     fn new(path: &str, params: &ListParams, q: &str, shown: usize, next: Option<String>) -> Self {
-        let at = i64::from(params.at.unwrap_or(1).max(1));
+        let keep = if q.is_empty() {
+            Vec::new()
+        } else {
+            vec![("q", q.to_owned())]
+        };
+        Self::build(path, &keep, params.cursor.is_some(), params.at, shown, next)
+    }
+
+    /// The links of a list at `path` whose links `keep` these query
+    /// pairs; `paged` when this is not the first page, `at` the position
+    /// of its first row, `shown` its rows and `next` the next page's
+    /// cursor.
+    pub fn build(
+        path: &str,
+        keep: &[(&str, String)],
+        paged: bool,
+        at: Option<u32>,
+        shown: usize,
+        next: Option<String>,
+    ) -> Self {
+        let at = i64::from(at.unwrap_or(1).max(1));
         let link = |extra: &[(&str, String)]| {
-            let mut pairs: Vec<(&str, String)> = Vec::new();
-            if !q.is_empty() {
-                pairs.push(("q", q.to_owned()));
-            }
+            let mut pairs: Vec<(&str, String)> = keep.to_vec();
             pairs.extend(extra.iter().cloned());
             match serde_urlencoded::to_string(&pairs) {
                 Ok(query) if !query.is_empty() => format!("{path}?{query}"),
@@ -54,7 +71,7 @@ impl Pager {
         };
         Pager {
             range: (shown > 0).then(|| format!("{at}–{}", at + shown as i64 - 1)),
-            first_page: params.cursor.as_ref().map(|_| link(&[])),
+            first_page: paged.then(|| link(&[])),
             next_page: next
                 .map(|c| link(&[("cursor", c), ("at", (at + shown as i64).to_string())])),
         }

@@ -1,6 +1,6 @@
 //! The agent workspace: sign-in, views and search, the case page, the
 //! customer and organisation pages, the knowledge-base editor, the account
-//! page and the admin pages.
+//! page, notifications and the admin pages.
 
 mod account;
 mod admin;
@@ -21,6 +21,7 @@ mod kb;
 mod live;
 mod merge;
 mod new_case;
+mod notifications;
 mod organization_page;
 mod records;
 mod related;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
         .route("/account/preferences", post(account::set_preferences))
+        .route("/account/notifications", post(notifications::set_email))
         .route("/account/totp/setup", post(account::begin_totp))
         .route("/account/totp/enable", post(account::enable_totp))
         .route("/account/totp/disable", post(account::disable_totp))
@@ -68,6 +70,12 @@ pub fn router() -> Router<AppState> {
         .route("/views/saved/{id}", get(views::saved))
         .route("/views/saved/{id}/delete", post(saved::delete))
         .route("/search", get(search::search))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/unread", get(notifications::unread))
+        .route("/notifications/{id}", get(notifications::open))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/agents/mentions", get(notifications::mentions))
         .route("/cases/new", get(new_case::page).post(new_case::submit))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))

@@ -1,8 +1,11 @@
 //! Live counts for the navigation and the tab title: how many cases each
 //! working view holds now, and when any case last changed, so an open list
-//! knows to draw itself again. Polled by `assets/views.js`; counts are capped
-//! like the lists' own ("more than 1,000").
+//! knows to draw itself again; and the agent's unread notifications for the
+//! header's bell. Polled by `assets/views.js` (which hands them on to
+//! `assets/notifications.js`); counts are capped like the lists' own
+//! ("more than 1,000").
 
+use super::notifications::NEWEST;
 use super::views::{COUNT_CAP, View};
 use crate::http::AppState;
 use crate::web::shared::error::WebError;
@@ -12,6 +15,7 @@ use axum::extract::State;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tend_domain::agent::Action;
+use tend_store::notifications::Unread;
 
 /// The views counted, in navigation order ("All cases" is not: it only grows).
 const COUNTED: [View; 5] = [
@@ -31,6 +35,8 @@ pub struct Counts {
     cap: i64,
     /// When any case last changed, in microseconds.
     changed: i64,
+    /// The agent's unread notifications, for the bell.
+    notifications: Unread,
 }
 
 /// `GET /views/counts`: the signed-in agent's view counts.
@@ -50,5 +56,6 @@ pub async fn counts(State(s): State<AppState>, session: Session) -> Result<Json<
         views,
         cap: COUNT_CAP,
         changed: s.store.cases_changed_at().await?,
+        notifications: s.store.unread_notifications(me, NEWEST).await?,
     }))
 }

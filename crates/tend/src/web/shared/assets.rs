@@ -1,4 +1,4 @@
-//! The stylesheet and scripts, embedded in the binary.
+//! The stylesheet, scripts and icons, embedded in the binary.
 
 use super::error::WebError;
 use axum::extract::Path;
@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 /// Every asset as (file name, content type, content).
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -23,6 +24,17 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../assets/casepage.js"),
     ),
     ("kb.js", JS, include_str!("../../../assets/kb.js")),
+    (
+        "notifications.js",
+        JS,
+        include_str!("../../../assets/notifications.js"),
+    ),
+    (
+        "mentions.js",
+        JS,
+        include_str!("../../../assets/mentions.js"),
+    ),
+    ("bell.svg", SVG, include_str!("../../../assets/bell.svg")),
     ("suggest.js", JS, include_str!("../../../assets/suggest.js")),
     (
         "localtime.js",
