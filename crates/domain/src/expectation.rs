@@ -19,6 +19,9 @@ pub const MAX_PROMISE_HOURS: i64 = 24 * 366;
 pub struct Promise {
     /// Hours from the start of the wait.
     pub within_hours: i64,
+    /// An exact due time, when an SLA policy sets one (its clock runs in
+    /// business hours, so no span from the wait says it).
+    pub at: Option<Timestamp>,
 }
 
 impl Promise {
@@ -27,7 +30,18 @@ impl Promise {
     pub fn from_first_reply_hours(hours: Option<i64>) -> Option<Promise> {
         hours
             .filter(|h| (1..=MAX_PROMISE_HOURS).contains(h))
-            .map(|within_hours| Promise { within_hours })
+            .map(|within_hours| Promise {
+                within_hours,
+                at: None,
+            })
+    }
+
+    /// The promise of an SLA clock due at `due`.
+    pub fn at(due: Timestamp) -> Promise {
+        Promise {
+            within_hours: 0,
+            at: Some(due),
+        }
     }
 }
 
@@ -50,6 +64,12 @@ pub enum Expectation {
         /// The promised time has passed without an answer.
         late: bool,
     },
+    /// An answer is due at `due`, as an SLA policy set it.
+    At {
+        due: Timestamp,
+        /// The due time has passed without an answer.
+        late: bool,
+    },
     /// Someone is waiting but nothing was promised.
     AsSoonAsWeCan,
 }
@@ -62,6 +82,12 @@ pub fn expect_answer(
     now: Timestamp,
 ) -> Option<Expectation> {
     let since = waiting_since?;
+    if let Some(due) = promise.and_then(|p| p.at) {
+        return Some(Expectation::At {
+            due,
+            late: now >= due,
+        });
+    }
     let by = promise.and_then(|p| {
         let due = since
             .checked_add(SignedDuration::from_hours(p.within_hours))

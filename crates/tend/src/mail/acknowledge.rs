@@ -26,7 +26,8 @@ pub async fn run(store: Store, job: Job) -> Result<(), JobError> {
     if !inbox.auto_acknowledge || acknowledged(&store, case).await? {
         return Ok(());
     }
-    let promise = promise(inbox.first_reply_hours);
+    let due = store.answer_promise(case).await?.and_then(|p| p.at);
+    let promise = promise(inbox.first_reply_hours, due);
     send(&store, case, |inbox_name| {
         format!(
             "Hello,\n\nthank you for writing to {inbox_name}. Your message is case [#{case}].{promise}\n\n\
@@ -82,8 +83,15 @@ async fn send(
     Ok(())
 }
 
-/// The first-reply promise an acknowledgement makes.
-fn promise(first_reply_hours: Option<i64>) -> String {
+/// The first-reply promise an acknowledgement makes: the SLA's due time
+/// when a policy covers the case, else the inbox's first-reply hours.
+fn promise(first_reply_hours: Option<i64>, sla_due: Option<jiff::Timestamp>) -> String {
+    if let Some(due) = sla_due {
+        return format!(
+            " We will reply by {}.",
+            due.strftime("%A %-d %B, %H:%M UTC")
+        );
+    }
     match first_reply_hours {
         Some(1) => " We will reply within 1 hour.".to_owned(),
         Some(hours) => format!(" We will reply within {hours} hours."),

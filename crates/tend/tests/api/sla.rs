@@ -5,7 +5,7 @@
 //! their moment (moved by the store's clock) with the policy's escalation.
 
 use crate::both_backends;
-use crate::email::{eventually, send, server};
+use crate::email::{eventually, messages, send, server};
 use crate::harness::{Backend, TestServer};
 use crate::web::WebAgent;
 use jiff::{SignedDuration, Timestamp};
@@ -20,6 +20,7 @@ both_backends!(
     clocks_pause_while_pending_and_resume_on_the_customer_reply,
     warnings_and_breaches_fire_at_their_moment_and_escalate,
     admin_pages_keep_policies_and_the_case_page_shows_the_clocks,
+    the_acknowledgement_and_the_portal_promise_the_policys_first_response,
 );
 
 async fn policy(t: &TestServer, body: Value) -> i64 {
@@ -642,5 +643,45 @@ async fn admin_pages_keep_policies_and_the_case_page_shows_the_clocks(b: Backend
         breached.html.contains("No SLA is breached"),
         "{}",
         breached.html
+    );
+}
+
+async fn the_acknowledgement_and_the_portal_promise_the_policys_first_response(b: Backend) {
+    let t = TestServer::start_with(
+        b,
+        crate::harness::Options {
+            smtp: true,
+            ..crate::harness::Options::default()
+        },
+    )
+    .await;
+    let r = t
+        .post(
+            "/api/v1/inboxes",
+            json!({"address": "support@example.com", "auto_acknowledge": true, "first_reply_hours": 8}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    policy(
+        &t,
+        json!({"name": "Standard", "targets": [{"priority": "normal", "first_response": 120}]}),
+    )
+    .await;
+    send(&t, "ann@example.org", "support@example.com", FIRST)
+        .await
+        .unwrap();
+    let case = t.all("/api/v1/cases").await[0]["id"].as_i64().unwrap();
+    let due = time(&case_json(&t, case).await["sla"]["due_at"]);
+    let msgs = eventually("the acknowledgement", || async {
+        let msgs = messages(&t, case).await;
+        (msgs.len() == 2).then_some(msgs)
+    })
+    .await;
+    let text = msgs[1]["body_text"].as_str().unwrap();
+    let promised = format!("We will reply by {}.", due.strftime("%A %-d %B, %H:%M UTC"));
+    assert!(text.contains(&promised), "{promised} in {text}");
+    assert!(
+        !text.contains("8 hours"),
+        "the policy, not the inbox's hours: {text}"
     );
 }

@@ -52,17 +52,30 @@ pub fn expectation(
             due: None,
             after: String::new(),
         },
+        Expectation::At { due, late } => {
+            let due_view = due_view(due, now);
+            if late {
+                ExpectationView {
+                    before: "We aimed to answer by".into(),
+                    due: Some(due_view),
+                    after: ". Sorry this is taking longer: we will answer as soon as we can."
+                        .into(),
+                }
+            } else {
+                ExpectationView {
+                    before: "We aim to answer by".into(),
+                    due: Some(due_view),
+                    after: ".".into(),
+                }
+            }
+        }
         Expectation::By {
             within_hours,
             due,
             late,
         } => {
             let within = span(within_hours);
-            let due_view = DueView {
-                datetime: due.to_string(),
-                exact: super::layout::when(&due),
-                text: day_text(due, now),
-            };
+            let due_view = due_view(due, now);
             if late {
                 ExpectationView {
                     before: format!("We aimed to answer within {within}, by"),
@@ -79,6 +92,15 @@ pub fn expectation(
             }
         }
     })
+}
+
+/// The due time as a `<time>` shows it.
+fn due_view(due: Timestamp, now: Timestamp) -> DueView {
+    DueView {
+        datetime: due.to_string(),
+        exact: super::layout::when(&due),
+        text: day_text(due, now),
+    }
 }
 
 /// "1 hour", "4 hours", "2 days".
