@@ -226,6 +226,26 @@ pub enum EventData {
     /// The case's customer was a duplicate record (`from`) of the same
     /// person, merged into `into`: the case now belongs to `into`.
     CustomerMerged { from: CustomerId, into: CustomerId },
+    /// Tend decided who, in `team_id`, the case goes to (`to`; none: it is
+    /// left or put back unassigned), and why: the team's routing mode and
+    /// the agents it chose among, or that an agent went away. Recorded by
+    /// Tend next to the `assigned` event that carries the decision out.
+    Routed {
+        to: Option<AgentId>,
+        team_id: Option<TeamId>,
+        reason: String,
+    },
+    /// How frustrated the customer's message `message_id` reads, 0 to 100,
+    /// and the phrases that made it so ([`crate::frustration`]). Recorded
+    /// by Tend with each customer message that scores above 0, and with
+    /// one scoring 0 after one that did not (the case's latest score drops
+    /// back to 0).
+    FrustrationScored {
+        message_id: MessageId,
+        score: u8,
+        #[serde(default)]
+        signals: Vec<String>,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -313,6 +333,8 @@ impl EventData {
             EventData::SplitInto { .. } => "split_into",
             EventData::SplitFrom { .. } => "split_from",
             EventData::CustomerMerged { .. } => "customer_merged",
+            EventData::Routed { .. } => "routed",
+            EventData::FrustrationScored { .. } => "frustration_scored",
         }
     }
 }

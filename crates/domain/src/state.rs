@@ -184,7 +184,9 @@ impl CaseState {
             | EventData::SurveySent { .. }
             | EventData::SurveyAnswered { .. }
             | EventData::RelatedLinked { .. }
-            | EventData::RelatedUnlinked { .. } => {}
+            | EventData::RelatedUnlinked { .. }
+            | EventData::Routed { .. }
+            | EventData::FrustrationScored { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

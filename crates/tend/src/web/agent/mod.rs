@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod availability;
 mod bulk;
 mod canned_picker;
 
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
         .route("/account/preferences", post(account::set_preferences))
+        .route("/account/availability", post(availability::set))
         .route("/account/totp/setup", post(account::begin_totp))
         .route("/account/totp/enable", post(account::enable_totp))
         .route("/account/totp/disable", post(account::disable_totp))
