@@ -132,6 +132,13 @@ pub struct EffortTally {
     /// When the case was last resolved (or closed); cleared on reopening.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
+    /// How frustrated the customer's latest scored message reads, 0 to
+    /// 100 ([`crate::frustration`]); not part of the effort figure.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub frustration: u8,
+    /// The phrases behind [`EffortTally::frustration`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frustration_signals: Vec<String>,
 }
 
 /// Whether a count is zero (and so left out when a tally is written).
@@ -198,6 +205,14 @@ impl EffortTally {
             }
             EventData::StatusChanged { from, to } => self.status_changed(*from, *to, at),
             EventData::RepeatLinked { of, .. } => self.repeat_of = Some(*of),
+            EventData::FrustrationScored { score, signals, .. } => {
+                self.frustration = (*score).min(100);
+                self.frustration_signals = signals
+                    .iter()
+                    .take(crate::frustration::MAX_SIGNALS)
+                    .cloned()
+                    .collect();
+            }
             EventData::RepeatUnlinked { of } if self.repeat_of == Some(*of) => {
                 self.repeat_of = None;
             }

@@ -239,6 +239,26 @@ pub enum EventData {
         due_at: Timestamp,
         policy_id: i64,
     },
+    /// Tend decided who, in `team_id`, the case goes to (`to`; none: it is
+    /// left or put back unassigned), and why: the team's routing mode and
+    /// the agents it chose among, or that an agent went away. Recorded by
+    /// Tend next to the `assigned` event that carries the decision out.
+    Routed {
+        to: Option<AgentId>,
+        team_id: Option<TeamId>,
+        reason: String,
+    },
+    /// How frustrated the customer's message `message_id` reads, 0 to 100,
+    /// and the phrases that made it so ([`crate::frustration`]). Recorded
+    /// by Tend with each customer message that scores above 0, and with
+    /// one scoring 0 after one that did not (the case's latest score drops
+    /// back to 0).
+    FrustrationScored {
+        message_id: MessageId,
+        score: u8,
+        #[serde(default)]
+        signals: Vec<String>,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -328,6 +348,8 @@ impl EventData {
             EventData::CustomerMerged { .. } => "customer_merged",
             EventData::SlaWarned { .. } => "sla_warned",
             EventData::SlaBreached { .. } => "sla_breached",
+            EventData::Routed { .. } => "routed",
+            EventData::FrustrationScored { .. } => "frustration_scored",
         }
     }
 }

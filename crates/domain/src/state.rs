@@ -186,7 +186,9 @@ impl CaseState {
             | EventData::RelatedLinked { .. }
             | EventData::RelatedUnlinked { .. }
             | EventData::SlaWarned { .. }
-            | EventData::SlaBreached { .. } => {}
+            | EventData::SlaBreached { .. }
+            | EventData::Routed { .. }
+            | EventData::FrustrationScored { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

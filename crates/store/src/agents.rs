@@ -1,7 +1,7 @@
 //! Agents, teams and API tokens.
 
 use crate::model::{Agent, Team};
-use crate::rows::{flag, get, time, word};
+use crate::rows::{flag, get, json, time, word};
 use crate::time::micros;
 use crate::tx::args;
 use crate::{Result, Store, StoreError, now};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tend_domain::agent::Role;
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::{AgentId, TeamId};
+use tend_domain::routing::RoutingMode;
 
 /// A new agent.
 #[derive(Debug, Clone)]
@@ -25,11 +26,19 @@ pub struct NewAgent {
 }
 
 /// Changes to an agent; `None` leaves a field as it is.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AgentChange {
     pub role: Option<Role>,
-    /// Inactive agents cannot sign in or use their API tokens.
+    /// Inactive agents cannot sign in or use their API tokens; deactivating
+    /// one hands their unanswered cases back to their teams.
     pub active: Option<bool>,
+    /// The availability switch; turning it off hands the agent's
+    /// unanswered cases back to their teams.
+    pub available: Option<bool>,
+    /// Their own maximum of open cases (`Some(None)`: the team's).
+    pub max_open_cases: Option<Option<u32>>,
+    pub skills: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
 }
 
 /// Who an API token belongs to.
@@ -99,7 +108,8 @@ impl TokenCache {
     }
 }
 
-const AGENT_COLUMNS: &str = "id, email, name, role, active, created_at";
+const AGENT_COLUMNS: &str =
+    "id, email, name, role, active, available, max_open_cases, skills, languages, created_at";
 
 fn agent(row: &AnyRow, team_ids: Vec<TeamId>) -> Result<Agent> {
     Ok(Agent {
@@ -109,9 +119,20 @@ fn agent(row: &AnyRow, team_ids: Vec<TeamId>) -> Result<Agent> {
         role: word(row, "role", Role::parse)?,
         active: flag(row, "active")?,
         team_ids,
+        available: flag(row, "available")?,
+        max_open_cases: maximum(get(row, "max_open_cases")?),
+        skills: json(row, "skills")?,
+        languages: json(row, "languages")?,
         created_at: time(row, "created_at")?,
     })
 }
+
+/// A stored maximum of open cases.
+pub(crate) fn maximum(stored: Option<i64>) -> Option<u32> {
+    stored.map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+const TEAM_COLUMNS: &str = "id, name, routing_mode, max_open_cases, match_skills, created_at";
 
 impl Store {
     /// Creates an agent; the email must be new.
@@ -269,11 +290,13 @@ impl Store {
 
     /// One team with its members.
     pub async fn team(&self, id: TeamId) -> Result<Team> {
-        let row = sqlx::query("SELECT id, name, created_at FROM teams WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or(StoreError::NotFound("team"))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TEAM_COLUMNS} FROM teams WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound("team"))?;
         let members =
             sqlx::query("SELECT agent_id FROM team_members WHERE team_id = $1 ORDER BY agent_id")
                 .bind(id.0)
@@ -286,6 +309,9 @@ impl Store {
                 .iter()
                 .map(|r| get(r, "agent_id").map(AgentId))
                 .collect::<Result<_>>()?,
+            routing_mode: word(&row, "routing_mode", RoutingMode::parse)?,
+            max_open_cases: maximum(get(&row, "max_open_cases")?),
+            match_skills: flag(&row, "match_skills")?,
             created_at: time(&row, "created_at")?,
         })
     }
@@ -332,24 +358,79 @@ impl Store {
         self.team(team).await
     }
 
-    /// Changes an agent's role or whether they are active.
+    /// Changes an agent's role, whether they are active or available, and
+    /// what routing knows of them. Deactivating an agent or turning their
+    /// availability off hands their unanswered cases back to their teams
+    /// (each routed again), in the same transaction.
     pub async fn update_agent(&self, id: AgentId, change: AgentChange) -> Result<Agent> {
         let current = self.agent(id).await?;
         let role = change.role.unwrap_or(current.role);
         let active = change.active.unwrap_or(current.active);
+        let available = change.available.unwrap_or(current.available);
+        let max = change.max_open_cases.unwrap_or(current.max_open_cases);
+        let skills = serde_json::to_string(change.skills.as_ref().unwrap_or(&current.skills))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let languages =
+            serde_json::to_string(change.languages.as_ref().unwrap_or(&current.languages))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let hand_back = if current.active && !active {
+            Some(tend_domain::routing::HandBack::Deactivated)
+        } else if current.active && current.available && !available {
+            Some(tend_domain::routing::HandBack::WentAway)
+        } else {
+            None
+        };
+        let dialect = self.dialect;
         self.write(move |tx| {
             Box::pin(async move {
                 tx.execute(
-                    "UPDATE agents SET role = $1, active = $2 WHERE id = $3",
-                    args![role.as_str(), active, id.0],
+                    "UPDATE agents SET role = $1, active = $2, available = $3, \
+                     max_open_cases = $4, skills = $5, languages = $6 WHERE id = $7",
+                    args![
+                        role.as_str(),
+                        active,
+                        available,
+                        max.map(i64::from),
+                        skills,
+                        languages,
+                        id.0
+                    ],
                 )
-                .await
+                .await?;
+                if let Some(why) = hand_back {
+                    crate::routing::hand_back(tx, dialect, id, why, now()).await?;
+                }
+                Ok(())
             })
         })
         .await?;
         self.token_cache.clear();
         self.agent(id).await
     }
+
+    /// Changes how a team routes its cases.
+    pub async fn update_team(&self, id: TeamId, change: TeamChange) -> Result<Team> {
+        let current = self.team(id).await?;
+        let mode = change.routing_mode.unwrap_or(current.routing_mode);
+        let max = change.max_open_cases.unwrap_or(current.max_open_cases);
+        let match_skills = change.match_skills.unwrap_or(current.match_skills);
+        self.execute_write(
+            "UPDATE teams SET routing_mode = $1, max_open_cases = $2, match_skills = $3 \
+             WHERE id = $4",
+            args![mode.as_str(), max.map(i64::from), match_skills, id.0],
+        )
+        .await?;
+        self.team(id).await
+    }
+}
+
+/// Changes to a team's routing; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TeamChange {
+    pub routing_mode: Option<RoutingMode>,
+    /// `Some(None)`: no limit.
+    pub max_open_cases: Option<Option<u32>>,
+    pub match_skills: Option<bool>,
 }
 
 #[cfg(test)]

@@ -184,6 +184,7 @@ impl Store {
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
             && !self.sla_cache.may_apply()
+            && !crate::routing::may_route(new.team_id, new.assignee_id)
         {
             // The one statement cannot read first: the earlier case this one
             // repeats is looked for just before, on the read pool.
@@ -662,15 +663,16 @@ macro_rules! new_case_columns {
 }
 pub(crate) use new_case_columns;
 
-/// The effort projection's columns, in the order of [`effort_values`].
+/// The effort projection's columns, in the order of [`effort_values`]
+/// (with the latest frustration score, also folded into the tally).
 macro_rules! effort_columns {
     () => {
-        "effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id"
+        "effort, effort_index, effort_level, waiting_since, first_response_at, resolved_at, repeat_of_id, frustration"
     };
 }
 pub(crate) use effort_columns;
 
-/// The effort projection of `state` scored by `weights`: the seven values of
+/// The effort projection of `state` scored by `weights`: the eight values of
 /// [`effort_columns`].
 pub(crate) fn effort_values(weights: &EffortWeights, state: &CaseState) -> Result<Vec<Arg>> {
     let tally = &state.effort;
@@ -684,6 +686,7 @@ pub(crate) fn effort_values(weights: &EffortWeights, state: &CaseState) -> Resul
         time(tally.first_response_at),
         time(tally.resolved_at),
         Arg::Int(tally.repeat_of.map(|c| c.0)),
+        i64::from(tally.frustration).into(),
     ])
 }
 
@@ -705,22 +708,14 @@ pub(crate) async fn write_new_case(
     actor: Actor,
     at: Timestamp,
 ) -> Result<(CaseId, CaseState, MessageId)> {
-    let (state, mut log) = fold_new_case(new, repeat, actor, at)?;
+    let (mut state, mut log) = fold_new_case(new, repeat, actor, at)?;
     let id = insert_case_row(tx, &state).await?;
     let message_id = insert_message(tx, id, &new.message, at).await?;
-    if let Some((
-        _,
-        EventData::MessageReceived {
-            message_id: placeholder,
-            ..
-        },
-    )) = log.last_mut()
-    {
-        *placeholder = message_id;
-    }
+    crate::frustration::name_message(&mut log, message_id);
     for (seq, (who, data)) in (1..).zip(&log) {
         insert_event(tx, id, seq, *who, data, at).await?;
     }
+    crate::routing::route_new_case(tx, id, &mut state, at).await?;
     crate::service_levels::upkeep::refold(tx, id, &state).await?;
     Ok((id, state, message_id))
 }
@@ -738,7 +733,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, state: &CaseState) -> Result<Ca
                 ", ",
                 effort_columns!(),
                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, \
-                 $14, $15, $16, $17, $18, $19, $20) RETURNING id"
+                 $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id"
             ),
             values,
         )
@@ -799,6 +794,7 @@ pub(crate) fn fold_new_case(
             channel: new.message.channel,
         },
     ));
+    log.extend(crate::frustration::opening(&new.message, &log));
     for (who, data) in &log[1..] {
         state.apply(who.kind, data, at);
     }
@@ -821,6 +817,7 @@ pub(crate) async fn apply_change(
     for data in state.plan(change)? {
         events.push(append(tx, id, &mut state, actor, data, at).await?);
     }
+    events.extend(crate::routing::after_change(tx, id, &before, &mut state, at).await?);
     if !events.is_empty() {
         save_state(tx, id, &state, &before).await?;
     }
@@ -887,6 +884,7 @@ pub(crate) async fn write_message(
         },
     };
     append(tx, case_id, &mut state, msg.author, data, at).await?;
+    crate::frustration::after_message(tx, case_id, &mut state, msg, id, at).await?;
     if msg.author.kind == ActorKind::Customer && !msg.internal && state.is_snoozed(at) {
         let woken = EventData::Unsnoozed { by_customer: true };
         append(tx, case_id, &mut state, Actor::system(), woken, at).await?;
@@ -996,7 +994,7 @@ pub(crate) async fn insert_event(
 /// `customer_id` as its extra
 /// values) followed by
 /// [`effort_columns`].
-const SAVED_COLUMNS: [&str; 21] = [
+const SAVED_COLUMNS: [&str; 22] = [
     "subject",
     "status",
     "priority",
@@ -1018,6 +1016,7 @@ const SAVED_COLUMNS: [&str; 21] = [
     "first_response_at",
     "resolved_at",
     "repeat_of_id",
+    "frustration",
 ];
 
 /// The values of [`SAVED_COLUMNS`] for `state`.

@@ -35,6 +35,8 @@ pub struct CustomerChange {
     /// Contact points to take off the customer; each must be theirs, and
     /// at least one must remain.
     pub remove_contact_points: Vec<ContactPoint>,
+    /// The language they write in (a checked code; `Some(None)`: unknown).
+    pub language: Option<Option<String>>,
 }
 
 /// Filters for listing customers.
@@ -197,6 +199,7 @@ impl Store {
         }
         let name = change.name.clone().unwrap_or(current.name);
         let organization_id = change.organization_id.unwrap_or(current.organization_id);
+        let language = change.language.clone().unwrap_or(current.language);
         let added: Vec<ContactPoint> = change
             .add_contact_points
             .iter()
@@ -207,8 +210,9 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 conn.execute(
-                    "UPDATE customers SET name = $1, organization_id = $2, updated_at = $3 WHERE id = $4",
-                    args![name, organization_id.map(|o| o.0), micros(now()), id.0],
+                    "UPDATE customers SET name = $1, organization_id = $2, updated_at = $3, \
+                     language = $5 WHERE id = $4",
+                    args![name, organization_id.map(|o| o.0), micros(now()), id.0, language],
                 )
                 .await?;
                 for cp in &removed {

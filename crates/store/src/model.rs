@@ -30,6 +30,17 @@ pub struct Agent {
     pub role: Role,
     pub active: bool,
     pub team_ids: Vec<TeamId>,
+    /// The agent's availability switch: routing gives cases only to
+    /// available agents, and an agent going away hands their unanswered
+    /// cases back to their team.
+    pub available: bool,
+    /// The most open cases routing gives this agent (over their teams'
+    /// maximum); null: the team's.
+    pub max_open_cases: Option<u32>,
+    /// Tags the agent is skilled in, for teams that match skills.
+    pub skills: Vec<String>,
+    /// Languages the agent answers in (`en`, `de`...).
+    pub languages: Vec<String>,
     pub created_at: Timestamp,
 }
 
@@ -39,6 +50,14 @@ pub struct Team {
     pub id: TeamId,
     pub name: String,
     pub member_ids: Vec<AgentId>,
+    /// How cases landing on the team unassigned are handed out.
+    pub routing_mode: tend_domain::routing::RoutingMode,
+    /// The most open cases routing gives one member (unless the agent has
+    /// their own maximum); null: no limit.
+    pub max_open_cases: Option<u32>,
+    /// Whether routing gives a case only to an agent covering its skill
+    /// tags and its customer's language (those some member lists).
+    pub match_skills: bool,
     pub created_at: Timestamp,
 }
 
@@ -80,6 +99,9 @@ pub struct Customer {
     pub verification_level: VerificationLevel,
     /// How the identity was verified, when an agent did it.
     pub verification_method: Option<String>,
+    /// The language they write in (`en`, `de`...), for teams whose routing
+    /// matches skills; null: unknown.
+    pub language: Option<String>,
     pub contact_points: Vec<ContactPoint>,
     /// Set when this record was merged into another customer (a duplicate
     /// of the same person): everything it had moved there, and this record
@@ -149,6 +171,11 @@ pub struct Case {
     pub snoozed_until: Option<Timestamp>,
     /// The case's SLA: its policy and the clock due soonest.
     pub sla: CaseSlaSummary,
+    /// How frustrated the customer's latest message reads, 0 (calm) to 100;
+    /// 30 and above counts as frustrated (see `docs/service-rules.md`).
+    pub frustration: u8,
+    /// The phrases behind `frustration` ("third time", "still not", "!!!").
+    pub frustration_signals: Vec<String>,
     /// The counts behind the effort figure.
     #[serde(skip)]
     pub effort: EffortTally,
@@ -277,6 +304,8 @@ impl Case {
             repeat_of_id: state.effort.repeat_of,
             snoozed_until: state.snoozed_until,
             sla: CaseSlaSummary::default(),
+            frustration: state.effort.frustration,
+            frustration_signals: state.effort.frustration_signals.clone(),
             effort: state.effort.clone(),
         }
     }

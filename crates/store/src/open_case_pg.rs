@@ -27,7 +27,7 @@ use tend_domain::state::CaseState;
 /// `$1`–`$13` the case ([`new_case_values`]; `$7` its tags as JSON, `$11`
 /// the time), `$14`–`$29` the message ([`message_values`]), `$30` the events
 /// as a JSON array, `$31`–`$34` the idempotency key (agent, key, request
-/// hash, time; the agent is null without a key), `$35`–`$41` the effort
+/// hash, time; the agent is null without a key), `$35`–`$42` the effort
 /// projection ([`effort_values`]). No row back means no such customer (or
 /// one merged into another).
 const OPEN_CASE: &str = concat!(
@@ -37,7 +37,7 @@ const OPEN_CASE: &str = concat!(
     ", ",
     effort_columns!(),
     ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, customer.id, $11, \
-       $35, $36, $37, $38, $39, $40, $41 FROM customer RETURNING id), \
+       $35, $36, $37, $38, $39, $40, $41, $42 FROM customer RETURNING id), \
      tags AS (INSERT INTO case_tags (tag, case_id) \
        SELECT tag, new_case.id FROM new_case, json_array_elements_text($7::json) AS tag), \
      message AS (INSERT INTO messages (case_id, ",
@@ -104,7 +104,10 @@ fn events_json(log: &[(Actor, EventData)]) -> Result<String> {
                 "actor_kind": actor.kind.as_str(),
                 "actor_id": actor.id,
                 "data": serde_json::to_string(data)?,
-                "names_message": matches!(data, EventData::MessageReceived { .. }),
+                "names_message": matches!(
+                    data,
+                    EventData::MessageReceived { .. } | EventData::FrustrationScored { .. }
+                ),
             }))
         })
         .collect::<serde_json::Result<Vec<_>>>()

@@ -72,6 +72,7 @@ pub(crate) const CASE_COLUMNS: &str = "id, subject, status, priority, channel, c
 
 pub(crate) fn case(row: &AnyRow) -> Result<Case> {
     let id = CaseId(get(row, "id")?);
+    let effort: tend_domain::effort::EffortTally = json(row, "effort")?;
     Ok(Case {
         id,
         reference: case_reference(id),
@@ -103,7 +104,9 @@ pub(crate) fn case(row: &AnyRow) -> Result<Case> {
             clock: get(row, "sla_clock")?,
             due_at: optional_time(row, "sla_due_at")?,
         },
-        effort: json(row, "effort")?,
+        frustration: effort.frustration,
+        frustration_signals: effort.frustration_signals.clone(),
+        effort,
     })
 }
 
@@ -122,7 +125,7 @@ pub(crate) fn organization(row: &AnyRow) -> Result<Organization> {
 }
 
 pub(crate) const CUSTOMER_COLUMNS: &str = "id, name, organization_id, verification_level, verification_method, \
-     merged_into_id, created_at, updated_at";
+     merged_into_id, language, created_at, updated_at";
 
 /// A customer without contact points; callers attach them.
 pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
@@ -132,6 +135,7 @@ pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
         organization_id: optional_id(row, "organization_id", OrganizationId)?,
         verification_level: word(row, "verification_level", VerificationLevel::parse)?,
         verification_method: get(row, "verification_method")?,
+        language: get(row, "language")?,
         contact_points: Vec::new(),
         merged_into_id: optional_id(row, "merged_into_id", CustomerId)?,
         created_at: time(row, "created_at")?,

@@ -31,6 +31,9 @@ pub struct WebSession {
     pub csrf_token: String,
     /// How the agent wants times and cases shown.
     pub preferences: Preferences,
+    /// The agent's availability switch (routing gives cases only to
+    /// available agents).
+    pub available: bool,
 }
 
 /// A session to store.
@@ -86,7 +89,8 @@ impl Store {
     /// The unexpired session with this id hash, if its agent is still active.
     pub async fn session(&self, id_hash: &str) -> Result<Option<WebSession>> {
         let row = sqlx::query(
-            "SELECT a.id, a.name, a.role, a.time_zone, a.locale, a.newest_first, s.csrf_token \
+            "SELECT a.id, a.name, a.role, a.time_zone, a.locale, a.newest_first, a.available, \
+             s.csrf_token \
              FROM web_sessions s \
              JOIN agents a ON a.id = s.agent_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.active = 1",
@@ -106,6 +110,7 @@ impl Store {
                     locale: get(&r, "locale")?,
                     newest_first: get::<i64>(&r, "newest_first")? != 0,
                 },
+                available: get::<i64>(&r, "available")? != 0,
             })
         })
         .transpose()

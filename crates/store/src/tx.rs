@@ -165,6 +165,14 @@ impl Tx {
         &self.effort
     }
 
+    /// The backend this transaction writes to.
+    pub(crate) fn dialect(&self) -> crate::Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => crate::Dialect::Sqlite,
+            Conn::Postgres(_) => crate::Dialect::Postgres,
+        }
+    }
+
     /// Runs a statement that returns no rows; answers the rows changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
         match &mut self.conn {

@@ -58,6 +58,12 @@ pub struct UpdateCustomer {
     /// change that would leave no contact point is refused.
     #[serde(default)]
     remove_phones: Vec<String>,
+    /// The language the customer writes in: two or three letters (`en`,
+    /// `de`); null: unknown. Teams that match skills route the customer's
+    /// cases to agents who list it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    language: Option<Option<String>>,
 }
 
 /// Which customer a duplicate is merged into.
@@ -248,6 +254,15 @@ pub async fn update(
             numbered("remove_emails", &req.remove_emails),
             numbered("remove_phones", &req.remove_phones),
         )?,
+        language: req
+            .language
+            .as_ref()
+            .map(|l| {
+                l.as_deref()
+                    .map(|l| tend_domain::routing::parse_language("language", l))
+                    .transpose()
+            })
+            .transpose()?,
     };
     if change.add_contact_points.len() + change.remove_contact_points.len() > MAX_CONTACT_CHANGES {
         return Err(Invalid::new(

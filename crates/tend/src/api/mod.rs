@@ -132,7 +132,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(organizations::get, organizations::update))
         .routes(routes!(agreements::list, agreements::create))
         .routes(routes!(agreements::get, agreements::update))
-        .routes(routes!(staff::me))
+        .routes(routes!(staff::me, staff::update_me))
         .routes(routes!(
             notifications::email_setting,
             notifications::set_email_setting
@@ -142,10 +142,10 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::mark_all_read))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(staff::agents, staff::create_agent))
-        .routes(routes!(staff::agent))
+        .routes(routes!(staff::agent, staff::update_agent))
         .routes(routes!(staff::reset_totp))
         .routes(routes!(staff::teams, staff::create_team))
-        .routes(routes!(staff::team))
+        .routes(routes!(staff::team, staff::update_team))
         .routes(routes!(staff::add_member))
         .routes(routes!(canned::list, canned::create))
         .routes(routes!(canned::get, canned::update, canned::delete))

@@ -10,7 +10,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use tend_domain::agent::{Action, Role};
 use tend_domain::ids::{AgentId, TeamId};
-use tend_domain::text;
+use tend_domain::routing::{self, RoutingMode};
+use tend_domain::{Invalid, text};
+use tend_store::agents::{AgentChange, TeamChange};
 use tend_store::model::{Agent, Team};
 use utoipa::ToSchema;
 
@@ -32,6 +34,58 @@ pub struct CreateTeam {
     name: String,
 }
 
+/// Changes to an agent (admins only); absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgent {
+    role: Option<Role>,
+    /// False deactivates the agent: they cannot sign in, their tokens stop
+    /// working, and their unanswered cases go back to their teams.
+    active: Option<bool>,
+    /// The availability switch; turning it off hands the agent's unanswered
+    /// cases back to their teams, each routed again.
+    available: Option<bool>,
+    /// The most open cases routing gives the agent, 1 to 10,000, over their
+    /// teams' maximum; null: the team's.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<u32>)]
+    max_open_cases: Option<Option<u32>>,
+    /// Tags the agent is skilled in (replaces the list), at most 50.
+    skills: Option<Vec<String>>,
+    /// Languages the agent answers in, two or three letters each (`en`,
+    /// `de`; replaces the list), at most 50.
+    languages: Option<Vec<String>>,
+}
+
+/// Your own availability.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// Whether routing may give you cases; turning it off hands your
+    /// unanswered cases back to your teams.
+    available: bool,
+}
+
+/// Changes to a team's routing (admins only); absent fields stay as they
+/// are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeam {
+    /// How cases landing on the team unassigned are handed out: `manual`
+    /// (agents take them), `round_robin` (in turn among available agents)
+    /// or `least_loaded` (the available agent with the fewest open cases).
+    routing_mode: Option<RoutingMode>,
+    /// The most open cases routing gives one member, 1 to 10,000 (an
+    /// agent's own maximum wins); null: no limit.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<u32>)]
+    max_open_cases: Option<Option<u32>>,
+    /// Whether routing gives a case only to an agent covering its skills:
+    /// each of its tags some member lists as a skill, and its customer's
+    /// language when some member lists it.
+    match_skills: Option<bool>,
+}
+
 /// An agent to add to a team.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +97,23 @@ pub struct AddMember {
 #[utoipa::path(get, path = "/me", tag = "staff", responses((status = 200, description = "You", body = Agent)))]
 pub async fn me(State(s): State<AppState>, me: Principal) -> ApiResult<axum::Json<Agent>> {
     Ok(axum::Json(s.store.agent(me.agent_id).await?))
+}
+
+/// Switches your availability: routing gives cases only to available
+/// agents, and going away hands your unanswered cases (the customer wrote
+/// last) back to your teams, each routed again with a `routed` event.
+#[utoipa::path(patch, path = "/me", tag = "staff", request_body = UpdateMe,
+    responses((status = 200, description = "You", body = Agent)))]
+pub async fn update_me(
+    State(s): State<AppState>,
+    me: Principal,
+    body: Json<UpdateMe>,
+) -> ApiResult<axum::Json<Agent>> {
+    let change = AgentChange {
+        available: Some(body.value.available),
+        ..AgentChange::default()
+    };
+    Ok(axum::Json(s.store.update_agent(me.agent_id, change).await?))
 }
 
 /// Every agent.
@@ -81,6 +152,58 @@ pub async fn agent(
 ) -> ApiResult<axum::Json<Agent>> {
     me.require(Action::Read)?;
     Ok(axum::Json(s.store.agent(AgentId(id)).await?))
+}
+
+/// Changes an agent (admins only): role, active, availability and what
+/// routing knows of them (maximum of open cases, skills, languages).
+/// Deactivating an agent or turning their availability off hands their
+/// unanswered cases back to their teams. Admins cannot demote or
+/// deactivate themselves here.
+#[utoipa::path(patch, path = "/agents/{id}", tag = "staff", params(("id" = i64, Path)), request_body = UpdateAgent,
+    responses((status = 200, description = "The changed agent", body = Agent)))]
+pub async fn update_agent(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<UpdateAgent>,
+) -> ApiResult<axum::Json<Agent>> {
+    me.require(Action::Administer)?;
+    let req = &body.value;
+    let id = AgentId(id);
+    if id == me.agent_id {
+        if req.role.is_some_and(|r| r != Role::Admin) {
+            return Err(
+                Invalid::new("role", "you cannot demote yourself; ask another admin").into(),
+            );
+        }
+        if req.active == Some(false) {
+            return Err(Invalid::new(
+                "active",
+                "you cannot deactivate yourself; ask another admin",
+            )
+            .into());
+        }
+    }
+    let change = AgentChange {
+        role: req.role,
+        active: req.active,
+        available: req.available,
+        max_open_cases: req
+            .max_open_cases
+            .map(|m| routing::check_max_open_cases("max_open_cases", m))
+            .transpose()?,
+        skills: req
+            .skills
+            .as_deref()
+            .map(|s| routing::parse_skills("skills", s))
+            .transpose()?,
+        languages: req
+            .languages
+            .as_deref()
+            .map(|l| routing::parse_languages("languages", l))
+            .transpose()?,
+    };
+    Ok(axum::Json(s.store.update_agent(id, change).await?))
 }
 
 /// Turns off an agent's two-factor sign-in (admins only), e.g. after a lost
@@ -136,6 +259,30 @@ pub async fn team(
 ) -> ApiResult<axum::Json<Team>> {
     me.require(Action::Read)?;
     Ok(axum::Json(s.store.team(TeamId(id)).await?))
+}
+
+/// Changes how a team routes cases that land on it unassigned (admins
+/// only). Every routing decision is recorded on the case as a `routed`
+/// event with its reason.
+#[utoipa::path(patch, path = "/teams/{id}", tag = "staff", params(("id" = i64, Path)), request_body = UpdateTeam,
+    responses((status = 200, description = "The changed team", body = Team)))]
+pub async fn update_team(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<UpdateTeam>,
+) -> ApiResult<axum::Json<Team>> {
+    me.require(Action::Administer)?;
+    let req = &body.value;
+    let change = TeamChange {
+        routing_mode: req.routing_mode,
+        max_open_cases: req
+            .max_open_cases
+            .map(|m| routing::check_max_open_cases("max_open_cases", m))
+            .transpose()?,
+        match_skills: req.match_skills,
+    };
+    Ok(axum::Json(s.store.update_team(TeamId(id), change).await?))
 }
 
 /// Adds an agent to a team (admins only).

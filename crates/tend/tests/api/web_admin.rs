@@ -1017,7 +1017,7 @@ async fn admin_writes_a_canned_reply_and_an_agent_sends_it_in_chromium() {
     .await;
     b.click("#new-canned button").await;
     b.wait_for_text("admin-table", "Looking into it").await;
-    b.click(".who form button").await;
+    b.click(".who form[action='/signout'] button").await;
 
     b.sign_in(&t, ANN).await;
     let url = format!("{}/cases/{case}", t.base);

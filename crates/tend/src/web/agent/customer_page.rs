@@ -382,6 +382,7 @@ impl EditForm {
             organization_id: Some(self.organization),
             add_contact_points: add,
             remove_contact_points: remove,
+            language: None,
         })
     }
 }

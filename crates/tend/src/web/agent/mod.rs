@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod availability;
 mod bulk;
 mod canned_picker;
 
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/preferences", post(account::set_preferences))
         .route("/account/notifications", post(notifications::set_email))
+        .route("/account/availability", post(availability::set))
         .route("/account/totp/setup", post(account::begin_totp))
         .route("/account/totp/enable", post(account::enable_totp))
         .route("/account/totp/disable", post(account::disable_totp))

@@ -25,6 +25,8 @@ pub struct Layout {
     /// browser's (tend.js writes the times).
     pub time_zone: String,
     pub locale: String,
+    /// The agent's availability switch, shown in the header.
+    pub available: bool,
 }
 
 impl Layout {
@@ -39,6 +41,7 @@ impl Layout {
             can_report: session.role().may(Action::ViewReports),
             time_zone: prefs.time_zone.clone().unwrap_or_default(),
             locale: prefs.locale.clone().unwrap_or_default(),
+            available: session.web.available,
         }
     }
 }

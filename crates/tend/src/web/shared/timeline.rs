@@ -143,6 +143,9 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// For an emailed reply: queued, sent, failed or bounced.
     pub delivery: Option<String>,
+    /// For a customer's message that reads frustrated: its score and the
+    /// phrases behind it.
+    pub frustration: Option<(u8, String)>,
 }
 
 /// One entry of the timeline: a message or an event line.
@@ -177,6 +180,19 @@ pub fn build(
     files: &str,
 ) -> Vec<Entry> {
     let mut timed: Vec<(jiff::Timestamp, u8, Entry)> = Vec::new();
+    let frustration: HashMap<i64, (u8, String)> = events
+        .iter()
+        .filter_map(|e| match &e.data {
+            EventData::FrustrationScored {
+                message_id,
+                score,
+                signals,
+            } if *score >= tend_domain::frustration::FRUSTRATED => {
+                Some((message_id.0, (*score, signals.join(", "))))
+            }
+            _ => None,
+        })
+        .collect();
     for m in messages {
         let kind = match (m.author.kind, m.internal) {
             (_, true) => "note",
@@ -214,6 +230,7 @@ pub fn build(
                     remote_images,
                     attachments: m.attachments,
                     delivery: m.email.and_then(|e| e.delivery).map(|d| d.status),
+                    frustration: frustration.get(&m.id.0).cloned(),
                 }),
                 event: None,
                 at,
@@ -394,7 +411,8 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
     Some(match data {
         EventData::MessageReceived { .. }
         | EventData::ReplySent { .. }
-        | EventData::NoteAdded { .. } => return None,
+        | EventData::NoteAdded { .. }
+        | EventData::FrustrationScored { .. } => return None,
         EventData::CaseOpened { .. } => "opened the case".into(),
         EventData::StatusChanged { from, to } => format!(
             "changed the status from {} to {}",
@@ -546,6 +564,20 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             "split this case off #{case_id}, bringing {} message(s)",
             message_ids.len()
         ),
+        EventData::Routed {
+            to: Some(to),
+            team_id,
+            reason,
+        } => format!(
+            "routed the case in {} to {}: {reason}",
+            names.team(*team_id),
+            names.agent(Some(*to))
+        ),
+        EventData::Routed {
+            to: None,
+            team_id,
+            reason,
+        } => format!("routed the case in {}: {reason}", names.team(*team_id)),
         other => label(other.kind()),
     })
 }

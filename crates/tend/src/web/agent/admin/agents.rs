@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use tend_domain::Invalid;
 use tend_domain::agent::{Action, Role};
 use tend_domain::ids::AgentId;
+use tend_domain::routing;
 use tend_store::agents::AgentChange;
 
 /// Where these pages live.
@@ -48,6 +49,25 @@ pub struct ActiveForm {
     active: String,
 }
 
+/// What routing knows of an agent, as typed: comma-separated lists.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoutingForm {
+    skills: String,
+    languages: String,
+    /// Empty: the team's maximum.
+    max_open_cases: String,
+}
+
+/// A comma- or space-separated list as typed.
+fn words(raw: &str) -> Vec<String> {
+    raw.split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// One agent, ready to show.
 struct Row {
     id: i64,
@@ -57,6 +77,10 @@ struct Row {
     active: bool,
     teams: String,
     is_me: bool,
+    available: bool,
+    skills: String,
+    languages: String,
+    max_open_cases: String,
 }
 
 #[derive(Template)]
@@ -118,6 +142,10 @@ async fn render(
                 .collect::<Vec<_>>()
                 .join(", "),
             is_me: a.id == session.agent_id(),
+            available: a.available,
+            skills: a.skills.join(", "),
+            languages: a.languages.join(", "),
+            max_open_cases: a.max_open_cases.map(|n| n.to_string()).unwrap_or_default(),
             name: a.name,
             email: a.email,
             active: a.active,
@@ -221,6 +249,33 @@ pub async fn active(
         }
         let change = AgentChange {
             active: Some(active),
+            ..AgentChange::default()
+        };
+        Ok::<_, ApiError>(s.store.update_agent(AgentId(id), change).await?)
+    }
+    .await;
+    settle(changed, HOME, |m| {
+        render(&s, &session, AgentForm::default(), Some(m))
+    })
+    .await
+}
+
+/// Sets an agent's skills, languages and own maximum of open cases.
+pub async fn routing(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<RoutingForm>,
+) -> Result<Response, WebError> {
+    let Posted { session, form } = posted;
+    session.require(Action::Administer)?;
+    let changed = async {
+        let change = AgentChange {
+            skills: Some(routing::parse_skills("skills", &words(&form.skills))?),
+            languages: Some(routing::parse_languages(
+                "languages",
+                &words(&form.languages),
+            )?),
+            max_open_cases: Some(super::teams::parse_max(&form.max_open_cases)?),
             ..AgentChange::default()
         };
         Ok::<_, ApiError>(s.store.update_agent(AgentId(id), change).await?)

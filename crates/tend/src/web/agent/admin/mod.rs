@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/agents/{id}/active", post(agents::active))
         .route("/admin/teams", get(teams::list).post(teams::create))
         .route("/admin/teams/{id}/members", post(teams::add_member))
+        .route("/admin/teams/{id}/routing", post(teams::routing))
+        .route("/admin/agents/{id}/routing", post(agents::routing))
         .route(
             "/admin/teams/{id}/members/{agent}/remove",
             post(teams::remove_member),

@@ -1,5 +1,5 @@
 //! Teams: the list with members, creating a team, adding and removing
-//! members.
+//! members, and how each team routes cases that land on it unassigned.
 
 use super::{Confirm, layout, respond, settle};
 use crate::http::AppState;
@@ -14,7 +14,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use tend_domain::agent::Action;
 use tend_domain::ids::{AgentId, TeamId};
+use tend_domain::routing::{self, RoutingMode};
 use tend_domain::{Invalid, text};
+use tend_store::agents::TeamChange;
 
 /// Where these pages live.
 const HOME: &str = "/admin/teams";
@@ -33,6 +35,32 @@ pub struct MemberForm {
     agent_id: String,
 }
 
+/// A team's routing settings, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoutingForm {
+    routing_mode: String,
+    /// Empty for no limit.
+    max_open_cases: String,
+    /// Present when ticked.
+    match_skills: Option<String>,
+}
+
+/// Parses the maximum of open cases typed in a form (empty: none).
+pub(super) fn parse_max(raw: &str) -> Result<Option<u32>, Invalid> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let n = raw.parse::<u32>().map_err(|_| {
+        Invalid::new(
+            "max_open_cases",
+            "a maximum of open cases is a whole number, or empty for no limit",
+        )
+    })?;
+    routing::check_max_open_cases("max_open_cases", Some(n))
+}
+
 /// A team member.
 struct Member {
     id: i64,
@@ -46,6 +74,10 @@ struct Row {
     members: Vec<Member>,
     /// Active agents not yet in the team.
     candidates: Vec<Choice>,
+    /// The routing modes, the team's selected.
+    modes: Vec<Choice>,
+    max_open_cases: String,
+    match_skills: bool,
 }
 
 #[derive(Template)]
@@ -56,6 +88,18 @@ struct TeamsPage {
     rows: Vec<Row>,
     form: TeamForm,
     error: Option<String>,
+}
+
+/// The routing modes as offered, selecting `current`.
+fn modes(current: RoutingMode) -> Vec<Choice> {
+    Choice::list(
+        [
+            ("manual", "Manual: agents take cases"),
+            ("round_robin", "Round robin among available agents"),
+            ("least_loaded", "Least loaded: fewest open cases"),
+        ],
+        current.as_str(),
+    )
 }
 
 async fn render(
@@ -77,6 +121,12 @@ async fn render(
             let ids: Vec<String> = others.iter().map(|a| a.id.0.to_string()).collect();
             Row {
                 id: team.id.0,
+                modes: modes(team.routing_mode),
+                max_open_cases: team
+                    .max_open_cases
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                match_skills: team.match_skills,
                 name: team.name,
                 members: members
                     .into_iter()
@@ -123,6 +173,29 @@ pub async fn create(
     }
     .await;
     settle(created, HOME, |m| render(&s, &session, form, Some(m))).await
+}
+
+/// Changes how a team routes its cases.
+pub async fn routing(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<RoutingForm>,
+) -> Result<Response, WebError> {
+    let Posted { session, form } = posted;
+    session.require(Action::Administer)?;
+    let changed = async {
+        let change = TeamChange {
+            routing_mode: Some(RoutingMode::parse("routing_mode", &form.routing_mode)?),
+            max_open_cases: Some(parse_max(&form.max_open_cases)?),
+            match_skills: Some(form.match_skills.is_some()),
+        };
+        Ok::<_, ApiError>(s.store.update_team(TeamId(id), change).await?)
+    }
+    .await;
+    settle(changed, HOME, |m| {
+        render(&s, &session, TeamForm::default(), Some(m))
+    })
+    .await
 }
 
 /// Adds an agent to a team.
