@@ -6,8 +6,8 @@
 //! with its reason, next to the `assigned` event that carries it out, in
 //! the transaction of the change that caused it.
 //!
-//! Routing locks the team row (`FOR UPDATE` on PostgreSQL; SQLite has one
-//! writer) before it reads the members' turns and loads, so two cases
+//! Routing locks the team row (`FOR NO KEY UPDATE` on PostgreSQL; SQLite
+//! has one writer) before it reads the members' turns and loads, so two cases
 //! routed at once on one team see each other's pick. An agent in several
 //! teams may be routed cases by two teams at once; their maximum then holds
 //! per team's decision, not across teams.
@@ -138,7 +138,14 @@ async fn route(
     let Some(team) = state.team_id else {
         return Ok(Vec::new());
     };
-    let lock = tx.dialect().for_update();
+    // NO KEY UPDATE: routers of one team queue on the row, while the
+    // foreign-key checks of cases being written on the team (which take
+    // KEY SHARE on it) do not; FOR UPDATE would deadlock two new cases of
+    // the team against each other.
+    let lock = match tx.dialect() {
+        Dialect::Postgres => " FOR NO KEY UPDATE",
+        Dialect::Sqlite => "",
+    };
     let Some(settings) = tx
         .fetch_optional(
             &format!(
