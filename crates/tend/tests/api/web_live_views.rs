@@ -45,7 +45,7 @@ async fn view_counts_follow_the_cases(b: Backend) {
     let empty = counts(&mut ann).await;
     assert_eq!(
         empty["views"],
-        json!({"mine": 0, "team": 0, "unassigned": 0, "pending": 0})
+        json!({"mine": 0, "team": 0, "unassigned": 0, "pending": 0, "breached": 0})
     );
     assert_eq!(empty["changed"], 0);
 
