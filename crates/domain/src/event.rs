@@ -22,8 +22,10 @@ crate::string_enum!(
         Agent = "agent",
         /// The customer.
         Customer = "customer",
-        /// Tend itself (automation, channels).
+        /// Tend itself (channels, timers).
         System = "system",
+        /// An automation rule; the actor's id is the rule's.
+        Rule = "rule",
     }
 );
 
@@ -32,7 +34,7 @@ crate::string_enum!(
 pub struct Actor {
     /// Agent, customer or system.
     pub kind: ActorKind,
-    /// The agent's or customer's id; absent for the system.
+    /// The agent's, customer's or rule's id; absent for the system.
     pub id: Option<i64>,
 }
 
@@ -49,6 +51,13 @@ impl Actor {
         Self {
             kind: ActorKind::Customer,
             id: Some(id.0),
+        }
+    }
+    /// Automation rule `id` acting.
+    pub fn rule(id: i64) -> Self {
+        Self {
+            kind: ActorKind::Rule,
+            id: Some(id),
         }
     }
     /// Tend itself acting.

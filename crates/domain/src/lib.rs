@@ -27,6 +27,7 @@ pub mod remote_images;
 pub mod repeat;
 pub mod resolve_undo;
 pub mod routing;
+pub mod rules;
 pub mod sla;
 pub mod state;
 pub mod stats;

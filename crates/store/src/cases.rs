@@ -183,7 +183,8 @@ impl Store {
         let at = now();
         if let Some(pool) = self.postgres_writer()
             && new.message.attachments.is_empty()
-            && !self.sla_cache.may_apply()
+            && !self.setups.sla.may_apply()
+            && !self.setups.rules.may_apply()
             && !crate::routing::may_route(new.team_id, new.assignee_id)
         {
             // The one statement cannot read first: the earlier case this one
@@ -214,7 +215,7 @@ impl Store {
     /// `case` as just written, with its SLA projection read back when
     /// policies may have measured it (the fold does not hold it).
     pub(crate) async fn with_sla(&self, case: Case) -> Result<Case> {
-        if !self.sla_cache.may_apply() {
+        if !self.setups.sla.may_apply() {
             return Ok(case);
         }
         let row =
@@ -351,8 +352,12 @@ impl Store {
         let (case, events) = self
             .write(move |conn| {
                 Box::pin(async move {
-                    let (state, events) =
+                    let (mut state, events) =
                         apply_change(conn, dialect, id, &change, actor, now()).await?;
+                    if !events.is_empty() && conn.setups.rules.may_apply() {
+                        // Rules may have acted on the change.
+                        state = load_state(conn, dialect, id).await?;
+                    }
                     Ok((Case::from_state(id, &state, conn.effort()), events))
                 })
             })
@@ -717,6 +722,11 @@ pub(crate) async fn write_new_case(
     }
     crate::routing::route_new_case(tx, id, &mut state, at).await?;
     crate::service_levels::upkeep::refold(tx, id, &state).await?;
+    if tx.setups.rules.may_apply() {
+        crate::rules::engine::after_write(tx, id, 0).await?;
+        let dialect = tx.dialect();
+        state = load_state(tx, dialect, id).await?;
+    }
     Ok((id, state, message_id))
 }
 
@@ -1069,7 +1079,9 @@ pub(crate) async fn save_state(
         )
         .await?;
     }
-    crate::service_levels::upkeep::refold(tx, id, state).await
+    crate::service_levels::upkeep::refold(tx, id, state).await?;
+    // Boxed: rules write cases in turn (they stop themselves, see the engine).
+    Box::pin(crate::rules::engine::after_write(tx, id, before.last_seq)).await
 }
 
 /// The case row's columns that follow the fold, as `$1`...`$11`, then `more`.

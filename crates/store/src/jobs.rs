@@ -46,6 +46,12 @@ tend_domain::string_enum!(
         /// Emails an agent their notifications not yet read or emailed
         /// (`{"agent_id": n}`): one, or a digest of several.
         NotificationEmail = "notification_email",
+        /// Runs a waiting rule at its moment
+        /// (`{"rule_id": n, "case_id": n, "seq": n}`).
+        RuleTimer = "rule_timer",
+        /// Sends a rule's canned reply on a case
+        /// (`{"rule_id": n, "case_id": n, "canned_reply_id": n}`).
+        RuleReply = "rule_reply",
     }
 );
 

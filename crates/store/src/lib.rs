@@ -36,6 +36,7 @@ pub mod messages;
 pub mod model;
 pub mod notifications;
 mod open_case_pg;
+mod ordered;
 pub mod organizations;
 pub mod outbound;
 mod participants;
@@ -47,12 +48,14 @@ pub mod reports;
 pub mod requests;
 mod routing;
 mod rows;
+pub mod rules;
 pub mod saved_filters;
 pub mod search;
 mod search_index;
 pub mod secrets;
 pub mod service_levels;
 pub mod sessions;
+mod setups;
 pub mod snooze;
 pub mod split;
 mod sql;
@@ -136,7 +139,7 @@ pub struct Store {
     /// The clock time-based state (snoozes, promises) is judged by.
     clock: time::Clock,
     /// The SLA set-up case writes are measured against.
-    sla_cache: service_levels::SlaCache,
+    setups: setups::Setups,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -199,12 +202,12 @@ impl Store {
                 // The first connection creates the file and switches it to WAL
                 // before the writer thread opens it.
                 let reader = opener.pool(options.max_connections.max(1), true).await?;
-                let sla_cache = service_levels::SlaCache::default();
+                let setups = setups::Setups::default();
                 let group = writer::GroupCommit::start(
                     Dialect::sqlite_file(url),
                     &opener.pragmas,
                     effort.clone(),
-                    sla_cache.clone(),
+                    setups.clone(),
                 )?;
                 Store {
                     reader,
@@ -215,7 +218,7 @@ impl Store {
                     effort,
                     report_refresh: Default::default(),
                     clock: Default::default(),
-                    sla_cache,
+                    setups,
                 }
             }
             Dialect::Postgres => {
@@ -245,7 +248,7 @@ impl Store {
                     effort,
                     report_refresh: Default::default(),
                     clock: Default::default(),
-                    sla_cache: Default::default(),
+                    setups: Default::default(),
                 }
             }
         };

@@ -260,11 +260,15 @@ async fn mentioned(tx: &mut Tx, text: &str) -> Result<Vec<AgentId>> {
     Ok(found)
 }
 
-/// The name of whoever acted: an agent's or customer's name, or "Tend".
+/// The name of whoever acted: an agent's or customer's name, a rule's, or
+/// "Tend".
 async fn actor_name(tx: &mut Tx, actor: Actor) -> Result<String> {
     let sql = match actor.kind {
         ActorKind::Agent => "SELECT name FROM agents WHERE id = $1",
         ActorKind::Customer => "SELECT name FROM customers WHERE id = $1",
+        ActorKind::Rule => {
+            "SELECT 'Rule \u{201c}' || name || '\u{201d}' AS name FROM rules WHERE id = $1"
+        }
         ActorKind::System => return Ok("Tend".into()),
     };
     let Some(id) = actor.id else {

@@ -147,8 +147,11 @@ fn mistyped(col: &str, wanted: &str, got: &rusqlite::types::Value) -> StoreError
 pub struct Tx {
     pub(crate) conn: Conn,
     pub(crate) effort: Arc<EffortWeights>,
-    /// The SLA set-up case rows are measured against.
-    pub(crate) sla: crate::service_levels::SlaCache,
+    /// The set-up case writes read (SLA, rules).
+    pub(crate) setups: crate::setups::Setups,
+    /// Whether automation rules are acting in this write (their own
+    /// writes do not start rules again; the engine follows them itself).
+    pub(crate) in_rules: bool,
 }
 
 /// The connection a [`Tx`] writes through.

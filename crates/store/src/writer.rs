@@ -88,7 +88,7 @@ impl GroupCommit {
         path: &str,
         pragmas: &str,
         effort: Arc<EffortWeights>,
-        sla: crate::service_levels::SlaCache,
+        setups: crate::setups::Setups,
     ) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(pragmas)?;
@@ -104,7 +104,7 @@ impl GroupCommit {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tend-sqlite-writer".into())
-            .spawn(move || run(conn, queue, effort, sla))
+            .spawn(move || run(conn, queue, effort, setups))
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
         Ok(GroupCommit {
             jobs,
@@ -148,7 +148,8 @@ impl Store {
                 let mut tx = Tx {
                     conn: Conn::Postgres(pool.begin().await?),
                     effort: self.effort.clone(),
-                    sla: self.sla_cache.clone(),
+                    setups: self.setups.clone(),
+                    in_rules: false,
                 };
                 let value = work(&mut tx).await?;
                 if let Conn::Postgres(tx) = tx.conn {
@@ -244,12 +245,13 @@ fn run(
     conn: rusqlite::Connection,
     queue: mpsc::Receiver<Message>,
     effort: Arc<EffortWeights>,
-    sla: crate::service_levels::SlaCache,
+    setups: crate::setups::Setups,
 ) {
     let mut tx = Tx {
         conn: Conn::Sqlite(conn),
         effort,
-        sla,
+        setups,
+        in_rules: false,
     };
     // A message that ended the batch before it, handled next.
     let mut held: Option<Message> = None;

@@ -73,7 +73,7 @@ impl SlaConditions {
         !self.organization_ids.is_empty()
     }
 
-    fn check(mut self) -> Result<Self, Invalid> {
+    pub(crate) fn check(mut self) -> Result<Self, Invalid> {
         fn dedupe<T: PartialEq + Clone>(field: &str, list: &mut Vec<T>) -> Result<(), Invalid> {
             if list.len() > MAX_CONDITION_VALUES {
                 return Err(Invalid::new(

@@ -99,7 +99,7 @@ impl Store {
         definition: CalendarDefinition,
         is_default: bool,
     ) -> Result<Calendar> {
-        let cache = self.sla_cache.clone();
+        let cache = self.setups.sla.clone();
         let id = self
             .write(move |tx| {
                 Box::pin(async move {
@@ -135,7 +135,7 @@ impl Store {
         definition: CalendarDefinition,
         is_default: bool,
     ) -> Result<Calendar> {
-        let cache = self.sla_cache.clone();
+        let cache = self.setups.sla.clone();
         self.write(move |tx| {
             Box::pin(async move {
                 let changed = tx
@@ -176,7 +176,7 @@ impl Store {
 
     /// Deletes a calendar no team or inbox names.
     pub async fn delete_calendar(&self, id: i64) -> Result<()> {
-        let cache = self.sla_cache.clone();
+        let cache = self.setups.sla.clone();
         self.write(move |tx| {
             Box::pin(async move {
                 let used = tx
@@ -231,7 +231,7 @@ impl Store {
                 e => e,
             })?;
         }
-        let cache = self.sla_cache.clone();
+        let cache = self.setups.sla.clone();
         self.write(move |tx| {
             Box::pin(async move {
                 let changed = tx

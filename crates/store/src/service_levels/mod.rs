@@ -7,4 +7,4 @@ mod refresh;
 mod setup;
 pub mod upkeep;
 
-pub(crate) use setup::SlaCache;
+pub(crate) use setup::{SlaCache, SlaSetup};

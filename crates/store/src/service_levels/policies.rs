@@ -1,10 +1,9 @@
 //! SLA policies, in the order they are tried.
 
 use super::SlaCache;
-use crate::rows::{get, parse_json, time};
-use crate::time::micros;
-use crate::tx::{Tx, args};
-use crate::{Result, Store, StoreError, now};
+use crate::ordered::Ordered;
+use crate::rows::{get, time};
+use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -13,6 +12,15 @@ use utoipa::ToSchema;
 
 /// Most SLA policies one desk holds.
 pub const MAX_POLICIES: i64 = 200;
+
+/// The policies' table, in order.
+pub(super) static TABLE: Ordered = Ordered {
+    table: "sla_policies",
+    noun: "SLA policy",
+    a_noun: "an SLA policy",
+    plural: "SLA policies",
+    max: MAX_POLICIES,
+};
 
 /// A stored SLA policy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -32,54 +40,10 @@ pub(super) fn policy(row: &AnyRow) -> Result<SlaPolicyRecord> {
     Ok(SlaPolicyRecord {
         id: get(row, "id")?,
         position: get(row, "position")?,
-        definition: definition_from(get(row, "name")?, &get::<String>(row, "definition")?)?,
+        definition: TABLE.definition(get(row, "name")?, &get::<String>(row, "definition")?)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
-}
-
-/// A definition from its name and stored form.
-pub(super) fn definition_from(name: String, stored: &str) -> Result<SlaPolicyDefinition> {
-    let mut value: serde_json::Value = parse_json("definition", stored)?;
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("name".into(), name.into());
-    }
-    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("sla policy: {e}")))
-}
-
-/// The stored form of a definition: everything but its name, which has
-/// its own unique column.
-fn stored(definition: &SlaPolicyDefinition) -> Result<String> {
-    let mut value =
-        serde_json::to_value(definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    if let Some(fields) = value.as_object_mut() {
-        fields.remove("name");
-    }
-    Ok(value.to_string())
-}
-
-fn name_taken(e: StoreError, name: &str) -> StoreError {
-    e.taken("name", || {
-        format!("an SLA policy named \u{201c}{name}\u{201d} already exists")
-    })
-}
-
-/// Renumbers the policies 1, 2, 3... in their current order.
-async fn renumber(tx: &mut Tx) -> Result<()> {
-    let ids: Vec<i64> = tx
-        .fetch_all("SELECT id FROM sla_policies ORDER BY position, id", args![])
-        .await?
-        .iter()
-        .map(|r| r.int("id"))
-        .collect::<Result<_>>()?;
-    for (position, id) in (1_i64..).zip(ids) {
-        tx.execute(
-            "UPDATE sla_policies SET position = $1 WHERE id = $2",
-            args![position, id],
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -110,35 +74,11 @@ impl Store {
         &self,
         definition: SlaPolicyDefinition,
     ) -> Result<SlaPolicyRecord> {
-        let cache = self.sla_cache.clone();
         let id = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    let count = tx
-                        .fetch_one("SELECT COUNT(*) AS n FROM sla_policies", args![])
-                        .await?
-                        .int("n")?;
-                    if count >= MAX_POLICIES {
-                        return Err(StoreError::State(format!(
-                            "a desk holds at most {MAX_POLICIES} SLA policies"
-                        )));
-                    }
-                    let at = micros(now());
-                    let row = tx
-                        .fetch_one(
-                            "INSERT INTO sla_policies (name, position, definition, created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                            args![definition.name.as_str(), count + 1, stored(&definition)?, at],
-                        )
-                        .await
-                        .map_err(|e| name_taken(e, &definition.name))?;
-                    let id = row.int("id")?;
-                    super::refresh::queue(tx).await?;
-                    Ok(id)
-                })
+            .change_sla_policies(move |tx| {
+                Box::pin(async move { TABLE.insert(tx, &definition.name, &definition).await })
             })
             .await?;
-        SlaCache::forget(&cache);
         self.sla_policy(id).await
     }
 
@@ -148,76 +88,45 @@ impl Store {
         id: i64,
         definition: SlaPolicyDefinition,
     ) -> Result<SlaPolicyRecord> {
-        let cache = self.sla_cache.clone();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let changed = tx
-                    .execute(
-                        "UPDATE sla_policies SET name = $1, definition = $2, updated_at = $3 WHERE id = $4",
-                        args![definition.name.as_str(), stored(&definition)?, micros(now()), id],
-                    )
-                    .await
-                    .map_err(|e| name_taken(e, &definition.name))?;
-                if changed == 0 {
-                    return Err(StoreError::NotFound("SLA policy"));
-                }
-                super::refresh::queue(tx).await
-            })
+        self.change_sla_policies(move |tx| {
+            Box::pin(async move { TABLE.update(tx, id, &definition.name, &definition).await })
         })
         .await?;
-        SlaCache::forget(&cache);
         self.sla_policy(id).await
     }
 
     /// Moves a policy to `position` (from 1; past the end is the end).
     pub async fn move_sla_policy(&self, id: i64, position: i64) -> Result<SlaPolicyRecord> {
-        let cache = self.sla_cache.clone();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .fetch_optional("SELECT position FROM sla_policies WHERE id = $1", args![id])
-                    .await?
-                    .ok_or(StoreError::NotFound("SLA policy"))?
-                    .int("position")?;
-                let target = position.max(1);
-                // Half steps put it before (or after) the policy now there.
-                let half = if target < current { -1 } else { 1 };
-                tx.execute(
-                    "UPDATE sla_policies SET position = $1 WHERE id = $2",
-                    args![target * 2 + half, id],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE sla_policies SET position = position * 2 WHERE id <> $1",
-                    args![id],
-                )
-                .await?;
-                renumber(tx).await?;
-                super::refresh::queue(tx).await
-            })
-        })
-        .await?;
-        SlaCache::forget(&cache);
+        self.change_sla_policies(move |tx| Box::pin(TABLE.move_to(tx, id, position)))
+            .await?;
         self.sla_policy(id).await
     }
 
     /// Deletes a policy; cases it covered are measured again.
     pub async fn delete_sla_policy(&self, id: i64) -> Result<()> {
-        let cache = self.sla_cache.clone();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let deleted = tx
-                    .execute("DELETE FROM sla_policies WHERE id = $1", args![id])
-                    .await?;
-                if deleted == 0 {
-                    return Err(StoreError::NotFound("SLA policy"));
-                }
-                renumber(tx).await?;
-                super::refresh::queue(tx).await
+        self.change_sla_policies(move |tx| Box::pin(TABLE.delete(tx, id)))
+            .await
+    }
+
+    /// Runs `change` on the policies, then queues measuring open cases
+    /// again and drops this node's copy of the set-up.
+    async fn change_sla_policies<T, F>(&self, change: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut crate::tx::Tx) -> crate::writer::WriteFuture<'c, T>
+            + Send
+            + 'static,
+    {
+        let value = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let value = change(tx).await?;
+                    super::refresh::queue(tx).await?;
+                    Ok(value)
+                })
             })
-        })
-        .await?;
-        SlaCache::forget(&cache);
-        Ok(())
+            .await?;
+        SlaCache::forget(&self.setups.sla);
+        Ok(value)
     }
 }

@@ -1,20 +1,15 @@
 //! The SLA set-up every case write is measured against: enabled policies in
-//! order and the calendars, read once and kept in memory. An admin's change
-//! in this process drops the copy at once; a change made by another node
-//! is picked up within [`MAX_AGE`].
+//! order and the calendars, held as [`crate::setups::Held`].
 
 use super::{calendars, policies};
 use crate::Result;
+use crate::setups::Held;
 use crate::tx::{Tx, args};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 use tend_domain::calendar::{BusinessCalendar, CalendarDefinition};
 use tend_domain::sla::SlaPolicy;
 use tend_domain::sla::definition::SlaPolicyDefinition;
-
-/// How long a node trusts its copy of the set-up.
-const MAX_AGE: Duration = Duration::from_secs(30);
 
 /// One enabled policy, ready to compute with.
 #[derive(Debug)]
@@ -76,8 +71,8 @@ impl SlaSetup {
             )
             .await?;
         for row in rows {
-            let definition =
-                policies::definition_from(row.text("name")?, &row.text("definition")?)?;
+            let definition: SlaPolicyDefinition =
+                policies::TABLE.definition(row.text("name")?, &row.text("definition")?)?;
             if definition.enabled {
                 setup.policies.push(ActivePolicy {
                     id: row.int("id")?,
@@ -125,35 +120,25 @@ impl SlaSetup {
     }
 }
 
-/// A copy of the set-up and when it was read.
-type Held = Option<(Instant, Arc<SlaSetup>)>;
-
 /// The shared, lazily read copy of the set-up (clones share it).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SlaCache(Arc<RwLock<Held>>);
+pub(crate) struct SlaCache(Held<SlaSetup>);
 
 impl SlaCache {
     /// The set-up, read inside `tx` when there is no fresh copy.
     pub(crate) async fn get(tx: &mut Tx) -> Result<Arc<SlaSetup>> {
-        let cache = tx.sla.clone();
-        if let Ok(held) = cache.0.read()
-            && let Some((read_at, setup)) = held.as_ref()
-            && read_at.elapsed() < MAX_AGE
-        {
-            return Ok(setup.clone());
+        let cache = tx.setups.sla.clone();
+        if let Some(setup) = cache.0.fresh() {
+            return Ok(setup);
         }
         let setup = Arc::new(SlaSetup::load(tx).await?);
-        if let Ok(mut held) = cache.0.write() {
-            *held = Some((Instant::now(), setup.clone()));
-        }
+        cache.0.keep(setup.clone());
         Ok(setup)
     }
 
     /// The copy held now, if fresh, without reading.
     pub(crate) fn peek(&self) -> Option<Arc<SlaSetup>> {
-        let held = self.0.read().ok()?;
-        let (read_at, setup) = held.as_ref()?;
-        (read_at.elapsed() < MAX_AGE).then(|| setup.clone())
+        self.0.fresh()
     }
 
     /// Whether SLA policies may apply to a case written now: unless a fresh
@@ -164,8 +149,6 @@ impl SlaCache {
 
     /// Drops the copy: the next write reads the set-up again.
     pub(crate) fn forget(&self) {
-        if let Ok(mut held) = self.0.write() {
-            *held = None;
-        }
+        self.0.forget();
     }
 }

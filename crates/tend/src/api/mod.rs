@@ -17,6 +17,7 @@ mod jobs;
 mod notifications;
 mod organizations;
 mod reports;
+mod rules;
 mod search;
 mod service_levels;
 mod staff;
@@ -173,6 +174,10 @@ fn v1() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(service_levels::move_policy))
         .routes(routes!(service_levels::case_sla))
+        .routes(routes!(rules::list, rules::create))
+        .routes(routes!(rules::dry_run))
+        .routes(routes!(rules::get, rules::replace, rules::delete))
+        .routes(routes!(rules::move_to))
         .routes(routes!(articles::list, articles::create))
         .routes(routes!(articles::get, articles::update))
         .routes(routes!(jobs::list))

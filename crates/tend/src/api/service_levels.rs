@@ -254,22 +254,22 @@ pub async fn delete_policy(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Where a policy goes in the order.
+/// Where a policy or rule goes in the order.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyPosition {
+pub struct Position {
     /// From 1; past the end puts it last.
-    position: i64,
+    pub position: i64,
 }
 
 /// Moves an SLA policy in the order they are tried (admins only).
-#[utoipa::path(post, path = "/sla_policies/{id}/position", tag = "service levels", params(("id" = i64, Path)), request_body = PolicyPosition,
+#[utoipa::path(post, path = "/sla_policies/{id}/position", tag = "service levels", params(("id" = i64, Path)), request_body = Position,
     responses((status = 200, description = "The moved policy", body = SlaPolicyRecord)))]
 pub async fn move_policy(
     State(s): State<AppState>,
     me: Principal,
     Id(id): Id,
-    body: Json<PolicyPosition>,
+    body: Json<Position>,
 ) -> ApiResult<axum::Json<SlaPolicyRecord>> {
     me.require(Action::Administer)?;
     Ok(axum::Json(

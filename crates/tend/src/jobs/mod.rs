@@ -16,6 +16,7 @@ mod effort_upkeep;
 pub mod outcome;
 mod periodic;
 mod registry;
+mod rules;
 mod runner;
 mod sla;
 

@@ -44,6 +44,7 @@ mod remote_images;
 mod reports;
 mod requests;
 mod routing;
+mod rules;
 mod schema;
 mod search;
 mod secrets;

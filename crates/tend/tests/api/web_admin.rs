@@ -213,6 +213,14 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         )
         .await
         .id();
+    let rule = t
+        .post(
+            "/api/v1/rules",
+            json!({"name": "Tag new", "when": {"on": "case_created"},
+                   "then": [{"do": "add_tags", "tags": ["new"]}]}),
+        )
+        .await
+        .id();
     let ann = agent_id(t, ANN).await;
     t.post(
         &format!("/api/v1/teams/{team}/members"),
@@ -232,6 +240,8 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
         format!("/admin/calendars/{calendar}"),
         "/admin/sla".into(),
         format!("/admin/sla/{policy}"),
+        "/admin/rules".into(),
+        format!("/admin/rules/{rule}"),
     ];
     let dead = crate::jobs::dead_job(t).await;
     let s = |v: &str| v.to_string();
@@ -318,6 +328,48 @@ async fn admin_routes(t: &TestServer) -> (Vec<String>, Vec<(String, Vec<(&'stati
             vec![("position", s("2"))],
         ),
         (format!("/admin/sla/{policy}/delete"), vec![]),
+        (
+            s("/admin/rules"),
+            vec![
+                ("name", s("Urgent")),
+                ("on", s("case_created")),
+                ("conditions", s("{}")),
+                (
+                    "actions",
+                    s(r#"[{"do": "set_priority", "priority": "urgent"}]"#),
+                ),
+            ],
+        ),
+        (
+            s("/admin/rules/dry_run"),
+            vec![
+                ("name", s("Urgent")),
+                ("on", s("case_created")),
+                ("conditions", s("{}")),
+                (
+                    "actions",
+                    s(r#"[{"do": "set_priority", "priority": "urgent"}]"#),
+                ),
+            ],
+        ),
+        (
+            format!("/admin/rules/{rule}"),
+            vec![
+                ("name", s("Urgent")),
+                ("on", s("case_created")),
+                ("conditions", s("{}")),
+                (
+                    "actions",
+                    s(r#"[{"do": "set_priority", "priority": "urgent"}]"#),
+                ),
+            ],
+        ),
+        (format!("/admin/rules/{rule}/enabled"), vec![]),
+        (
+            format!("/admin/rules/{rule}/move"),
+            vec![("position", s("2"))],
+        ),
+        (format!("/admin/rules/{rule}/delete"), vec![]),
     ];
     (pages, forms)
 }
@@ -332,6 +384,7 @@ async fn admin_state(t: &TestServer) -> Value {
         "dead_jobs": t.get("/api/v1/jobs?state=dead").await.body,
         "calendars": t.get("/api/v1/calendars").await.body,
         "sla_policies": t.get("/api/v1/sla_policies").await.body,
+        "rules": t.get("/api/v1/rules").await.body,
     })
 }
 

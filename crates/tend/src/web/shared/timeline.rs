@@ -38,6 +38,7 @@ impl Names<'_> {
             }
             (ActorKind::Customer, _) => self.customer.to_owned(),
             (ActorKind::Agent, Some(id)) => self.agent(Some(AgentId(id))),
+            (ActorKind::Rule, Some(id)) => format!("Rule #{id}"),
             _ => "Tend".into(),
         }
     }

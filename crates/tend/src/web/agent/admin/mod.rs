@@ -1,5 +1,5 @@
 //! The admin pages: agents, teams, inboxes, canned replies, business
-//! hours, SLA policies and jobs. Every route
+//! hours, SLA policies, automation rules and jobs. Every route
 //! asks for [`Action::Administer`], so agents and light agents get a 403.
 //! A rejected form comes back with its message and the input (422); a
 //! change that works redirects back to the list (303).
@@ -9,6 +9,7 @@ mod calendars;
 mod canned;
 mod inboxes;
 mod jobs;
+mod rules;
 mod sla;
 mod teams;
 
@@ -62,6 +63,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/sla/{id}", get(sla::edit).post(sla::update))
         .route("/admin/sla/{id}/delete", post(sla::delete))
         .route("/admin/sla/{id}/move", post(sla::reorder))
+        .route("/admin/rules", get(rules::list).post(rules::create))
+        .route("/admin/rules/dry_run", post(rules::dry_run))
+        .route("/admin/rules/{id}", get(rules::edit).post(rules::update))
+        .route("/admin/rules/{id}/delete", post(rules::delete))
+        .route("/admin/rules/{id}/enabled", post(rules::enabled))
+        .route("/admin/rules/{id}/move", post(rules::reorder))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }

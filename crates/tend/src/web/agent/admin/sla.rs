@@ -515,11 +515,11 @@ pub async fn delete(
     Ok(Redirect::to(HOME).into_response())
 }
 
-/// Where a policy moves.
+/// Where a policy (or rule) moves.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct MoveForm {
-    position: i64,
+    pub(super) position: i64,
 }
 
 /// Moves a policy in the order.
