@@ -6,7 +6,8 @@
 //! - [`load`] runs the HTTP benchmark, with [`seed`] and [`corpus`] for the
 //!   dataset, [`process`] for the server child, [`client`] for requests and
 //!   [`report`] for the results;
-//! - [`mail`] runs the email benchmark.
+//! - [`mail`] runs the email benchmark;
+//! - [`rules`] measures automation rules on the write path.
 
 mod client;
 mod corpus;
@@ -14,6 +15,7 @@ mod load;
 mod mail;
 mod process;
 mod report;
+mod rules;
 mod seed;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +38,8 @@ enum Command {
     Load(load::LoadArgs),
     /// Measure the email channel: Maildir import and SMTP delivery (see docs/benchmarks.md).
     Mail(mail::MailBenchArgs),
+    /// Measure what automation rules cost on case creation (see docs/benchmarks.md).
+    Rules(rules::RulesBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Load(args) => load::run(cli.store, args).await,
             Command::Mail(args) => mail::run(cli.store, args).await,
+            Command::Rules(args) => rules::run(cli.store, args).await,
         }
     })
 }

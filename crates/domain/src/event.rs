@@ -268,6 +268,14 @@ pub enum EventData {
         #[serde(default)]
         signals: Vec<String>,
     },
+    /// Automation rule `rule_id` (named `rule` then) acted on the case:
+    /// the events it caused follow, by it; `actions` names what it did
+    /// (`set_team`, `notify`...), including what leaves no other event.
+    RuleApplied {
+        rule_id: i64,
+        rule: String,
+        actions: Vec<String>,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -358,6 +366,7 @@ impl EventData {
             EventData::SlaWarned { .. } => "sla_warned",
             EventData::SlaBreached { .. } => "sla_breached",
             EventData::Routed { .. } => "routed",
+            EventData::RuleApplied { .. } => "rule_applied",
             EventData::FrustrationScored { .. } => "frustration_scored",
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::Invalid;
 use crate::case::{Priority, Status, parse_tags};
-use crate::event::{ActorKind, EventData};
+use crate::event::EventData;
 use crate::ids::{AgentId, CustomerId, TeamId};
 use crate::sla::definition::{CaseFacts, MAX_CONDITION_VALUES, SlaConditions};
 use crate::state::CaseState;
@@ -349,18 +349,20 @@ impl RuleAction {
         })
     }
 
-    /// Whether this action changes the case's fields (applied together
-    /// as one change).
-    pub fn changes_fields(&self) -> bool {
-        matches!(
-            self,
-            RuleAction::Assign { .. }
-                | RuleAction::SetTeam { .. }
-                | RuleAction::AddTags { .. }
-                | RuleAction::RemoveTags { .. }
-                | RuleAction::SetPriority { .. }
-                | RuleAction::SetStatus { .. }
-        )
+    /// What the action is called (its `do`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleAction::Assign { .. } => "assign",
+            RuleAction::SetTeam { .. } => "set_team",
+            RuleAction::AddTags { .. } => "add_tags",
+            RuleAction::RemoveTags { .. } => "remove_tags",
+            RuleAction::SetPriority { .. } => "set_priority",
+            RuleAction::SetStatus { .. } => "set_status",
+            RuleAction::CannedReply { .. } => "canned_reply",
+            RuleAction::Note { .. } => "note",
+            RuleAction::Promise { .. } => "promise",
+            RuleAction::Notify { .. } => "notify",
+        }
     }
 }
 
@@ -442,11 +444,6 @@ impl RuleDefinition {
         }
         change
     }
-}
-
-/// Whether an event by `actor` (kind and id) was caused by rule `rule_id`.
-pub fn caused_by_rule(actor_kind: ActorKind, actor_id: Option<i64>, rule_id: i64) -> bool {
-    actor_kind == ActorKind::Rule && actor_id == Some(rule_id)
 }
 
 #[cfg(test)]

@@ -188,6 +188,7 @@ impl CaseState {
             | EventData::SlaWarned { .. }
             | EventData::SlaBreached { .. }
             | EventData::Routed { .. }
+            | EventData::RuleApplied { .. }
             | EventData::FrustrationScored { .. } => {}
         }
         self.updated_at = at;

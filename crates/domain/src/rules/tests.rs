@@ -1,5 +1,6 @@
 use super::*;
 use crate::case::Channel;
+use crate::event::ActorKind;
 use crate::ids::MessageId;
 use proptest::prelude::*;
 use serde_json::json;

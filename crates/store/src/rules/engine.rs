@@ -24,6 +24,7 @@ use tend_domain::event::{Actor, ActorKind, EventData};
 use tend_domain::ids::CaseId;
 use tend_domain::notification::{NotificationKind, cap};
 use tend_domain::rules::{NoticeTo, RuleAction};
+use tend_domain::state::CaseState;
 
 /// Most rounds of rules one write sets off (rules acting on what rules
 /// did); what the last round's actions would trigger is left alone.
@@ -74,6 +75,8 @@ pub(super) async fn follow(
                 .filter(|e| e.actor.kind == ActorKind::Rule)
                 .filter_map(|e| e.actor.id),
         );
+        // The case as the rules see it, read again only after one acted.
+        let mut state = None;
         for rule in &set.rules {
             if took_part.contains(&rule.id) {
                 continue;
@@ -88,7 +91,13 @@ pub(super) async fn follow(
             match rule.definition.when.after_hours {
                 Some(hours) => queue_timer(tx, rule.id, id, event.seq, event.at, hours).await?,
                 None => {
-                    act(tx, rule, id, event.at).await?;
+                    let seen = match state.take() {
+                        Some(seen) => seen,
+                        None => load_state(tx, tx.dialect(), id).await?,
+                    };
+                    if !act(tx, rule, id, &seen, event.at).await? {
+                        state = Some(seen);
+                    }
                 }
             }
         }
@@ -150,15 +159,20 @@ async fn queue_timer(
     Ok(())
 }
 
-/// Lets `rule` act on case `id` at `at` if the case meets its conditions:
-/// all its actions, or (when one fails) none, with the error recorded on
-/// the rule. Answers whether it acted.
-pub(super) async fn act(tx: &mut Tx, rule: &ActiveRule, id: CaseId, at: Timestamp) -> Result<bool> {
-    let dialect = tx.dialect();
-    let state = load_state(tx, dialect, id).await?;
+/// Lets `rule` act on case `id` (now in `state`) at `at` if the case
+/// meets its conditions: all its actions, or (when one fails) none, with
+/// the error recorded on the rule. Answers whether it acted (and so
+/// changed the case).
+pub(super) async fn act(
+    tx: &mut Tx,
+    rule: &ActiveRule,
+    id: CaseId,
+    state: &CaseState,
+    at: Timestamp,
+) -> Result<bool> {
     let conditions = &rule.definition.conditions;
-    let looked = facts::look_in(tx, conditions, id, &state, at).await?;
-    if !conditions.matches(&looked.facts(&state)) {
+    let looked = facts::look_in(tx, conditions, id, state, at).await?;
+    if !conditions.matches(&looked.facts(state)) {
         return Ok(false);
     }
     tx.execute("SAVEPOINT rule_action", args![]).await?;
@@ -177,6 +191,7 @@ pub(super) async fn act(tx: &mut Tx, rule: &ActiveRule, id: CaseId, at: Timestam
                 .await?;
             tx.execute("RELEASE SAVEPOINT rule_action", args![]).await?;
             record_failure(tx, rule.id, id, &error.to_string(), at).await?;
+            // Rolled back: the case is as it was.
             Ok(false)
         }
     }
@@ -209,6 +224,20 @@ pub(super) async fn record_failure(
 async fn take_actions(tx: &mut Tx, rule: &ActiveRule, id: CaseId, at: Timestamp) -> Result<()> {
     let actor = Actor::rule(rule.id);
     let dialect = tx.dialect();
+    let mut state = load_state(tx, dialect, id).await?;
+    let before = state.clone();
+    let applied = EventData::RuleApplied {
+        rule_id: rule.id,
+        rule: rule.definition.name.clone(),
+        actions: rule
+            .definition
+            .actions
+            .iter()
+            .map(|a| a.name().to_owned())
+            .collect(),
+    };
+    append(tx, id, &mut state, actor, applied, at).await?;
+    save_state(tx, id, &state, &before).await?;
     let change = rule.definition.change();
     if change != CaseChange::default() {
         check_refs(tx, &change).await?;
@@ -233,6 +262,7 @@ async fn take_actions(tx: &mut Tx, rule: &ActiveRule, id: CaseId, at: Timestamp)
                     promise: text.clone(),
                     due_at,
                 };
+                state.check_event(&data, at)?;
                 append(tx, id, &mut state, actor, data, at).await?;
                 save_state(tx, id, &state, &before).await?;
             }

@@ -38,13 +38,14 @@ impl Store {
                 if latest != Some(seq) {
                     return Ok(false);
                 }
-                let after_seq = match load_state(tx, dialect, id).await {
-                    Ok(state) => state.last_seq,
+                let state = match load_state(tx, dialect, id).await {
+                    Ok(state) => state,
                     Err(StoreError::NotFound(_)) => return Ok(false),
                     Err(e) => return Err(e),
                 };
+                let after_seq = state.last_seq;
                 tx.in_rules = true;
-                let acted = match act(tx, rule, id, now).await {
+                let acted = match act(tx, rule, id, &state, now).await {
                     Ok(true) => follow(tx, &set, id, after_seq).await.map(|()| true),
                     other => other,
                 };

@@ -202,6 +202,7 @@ async fn a_matching_rule_acts_on_a_new_case_as_itself(b: Backend) {
     let by_rule = events_by(&t, case, "rule").await;
     let kinds: Vec<&str> = by_rule.iter().map(|(k, _)| k.as_str()).collect();
     for kind in [
+        "rule_applied",
         "handed_off",
         "tags_changed",
         "priority_changed",

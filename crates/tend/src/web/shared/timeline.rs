@@ -546,6 +546,10 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             clock_name(*clock),
             when(due_at)
         ),
+        EventData::RuleApplied { rule, actions, .. } => format!(
+            "applied the rule \u{201c}{rule}\u{201d}: {}",
+            actions.join(", ").replace('_', " ")
+        ),
         EventData::Snoozed { until } => format!("snoozed the case until {}", when(until)),
         EventData::Unsnoozed { by_customer: true } => "ended the snooze: the customer wrote".into(),
         EventData::Unsnoozed { by_customer: false } => "woke the case from its snooze".into(),
