@@ -57,6 +57,7 @@ mod web_admin;
 mod web_case;
 mod web_effort;
 mod web_live_views;
+mod web_rules;
 mod web_totp;
 mod web_views;
 mod write_path;
