@@ -46,6 +46,9 @@ tend_domain::string_enum!(
         /// Emails an agent their notifications not yet read or emailed
         /// (`{"agent_id": n}`): one, or a digest of several.
         NotificationEmail = "notification_email",
+        /// Records the open promises of a case (`{"case_id": n, "seq": n}`,
+        /// the promise made by event `seq`) broken once due, unless kept.
+        PromiseDue = "promise_due",
     }
 );
 
