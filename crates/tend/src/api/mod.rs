@@ -16,6 +16,7 @@ mod inboxes;
 mod jobs;
 mod notifications;
 mod organizations;
+mod promises;
 mod reports;
 mod search;
 mod service_levels;
@@ -117,6 +118,9 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::messages, cases::post_message))
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))
+        .routes(routes!(promises::list, promises::make))
+        .routes(routes!(promises::kept))
+        .routes(routes!(promises::broken))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(effort::case_effort))

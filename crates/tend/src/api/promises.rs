@@ -1,0 +1,125 @@
+//! Promises to customers on a case ([`tend_domain::promise`]): made by an
+//! agent with what, when due, whether the customer sees it and what keeps
+//! it; listed with where each stands; marked kept or broken by hand. A
+//! promise is named by the `seq` of the event that made it. Replies and
+//! resolutions keep promises, and due times break them, by themselves.
+
+use super::extract::{Id, Json, Principal};
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use axum::extract::State;
+use axum::extract::rejection::PathRejection;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::Deserialize;
+use tend_domain::agent::Action;
+use tend_domain::ids::CaseId;
+use tend_domain::promise::{NewPromise, PromiseKeeper, PromiseRecord};
+use utoipa::ToSchema;
+
+/// A promise to make.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MakePromise {
+    /// What is promised: one line, 1 to 200 characters.
+    promise: String,
+    /// When it is due: in the future, at most 365 days ahead (RFC 3339).
+    due_at: Timestamp,
+    /// The start of its window, before `due_at` ("a technician between
+    /// 10:00 and 12:00"): it is kept automatically only from then.
+    #[serde(default)]
+    from: Option<Timestamp>,
+    /// Whether the customer sees it in the portal; false when absent.
+    #[serde(default)]
+    visible_to_customer: bool,
+    /// What keeps it without an agent: `reply`, `resolved` or (when
+    /// absent) `manual`.
+    #[serde(default)]
+    kept_by: PromiseKeeper,
+}
+
+/// Case `id`'s promises, oldest first, each open, kept or broken.
+#[utoipa::path(get, path = "/cases/{id}/promises", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The case's promises", body = Vec<PromiseRecord>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Vec<PromiseRecord>>> {
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.promises(CaseId(id)).await?))
+}
+
+/// Makes a promise on case `id` (records `promise_made`). It is kept
+/// automatically by what `kept_by` names, if that happens by its due
+/// time (and from its window's start); at its due time an open promise is
+/// recorded broken, by Tend, and the assignee (else the team) is told. A
+/// case holds at most 16 open promises, each with its own text.
+#[utoipa::path(post, path = "/cases/{id}/promises", tag = "cases", params(("id" = i64, Path)),
+    request_body = MakePromise,
+    responses((status = 201, description = "The promise, open", body = PromiseRecord)))]
+pub async fn make(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+    body: Json<MakePromise>,
+) -> ApiResult<(StatusCode, axum::Json<PromiseRecord>)> {
+    me.require(Action::Work)?;
+    let b = body.value;
+    let promise = NewPromise::checked(
+        &b.promise,
+        b.due_at,
+        b.from,
+        b.visible_to_customer,
+        b.kept_by,
+        s.store.clock().now(),
+    )?;
+    let made = s
+        .store
+        .make_promise(CaseId(id), promise, me.actor())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(made)))
+}
+
+/// Marks open promise `seq` of case `id` kept (records `promise_kept`).
+/// One already kept or broken is a conflict.
+#[utoipa::path(post, path = "/cases/{id}/promises/{seq}/kept", tag = "cases",
+    params(("id" = i64, Path), ("seq" = i64, Path, description = "The seq of the event that made it")),
+    responses((status = 200, description = "The promise, kept", body = PromiseRecord)))]
+pub async fn kept(
+    State(s): State<AppState>,
+    me: Principal,
+    ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<axum::Json<PromiseRecord>> {
+    settle(s, me, ids, true).await
+}
+
+/// Marks open promise `seq` of case `id` broken (records
+/// `promise_broken`, customer effort). One already kept or broken is a
+/// conflict.
+#[utoipa::path(post, path = "/cases/{id}/promises/{seq}/broken", tag = "cases",
+    params(("id" = i64, Path), ("seq" = i64, Path, description = "The seq of the event that made it")),
+    responses((status = 200, description = "The promise, broken", body = PromiseRecord)))]
+pub async fn broken(
+    State(s): State<AppState>,
+    me: Principal,
+    ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<axum::Json<PromiseRecord>> {
+    settle(s, me, ids, false).await
+}
+
+async fn settle(
+    s: AppState,
+    me: Principal,
+    ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>,
+    kept: bool,
+) -> ApiResult<axum::Json<PromiseRecord>> {
+    let axum::extract::Path((id, seq)) =
+        ids.map_err(|_| ApiError::BadRequest("the ids in the path must be integers".into()))?;
+    me.require(Action::Work)?;
+    Ok(axum::Json(
+        s.store
+            .settle_promise(CaseId(id), seq, kept, me.actor())
+            .await?,
+    ))
+}
