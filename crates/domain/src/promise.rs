@@ -35,6 +35,11 @@ crate::string_enum!(
     }
 );
 
+// `string_enum!` derives no `Default`, so clippy's derive is not open here.
+#[expect(
+    clippy::derivable_impls,
+    reason = "the enum is declared by string_enum!"
+)]
 impl Default for PromiseKeeper {
     fn default() -> Self {
         PromiseKeeper::Manual
