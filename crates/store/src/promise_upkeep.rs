@@ -7,6 +7,7 @@
 //! and an agent marking one kept or broken ([`Store::settle_promise`]).
 
 use crate::cases::{EVENT_COLUMNS, append, load_state, save_state};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::jobs::{JobKind, NewJob, enqueue};
 use crate::notifications::{Recipient, notify};
 use crate::rows::parse_json;
@@ -106,14 +107,17 @@ fn find(promises: &Promises, seq: i64) -> Result<&PromiseRecord> {
 }
 
 impl Store {
-    /// Makes a promise on case `id` as `actor`; answers it.
+    /// Makes a promise on case `id` as `actor`; answers it. With `idem`,
+    /// the promise's event id is recorded under the key in the same
+    /// transaction (see [`Store::promise_made_by`]).
     pub async fn make_promise(
         &self,
         id: CaseId,
         promise: NewPromise,
         actor: Actor,
+        idem: Option<&IdempotencyKey>,
     ) -> Result<PromiseRecord> {
-        let dialect = self.dialect;
+        let (dialect, idem) = (self.dialect, idem.cloned());
         self.write(move |tx| {
             Box::pin(async move {
                 let mut state = load_state(tx, dialect, id).await?;
@@ -121,6 +125,7 @@ impl Store {
                 let at = crate::now();
                 let event = make_promise(tx, id, &mut state, actor, &promise, at).await?;
                 save_state(tx, id, &state, &before).await?;
+                idempotency::record(tx, idem.as_ref(), "promise", event.id.0).await?;
                 let promises = ledger(tx, id).await?;
                 find(&promises, event.seq).cloned()
             })
@@ -147,6 +152,22 @@ impl Store {
             .map(crate::cases::event)
             .collect::<Result<Vec<_>>>()?;
         Ok(Promises::fold(&events).all().to_vec())
+    }
+
+    /// The promise made by event `seq` of case `id`.
+    pub async fn promise(&self, id: CaseId, seq: i64) -> Result<PromiseRecord> {
+        self.promises(id)
+            .await?
+            .into_iter()
+            .find(|p| p.seq == seq)
+            .ok_or(StoreError::NotFound("promise"))
+    }
+
+    /// The promise the `promise_made` event `event` made (how a retried
+    /// request finds the promise its first try made).
+    pub async fn promise_made_by(&self, event: EventId) -> Result<PromiseRecord> {
+        let event = self.event(event).await?;
+        self.promise(event.case_id, event.seq).await
     }
 
     /// Marks the open promise made by event `seq` of case `id` kept (or

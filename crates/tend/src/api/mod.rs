@@ -119,6 +119,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))
         .routes(routes!(promises::list, promises::make))
+        .routes(routes!(promises::get))
         .routes(routes!(promises::kept))
         .routes(routes!(promises::broken))
         .routes(routes!(cases::attachment))

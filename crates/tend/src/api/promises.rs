@@ -4,16 +4,17 @@
 //! promise is named by the `seq` of the event that made it. Replies and
 //! resolutions keep promises, and due times break them, by themselves.
 
-use super::extract::{Id, Json, Principal};
+use super::extract::{Id, IdempotencyHeader, Json, Principal};
+use super::idempotency::Create;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use axum::extract::State;
 use axum::extract::rejection::PathRejection;
-use axum::http::StatusCode;
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::Deserialize;
 use tend_domain::agent::Action;
-use tend_domain::ids::CaseId;
+use tend_domain::ids::{CaseId, EventId};
 use tend_domain::promise::{NewPromise, PromiseKeeper, PromiseRecord};
 use utoipa::ToSchema;
 
@@ -55,16 +56,19 @@ pub async fn list(
 /// time (and from its window's start); at its due time an open promise is
 /// recorded broken, by Tend, and the assignee (else the team) is told. A
 /// case holds at most 16 open promises, each with its own text.
-#[utoipa::path(post, path = "/cases/{id}/promises", tag = "cases", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/cases/{id}/promises", tag = "cases", params(("id" = i64, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = MakePromise,
     responses((status = 201, description = "The promise, open", body = PromiseRecord)))]
 pub async fn make(
     State(s): State<AppState>,
     me: Principal,
     Id(id): Id,
+    idem: IdempotencyHeader,
     body: Json<MakePromise>,
-) -> ApiResult<(StatusCode, axum::Json<PromiseRecord>)> {
+) -> ApiResult<Response> {
     me.require(Action::Work)?;
+    let key = body.idempotency_key(&me, &idem);
     let b = body.value;
     let promise = NewPromise::checked(
         &b.promise,
@@ -74,11 +78,34 @@ pub async fn make(
         b.kept_by,
         s.store.clock().now(),
     )?;
-    let made = s
-        .store
-        .make_promise(CaseId(id), promise, me.actor())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(made)))
+    let collection = format!("/api/v1/cases/{id}/promises");
+    Create {
+        store: &s.store,
+        key: key.as_ref(),
+        resource: "promise",
+        collection: &collection,
+    }
+    .respond(
+        s.store
+            .make_promise(CaseId(id), promise, me.actor(), key.as_ref()),
+        |event| s.store.promise_made_by(EventId(event)),
+        |p| p.seq,
+    )
+    .await
+}
+
+/// One promise of case `id`: the one made by event `seq`.
+#[utoipa::path(get, path = "/cases/{id}/promises/{seq}", tag = "cases",
+    params(("id" = i64, Path), ("seq" = i64, Path, description = "The seq of the event that made it")),
+    responses((status = 200, description = "The promise", body = PromiseRecord)))]
+pub async fn get(
+    State(s): State<AppState>,
+    me: Principal,
+    ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<axum::Json<PromiseRecord>> {
+    let (id, seq) = ids_of(ids)?;
+    me.require(Action::Read)?;
+    Ok(axum::Json(s.store.promise(CaseId(id), seq).await?))
 }
 
 /// Marks open promise `seq` of case `id` kept (records `promise_kept`).
@@ -114,12 +141,18 @@ async fn settle(
     ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>,
     kept: bool,
 ) -> ApiResult<axum::Json<PromiseRecord>> {
-    let axum::extract::Path((id, seq)) =
-        ids.map_err(|_| ApiError::BadRequest("the ids in the path must be integers".into()))?;
+    let (id, seq) = ids_of(ids)?;
     me.require(Action::Work)?;
     Ok(axum::Json(
         s.store
             .settle_promise(CaseId(id), seq, kept, me.actor())
             .await?,
     ))
+}
+
+/// The case id and promise seq of the path.
+fn ids_of(ids: Result<axum::extract::Path<(i64, i64)>, PathRejection>) -> ApiResult<(i64, i64)> {
+    let axum::extract::Path(ids) =
+        ids.map_err(|_| ApiError::BadRequest("the ids in the path must be integers".into()))?;
+    Ok(ids)
 }

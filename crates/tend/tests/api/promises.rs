@@ -291,6 +291,35 @@ async fn agents_keep_and_break_promises_by_hand(b: Backend) {
         json!({"promise": "Refund by Friday", "due_at": in_hours(&t, 72)}),
     )
     .await;
+    // A retried request makes the promise once; its Location reads it.
+    let body = json!({"promise": "Call back tomorrow", "due_at": in_hours(&t, 20)});
+    let mut replies = Vec::new();
+    for _ in 0..2 {
+        let res = t
+            .http
+            .post(format!("{}/api/v1/cases/{case}/promises", t.base))
+            .bearer_auth(&t.admin)
+            .header("Idempotency-Key", "promise-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        replies.push(crate::harness::Reply::from(res).await);
+    }
+    assert_eq!(
+        replies[1].status,
+        StatusCode::CREATED,
+        "{}",
+        replies[1].body
+    );
+    assert_eq!(replies[1].headers["idempotent-replayed"], "true");
+    assert_eq!(replies[0].body, replies[1].body);
+    let location = replies[0].headers["location"].to_str().unwrap().to_owned();
+    let one = t.get(&location).await;
+    assert_eq!(one.status, StatusCode::OK, "{location}: {}", one.body);
+    assert_eq!(one.body["promise"], "Call back tomorrow");
+    assert_eq!(promises(&t, case).await.len(), 3);
+
     // Resolving before the window opens keeps nothing.
     t.patch(
         &format!("/api/v1/cases/{case}"),

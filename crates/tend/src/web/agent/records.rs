@@ -66,7 +66,7 @@ pub async fn promise(
     let done = match form.check(s.store.clock().now()).map_err(WebError::field) {
         Ok(promise) => s
             .store
-            .make_promise(id, promise, session.actor())
+            .make_promise(id, promise, session.actor(), None)
             .await
             .map(|_| ())
             .map_err(WebError::from),
