@@ -119,6 +119,26 @@ impl NewPromise {
         })
     }
 
+    /// The sentence a reply made with this promise ends with, times in
+    /// UTC with the zone named (an email cannot know the reader's zone):
+    /// "Our promise: refund by Friday, by Friday 11 December, 17:00 UTC."
+    pub fn customer_line(&self) -> String {
+        let at = |t: Timestamp| {
+            t.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%A %-d %B, %H:%M UTC")
+                .to_string()
+        };
+        match self.from {
+            Some(from) => format!(
+                "Our promise: {}, between {} and {}.",
+                self.promise,
+                at(from),
+                at(self.due_at)
+            ),
+            None => format!("Our promise: {}, by {}.", self.promise, at(self.due_at)),
+        }
+    }
+
     /// The `promise_made` event that makes it.
     pub fn event(&self) -> EventData {
         EventData::PromiseMade {

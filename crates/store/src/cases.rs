@@ -884,6 +884,10 @@ pub(crate) async fn write_message(
         },
     };
     append(tx, case_id, &mut state, msg.author, data, at).await?;
+    if let Some(promise) = &msg.promise {
+        crate::promise_upkeep::make_promise(tx, case_id, &mut state, msg.author, promise, at)
+            .await?;
+    }
     crate::frustration::after_message(tx, case_id, &mut state, msg, id, at).await?;
     if msg.author.kind == ActorKind::Customer && !msg.internal && state.is_snoozed(at) {
         let woken = EventData::Unsnoozed { by_customer: true };

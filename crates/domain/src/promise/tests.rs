@@ -210,6 +210,25 @@ fn new_promises_are_checked_naming_the_field() {
 }
 
 #[test]
+fn a_reply_states_its_promise_in_utc() {
+    let due: Timestamp = "2026-12-11T17:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-12-07T09:00:00Z".parse().unwrap();
+    let refund =
+        NewPromise::checked("a refund", due, None, true, PromiseKeeper::Manual, now).unwrap();
+    assert_eq!(
+        refund.customer_line(),
+        "Our promise: a refund, by Friday 11 December, 17:00 UTC."
+    );
+    let from = Some("2026-12-11T15:00:00Z".parse().unwrap());
+    let visit =
+        NewPromise::checked("a visit", due, from, true, PromiseKeeper::Manual, now).unwrap();
+    assert_eq!(
+        visit.customer_line(),
+        "Our promise: a visit, between Friday 11 December, 15:00 UTC and Friday 11 December, 17:00 UTC."
+    );
+}
+
+#[test]
 fn old_promise_events_read_as_hidden_and_manual() {
     let old: EventData = serde_json::from_value(serde_json::json!({
         "type": "promise_made", "promise": "call back", "due_at": "2027-01-01T10:00:00Z"

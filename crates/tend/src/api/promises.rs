@@ -13,12 +13,13 @@ use axum::extract::rejection::PathRejection;
 use axum::response::Response;
 use jiff::Timestamp;
 use serde::Deserialize;
+use tend_domain::Invalid;
 use tend_domain::agent::Action;
 use tend_domain::ids::{CaseId, EventId};
 use tend_domain::promise::{NewPromise, PromiseKeeper, PromiseRecord};
 use utoipa::ToSchema;
 
-/// A promise to make.
+/// A promise to make (alone, or with a reply).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MakePromise {
@@ -37,6 +38,20 @@ pub struct MakePromise {
     /// absent) `manual`.
     #[serde(default)]
     kept_by: PromiseKeeper,
+}
+
+impl MakePromise {
+    /// The promise, checked at `now`.
+    pub(super) fn check(&self, now: Timestamp) -> Result<NewPromise, Invalid> {
+        NewPromise::checked(
+            &self.promise,
+            self.due_at,
+            self.from,
+            self.visible_to_customer,
+            self.kept_by,
+            now,
+        )
+    }
 }
 
 /// Case `id`'s promises, oldest first, each open, kept or broken.
@@ -69,15 +84,7 @@ pub async fn make(
 ) -> ApiResult<Response> {
     me.require(Action::Work)?;
     let key = body.idempotency_key(&me, &idem);
-    let b = body.value;
-    let promise = NewPromise::checked(
-        &b.promise,
-        b.due_at,
-        b.from,
-        b.visible_to_customer,
-        b.kept_by,
-        s.store.clock().now(),
-    )?;
+    let promise = body.value.check(s.store.clock().now())?;
     let collection = format!("/api/v1/cases/{id}/promises");
     Create {
         store: &s.store,

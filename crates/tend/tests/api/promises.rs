@@ -21,6 +21,7 @@ both_backends!(
     promises_are_checked_with_precise_errors,
     the_customer_sees_visible_open_promises_in_the_portal,
     the_case_page_makes_promises_with_a_keeper_and_lists_them,
+    a_reply_states_the_visible_promise_it_makes,
 );
 
 /// RFC 3339 for `hours` from the store's clock.
@@ -602,4 +603,68 @@ async fn the_case_page_makes_promises_with_a_keeper_and_lists_them(b: Backend) {
         states(&promises(&t, case).await),
         pairs(&[("We will reply today", "kept")])
     );
+}
+
+async fn a_reply_states_the_visible_promise_it_makes(b: Backend) {
+    let t = TestServer::start(b).await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let case = t.case(ann, "No water", "Since this morning").await;
+    let due: Timestamp = "2027-01-08T16:30:00Z".parse().unwrap();
+    let path = format!("/api/v1/cases/{case}/messages");
+    let r = t
+        .post(
+            &path,
+            json!({"body": "A plumber is booked.", "body_html": "<p>A plumber is booked.</p>",
+                   "promise": {"promise": "a plumber visits", "due_at": due.to_string(),
+                               "visible_to_customer": true, "kept_by": "resolved"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let line = "Our promise: a plumber visits, by Friday 8 January, 16:30 UTC.";
+    assert_eq!(
+        r.body["body_text"],
+        format!("A plumber is booked.\n\n{line}")
+    );
+    assert!(
+        r.body["body_html"].as_str().unwrap().contains(line),
+        "{}",
+        r.body
+    );
+    // Made after the reply, so the reply did not keep it.
+    let list = promises(&t, case).await;
+    assert_eq!(states(&list), pairs(&[("a plumber visits", "open")]));
+    // A hidden promise, or one made with a note, is not written out.
+    for body in [
+        json!({"body": "Noted.", "internal": true,
+               "promise": {"promise": "check the meter", "due_at": due.to_string(), "visible_to_customer": true}}),
+        json!({"body": "On it.", "promise": {"promise": "ask the vendor", "due_at": due.to_string()}}),
+    ] {
+        let r = t.post(&path, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert!(
+            !r.body["body_text"]
+                .as_str()
+                .unwrap()
+                .contains("Our promise")
+        );
+    }
+    assert_eq!(promises(&t, case).await.len(), 3);
+    // A refused promise refuses the message with it.
+    let before = t.all(&path).await.len();
+    let r = t
+        .post(
+            &path,
+            json!({"body": "Soon.", "promise": {"promise": "x", "due_at": "2020-01-01T00:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["error"]["details"]["field"], "due_at");
+    let r = t
+        .post(
+            &path,
+            json!({"body": "Again.", "promise": {"promise": "a plumber visits", "due_at": due.to_string()}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(t.all(&path).await.len(), before, "nothing written");
 }
