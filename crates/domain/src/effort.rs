@@ -193,9 +193,9 @@ impl EffortTally {
                     None => self.actions.push((*kind, 1)),
                 }
             }
-            EventData::PromiseMade { promise, due_at }
-                if self.open_promises.len() < MAX_OPEN_PROMISES =>
-            {
+            EventData::PromiseMade {
+                promise, due_at, ..
+            } if self.open_promises.len() < MAX_OPEN_PROMISES => {
                 self.open_promises.push((promise.clone(), *due_at));
             }
             EventData::PromiseKept { promise } => self.close_promise(promise),

@@ -8,6 +8,7 @@ use crate::contact::{ActionKind, Direction};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
 use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
+use crate::promise::PromiseKeeper;
 use crate::sla::ClockKind;
 use crate::survey::scale::SurveyKind;
 use jiff::Timestamp;
@@ -151,8 +152,21 @@ pub enum EventData {
         #[serde(default = "ActionKind::unspecified")]
         kind: ActionKind,
     },
-    /// The business promised something by a time.
-    PromiseMade { promise: String, due_at: Timestamp },
+    /// The business promised something by a time (`due_at`), within a
+    /// window from `from` when given; shown to the customer when
+    /// `visible_to_customer` (false for promises recorded before it
+    /// existed: their text was never written for the customer), and kept
+    /// automatically as `kept_by` says ([`crate::promise`]).
+    PromiseMade {
+        promise: String,
+        due_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Timestamp>,
+        #[serde(default)]
+        visible_to_customer: bool,
+        #[serde(default)]
+        kept_by: PromiseKeeper,
+    },
     /// A promise was kept.
     PromiseKept { promise: String },
     /// A promise was broken.
@@ -292,6 +306,18 @@ impl EventData {
             return Err(Invalid::new(
                 "due_at",
                 "a promise is due in the future: give a later time",
+            ));
+        }
+        if let EventData::PromiseMade {
+            from: Some(from),
+            due_at,
+            ..
+        } = self
+            && from >= due_at
+        {
+            return Err(Invalid::new(
+                "from",
+                "the window starts before the promise is due",
             ));
         }
         if let EventData::ChannelSwitched { from, to } = self

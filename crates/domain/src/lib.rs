@@ -22,6 +22,7 @@ pub mod kb;
 pub mod links;
 pub mod notification;
 pub mod preferences;
+pub mod promise;
 pub mod related;
 pub mod remote_images;
 pub mod repeat;
@@ -66,6 +67,8 @@ mod tests {
             customer::AgreementStatus::as_str,
         );
         check(event::ActorKind::ALL, event::ActorKind::as_str);
+        check(promise::PromiseKeeper::ALL, promise::PromiseKeeper::as_str);
+        check(promise::PromiseState::ALL, promise::PromiseState::as_str);
         check(email::DeliveryStatus::ALL, email::DeliveryStatus::as_str);
         check(effort::ActionKind::ALL, effort::ActionKind::as_str);
         check(effort::Direction::ALL, effort::Direction::as_str);

@@ -7,6 +7,7 @@ use crate::Invalid;
 use crate::case::{Priority, Status, parse_tags};
 use crate::event::EventData;
 use crate::ids::{AgentId, CustomerId, TeamId};
+use crate::promise::PromiseKeeper;
 use crate::sla::definition::{CaseFacts, MAX_CONDITION_VALUES, SlaConditions};
 use crate::state::CaseState;
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,8 @@ pub const MAX_ACTIONS: usize = 10;
 pub const MAX_TEXT: usize = 500;
 /// Longest wait of a delayed rule: 90 days.
 pub const MAX_AFTER_HOURS: u32 = 24 * 90;
-/// Longest promise a rule makes: a year.
-pub const MAX_PROMISE_HOURS: u32 = 24 * 366;
+/// Longest promise a rule makes, in hours (as far ahead as any promise).
+pub const MAX_PROMISE_HOURS: u32 = 24 * crate::promise::MAX_DAYS_AHEAD as u32;
 
 crate::string_enum!(
     /// What happened to a case that a rule listens for.
@@ -281,12 +282,16 @@ pub enum RuleAction {
     Note {
         text: String,
     },
-    /// Promise the customer something, due so many hours from now.
+    /// Promise the customer something, due so many hours from now (see
+    /// [`crate::promise`]; an agent's reply keeps it unless `kept_by`
+    /// says otherwise).
     Promise {
         text: String,
         due_in_hours: u32,
         #[serde(default)]
         visible_to_customer: bool,
+        #[serde(default = "kept_by_reply")]
+        kept_by: PromiseKeeper,
     },
     /// Notify agents.
     Notify {
@@ -315,6 +320,7 @@ impl RuleAction {
                 text: raw,
                 due_in_hours,
                 visible_to_customer,
+                kept_by,
             } => {
                 if due_in_hours == 0 || due_in_hours > MAX_PROMISE_HOURS {
                     return Err(Invalid::new(
@@ -322,10 +328,21 @@ impl RuleAction {
                         format!("a promise is due 1 to {MAX_PROMISE_HOURS} hours ahead"),
                     ));
                 }
+                if raw.chars().any(char::is_control) {
+                    return Err(Invalid::new(
+                        field("text"),
+                        "a promise is one line without control characters",
+                    ));
+                }
                 RuleAction::Promise {
-                    text: text("text", &raw)?,
+                    text: crate::text::required(
+                        &field("text"),
+                        &raw,
+                        crate::promise::MAX_PROMISE_CHARS,
+                    )?,
                     due_in_hours,
                     visible_to_customer,
+                    kept_by,
                 }
             }
             RuleAction::Notify {
@@ -390,6 +407,11 @@ pub struct RuleDefinition {
 
 fn yes() -> bool {
     true
+}
+
+/// What keeps a rule's promise unless it says: the business's answer.
+fn kept_by_reply() -> PromiseKeeper {
+    PromiseKeeper::Reply
 }
 
 impl RuleDefinition {

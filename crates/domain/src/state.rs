@@ -328,8 +328,9 @@ impl CaseState {
     }
 
     /// Checks `data` makes sense for the case as it is at `now`: a promise
-    /// kept or broken is one still open, open promises stay under their
-    /// cap, a snooze ends in the future on a case still being worked, and
+    /// kept or broken is one still open, a promise made is not already
+    /// open (its text names it), open promises stay under their cap, a
+    /// snooze ends in the future on a case still being worked, and
     /// only a snoozed case can be woken.
     pub fn check_event(&self, data: &EventData, now: Timestamp) -> Result<(), Invalid> {
         match data {
@@ -350,6 +351,14 @@ impl CaseState {
                         "a case holds at most {} open promises: mark one kept or broken first",
                         crate::effort::MAX_OPEN_PROMISES
                     ),
+                ))
+            }
+            EventData::PromiseMade { promise, .. }
+                if self.effort.open_promises.iter().any(|(p, _)| p == promise) =>
+            {
+                Err(Invalid::new(
+                    "promise",
+                    format!("“{promise}” is already promised on this case"),
                 ))
             }
             EventData::Snoozed { until } if *until <= now => Err(Invalid::new(

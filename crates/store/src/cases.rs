@@ -894,6 +894,10 @@ pub(crate) async fn write_message(
         },
     };
     append(tx, case_id, &mut state, msg.author, data, at).await?;
+    if let Some(promise) = &msg.promise {
+        crate::promise_upkeep::make_promise(tx, case_id, &mut state, msg.author, promise, at)
+            .await?;
+    }
     crate::frustration::after_message(tx, case_id, &mut state, msg, id, at).await?;
     if msg.author.kind == ActorKind::Customer && !msg.internal && state.is_snoozed(at) {
         let woken = EventData::Unsnoozed { by_customer: true };
@@ -949,8 +953,26 @@ pub(crate) async fn load_state(tx: &mut Tx, dialect: Dialect, id: CaseId) -> Res
     })
 }
 
-/// Appends one event after the state's last and applies it to the state.
+/// Appends one event after the state's last and applies it to the state;
+/// then the promises it keeps are recorded kept, by Tend, after it
+/// ([`crate::promise_upkeep`]). Answers the event itself.
 pub(crate) async fn append(
+    tx: &mut Tx,
+    case_id: CaseId,
+    state: &mut CaseState,
+    actor: Actor,
+    data: EventData,
+    at: Timestamp,
+) -> Result<CaseEvent> {
+    let event = append_one(tx, case_id, state, actor, data, at).await?;
+    for kept in crate::promise_upkeep::after_event(tx, case_id, state, &event).await? {
+        append_one(tx, case_id, state, Actor::system(), kept, at).await?;
+    }
+    Ok(event)
+}
+
+/// Appends one event after the state's last and applies it to the state.
+async fn append_one(
     tx: &mut Tx,
     case_id: CaseId,
     state: &mut CaseState,

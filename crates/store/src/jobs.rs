@@ -52,6 +52,9 @@ tend_domain::string_enum!(
         /// Sends a rule's canned reply on a case
         /// (`{"rule_id": n, "case_id": n, "canned_reply_id": n}`).
         RuleReply = "rule_reply",
+        /// Records the open promises of a case (`{"case_id": n, "seq": n}`,
+        /// the promise made by event `seq`) broken once due, unless kept.
+        PromiseDue = "promise_due",
     }
 );
 

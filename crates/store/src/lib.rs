@@ -41,6 +41,7 @@ pub mod organizations;
 pub mod outbound;
 mod participants;
 pub mod portal;
+mod promise_upkeep;
 mod promises;
 pub mod related;
 mod repeat;

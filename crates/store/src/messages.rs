@@ -15,6 +15,7 @@ use tend_domain::case::Channel;
 use tend_domain::event::{Actor, ActorKind};
 use tend_domain::html::EmailHtml;
 use tend_domain::ids::{AttachmentId, CaseId, MessageId};
+use tend_domain::promise::NewPromise;
 
 /// A message to store.
 #[derive(Debug, Clone)]
@@ -34,6 +35,9 @@ pub struct NewMessage {
     /// Where the quoted history below an email reply's new text begins in
     /// `body_text` (a byte offset); `body_html` knows its own.
     pub text_quote_start: Option<usize>,
+    /// A promise made with this message, in the same write, after it (so
+    /// a reply does not keep the promise it makes).
+    pub promise: Option<NewPromise>,
 }
 
 impl NewMessage {
@@ -50,6 +54,7 @@ impl NewMessage {
             email: None,
             raw_sha256: None,
             text_quote_start: None,
+            promise: None,
         }
     }
 }

@@ -213,6 +213,9 @@ fn waits_past_a_promise_and_broken_promises_count() {
             EventData::PromiseMade {
                 promise: "answer within 4 hours".into(),
                 due_at: at(4 * HOUR),
+                from: None,
+                visible_to_customer: false,
+                kept_by: Default::default(),
             },
         ),
         (9 * HOUR, Agent, reply()),
@@ -351,6 +354,9 @@ fn any_step() -> impl Strategy<Value = (i64, ActorKind, EventData)> {
         (0i64..100).prop_map(|h| EventData::PromiseMade {
             promise: format!("p{}", h % 3),
             due_at: at(h * HOUR),
+            from: None,
+            visible_to_customer: false,
+            kept_by: Default::default(),
         }),
         (0i64..3).prop_map(|p| EventData::PromiseBroken {
             promise: format!("p{p}"),

@@ -13,6 +13,7 @@ use crate::cases::{append, apply_change, load_state, save_state, write_message};
 use crate::jobs::{JobKind, NewJob, enqueue};
 use crate::messages::NewMessage;
 use crate::notifications::{Recipient, notify};
+use crate::promise_upkeep::make_promise;
 use crate::time::{from_micros, micros};
 use crate::tx::{Tx, args};
 use crate::{Result, StoreError};
@@ -23,6 +24,7 @@ use tend_domain::case::CaseChange;
 use tend_domain::event::{Actor, ActorKind, EventData};
 use tend_domain::ids::CaseId;
 use tend_domain::notification::{NotificationKind, cap};
+use tend_domain::promise::NewPromise;
 use tend_domain::rules::{NoticeTo, RuleAction};
 use tend_domain::state::CaseState;
 
@@ -251,19 +253,19 @@ async fn take_actions(tx: &mut Tx, rule: &ActiveRule, id: CaseId, at: Timestamp)
                 write_message(tx, dialect, id, &note, at).await?;
             }
             RuleAction::Promise {
-                text, due_in_hours, ..
+                text,
+                due_in_hours,
+                visible_to_customer,
+                kept_by,
             } => {
                 let due_at = at
                     .checked_add(SignedDuration::from_hours(i64::from(*due_in_hours)))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let promise =
+                    NewPromise::checked(text, due_at, None, *visible_to_customer, *kept_by, at)?;
                 let mut state = load_state(tx, dialect, id).await?;
                 let before = state.clone();
-                let data = EventData::PromiseMade {
-                    promise: text.clone(),
-                    due_at,
-                };
-                state.check_event(&data, at)?;
-                append(tx, id, &mut state, actor, data, at).await?;
+                make_promise(tx, id, &mut state, actor, &promise, at).await?;
                 save_state(tx, id, &state, &before).await?;
             }
             RuleAction::Notify { to, agent_id, text } => {

@@ -106,6 +106,12 @@ pub struct PostMessage {
     internal: bool,
     #[serde(default)]
     attachments: Vec<AttachmentUpload>,
+    /// A promise made with the message, in the same write (see
+    /// `POST /cases/{id}/promises`). On a reply, one visible to the
+    /// customer is stated at the end of the message (and its email):
+    /// "Our promise: …, by Friday 11 December, 17:00 UTC."
+    #[serde(default)]
+    promise: Option<super::promises::MakePromise>,
 }
 
 /// Filters for the case list.
@@ -367,7 +373,8 @@ pub async fn messages(
     ))
 }
 
-/// Replies to the customer, or adds an internal note (`"internal": true`).
+/// Replies to the customer, or adds an internal note (`"internal": true`);
+/// with `promise`, makes a promise in the same write.
 #[utoipa::path(post, path = "/cases/{id}/messages", tag = "cases", params(("id" = i64, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = PostMessage,
     responses((status = 201, description = "The stored message", body = Message)))]
@@ -382,15 +389,31 @@ pub async fn post_message(
     let key = body.idempotency_key(&me, &idem);
     let req = &body.value;
     let case = s.store.case(CaseId(id)).await?;
+    let promise = req
+        .promise
+        .as_ref()
+        .map(|p| p.check(s.store.clock().now()))
+        .transpose()?;
+    let mut body = text::required("body", &req.body, MAX_BODY)?;
+    let mut body_html = req.body_html.clone();
+    if let Some(p) = promise
+        .as_ref()
+        .filter(|p| p.visible_to_customer && !req.internal)
+    {
+        let line = p.customer_line();
+        body.push_str(&format!("\n\n{line}"));
+        if let Some(html) = &mut body_html {
+            html.push_str(&format!(
+                "<p>{}</p>",
+                tend_domain::links::linked_text(&line)
+            ));
+        }
+    }
     let mut msg = NewMessage {
-        body_html: req.body_html.as_deref().map(EmailHtml::untrusted),
+        body_html: body_html.as_deref().map(EmailHtml::untrusted),
         attachments: attachments(&s, &req.attachments)?,
-        ..NewMessage::text(
-            me.actor(),
-            case.channel,
-            req.internal,
-            text::required("body", &req.body, MAX_BODY)?,
-        )
+        promise,
+        ..NewMessage::text(me.actor(), case.channel, req.internal, body)
     };
     let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg).await?;
     let collection = format!("/api/v1/cases/{}/messages", case.id);

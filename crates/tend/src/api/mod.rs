@@ -16,6 +16,7 @@ mod inboxes;
 mod jobs;
 mod notifications;
 mod organizations;
+mod promises;
 mod reports;
 mod rules;
 mod search;
@@ -118,6 +119,10 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::messages, cases::post_message))
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))
+        .routes(routes!(promises::list, promises::make))
+        .routes(routes!(promises::get))
+        .routes(routes!(promises::kept))
+        .routes(routes!(promises::broken))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(effort::case_effort))

@@ -1,6 +1,7 @@
 //! The job runner: runs the durable jobs of [`tend_store::jobs`] (sending
 //! email, acknowledging new cases, surveying customers after resolution,
-//! clearing out expired sign-ins) and the
+//! breaking promises at their due time, clearing out expired sign-ins)
+//! and the
 //! periodic catch-up of SQLite's search index. A [`Registry`] maps each job
 //! kind to its handler; [`start`] runs a worker over it and answers the
 //! [`JobRunner`] handle that stops it.
@@ -15,6 +16,7 @@ mod clean_up;
 mod effort_upkeep;
 pub mod outcome;
 mod periodic;
+mod promises;
 mod registry;
 mod rules;
 mod runner;

@@ -2,7 +2,7 @@
 //! recurring kind how long after a run the next one is due.
 
 use super::outcome::JobError;
-use super::{clean_up, effort_upkeep, rules, sla};
+use super::{clean_up, effort_upkeep, promises, rules, sla};
 use crate::mail::outbound::Relay;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -98,6 +98,11 @@ impl Registry {
                 JobKind::RuleReply,
                 None,
                 Arc::new(|store, job| Box::pin(rules::reply(store, job))),
+            )
+            .with(
+                JobKind::PromiseDue,
+                None,
+                Arc::new(|store, job| Box::pin(promises::due(store, job))),
             );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);

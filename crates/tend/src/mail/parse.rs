@@ -78,6 +78,7 @@ pub fn inbound(
             email: Some(details),
             raw_sha256: None,
             text_quote_start: mail.text_quote_start,
+            promise: None,
         },
         subject,
         acknowledge: false,

@@ -40,6 +40,7 @@ mod parsing;
 mod permissions;
 mod portal;
 mod portal_customer_side;
+mod promises;
 mod remote_images;
 mod reports;
 mod requests;

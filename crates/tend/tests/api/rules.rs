@@ -190,7 +190,8 @@ async fn a_matching_rule_acts_on_a_new_case_as_itself(b: Backend) {
                         {"do": "add_tags", "tags": ["refund"]},
                         {"do": "set_priority", "priority": "high"},
                         {"do": "note", "text": "Refunds go to billing."},
-                        {"do": "promise", "text": "Refund decision", "due_in_hours": 24}]}),
+                        {"do": "promise", "text": "Refund decision", "due_in_hours": 24,
+                         "visible_to_customer": true}]}),
     )
     .await;
     let ann = t.customer("Ann", "ann@example.com").await;
@@ -218,6 +219,11 @@ async fn a_matching_rule_acts_on_a_new_case_as_itself(b: Backend) {
             .any(|m| m["internal"] == true && m["author"]["kind"] == "rule"),
         "{note:?}"
     );
+    let promises = t.get(&format!("/api/v1/cases/{case}/promises")).await.body;
+    assert_eq!(promises[0]["promise"], "Refund decision", "{promises}");
+    assert_eq!(promises[0]["state"], "open");
+    assert_eq!(promises[0]["kept_by"], "reply", "a rule's promise is kept by a reply");
+    assert_eq!(promises[0]["visible_to_customer"], true);
     // A case the conditions do not match is left alone.
     let other = t.case(ann, "Where is my parcel", "Still waiting").await;
     assert!(events_by(&t, other, "rule").await.is_empty());

@@ -19,6 +19,7 @@ use tend_domain::case::Channel;
 use tend_domain::effort::{ActionKind, Direction, EffortLine};
 use tend_domain::event::EventData;
 use tend_domain::ids::CaseId;
+use tend_domain::promise::{PromiseKeeper, PromiseRecord};
 use tend_domain::{Invalid, text};
 use tend_store::contacts::LoggedContact;
 use tend_store::model::Case;
@@ -42,12 +43,40 @@ pub struct EffortPanel {
     pub history_high: i64,
     /// The kinds of work that can be asked of a customer, as (value, label).
     pub action_kinds: Vec<(&'static str, &'static str)>,
-    /// Promises made and not yet kept or broken: what, and when due.
-    pub open_promises: Vec<(String, String)>,
+    /// Promises made and not yet kept or broken.
+    pub open_promises: Vec<OpenPromise>,
     /// Every channel, as (value, label), for the channel-switch form.
     pub channels: Vec<(&'static str, &'static str)>,
     /// The channel the customer last used (the switch form's "from").
     pub last_channel: &'static str,
+}
+
+/// An open promise as the panel lists it.
+pub struct OpenPromise {
+    pub promise: String,
+    /// When due ("between … and …" for a window), in the agent's zone.
+    pub due: String,
+    pub visible_to_customer: bool,
+    /// What keeps it, in words ("a reply"), none for manual.
+    pub kept_by: Option<&'static str>,
+}
+
+impl From<&PromiseRecord> for OpenPromise {
+    fn from(p: &PromiseRecord) -> Self {
+        OpenPromise {
+            promise: p.promise.clone(),
+            due: match p.from {
+                Some(from) => format!("between {} and {}", when(&from), when(&p.due_at)),
+                None => format!("due {}", when(&p.due_at)),
+            },
+            visible_to_customer: p.visible_to_customer,
+            kept_by: match p.kept_by {
+                PromiseKeeper::Reply => Some("a reply"),
+                PromiseKeeper::Resolved => Some("resolving the case"),
+                PromiseKeeper::Manual => None,
+            },
+        }
+    }
 }
 
 impl EffortPanel {
@@ -70,11 +99,13 @@ impl EffortPanel {
                 .iter()
                 .map(|k| (k.as_str(), k.describe()))
                 .collect(),
-            open_promises: case
-                .effort
-                .open_promises
+            open_promises: s
+                .store
+                .promises(case.id)
+                .await?
                 .iter()
-                .map(|(promise, due)| (promise.clone(), when(due)))
+                .filter(|p| p.is_open())
+                .map(OpenPromise::from)
                 .collect(),
             channels: Channel::ALL
                 .iter()

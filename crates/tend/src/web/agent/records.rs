@@ -1,8 +1,10 @@
 //! The case page's "record" forms beyond the effort panel's own: a promise
-//! made to the customer with its due time, a promise kept or broken, and a
-//! channel switch. Each becomes an event through the same store call the
-//! API's `POST /cases/{id}/events` uses, with the same checks.
+//! made to the customer with its due time (through the store's promise
+//! path, like `POST /cases/{id}/promises`), a promise kept or broken, and
+//! a channel switch. The others become an event through the same store
+//! call the API's `POST /cases/{id}/events` uses, with the same checks.
 
+use super::case_page::back_or_error;
 use super::effort::record;
 use crate::http::AppState;
 use crate::web::shared::csrf::Posted;
@@ -10,38 +12,67 @@ use crate::web::shared::error::WebError;
 use crate::web::shared::form_time::FormZone;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use jiff::Timestamp;
 use serde::Deserialize;
+use tend_domain::Invalid;
+use tend_domain::agent::Action;
 use tend_domain::case::Channel;
-use tend_domain::event::{EventData, MAX_PROMISE};
+use tend_domain::event::EventData;
 use tend_domain::ids::CaseId;
-use tend_domain::{Invalid, text};
+use tend_domain::promise::{NewPromise, PromiseKeeper};
 
 /// The "Promised the customer…" form; `due` is a `datetime-local` value
-/// read at `tz_offset` (see [`FormZone`]).
+/// read at `tz_offset` (see [`FormZone`]); `visible_to_customer` is a
+/// checkbox, `kept_by` a [`PromiseKeeper`] (blank: manual).
 #[derive(Deserialize)]
 pub struct PromiseForm {
     promise: String,
     due: String,
     #[serde(default)]
     tz_offset: Option<String>,
+    #[serde(default)]
+    visible_to_customer: Option<String>,
+    #[serde(default)]
+    kept_by: Option<String>,
 }
 
-/// Records a promise and when it is due.
+impl PromiseForm {
+    fn check(&self, now: Timestamp) -> Result<NewPromise, Invalid> {
+        let zone = FormZone::parse(self.tz_offset.as_deref())?;
+        let kept_by = match self.kept_by.as_deref().map(str::trim) {
+            None | Some("") => PromiseKeeper::Manual,
+            Some(raw) => PromiseKeeper::parse("kept_by", raw)?,
+        };
+        NewPromise::checked(
+            &self.promise,
+            zone.read("due", &self.due)?,
+            None,
+            self.visible_to_customer.is_some(),
+            kept_by,
+            now,
+        )
+    }
+}
+
+/// Makes a promise: what, when due, whether the customer sees it and what
+/// keeps it (the same store call as the API's and the rules').
 pub async fn promise(
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Posted { session, form }: Posted<PromiseForm>,
 ) -> Result<Response, WebError> {
-    let now = s.store.clock().now();
-    let event = FormZone::parse(form.tz_offset.as_deref()).and_then(|zone| {
-        let data = EventData::PromiseMade {
-            promise: text::required_clean("promise", &form.promise, MAX_PROMISE)?,
-            due_at: zone.read("due", &form.due)?,
-        };
-        data.check_recordable(now)?;
-        Ok(data)
-    });
-    record(s, session, CaseId(id), event).await
+    session.require(Action::Work)?;
+    let id = CaseId(id);
+    let done = match form.check(s.store.clock().now()).map_err(WebError::field) {
+        Ok(promise) => s
+            .store
+            .make_promise(id, promise, session.actor(), None)
+            .await
+            .map(|_| ())
+            .map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    back_or_error(&s, &session, id, done).await
 }
 
 /// An open promise marked `kept` or `broken`.

@@ -10,7 +10,7 @@ use crate::http::AppState;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
-use crate::web::shared::expectation::{self, ExpectationView};
+use crate::web::shared::expectation::{self, DueView, ExpectationView};
 use crate::web::shared::layout::when;
 use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
@@ -77,11 +77,21 @@ struct CasePage<'a> {
     survey: Option<super::survey::PortalSurvey>,
     /// When to expect our answer, while the customer waits for one.
     expect: Option<ExpectationView>,
+    /// The open promises the customer may see, oldest first.
+    promises: Vec<PortalPromise>,
     /// The "Reopen" offer after the customer marked the case solved.
     undo: Option<UndoOffer>,
     /// How long a resolve can be undone, in minutes, as the confirmation
     /// says.
     undo_minutes: u64,
+}
+
+/// An open promise as the customer sees it: what, and by when (or in
+/// which window).
+pub struct PortalPromise {
+    pub promise: String,
+    pub from: Option<DueView>,
+    pub due: DueView,
 }
 
 /// How a status reads to the customer.
@@ -226,6 +236,18 @@ pub(super) async fn render(
     let now = tend_store::now();
     let expect = expectation::for_case(&case, s.store.answer_promise(case.id).await?, now);
     let undo = super::resolve::undo_offer(s, customer, &case, now).await?;
+    let promises = s
+        .store
+        .promises(case.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.is_open() && p.visible_to_customer)
+        .map(|p| PortalPromise {
+            from: p.from.map(|f| expectation::due_view(f, now)),
+            due: expectation::due_view(p.due_at, now),
+            promise: p.promise,
+        })
+        .collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -244,6 +266,7 @@ pub(super) async fn render(
         error,
         survey,
         expect,
+        promises,
         undo,
         undo_minutes: s.web.portal_undo.as_secs() / 60,
     };

@@ -95,7 +95,9 @@ pub fn expectation(
 }
 
 /// The due time as a `<time>` shows it.
-fn due_view(due: Timestamp, now: Timestamp) -> DueView {
+/// `due` as a `<time>` shows it to a customer at `now` (also the due
+/// times of promises in the portal).
+pub fn due_view(due: Timestamp, now: Timestamp) -> DueView {
     DueView {
         datetime: due.to_string(),
         exact: super::layout::when(&due),

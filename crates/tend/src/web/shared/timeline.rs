@@ -10,6 +10,7 @@ use tend_domain::case::Channel;
 use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, AgreementId, CustomerId, TeamId};
+use tend_domain::promise::PromiseKeeper;
 use tend_domain::remote_images::has_remote_images;
 use tend_domain::sla::ClockKind;
 use tend_domain::survey::SurveyKind;
@@ -526,8 +527,28 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             from.describe(),
             to.describe()
         ),
-        EventData::PromiseMade { promise, due_at } => {
-            format!("promised “{promise}” by {}", when(due_at))
+        EventData::PromiseMade {
+            promise,
+            due_at,
+            from,
+            visible_to_customer,
+            kept_by,
+        } => {
+            let by = match from {
+                Some(from) => format!("between {} and {}", when(from), when(due_at)),
+                None => format!("by {}", when(due_at)),
+            };
+            let kept = match kept_by {
+                PromiseKeeper::Reply => ", kept by a reply",
+                PromiseKeeper::Resolved => ", kept by resolving the case",
+                PromiseKeeper::Manual => "",
+            };
+            let hidden = if *visible_to_customer {
+                ""
+            } else {
+                " (not shown to the customer)"
+            };
+            format!("promised “{promise}” {by}{kept}{hidden}")
         }
         EventData::PromiseKept { promise } => format!("kept the promise “{promise}”"),
         EventData::CustomerMerged { from, into } => format!(
