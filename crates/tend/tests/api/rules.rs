@@ -18,6 +18,7 @@ both_backends!(
     rules_chain_but_never_loop,
     a_failing_rule_leaves_the_case_unchanged_and_shows_its_error,
     a_waiting_rule_acts_at_its_moment_unless_superseded,
+    a_broken_promise_sets_off_its_rule,
     a_canned_reply_goes_out_by_email_as_the_rule,
     a_dry_run_lists_the_cases_a_rule_would_have_matched,
     the_admin_page_creates_dry_runs_and_disables_rules,
@@ -222,7 +223,10 @@ async fn a_matching_rule_acts_on_a_new_case_as_itself(b: Backend) {
     let promises = t.get(&format!("/api/v1/cases/{case}/promises")).await.body;
     assert_eq!(promises[0]["promise"], "Refund decision", "{promises}");
     assert_eq!(promises[0]["state"], "open");
-    assert_eq!(promises[0]["kept_by"], "reply", "a rule's promise is kept by a reply");
+    assert_eq!(
+        promises[0]["kept_by"], "reply",
+        "a rule's promise is kept by a reply"
+    );
     assert_eq!(promises[0]["visible_to_customer"], true);
     // A case the conditions do not match is left alone.
     let other = t.case(ann, "Where is my parcel", "Still waiting").await;
@@ -407,6 +411,36 @@ async fn a_waiting_rule_acts_at_its_moment_unless_superseded(b: Backend) {
     assert_eq!(notes(quiet).await, 1);
     let stats = t.get(&format!("/api/v1/rules/{waiting}")).await.body;
     assert_eq!(stats["fired"], 2, "{stats}");
+}
+
+async fn a_broken_promise_sets_off_its_rule(b: Backend) {
+    let t = TestServer::start(b).await;
+    let escalate = rule(
+        &t,
+        json!({"name": "Broken promises are urgent", "when": {"on": "promise_broken"},
+               "then": [{"do": "set_priority", "priority": "urgent"},
+                        {"do": "add_tags", "tags": ["promise-broken"]}]}),
+    )
+    .await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let case = t.case(ann, "Refund", "Where is it").await;
+    let due = (t.store.clock().now() + SignedDuration::from_hours(1)).to_string();
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{case}/promises"),
+            json!({"promise": "Refund by noon", "due_at": due}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    t.store.clock().advance(SignedDuration::from_hours(2));
+    let escalated = eventually("the rule on the broken promise", || async {
+        let c = case_json(&t, case).await;
+        (c["priority"] == "urgent").then_some(c)
+    })
+    .await;
+    assert_eq!(escalated["tags"], json!(["promise-broken"]));
+    let by_rule = events_by(&t, case, "rule").await;
+    assert!(by_rule.iter().all(|(_, id)| *id == escalate), "{by_rule:?}");
 }
 
 async fn a_canned_reply_goes_out_by_email_as_the_rule(b: Backend) {
