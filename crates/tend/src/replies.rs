@@ -6,6 +6,7 @@ use crate::http::error::ApiError;
 use crate::mail::outbound::{Sender, reply_email};
 use tend_domain::Invalid;
 use tend_domain::ids::CaseId;
+use tend_domain::promise::NewPromise;
 use tend_store::Store;
 use tend_store::messages::NewMessage;
 use tend_store::outbound::OutboundEmail;
@@ -28,5 +29,22 @@ pub async fn outbound_for(
             reply_email(&ctx, case, msg, Sender::Person).map_err(|e| Invalid::new("email", e))?,
         )),
         None => Ok(None),
+    }
+}
+
+/// Ends a reply's text (and HTML, if any) with the promise it makes, when
+/// the customer is to see it: "Our promise: …, by Friday 11 December,
+/// 17:00 UTC."
+pub fn state_promise(body: &mut String, body_html: Option<&mut String>, promise: &NewPromise) {
+    if !promise.visible_to_customer {
+        return;
+    }
+    let line = promise.customer_line();
+    body.push_str(&format!("\n\n{line}"));
+    if let Some(html) = body_html {
+        html.push_str(&format!(
+            "<p>{}</p>",
+            tend_domain::links::linked_text(&line)
+        ));
     }
 }

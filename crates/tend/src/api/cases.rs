@@ -396,18 +396,8 @@ pub async fn post_message(
         .transpose()?;
     let mut body = text::required("body", &req.body, MAX_BODY)?;
     let mut body_html = req.body_html.clone();
-    if let Some(p) = promise
-        .as_ref()
-        .filter(|p| p.visible_to_customer && !req.internal)
-    {
-        let line = p.customer_line();
-        body.push_str(&format!("\n\n{line}"));
-        if let Some(html) = &mut body_html {
-            html.push_str(&format!(
-                "<p>{}</p>",
-                tend_domain::links::linked_text(&line)
-            ));
-        }
+    if let Some(p) = promise.as_ref().filter(|_| !req.internal) {
+        crate::replies::state_promise(&mut body, body_html.as_mut(), p);
     }
     let mut msg = NewMessage {
         body_html: body_html.as_deref().map(EmailHtml::untrusted),

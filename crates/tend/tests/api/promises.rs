@@ -22,6 +22,7 @@ both_backends!(
     the_customer_sees_visible_open_promises_in_the_portal,
     the_case_page_makes_promises_with_a_keeper_and_lists_them,
     a_reply_states_the_visible_promise_it_makes,
+    the_case_pages_reply_box_makes_a_promise_with_the_reply,
 );
 
 /// RFC 3339 for `hours` from the store's clock.
@@ -667,4 +668,67 @@ async fn a_reply_states_the_visible_promise_it_makes(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(t.all(&path).await.len(), before, "nothing written");
+}
+
+async fn the_case_pages_reply_box_makes_a_promise_with_the_reply(b: Backend) {
+    let t = TestServer::start(b).await;
+    let ann = t.customer("Ann", "ann@example.com").await;
+    let case = t.case(ann, "Boiler", "It makes noises").await;
+    t.agent_with_password("bea@example.com", "Bea", Role::Agent, crate::web::PASSWORD)
+        .await;
+    let mut web = WebAgent::signed_in(&t, "bea@example.com").await;
+    let page = web.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("Promise something with this reply"));
+    let csrf = page.csrf();
+    let due = (t.store.clock().now() + SignedDuration::from_hours(26))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let reply = |promise: &str, due: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf.as_str()),
+            ("body", "A technician will come."),
+            ("promise", promise),
+            ("due", due),
+            ("kept_by", "manual"),
+            ("visible_to_customer", "on"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    // A promise due in the past is refused with the reply kept as typed.
+    let past = reply("A visit", "2020-01-01T10:00");
+    let fields: Vec<(&str, &str)> = past.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = web.post(&format!("/cases/{case}/reply"), &fields).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("A technician will come."),
+        "{}",
+        refused.html
+    );
+    assert!(promises(&t, case).await.is_empty());
+
+    let good = reply("A visit tomorrow", &due);
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sent = web.post(&format!("/cases/{case}/reply"), &fields).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let list = promises(&t, case).await;
+    assert_eq!(
+        states(&list),
+        [("A visit tomorrow".to_owned(), "open".to_owned())]
+    );
+    assert_eq!(list[0]["visible_to_customer"], true);
+    let messages = crate::email::messages(&t, case).await;
+    let text = messages.last().unwrap()["body_text"].as_str().unwrap();
+    assert!(
+        text.starts_with("A technician will come.")
+            && text.contains("Our promise: A visit tomorrow, by "),
+        "{text}"
+    );
 }

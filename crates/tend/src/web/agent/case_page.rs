@@ -24,6 +24,7 @@ use tend_domain::agent::Action;
 use tend_domain::case::{CaseChange, Priority, Status, parse_tags};
 use tend_domain::effort::EffortTally;
 use tend_domain::ids::{AgentId, AttachmentId, CaseId, TeamId};
+use tend_domain::promise::NewPromise;
 use tend_domain::text;
 use tend_domain::waiting::waited;
 use tend_store::cases::{CaseFilter, CaseSort};
@@ -378,9 +379,32 @@ pub struct MessageForm {
     body: String,
     then: Option<String>,
     next: Option<String>,
+    /// A promise made with a reply (blank: none), as the record form's.
+    promise: Option<String>,
+    due: Option<String>,
+    tz_offset: Option<String>,
+    visible_to_customer: Option<String>,
+    kept_by: Option<String>,
 }
 
 impl MessageForm {
+    /// The promise made with a reply, checked at `now`, if one is given.
+    fn promise(&self, now: jiff::Timestamp) -> Result<Option<NewPromise>, WebError> {
+        let Some(text) = self.promise.as_deref().filter(|p| !p.trim().is_empty()) else {
+            return Ok(None);
+        };
+        super::records::PromiseForm {
+            promise: text.to_owned(),
+            due: self.due.clone().unwrap_or_default(),
+            tz_offset: self.tz_offset.clone(),
+            visible_to_customer: self.visible_to_customer.clone(),
+            kept_by: self.kept_by.clone(),
+        }
+        .check(now)
+        .map(Some)
+        .map_err(WebError::field)
+    }
+
     /// The status to set after the reply, if the agent asked for one.
     fn then(&self) -> Result<Option<Status>, WebError> {
         match self.then.as_deref().map(str::trim) {
@@ -443,10 +467,15 @@ async fn post_message(
     let case = s.store.case(id).await?;
     let field = if internal { "note" } else { "reply" };
     let then = if internal { Ok(None) } else { form.then() };
+    let promise = if internal {
+        Ok(None)
+    } else {
+        form.promise(s.store.clock().now())
+    };
     let checked = text::required(field, &form.body, MAX_BODY)
         .map_err(|e| WebError::Invalid(format!("The {field} {}.", e.message)))
-        .and_then(|body| Ok((body, uploads(s, files)?, then?)));
-    let (body, attachments, then) = match checked {
+        .and_then(|body| Ok((body, uploads(s, files)?, then?, promise?)));
+    let (mut body, attachments, then, promise) = match checked {
         Ok(checked) => checked,
         Err(e) => {
             let draft = if internal {
@@ -463,8 +492,12 @@ async fn post_message(
             return render_error(s, &session, id, e, draft).await;
         }
     };
+    if let Some(p) = &promise {
+        crate::replies::state_promise(&mut body, None, p);
+    }
     let mut msg = NewMessage {
         attachments,
+        promise,
         ..NewMessage::text(session.actor(), case.channel, internal, body)
     };
     let outbound = outbound_for(&s.store, case.id, &mut msg).await?;

@@ -26,18 +26,18 @@ use tend_domain::promise::{NewPromise, PromiseKeeper};
 /// checkbox, `kept_by` a [`PromiseKeeper`] (blank: manual).
 #[derive(Deserialize)]
 pub struct PromiseForm {
-    promise: String,
-    due: String,
+    pub(super) promise: String,
+    pub(super) due: String,
     #[serde(default)]
-    tz_offset: Option<String>,
+    pub(super) tz_offset: Option<String>,
     #[serde(default)]
-    visible_to_customer: Option<String>,
+    pub(super) visible_to_customer: Option<String>,
     #[serde(default)]
-    kept_by: Option<String>,
+    pub(super) kept_by: Option<String>,
 }
 
 impl PromiseForm {
-    fn check(&self, now: Timestamp) -> Result<NewPromise, Invalid> {
+    pub(super) fn check(&self, now: Timestamp) -> Result<NewPromise, Invalid> {
         let zone = FormZone::parse(self.tz_offset.as_deref())?;
         let kept_by = match self.kept_by.as_deref().map(str::trim) {
             None | Some("") => PromiseKeeper::Manual,
