@@ -5,7 +5,7 @@
 //!
 //! - [`load`] runs the HTTP benchmark, with [`seed`] and [`corpus`] for the
 //!   dataset, [`process`] for the server child, [`client`] for requests and
-//!   [`report`] for the results;
+//!   [`report`] for the results, and [`sla`] for its SLA set-up;
 //! - [`mail`] runs the email benchmark.
 
 mod client;
@@ -15,6 +15,7 @@ mod mail;
 mod process;
 mod report;
 mod seed;
+mod sla;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
