@@ -3,7 +3,7 @@
 //! starts `tend serve` as a child process on loopback and measures it over
 //! HTTP: case creation, case lists, case pages, web UI pages (views, case,
 //! the customer page of the customer with the most cases), portal pages,
-//! search and the server's memory. Progress goes to stderr, the report to
+//! search, with `--sla` the SLA lists, and the server's memory. Progress goes to stderr, the report to
 //! stdout.
 //!
 //! [`seed`] (with [`corpus`]) generates and bulk-writes the dataset,
