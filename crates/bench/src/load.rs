@@ -3,7 +3,7 @@
 //! starts `tend serve` as a child process on loopback and measures it over
 //! HTTP: case creation, case lists, case pages, web UI pages (views, case,
 //! the customer page of the customer with the most cases), portal pages,
-//! search and the server's memory. Progress goes to stderr, the report to
+//! search, with `--sla` the SLA lists, and the server's memory. Progress goes to stderr, the report to
 //! stdout.
 //!
 //! [`seed`] (with [`corpus`]) generates and bulk-writes the dataset,
@@ -13,7 +13,7 @@
 use crate::client::{self, Call, Credentials, RssSampler, Target};
 use crate::report::{self, DatasetFacts, PhaseRow, Report};
 use crate::seed::{self, Dataset};
-use crate::{corpus, process};
+use crate::{corpus, process, sla};
 use anyhow::{Context, anyhow, bail};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -69,6 +69,11 @@ pub struct LoadArgs {
     /// the last 90 days, over one connection; 0 skips them.
     #[arg(long, default_value_t = 100)]
     report_requests: usize,
+    /// Put the bench SLA policy in place (once per dataset), let Tend measure
+    /// every case against it before measuring, and add the SLA list phases
+    /// (due soonest, breached; API and web views).
+    #[arg(long)]
+    sla: bool,
     /// Also write the raw results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -96,6 +101,10 @@ const WEB_VIEW_PHASE: &str = "web UI view page `GET /views/…`";
 const WEB_CASE_PHASE: &str = "web UI case page `GET /cases/{id}`";
 const VIEW_COUNTS_PHASE: &str = "web UI view counts `GET /views/counts`";
 const PORTAL_HOME_PHASE: &str = "portal home `GET /portal`";
+const SLA_LIST_PHASE: &str = "SLA case list `GET /cases?sort=sla_due_at` / `?sla=breached`";
+const SLA_VIEW_PHASE: &str = "web UI SLA views `GET /views/due` / `/views/breached`";
+/// The SLA web views the SLA view phase rotates through.
+const SLA_VIEWS: [&str; 2] = ["/views/due", "/views/breached"];
 /// Bench customers put in one organisation, so the customer page also
 /// reads an organisation's other cases (customer 0 has the most cases).
 const ORGANIZATION_MEMBERS: usize = 10;
@@ -192,6 +201,9 @@ async fn prepare(
 ) -> anyhow::Result<Option<(Dataset, Credentials, Heavy)>> {
     let dataset = seed::prepare(store, args.plan()?).await?;
     let heavy = heavy_customer(store, &dataset).await?;
+    if args.sla {
+        sla::prepare(store).await?;
+    }
     let started = std::time::Instant::now();
     store.optimize().await.context("optimizing after seeding")?;
     eprintln!(
@@ -485,6 +497,9 @@ impl Bench {
         if args.report_requests > 0 {
             self.reports(args.report_requests).await?;
         }
+        if args.sla {
+            self.sla_lists(args.reads).await?;
+        }
         self.rss("idle after all phases")
     }
 
@@ -509,6 +524,30 @@ impl Bench {
             let url = format!("{path}?{period}{filter}");
             let call = move |_: &mut StdRng, _: usize| Call::get(url.clone());
             self.phase(&name, requests, 1, call).await?;
+        }
+        Ok(())
+    }
+
+    /// The SLA lists: through the API, the first and second page due
+    /// soonest and the breached cases, due soonest first; and the web
+    /// views "SLA due soonest" and "SLA breached".
+    async fn sla_lists(&mut self, requests: usize) -> anyhow::Result<()> {
+        let due = format!("{LIST}&sort=sla_due_at");
+        let breached = format!("{LIST}&sla=breached&sort=sla_due_at");
+        let first = client::fetch_json(&self.target, &due).await?;
+        let second = match first["next_cursor"].as_str() {
+            Some(cursor) => format!("{due}&cursor={cursor}"),
+            None => due.clone(),
+        };
+        let pages: Arc<[String]> = [due, second, breached].into();
+        for connections in READ_CONNECTIONS {
+            let pages = pages.clone();
+            let list = move |_: &mut StdRng, i: usize| Call::get(pages[i % pages.len()].clone());
+            self.phase(SLA_LIST_PHASE, requests, connections, list)
+                .await?;
+            let views = |_: &mut StdRng, i: usize| Call::get(SLA_VIEWS[i % SLA_VIEWS.len()].into());
+            self.phase(SLA_VIEW_PHASE, requests, connections, views)
+                .await?;
         }
         Ok(())
     }

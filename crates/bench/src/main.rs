@@ -5,7 +5,7 @@
 //!
 //! - [`load`] runs the HTTP benchmark, with [`seed`] and [`corpus`] for the
 //!   dataset, [`process`] for the server child, [`client`] for requests and
-//!   [`report`] for the results;
+//!   [`report`] for the results, and [`sla`] for its SLA set-up;
 //! - [`mail`] runs the email benchmark;
 //! - [`rules`] measures automation rules on the write path.
 
@@ -17,6 +17,7 @@ mod process;
 mod report;
 mod rules;
 mod seed;
+mod sla;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

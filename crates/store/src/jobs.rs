@@ -213,7 +213,8 @@ impl Store {
     }
 
     /// Claims up to `limit` jobs of `kinds` due at `at`, each until
-    /// `at + lease`; every claim counts as an attempt. Oldest due first.
+    /// `at + lease`; every claim counts as an attempt. Lapsed claims
+    /// first, then queued jobs, oldest due first.
     pub async fn claim_jobs(
         &self,
         kinds: &[JobKind],
@@ -230,17 +231,38 @@ impl Store {
             Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         };
         let (kinds_sql, kind_args) = kind_list(kinds, 4);
-        let sql = format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, updated_at = $1 \
-             WHERE id IN (SELECT id FROM jobs WHERE {DUE} AND kind IN ({kinds_sql}) \
-             ORDER BY run_at, id LIMIT $3{skip_locked}) RETURNING {COLUMNS}"
-        );
-        let mut bound = args![micros(at), micros(until), limit];
-        bound.extend(kind_args);
+        // One statement per state, not one with `OR`: each then reads the
+        // index `jobs_due (state, run_at)` in order and stops at `limit`.
+        // With `OR`, both backends gathered every due job and sorted them
+        // for each claim, so a backlog of 440,000 SLA timers (the first
+        // policy on a desk of a million cases) ran at 4 jobs a second.
+        let statements: Vec<String> = [
+            "state = 'running' AND locked_until <= $1",
+            "state = 'queued' AND run_at <= $1",
+        ]
+        .iter()
+        .map(|due| {
+            format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, \
+                 updated_at = $1 WHERE id IN (SELECT id FROM jobs WHERE {due} AND kind IN ({kinds_sql}) \
+                 ORDER BY run_at, id LIMIT $3{skip_locked}) RETURNING {COLUMNS}"
+            )
+        })
+        .collect();
         self.write(move |tx| {
             Box::pin(async move {
-                let rows = tx.fetch_all(&sql, bound).await?;
-                let mut jobs = rows.iter().map(job).collect::<Result<Vec<_>>>()?;
+                let mut jobs = Vec::new();
+                for sql in &statements {
+                    let left = limit - i64::try_from(jobs.len()).unwrap_or(limit);
+                    if left < 1 {
+                        break;
+                    }
+                    let mut bound = args![micros(at), micros(until), left];
+                    bound.extend(kind_args.iter().cloned());
+                    for row in tx.fetch_all(sql, bound).await? {
+                        jobs.push(job(&row)?);
+                    }
+                }
                 jobs.sort_by_key(|j| (j.run_at, j.id));
                 Ok(jobs)
             })

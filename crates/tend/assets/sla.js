@@ -3,11 +3,16 @@
 // "breached 3 min ago" when the time passes. Close to a due time the
 // seconds show and the badges are redrawn every second; otherwise every
 // half minute. Lists redrawn by views.js bring new badges, picked up on
-// the next tick.
+// the next tick. The time counted from is the server's: a badge also
+// carries the server's time when it was drawn (data-sla-now), and the
+// difference from this browser's clock, taken from the first badge seen,
+// is added to Date.now(), so a browser whose clock is off (or a server
+// whose clock was moved) still counts to the same moment the page shows.
 (function () {
   "use strict";
   var SECONDS_SHOWN_WITHIN = 300;
   var SOON_WITHIN = 3600;
+  var offset = null;
 
   function span(seconds) {
     seconds = Math.abs(seconds);
@@ -22,8 +27,18 @@
     return minutes + " min";
   }
 
+  function serverOffset() {
+    if (offset !== null) return offset;
+    var drawn = document.querySelector("[data-sla-now]");
+    if (!drawn) return 0;
+    var served = Date.parse(drawn.getAttribute("data-sla-now"));
+    if (isNaN(served)) return 0;
+    offset = Math.round((served - Date.now()) / 1000);
+    return offset;
+  }
+
   function redraw() {
-    var now = Math.floor(Date.now() / 1000);
+    var now = Math.floor(Date.now() / 1000) + serverOffset();
     var closest = Infinity;
     document.querySelectorAll("[data-sla-due]").forEach(function (badge) {
       var due = Math.floor(Date.parse(badge.getAttribute("data-sla-due")) / 1000);

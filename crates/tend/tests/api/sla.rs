@@ -685,3 +685,163 @@ async fn the_acknowledgement_and_the_portal_promise_the_policys_first_response(b
         "the policy, not the inbox's hours: {text}"
     );
 }
+
+/// The text of the element `css` selects.
+async fn text_of(b: &crate::browser::Browser, css: &str) -> String {
+    b.wait_for(css).await.text().await.unwrap()
+}
+
+/// Waits (up to 15 s of real time) until the badge `css` selects reads
+/// otherwise than `first`; answers what it reads then.
+async fn changed_from(b: &crate::browser::Browser, css: &str, first: &str) -> String {
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let now = text_of(b, css).await;
+        if now != first {
+            return now;
+        }
+    }
+    panic!("the badge {css} still reads {first:?} after 15 s");
+}
+
+/// In Chromium, a badge 3 minutes from its due time shows minutes and
+/// seconds and counts down in real time, in a list and on the case page;
+/// moved past the due time by the store's clock, the reloaded pages say
+/// breached, and the breach notifies the assignee: the bell lists it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sla_badge_counts_down_in_chromium() {
+    let Some(browser) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let t = TestServer::start(Backend::Sqlite).await;
+    let email = "rita@example.com";
+    t.agent_with_password(
+        email,
+        "Rita Root",
+        tend_domain::agent::Role::Admin,
+        crate::web::PASSWORD,
+    )
+    .await;
+    let rita = t
+        .store
+        .agent_id_by_email(&tend_domain::email::EmailAddress::parse("email", email).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    policy(
+        &t,
+        json!({"name": "Standard",
+               "targets": [{"priority": "high", "first_response": 60},
+                           {"priority": "normal", "first_response": 3},
+                           {"priority": "low", "first_response": 480}],
+               "escalation": {"notify": true}}),
+    )
+    .await;
+    let open = |subject: &'static str, priority: &'static str, customer: i64| {
+        let t = &t;
+        async move {
+            let r = t
+                .post(
+                    "/api/v1/cases",
+                    json!({"subject": subject, "customer_id": customer, "priority": priority,
+                           "assignee_id": rita.0, "message": "Please help."}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.id()
+        }
+    };
+    let ann = t.customer("Ann Archer", "ann@example.com").await;
+    let ben = t.customer("Ben Baker", "ben@example.com").await;
+    let cora = t.customer("Cora Diaz", "cora@example.com").await;
+    let case = open("Printer jams on every page", "normal", ben).await;
+    open("Checkout is down for all customers", "high", cora).await;
+    open("How do I export my data?", "low", ann).await;
+    let due = time(&case_json(&t, case).await["sla"]["due_at"]);
+    let left = due.duration_since(t.store.clock().now()).as_secs();
+    assert!(
+        (170..=180).contains(&left),
+        "due 3 minutes after it opened: {left} s"
+    );
+
+    let b = &browser;
+    b.sign_in(&t, email).await;
+    b.client
+        .goto(&format!("{}/views/due", t.base))
+        .await
+        .unwrap();
+    // The badge in the case's row.
+    let row_badge = format!("//tr[.//a[@href='/cases/{case}']]//span[@data-sla-due]");
+    let read_row = || async {
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(&row_badge))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let first = read_row().await;
+    assert!(
+        first.starts_with("due in 2 min ") && first.ends_with(" s"),
+        "minutes and seconds: {first}"
+    );
+    let mut later = first.clone();
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        later = read_row().await;
+        if later != first {
+            break;
+        }
+    }
+    assert_ne!(later, first, "the list's badge counts down");
+    assert!(later.starts_with("due in "), "{later}");
+
+    b.client
+        .goto(&format!("{}/cases/{case}", t.base))
+        .await
+        .unwrap();
+    let panel = ".sla-panel [data-sla-due]";
+    let first = text_of(b, panel).await;
+    assert!(
+        first.starts_with("due in 2 min ") && first.ends_with(" s"),
+        "minutes and seconds: {first}"
+    );
+    let later = changed_from(b, panel, &first).await;
+    assert!(later.starts_with("due in "), "{later}");
+    b.screenshot("sla-panel.png").await;
+
+    // Past the due time by the store's clock: the page drawn again says
+    // breached, and the script counts on from the server's time, not
+    // back to "due in" by the browser's.
+    t.store.clock().advance(SignedDuration::from_mins(4));
+    b.client.refresh().await.unwrap();
+    b.wait_for(".sla-panel").await;
+    let breached = text_of(b, panel).await;
+    assert!(breached.starts_with("breached 1 min "), "{breached}");
+    let class = b.wait_for(panel).await.attr("class").await.unwrap();
+    assert!(class.unwrap().contains("sla-breached"));
+    let later = changed_from(b, panel, &breached).await;
+    assert!(later.starts_with("breached "), "still breached: {later}");
+
+    // The breach's timer notifies Rita, the assignee; the list shows it
+    // breached above the cases still due.
+    eventually("the breach", || async {
+        (!events_of(&t, case, "sla_breached").await.is_empty()).then_some(())
+    })
+    .await;
+    b.client
+        .goto(&format!("{}/views/due", t.base))
+        .await
+        .unwrap();
+    let now_reads = read_row().await;
+    assert!(now_reads.starts_with("breached "), "{now_reads}");
+    b.wait_for_text("sla-soon", "due in 5").await;
+    b.screenshot("sla-view.png").await;
+    b.click("#bell").await;
+    b.wait_for_text("notification-panel", "first response target passed unmet")
+        .await;
+    b.screenshot("sla-notification.png").await;
+}

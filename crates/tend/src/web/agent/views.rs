@@ -442,7 +442,9 @@ async fn render(
             let page = s.store.cases(&filter, case_sort, after, PAGE_SIZE).await?;
             let total = s.store.count_cases(&filter, COUNT_CAP).await?;
             let mut listed = s.store.listed_cases(&page.data).await?;
-            let now = tend_store::now();
+            // The store's clock, as the filter above and the case page's
+            // SLA panel read it, so a badge agrees with the view it is in.
+            let now = s.store.clock().now();
             let rows = page
                 .data
                 .into_iter()

@@ -20,6 +20,9 @@ pub struct SlaBadge {
     pub text: String,
     /// The due time (RFC 3339) the script counts towards.
     pub due_at: Option<String>,
+    /// The server's time when the badge was drawn (RFC 3339): the script
+    /// counts by the server's clock, not the browser's.
+    pub drawn_at: String,
 }
 
 /// A span of seconds, with its seconds when short.
@@ -46,6 +49,7 @@ pub fn due_badge(due_at: Timestamp, now: Timestamp) -> SlaBadge {
         state,
         text,
         due_at: Some(due_at.to_string()),
+        drawn_at: now.to_string(),
     }
 }
 
@@ -57,6 +61,7 @@ pub fn badge(sla: &CaseSlaSummary, now: Timestamp) -> Option<SlaBadge> {
             state: "paused",
             text: "SLA paused".into(),
             due_at: None,
+            drawn_at: now.to_string(),
         }),
         _ => None,
     }
