@@ -134,14 +134,7 @@ fn read(m: &Message<'_>) -> Read {
         .and_then(|_| m.body_html(0))
         // Bounded before any HTML parser reads it: see `html_bound`.
         .map(|h| html_bound::bounded(&h).into_owned());
-    let html_only = m
-        .text_part(0)
-        .is_some_and(|p| p.is_content_type("text", "html"));
-    let derived = html.as_deref().filter(|_| html_only).and_then(html_to_text);
-    let mut body_text = match derived {
-        Some(text) => text,
-        None => m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-    };
+    let mut body_text = inline_text(m);
     if body_text.trim().is_empty() && html.is_none() {
         body_text = unnamed_text_part(m).unwrap_or_else(|| "(this email has no text)".into());
     }
@@ -166,6 +159,27 @@ fn read(m: &Message<'_>) -> Read {
         attachments,
         automated: is_automated(m),
     }
+}
+
+/// Every inline text part of the message in order, joined by blank lines:
+/// the parser's text body list, which holds the text parts around any
+/// attachments and images (text, image, text, PDF, text) and, where a part
+/// has no text alternative, its HTML, read here as text.
+fn inline_text(m: &Message<'_>) -> String {
+    m.text_body
+        .iter()
+        .filter_map(|&id| {
+            let part = m.part(id)?;
+            let text = part.text_contents()?;
+            if part.is_content_type("text", "html") {
+                html_to_text(&html_bound::bounded(text))
+            } else {
+                Some(text.to_owned())
+            }
+        })
+        .filter(|text| !text.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The text of an unnamed text/plain part that mail-parser filed as an

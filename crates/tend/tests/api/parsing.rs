@@ -11,7 +11,70 @@ use tend_domain::agent::Role;
 crate::both_backends!(
     quoted_history_is_collapsed_but_kept,
     inline_images_show_their_attachments,
+    text_split_around_attachments_is_kept_whole_and_in_order,
 );
+
+/// Text, an image, text, a PDF, text: as some mail clients send a message
+/// written around pasted pictures and attached files.
+const SPLIT: &str = "From: Ann Lee <ann@example.org>\r\n\
+To: support@example.com\r\n\
+Subject: Meter photos\r\n\
+Message-ID: <split-1@example.org>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"s\"\r\n\
+\r\n\
+--s\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Here is the meter before the repair.\r\n\
+--s\r\n\
+Content-Type: image/png; name=\"before.png\"\r\n\
+Content-Disposition: inline; filename=\"before.png\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+iVBORw0KGgo=\r\n\
+--s\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+And the invoice the plumber left.\r\n\
+--s\r\n\
+Content-Type: application/pdf; name=\"invoice.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQK\r\n\
+--s\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Please refund the second visit.\r\n\
+--s--\r\n";
+
+async fn text_split_around_attachments_is_kept_whole_and_in_order(b: Backend) {
+    let t = server_with_limit(b, 64 * 1024).await;
+    send(&t, "ann@example.org", "support@example.com", SPLIT)
+        .await
+        .unwrap();
+    let case = t.all("/api/v1/cases").await[0]["id"].as_i64().unwrap();
+    let m = &messages(&t, case).await[0];
+    let text = m["body_text"].as_str().unwrap();
+    let parts = [
+        "Here is the meter before the repair.",
+        "And the invoice the plumber left.",
+        "Please refund the second visit.",
+    ];
+    let at: Vec<usize> = parts
+        .iter()
+        .map(|p| text.find(p).unwrap_or_else(|| panic!("{p:?} in {text:?}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {text:?}");
+    let names: Vec<&str> = m["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"invoice.pdf"), "{m}");
+}
 
 const REPLY: &str = "From: Ann Lee <ann@example.org>\r\n\
 To: support@example.com\r\n\
