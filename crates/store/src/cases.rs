@@ -722,8 +722,7 @@ pub(crate) async fn write_new_case(
     }
     crate::routing::route_new_case(tx, id, &mut state, at).await?;
     crate::service_levels::upkeep::refold(tx, id, &state).await?;
-    if tx.setups.rules.may_apply() {
-        crate::rules::engine::after_write(tx, id, 0).await?;
+    if crate::rules::engine::after_write(tx, id, 0).await? {
         let dialect = tx.dialect();
         state = load_state(tx, dialect, id).await?;
     }
@@ -1103,7 +1102,8 @@ pub(crate) async fn save_state(
     }
     crate::service_levels::upkeep::refold(tx, id, state).await?;
     // Boxed: rules write cases in turn (they stop themselves, see the engine).
-    Box::pin(crate::rules::engine::after_write(tx, id, before.last_seq)).await
+    Box::pin(crate::rules::engine::after_write(tx, id, before.last_seq)).await?;
+    Ok(())
 }
 
 /// The case row's columns that follow the fold, as `$1`...`$11`, then `more`.

@@ -41,14 +41,15 @@ struct Appended {
 }
 
 /// Runs the rules on the events case `id` got after `after_seq` in this
-/// write. Called at the end of every case write.
-pub(crate) async fn after_write(tx: &mut Tx, id: CaseId, after_seq: i64) -> Result<()> {
+/// write. Called at the end of every case write; answers whether a rule
+/// acted (so the case changed since the caller's fold).
+pub(crate) async fn after_write(tx: &mut Tx, id: CaseId, after_seq: i64) -> Result<bool> {
     if tx.in_rules || !tx.setups.rules.may_apply() {
-        return Ok(());
+        return Ok(false);
     }
     let set = RuleCache::get(tx).await?;
     if set.rules.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     tx.in_rules = true;
     let result = follow(tx, &set, id, after_seq).await;
@@ -57,18 +58,19 @@ pub(crate) async fn after_write(tx: &mut Tx, id: CaseId, after_seq: i64) -> Resu
 }
 
 /// Rounds of rules over the events after `after_seq`, then over what the
-/// rules themselves appended.
+/// rules themselves appended; answers whether a rule acted.
 pub(super) async fn follow(
     tx: &mut Tx,
     set: &RuleSet,
     id: CaseId,
     mut after_seq: i64,
-) -> Result<()> {
+) -> Result<bool> {
     let mut took_part = BTreeSet::new();
+    let mut acted = false;
     for _ in 0..MAX_ROUNDS {
         let events = appended_after(tx, id, after_seq).await?;
         let Some(last) = events.last() else {
-            return Ok(());
+            return Ok(acted);
         };
         after_seq = last.seq;
         took_part.extend(
@@ -97,7 +99,9 @@ pub(super) async fn follow(
                         Some(seen) => seen,
                         None => load_state(tx, tx.dialect(), id).await?,
                     };
-                    if !act(tx, rule, id, &seen, event.at).await? {
+                    if act(tx, rule, id, &seen, event.at).await? {
+                        acted = true;
+                    } else {
                         state = Some(seen);
                     }
                 }
@@ -107,7 +111,7 @@ pub(super) async fn follow(
     if !appended_after(tx, id, after_seq).await?.is_empty() {
         tracing::warn!(case = %id, "rules stopped after {MAX_ROUNDS} rounds on one write");
     }
-    Ok(())
+    Ok(acted)
 }
 
 /// The events of case `id` after `after_seq`, in order.

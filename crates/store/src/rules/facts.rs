@@ -1,4 +1,4 @@
-//! What rules match a case on beyond its folded state: its inbox, its
+//! What rules (and SLA policies) match a case on beyond its folded state: its inbox, its
 //! customer's organisation, the customer's latest message and whether the
 //! moment is in its business hours. Each is looked up only when a rule's
 //! conditions need it, inside a write or (for a dry run) on the read pool.
@@ -60,12 +60,10 @@ pub(crate) async fn look_in(
 ) -> Result<Looked> {
     let mut looked = Looked::default();
     if conditions.needs_inbox() {
-        looked.inbox_id = tx_int(tx, INBOX, id.0).await?;
+        looked.inbox_id = case_inbox(tx, id).await?;
     }
     if conditions.needs_organization() {
-        looked.organization_id = tx_int(tx, ORGANIZATION, state.customer_id.0)
-            .await?
-            .map(OrganizationId);
+        looked.organization_id = customer_organization(tx, state).await?;
     }
     if conditions.needs_text() {
         looked.latest_text = match tx.fetch_optional(LATEST_TEXT, args![id.0]).await? {
@@ -113,6 +111,21 @@ pub(crate) async fn look_on(
         looked.set_hours(setup, state, at);
     }
     Ok(looked)
+}
+
+/// The inbox case `id`'s email first came in on, inside a write.
+pub(crate) async fn case_inbox(tx: &mut Tx, id: CaseId) -> Result<Option<i64>> {
+    tx_int(tx, INBOX, id.0).await
+}
+
+/// The organisation of the customer of a case in `state`, inside a write.
+pub(crate) async fn customer_organization(
+    tx: &mut Tx,
+    state: &CaseState,
+) -> Result<Option<OrganizationId>> {
+    Ok(tx_int(tx, ORGANIZATION, state.customer_id.0)
+        .await?
+        .map(OrganizationId))
 }
 
 /// A one-column integer query's value, inside a write.

@@ -5,7 +5,7 @@
 mod cache;
 pub mod dry_run;
 pub(crate) mod engine;
-mod facts;
+pub(crate) mod facts;
 mod timer;
 
 pub(crate) use cache::RuleCache;

@@ -46,7 +46,7 @@ impl Store {
                 let after_seq = state.last_seq;
                 tx.in_rules = true;
                 let acted = match act(tx, rule, id, &state, now).await {
-                    Ok(true) => follow(tx, &set, id, after_seq).await.map(|()| true),
+                    Ok(true) => follow(tx, &set, id, after_seq).await.map(|_| true),
                     other => other,
                 };
                 tx.in_rules = false;

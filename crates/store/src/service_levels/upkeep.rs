@@ -14,6 +14,7 @@ use super::setup::{ActivePolicy, SlaCache, SlaSetup};
 use crate::cases::{append, apply_change, load_state, save_state};
 use crate::jobs::{JobKind, NewJob, enqueue};
 use crate::notifications::{Recipient, notify};
+use crate::rules::facts::{case_inbox, customer_organization};
 use crate::time::{from_micros, micros};
 use crate::tx::{Tx, args};
 use crate::{Result, Store, StoreError};
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use tend_domain::calendar::BusinessCalendar;
 use tend_domain::case::{CaseChange, Priority};
 use tend_domain::event::{Actor, ActorKind, EventData};
-use tend_domain::ids::{AgentId, CaseId, OrganizationId, TeamId};
+use tend_domain::ids::{AgentId, CaseId, TeamId};
 use tend_domain::notification::{NotificationKind, cap};
 use tend_domain::sla::definition::CaseFacts;
 use tend_domain::sla::{ClockKind, ClockState, SlaClocks, SlaStatus};
@@ -115,14 +116,7 @@ pub(crate) async fn measure(
             .iter()
             .any(|p| p.definition.conditions.needs_inbox());
     let inbox_id = if needs_inbox {
-        tx.fetch_optional(
-            "SELECT email_inbox_id FROM messages WHERE case_id = $1 AND email_inbox_id IS NOT NULL \
-             ORDER BY id LIMIT 1",
-            args![id.0],
-        )
-        .await?
-        .map(|r| r.int("email_inbox_id"))
-        .transpose()?
+        case_inbox(tx, id).await?
     } else {
         None
     };
@@ -131,14 +125,7 @@ pub(crate) async fn measure(
         .iter()
         .any(|p| p.definition.conditions.needs_organization())
     {
-        tx.fetch_optional(
-            "SELECT organization_id FROM customers WHERE id = $1",
-            args![state.customer_id.0],
-        )
-        .await?
-        .and_then(|r| r.opt_int("organization_id").transpose())
-        .transpose()?
-        .map(OrganizationId)
+        customer_organization(tx, state).await?
     } else {
         None
     };
