@@ -22,6 +22,7 @@ both_backends!(
     a_canned_reply_goes_out_by_email_as_the_rule,
     a_dry_run_lists_the_cases_a_rule_would_have_matched,
     the_admin_page_creates_dry_runs_and_disables_rules,
+    hostile_rule_definitions_get_clear_errors_and_store_nothing,
 );
 
 async fn rule(t: &TestServer, body: Value) -> i64 {
@@ -591,4 +592,37 @@ async fn the_admin_page_creates_dry_runs_and_disables_rules(b: Backend) {
     assert_eq!(case_json(&t, case).await["tags"], json!([]));
     let page = web.get("/admin/rules").await;
     assert!(page.html.contains("(disabled)"), "{}", page.html);
+}
+
+async fn hostile_rule_definitions_get_clear_errors_and_store_nothing(b: Backend) {
+    let t = TestServer::start(b).await;
+    let deep = format!(
+        "{{\"name\": \"x\", \"when\": {{\"on\": \"case_created\"}}, \"if\": {{\"case\": {}}}, \"then\": []}}",
+        "[".repeat(200_000) + &"]".repeat(200_000)
+    );
+    let many: Vec<i64> = (0..100_000).collect();
+    let flood = json!({"name": "x", "when": {"on": "case_created"},
+                       "if": {"customer_ids": many},
+                       "then": [{"do": "add_tags", "tags": ["a"]}]})
+    .to_string();
+    let control = json!({"name": "a\u{1b}[31mb", "when": {"on": "case_created"},
+                         "then": [{"do": "add_tags", "tags": ["a"]}]})
+    .to_string();
+    for (what, body) in [("deep", deep), ("many", flood), ("control", control)] {
+        for path in ["/api/v1/rules", "/api/v1/rules/dry_run"] {
+            let r = t
+                .http
+                .post(format!("{}{path}", t.base))
+                .bearer_auth(&t.admin)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            assert!(status.is_client_error(), "{what} {path}: {status} {text}");
+        }
+    }
+    assert_eq!(t.get("/api/v1/rules").await.body, json!([]));
 }
