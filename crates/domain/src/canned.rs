@@ -22,6 +22,20 @@ pub fn body(raw: &str) -> Result<String, Invalid> {
     text::bounded("body", raw, MAX_BODY)
 }
 
+/// Longest email signature accepted.
+pub const MAX_SIGNATURE: usize = 2_000;
+
+/// An agent's or inbox's email signature: plain text with the same
+/// placeholders as canned replies, line breaks but no other control
+/// characters, at most [`MAX_SIGNATURE`]; blank means none.
+pub fn signature(raw: &str) -> Result<String, Invalid> {
+    let trimmed = raw.trim_end();
+    if trimmed.trim().is_empty() {
+        return Ok(String::new());
+    }
+    text::required_clean("signature", trimmed, MAX_SIGNATURE).map(|_| trimmed.to_owned())
+}
+
 /// What the placeholders of a canned reply stand for on one case.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -29,6 +43,8 @@ pub struct Context<'a> {
     pub case_reference: &'a str,
     pub case_subject: &'a str,
     pub agent_name: &'a str,
+    /// The inbox the email goes out from, where there is one.
+    pub inbox_name: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -45,6 +61,7 @@ impl Context<'_> {
             "case.reference" => Some(self.case_reference),
             "case.subject" => Some(self.case_subject),
             "agent.name" => Some(self.agent_name),
+            "inbox.name" => self.inbox_name,
             _ => None,
         }
     }
@@ -87,16 +104,22 @@ mod tests {
         case_reference: "#42",
         case_subject: "Printer jam",
         agent_name: "Ann Agent",
+        inbox_name: Some("Support"),
     };
 
     #[test]
     fn every_placeholder_expands() {
         let body = "Hi {{customer.first_name}} ({{customer.name}}), about {{case.reference}} \
-                    \"{{ case.subject }}\": fixed. {{agent.name}}";
+                    \"{{ case.subject }}\": fixed. {{agent.name}}, {{inbox.name}}";
         assert_eq!(
             expand(body, &CASE),
-            "Hi Cora (Cora Mae Customer), about #42 \"Printer jam\": fixed. Ann Agent"
+            "Hi Cora (Cora Mae Customer), about #42 \"Printer jam\": fixed. Ann Agent, Support"
         );
+        let no_inbox = Context {
+            inbox_name: None,
+            ..CASE
+        };
+        assert_eq!(expand("{{inbox.name}}", &no_inbox), "{{inbox.name}}");
     }
 
     #[test]
@@ -127,6 +150,17 @@ mod tests {
             ..CASE
         };
         assert_eq!(expand("[{{customer.first_name}}]", &blank), "[]");
+    }
+
+    #[test]
+    fn signatures_keep_their_lines_and_refuse_control_characters() {
+        assert_eq!(signature("  \n ").unwrap(), "");
+        assert_eq!(
+            signature("  Ann\n  Support  \n").unwrap(),
+            "  Ann\n  Support"
+        );
+        assert_eq!(signature("a\u{7}b").unwrap_err().field, "signature");
+        assert!(signature(&"x".repeat(MAX_SIGNATURE + 1)).is_err());
     }
 
     #[test]

@@ -45,6 +45,40 @@ impl EmailAddress {
     }
 }
 
+/// Most addresses in one list of copies (Cc or Bcc) or forward recipients.
+pub const MAX_COPIES: usize = 20;
+
+/// Parses a list of addresses typed or sent as `field`: each must be an
+/// address; repeats are dropped; more than [`MAX_COPIES`] is refused.
+pub fn parse_list<S: AsRef<str>>(field: &str, raw: &[S]) -> Result<Vec<EmailAddress>, Invalid> {
+    if raw.len() > MAX_COPIES {
+        return Err(Invalid::new(
+            field,
+            format!("at most {MAX_COPIES} addresses, not {}", raw.len()),
+        ));
+    }
+    let mut seen = Vec::with_capacity(raw.len());
+    for one in raw {
+        let address = EmailAddress::parse(field, one.as_ref())?;
+        if !seen.contains(&address) {
+            seen.push(address);
+        }
+    }
+    Ok(seen)
+}
+
+/// Splits addresses typed in one field, separated by commas, semicolons or
+/// line breaks, as people paste them; at most `MAX_COPIES + 1` are read, so
+/// a flood costs nothing and is still refused by [`parse_list`].
+pub fn split_typed(typed: &str) -> Vec<&str> {
+    typed
+        .split([',', ';', '\n', '\r'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .take(MAX_COPIES + 1)
+        .collect()
+}
+
 impl std::fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -98,6 +132,20 @@ impl ImapSecurity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_are_parsed_deduplicated_and_capped() {
+        let typed = split_typed("A@x.org, b@x.org;\n a@X.org ,,");
+        let list = parse_list("cc", &typed).unwrap();
+        assert_eq!(
+            list.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            ["a@x.org", "b@x.org"]
+        );
+        assert_eq!(parse_list("cc", &["nope"]).unwrap_err().field, "cc");
+        let flood = vec!["a@x.org"; 10_000].join(",");
+        assert_eq!(split_typed(&flood).len(), MAX_COPIES + 1);
+        assert!(parse_list("cc", &split_typed(&flood)).is_err());
+    }
 
     #[test]
     fn normalises_case_and_whitespace() {

@@ -493,7 +493,7 @@ impl Store {
     }
 
     /// Checks that the ids a case refers to exist and can be used.
-    async fn check_case_refs(
+    pub(crate) async fn check_case_refs(
         &self,
         customer: Option<CustomerId>,
         assignee: Option<AgentId>,

@@ -266,6 +266,9 @@ pub(crate) async fn insert_message(
         )
         .await?;
     let id = MessageId(row.int("id")?);
+    if let Some(email) = &msg.email {
+        write_recipients(tx, id, email).await?;
+    }
     let mut parts = HashMap::new();
     for file in &msg.attachments {
         let sha256 = blobs::put(tx, &file.data).await?;
@@ -328,4 +331,25 @@ pub(crate) fn message_values(msg: &NewMessage, at: Timestamp) -> Result<Vec<Arg>
         text_quote_start.map(|at| at as i64),
         html_quote_start.map(|at| at as i64),
     ])
+}
+
+/// Writes whom Tend's own email went to (To and Bcc), which only its
+/// outgoing messages carry, so the columns stay out of [`message_values`].
+pub(crate) async fn write_recipients(
+    tx: &mut Tx,
+    id: MessageId,
+    email: &EmailDetails,
+) -> Result<()> {
+    if email.to.is_empty() && email.bcc.is_empty() {
+        return Ok(());
+    }
+    let json = |list: &Vec<String>| {
+        serde_json::to_string(list).map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    tx.execute(
+        "UPDATE messages SET email_to = $1, email_bcc = $2 WHERE id = $3",
+        args![json(&email.to)?, json(&email.bcc)?, id.0],
+    )
+    .await?;
+    Ok(())
 }

@@ -240,8 +240,12 @@ pub struct EmailDetails {
     /// The sender's address.
     pub from: String,
     pub subject: String,
+    /// Whom Tend's own email went to (empty on inbound mail).
+    pub to: Vec<String>,
     /// Addresses in Cc.
     pub cc: Vec<String>,
+    /// Addresses Tend's own email was blind-copied to; agents only see it.
+    pub bcc: Vec<String>,
     /// An auto-reply, bounce or bulk mail: Tend never answers it automatically.
     pub automated: bool,
     /// Whether the raw message is stored (`GET /messages/{id}/raw`).

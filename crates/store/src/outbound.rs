@@ -28,6 +28,10 @@ pub struct ReplyContext {
     pub inbox: Inbox,
     /// The customer's address (the sender of their latest email).
     pub recipient: String,
+    /// Who else a reply copies by default ("reply all"): the Cc of the
+    /// latest email on the case, and its sender when that was not the
+    /// customer; never the customer or an inbox.
+    pub cc: Vec<String>,
     /// Message-IDs of the conversation so far, oldest first.
     pub references: Vec<String>,
     pub case_subject: String,
@@ -38,7 +42,17 @@ pub struct ReplyContext {
 pub struct OutboundEmail {
     pub sender: String,
     pub recipient: String,
+    /// Copies in the envelope besides `recipient`.
+    pub copies: Vec<Copy>,
     pub raw: Vec<u8>,
+}
+
+/// A copy of an outbound email to another address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    pub address: String,
+    /// Blind (Bcc), or named in the Cc header.
+    pub blind: bool,
 }
 
 /// An email to hand to the relay, as the `send_email` job reads it.
@@ -47,6 +61,8 @@ pub struct QueuedEmail {
     pub id: i64,
     pub sender: String,
     pub recipient: String,
+    /// Cc and Bcc addresses, also in the envelope.
+    pub copies: Vec<String>,
     pub raw: Vec<u8>,
     /// Whether it already went out (sent, or sent and bounced): a job
     /// whose claim lapsed after sending must not send it twice.
@@ -110,12 +126,57 @@ impl Store {
             .map(|r| get::<String>(r, "email_message_id"))
             .collect::<Result<Vec<_>>>()?;
         references.reverse();
+        let cc = self.reply_all(case, &recipient).await?;
         Ok(Some(ReplyContext {
             inbox,
             recipient,
+            cc,
             references,
             case_subject,
         }))
+    }
+
+    /// Whom a reply on `case` to `recipient` copies by default: the Cc of
+    /// the latest email on the case (the customer's, a participant's or
+    /// Tend's own, so an address an agent took off stays off), and the
+    /// sender of that email when it was a participant rather than the
+    /// customer; never `recipient` or an inbox address.
+    async fn reply_all(&self, case: CaseId, recipient: &str) -> Result<Vec<String>> {
+        let latest = sqlx::query(
+            "SELECT m.email_from, m.email_cc, m.author_kind, m.author_id, c.customer_id \
+             FROM messages m JOIN cases c ON c.id = m.case_id \
+             WHERE m.case_id = $1 AND m.internal = 0 AND m.email_inbox_id IS NOT NULL \
+             ORDER BY m.id DESC LIMIT 1",
+        )
+        .bind(case.0)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(latest) = latest else {
+            return Ok(Vec::new());
+        };
+        let mut copied: Vec<String> = match get::<Option<String>>(&latest, "email_cc")? {
+            Some(raw) => serde_json::from_str(&raw).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let from_participant = get::<String>(&latest, "author_kind")? == "customer"
+            && get::<Option<i64>>(&latest, "author_id")? != Some(get(&latest, "customer_id")?);
+        if from_participant {
+            copied.insert(0, get(&latest, "email_from")?);
+        }
+        let inboxes: Vec<String> = self
+            .inboxes()
+            .await?
+            .into_iter()
+            .map(|i| i.address)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        Ok(copied
+            .into_iter()
+            .map(|a| a.to_lowercase())
+            .filter(|a| a != &recipient.to_lowercase() && !inboxes.contains(a))
+            .filter(|a| seen.insert(a.clone()))
+            .take(tend_domain::email::MAX_COPIES)
+            .collect())
     }
 
     /// The first inbox, the customer's first email address and the subject
@@ -158,10 +219,19 @@ impl Store {
         .await?
         .ok_or(crate::StoreError::NotFound("outbound email"))?;
         let status: String = get(&row, "status")?;
+        let copies =
+            sqlx::query("SELECT address FROM outbound_copies WHERE outbound_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|r| get(r, "address"))
+                .collect::<Result<_>>()?;
         Ok(QueuedEmail {
             id: get(&row, "id")?,
             sender: get(&row, "sender")?,
             recipient: get(&row, "recipient")?,
+            copies,
             raw: get(&row, "data")?,
             delivered: status == DeliveryStatus::Sent.as_str()
                 || status == DeliveryStatus::Bounced.as_str(),
@@ -347,6 +417,13 @@ async fn insert(
         )
         .await?
         .int("id")?;
+    for copy in &mail.copies {
+        tx.execute(
+            "INSERT INTO outbound_copies (outbound_id, address, kind) VALUES ($1, $2, $3)",
+            args![id, &copy.address, if copy.blind { "bcc" } else { "cc" }],
+        )
+        .await?;
+    }
     let job = NewJob::new(JobKind::SendEmail, json!({ "outbound_id": id }), at);
     jobs::enqueue(tx, &job).await?;
     Ok(())

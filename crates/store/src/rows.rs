@@ -171,7 +171,7 @@ pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor>
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, \
      created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id, \
-     text_quote_start, html_quote_start";
+     text_quote_start, html_quote_start, email_to, email_bcc";
 
 /// A message without attachments; callers attach them.
 pub(crate) fn message(row: &AnyRow) -> Result<Message> {
@@ -204,15 +204,19 @@ fn email_details(row: &AnyRow) -> Result<Option<EmailDetails>> {
     let Some(from) = get::<Option<String>>(row, "email_from")? else {
         return Ok(None);
     };
-    let cc = match get::<Option<String>>(row, "email_cc")? {
-        Some(raw) => parse_json("email_cc", &raw)?,
-        None => Vec::new(),
+    let list = |column: &str| -> Result<Vec<String>> {
+        match get::<Option<String>>(row, column)? {
+            Some(raw) => parse_json(column, &raw),
+            None => Ok(Vec::new()),
+        }
     };
     Ok(Some(EmailDetails {
         message_id: get(row, "email_message_id")?,
         from,
         subject: get::<Option<String>>(row, "email_subject")?.unwrap_or_default(),
-        cc,
+        to: list("email_to")?,
+        cc: list("email_cc")?,
+        bcc: list("email_bcc")?,
         automated: flag(row, "email_automated")?,
         has_raw: get::<Option<String>>(row, "raw_sha256")?.is_some(),
         inbox_id: get(row, "email_inbox_id")?,

@@ -7,7 +7,7 @@ use crate::http::AppState;
 use crate::http::download;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::upload::attachment_upload;
-use crate::replies::MAX_BODY;
+use crate::replies::{CopyRequest, MAX_BODY};
 use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
@@ -19,7 +19,7 @@ use tend_domain::effort::EffortLevel;
 use tend_domain::event::{Actor, CaseEvent, EventData};
 use tend_domain::html::EmailHtml;
 use tend_domain::ids::*;
-use tend_domain::{Invalid, text};
+use tend_domain::{Invalid, email, text};
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::{Case, Message, Page};
@@ -112,6 +112,28 @@ pub struct PostMessage {
     /// "Our promise: …, by Friday 11 December, 17:00 UTC."
     #[serde(default)]
     promise: Option<super::promises::MakePromise>,
+    /// Who an emailed reply copies, at most 20 addresses. Absent: whoever
+    /// the conversation copies (the Cc of the latest email, and a
+    /// participant who wrote it: "reply all"); `[]` copies nobody.
+    #[serde(default)]
+    cc: Option<Vec<String>>,
+    /// Blind copies of an emailed reply, at most 20 addresses.
+    #[serde(default)]
+    bcc: Vec<String>,
+}
+
+impl PostMessage {
+    /// The copies asked for, checked.
+    fn copies(&self) -> Result<CopyRequest, Invalid> {
+        Ok(CopyRequest {
+            cc: self
+                .cc
+                .as_deref()
+                .map(|cc| email::parse_list("cc", cc))
+                .transpose()?,
+            bcc: email::parse_list("bcc", &self.bcc)?,
+        })
+    }
 }
 
 /// Filters for the case list.
@@ -395,6 +417,7 @@ pub async fn post_message(
         .map(|p| p.check(s.store.clock().now()))
         .transpose()?;
     let mut body = text::required("body", &req.body, MAX_BODY)?;
+    let copies = req.copies()?;
     let mut body_html = req.body_html.clone();
     if let Some(p) = promise.as_ref().filter(|_| !req.internal) {
         crate::replies::state_promise(&mut body, body_html.as_mut(), p);
@@ -405,7 +428,7 @@ pub async fn post_message(
         promise,
         ..NewMessage::text(me.actor(), case.channel, req.internal, body)
     };
-    let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg).await?;
+    let outbound = crate::replies::outbound_for(&s.store, case.id, &mut msg, copies).await?;
     let collection = format!("/api/v1/cases/{}/messages", case.id);
     Create {
         store: &s.store,
@@ -514,7 +537,10 @@ pub async fn raw_message(
 }
 
 /// Decodes and checks uploaded files against the attachment limit.
-fn attachments(s: &AppState, uploads: &[AttachmentUpload]) -> Result<Vec<NewAttachment>, ApiError> {
+pub(super) fn attachments(
+    s: &AppState,
+    uploads: &[AttachmentUpload],
+) -> Result<Vec<NewAttachment>, ApiError> {
     uploads
         .iter()
         .enumerate()

@@ -16,6 +16,7 @@ mod inboxes;
 mod jobs;
 mod notifications;
 mod organizations;
+mod outgoing;
 mod promises;
 mod reports;
 mod rules;
@@ -111,6 +112,13 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update))
         .routes(routes!(cases::merge))
+        .routes(routes!(outgoing::open_by_email))
+        .routes(routes!(outgoing::forward))
+        .routes(routes!(outgoing::my_signature, outgoing::set_my_signature))
+        .routes(routes!(
+            outgoing::inbox_signature,
+            outgoing::set_inbox_signature
+        ))
         .routes(routes!(case_tools::snooze, case_tools::wake))
         .routes(routes!(case_tools::follow, case_tools::unfollow))
         .routes(routes!(case_tools::related, case_tools::link_related))

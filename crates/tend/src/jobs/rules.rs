@@ -4,7 +4,7 @@
 //! canned reply that can no longer be sent is recorded as the rule's error.
 
 use super::{JobError, payload_id};
-use crate::replies::outbound_for;
+use crate::replies::{CopyRequest, outbound_for};
 use tend_domain::canned::{Context, expand};
 use tend_domain::event::Actor;
 use tend_domain::ids::CaseId;
@@ -54,10 +54,11 @@ async fn send(store: &Store, rule_id: i64, id: CaseId, canned: i64) -> Result<()
             case_reference: &case.reference,
             case_subject: &case.subject,
             agent_name: RULE_SIGNATURE,
+            inbox_name: None,
         },
     );
     let mut msg = NewMessage::text(Actor::rule(rule_id), case.channel, false, body);
-    let outbound = outbound_for(store, id, &mut msg)
+    let outbound = outbound_for(store, id, &mut msg, CopyRequest::default())
         .await
         .map_err(JobError::permanent)?;
     store

@@ -7,7 +7,7 @@
 //! never for mail joining a case that already exists. A request sent with
 //! the public web form is confirmed the same way, with where to follow it.
 
-use super::outbound::{Sender, reply_email};
+use super::outbound::{Copies, Sender, reply_email};
 use crate::jobs::outcome::{JobError, payload_id};
 use tend_domain::event::{Actor, ActorKind};
 use tend_domain::ids::CaseId;
@@ -78,7 +78,8 @@ async fn send(
     };
     let channel = store.case(case).await?.channel;
     let mut msg = NewMessage::text(Actor::system(), channel, false, text(&ctx.inbox.name));
-    let mail = reply_email(&ctx, case, &mut msg, Sender::Automatic).map_err(JobError::permanent)?;
+    let mail = reply_email(&ctx, case, &mut msg, Sender::Automatic, &Copies::default())
+        .map_err(JobError::permanent)?;
     store.add_message(case, msg, Some(mail), None).await?;
     Ok(())
 }

@@ -20,9 +20,9 @@ use tend_store::email::Inbox;
 use tend_store::jobs::Job;
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
-use tend_store::outbound::{OutboundEmail, QueuedEmail, ReplyContext};
+use tend_store::outbound::{Copy, OutboundEmail, QueuedEmail, ReplyContext};
 
-/// A rendered reply and the Message-ID it carries (without brackets).
+/// A rendered email and the Message-ID it carries (without brackets).
 pub struct Rendered {
     pub email: OutboundEmail,
     pub message_id: String,
@@ -39,101 +39,157 @@ pub enum Sender {
     Automatic,
 }
 
+/// Who an email goes to besides its recipient.
+#[derive(Debug, Clone, Default)]
+pub struct Copies {
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+}
+
+impl Copies {
+    /// The envelope's copies.
+    fn envelope(&self) -> Vec<Copy> {
+        let copy = |blind| {
+            move |a: &String| Copy {
+                address: a.clone(),
+                blind,
+            }
+        };
+        self.cc
+            .iter()
+            .map(copy(false))
+            .chain(self.bcc.iter().map(copy(true)))
+            .collect()
+    }
+}
+
+/// An email Tend sends on a case: a reply, the first email of a case an
+/// agent opens, or a forward.
+pub struct Letter<'a> {
+    pub inbox: &'a Inbox,
+    pub to: &'a str,
+    pub copies: &'a Copies,
+    /// The subject without the case reference, which is added.
+    pub subject: String,
+    /// Message-IDs it answers, oldest first.
+    pub references: &'a [String],
+    pub sender: Sender,
+}
+
 /// Renders `msg` (a reply on `case`) as email for the conversation in `ctx`,
-/// fills in its email details, and answers the email to queue with it.
+/// copied to `copies`, fills in its email details, and answers the email
+/// to queue with it.
 pub fn reply_email(
     ctx: &ReplyContext,
     case: CaseId,
     msg: &mut NewMessage,
     sender: Sender,
+    copies: &Copies,
 ) -> Result<OutboundEmail, String> {
-    let rendered = render(
-        ctx,
-        case,
-        &msg.body_text,
-        msg.body_html.as_ref().map(EmailHtml::as_str),
-        &msg.attachments,
+    let letter = Letter {
+        inbox: &ctx.inbox,
+        to: &ctx.recipient,
+        copies,
+        subject: format!("Re: {}", ctx.case_subject),
+        references: &ctx.references,
         sender,
-    )?;
-    msg.email = Some(EmailDetails {
-        message_id: Some(rendered.message_id),
-        from: ctx.inbox.address.clone(),
-        subject: rendered.subject,
-        cc: Vec::new(),
-        automated: sender == Sender::Automatic,
-        has_raw: true,
-        inbox_id: Some(ctx.inbox.id),
-        delivery: None,
-    });
-    Ok(rendered.email)
+    };
+    letter.write(case, msg)
 }
 
-/// Renders a reply on `case` for the conversation in `ctx`.
-fn render(
-    ctx: &ReplyContext,
-    case: CaseId,
-    body_text: &str,
-    body_html: Option<&str>,
-    attachments: &[NewAttachment],
-    sender: Sender,
-) -> Result<Rendered, String> {
-    let reference = format!("[#{case}]");
-    let subject = if ctx.case_subject.contains(&reference) {
-        format!("Re: {}", ctx.case_subject)
-    } else {
-        format!("Re: {} {reference}", ctx.case_subject)
-    };
-    let domain = ctx
-        .inbox
-        .address
-        .rsplit_once('@')
-        .map_or("tend.invalid", |(_, d)| d);
-    let message_id = format!("tend.{case}.{}@{domain}", random_token());
-    let from = inbox_mailbox(&ctx.inbox)?;
-    let to: Mailbox = ctx
-        .recipient
-        .parse()
-        .map_err(|e| format!("recipient: {e}"))?;
-    let mut builder = lettre::Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject.clone())
-        .message_id(Some(format!("<{message_id}>")))
-        .header(AutoSubmitted(sender));
-    if let Some(last) = ctx.references.last() {
-        builder = builder.in_reply_to(format!("<{last}>"));
+impl Letter<'_> {
+    /// Renders `msg` on `case` as this email, fills in its email details,
+    /// and answers the email to queue with it.
+    pub fn write(&self, case: CaseId, msg: &mut NewMessage) -> Result<OutboundEmail, String> {
+        let rendered = self.render(
+            case,
+            &msg.body_text,
+            msg.body_html.as_ref().map(EmailHtml::as_str),
+            &msg.attachments,
+        )?;
+        msg.email = Some(EmailDetails {
+            message_id: Some(rendered.message_id),
+            from: self.inbox.address.clone(),
+            subject: rendered.subject,
+            to: vec![self.to.to_owned()],
+            cc: self.copies.cc.clone(),
+            bcc: self.copies.bcc.clone(),
+            automated: self.sender == Sender::Automatic,
+            has_raw: true,
+            inbox_id: Some(self.inbox.id),
+            delivery: None,
+        });
+        Ok(rendered.email)
     }
-    if !ctx.references.is_empty() {
-        let all: Vec<String> = ctx.references.iter().map(|r| format!("<{r}>")).collect();
-        builder = builder.references(all.join(" "));
+
+    /// The email itself.
+    fn render(
+        &self,
+        case: CaseId,
+        body_text: &str,
+        body_html: Option<&str>,
+        attachments: &[NewAttachment],
+    ) -> Result<Rendered, String> {
+        let reference = format!("[#{case}]");
+        let subject = if self.subject.contains(&reference) {
+            self.subject.clone()
+        } else {
+            format!("{} {reference}", self.subject)
+        };
+        let domain = self
+            .inbox
+            .address
+            .rsplit_once('@')
+            .map_or("tend.invalid", |(_, d)| d);
+        let message_id = format!("tend.{case}.{}@{domain}", random_token());
+        let mailbox = |field: &str, a: &str| -> Result<Mailbox, String> {
+            a.parse().map_err(|e| format!("{field}: {e}"))
+        };
+        let mut builder = lettre::Message::builder()
+            .from(inbox_mailbox(self.inbox)?)
+            .to(mailbox("recipient", self.to)?)
+            .subject(subject.clone())
+            .message_id(Some(format!("<{message_id}>")))
+            .header(AutoSubmitted(self.sender));
+        for cc in &self.copies.cc {
+            builder = builder.cc(mailbox("cc", cc)?);
+        }
+        if let Some(last) = self.references.last() {
+            builder = builder.in_reply_to(format!("<{last}>"));
+        }
+        if !self.references.is_empty() {
+            let all: Vec<String> = self.references.iter().map(|r| format!("<{r}>")).collect();
+            builder = builder.references(all.join(" "));
+        }
+        let text = SinglePart::plain(body_text.to_owned());
+        let body = match body_html {
+            Some(html) => MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(SinglePart::html(html.to_owned())),
+            None => MultiPart::mixed().singlepart(text),
+        };
+        let body = attachments.iter().fold(body, |body, file| {
+            let content_type = ContentType::parse(&file.content_type).unwrap_or(
+                ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN),
+            );
+            body.singlepart(
+                Attachment::new(file.filename.clone()).body(file.data.clone(), content_type),
+            )
+        });
+        let message = builder
+            .multipart(body)
+            .map_err(|e| format!("building the email: {e}"))?;
+        Ok(Rendered {
+            email: OutboundEmail {
+                sender: self.inbox.address.clone(),
+                recipient: self.to.to_owned(),
+                copies: self.copies.envelope(),
+                raw: message.formatted(),
+            },
+            message_id,
+            subject,
+        })
     }
-    let text = SinglePart::plain(body_text.to_owned());
-    let body = match body_html {
-        Some(html) => MultiPart::alternative()
-            .singlepart(text)
-            .singlepart(SinglePart::html(html.to_owned())),
-        None => MultiPart::mixed().singlepart(text),
-    };
-    let body = attachments.iter().fold(body, |body, file| {
-        let content_type = ContentType::parse(&file.content_type).unwrap_or(
-            ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN),
-        );
-        body.singlepart(
-            Attachment::new(file.filename.clone()).body(file.data.clone(), content_type),
-        )
-    });
-    let message = builder
-        .multipart(body)
-        .map_err(|e| format!("building the email: {e}"))?;
-    Ok(Rendered {
-        email: OutboundEmail {
-            sender: ctx.inbox.address.clone(),
-            recipient: ctx.recipient.clone(),
-            raw: message.formatted(),
-        },
-        message_id,
-        subject,
-    })
 }
 
 /// The inbox as a From mailbox, with its name when that parses.
@@ -172,6 +228,7 @@ pub fn system_email(
     Ok(OutboundEmail {
         sender: inbox.address.clone(),
         recipient: recipient.to_owned(),
+        copies: Vec::new(),
         raw: message.formatted(),
     })
 }
@@ -414,11 +471,11 @@ impl Sending {
 
 fn envelope(mail: &QueuedEmail) -> Result<Envelope, String> {
     let from = mail.sender.parse().map_err(|e| format!("sender: {e}"))?;
-    let to = mail
-        .recipient
-        .parse()
-        .map_err(|e| format!("recipient: {e}"))?;
-    Envelope::new(Some(from), vec![to]).map_err(|e| e.to_string())
+    let to = std::iter::once(&mail.recipient)
+        .chain(&mail.copies)
+        .map(|a| a.parse().map_err(|e| format!("recipient {a}: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    Envelope::new(Some(from), to).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

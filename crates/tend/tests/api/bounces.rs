@@ -63,7 +63,7 @@ async fn deliveries(t: &TestServer, case: i64) -> Vec<(String, Value)> {
 }
 
 async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
-    // The customers' mail server: a Tend that takes mail for Ann only.
+    // The customers' mail server: a Tend that takes mail for Ann (and Bob).
     let remote = TestServer::start_with(
         b,
         Options {
@@ -72,9 +72,7 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
         },
     )
     .await;
-    remote
-        .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
-        .await;
+    crate::email::take_mail_for_ann_and_bob(&remote).await;
     let relay = format!("smtp://{}", remote.smtp.unwrap());
     let (t, case) = relaying_server(b, &relay, None).await;
     let reply = t

@@ -22,14 +22,26 @@ pub async fn server(b: Backend) -> TestServer {
 /// A server with the SMTP listener (messages up to `max_bytes`) and the
 /// inbox `support@example.com`, without a per-sender rate limit.
 pub async fn server_with_limit(b: Backend, max_bytes: usize) -> TestServer {
+    server_with(
+        b,
+        Options {
+            smtp_max_message_bytes: Some(max_bytes),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// A server with `options`, the SMTP listener, the inbox
+/// `support@example.com` and no per-sender rate limit.
+pub async fn server_with(b: Backend, options: Options) -> TestServer {
     let t = TestServer::start_with(
         b,
         Options {
             smtp: true,
-            smtp_max_message_bytes: Some(max_bytes),
             // Corpus runs send more mail from one sender than the default allows.
             mail_rate_limit: Some(0),
-            ..Options::default()
+            ..options
         },
     )
     .await;
@@ -288,6 +300,16 @@ async fn inboxes_are_validated_and_admin_only(b: Backend) {
     assert_eq!(listed.body[0]["closed_reply"], "reopen");
 }
 
+/// Makes `t` stand in for the customers' mail server of [`FIRST`]: it
+/// takes mail for Ann and for Bob, whom she copies (so replies to her,
+/// which copy Bob too, are delivered), and refuses everyone else (550).
+pub async fn take_mail_for_ann_and_bob(t: &TestServer) {
+    for address in ["ann@example.org", "bob@example.org"] {
+        let inbox = t.post("/api/v1/inboxes", json!({"address": address})).await;
+        assert_eq!(inbox.status, StatusCode::CREATED, "{}", inbox.body);
+    }
+}
+
 /// The raw source of a stored message, as agents download it.
 pub async fn raw_source(t: &TestServer, message: &Value) -> String {
     t.http
@@ -352,10 +374,7 @@ async fn replies_go_out_by_email_and_thread_back(b: Backend) {
         },
     )
     .await;
-    let inbox = customer_side
-        .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
-        .await;
-    assert_eq!(inbox.status, StatusCode::CREATED);
+    take_mail_for_ann_and_bob(&customer_side).await;
     let relay = format!("smtp://{}", customer_side.smtp.unwrap());
     let (t, case) = relaying_server(b, &relay, None).await;
 

@@ -30,7 +30,7 @@ crate::both_backends!(
 );
 
 /// A Tend standing in for customers' mail server: it takes mail for Ann
-/// only, and refuses other recipients for good (550).
+/// (and Bob, whom she copies), and refuses other recipients for good (550).
 async fn customer_side(b: Backend) -> TestServer {
     let t = TestServer::start_with(
         b,
@@ -40,8 +40,7 @@ async fn customer_side(b: Backend) -> TestServer {
         },
     )
     .await;
-    t.post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
-        .await;
+    crate::email::take_mail_for_ann_and_bob(&t).await;
     t
 }
 
@@ -128,6 +127,7 @@ async fn a_job_is_enqueued_with_its_change_and_not_without_it(b: Backend) {
     let mail = OutboundEmail {
         sender: "support@example.com".into(),
         recipient: "ann@example.org".into(),
+        copies: Vec::new(),
         raw: b"Subject: again\r\n\r\nAgain\r\n".to_vec(),
     };
     let key = IdempotencyKey {

@@ -245,9 +245,7 @@ async fn replies_reach_a_starttls_relay_only_when_its_certificate_is_trusted(b: 
     let ca = test_ca();
     // The customer's mail server: a Tend with STARTTLS and Ann's inbox.
     let customer_side = server(b, Some(&ca)).await;
-    customer_side
-        .post("/api/v1/inboxes", json!({"address": "ann@example.org"}))
-        .await;
+    crate::email::take_mail_for_ann_and_bob(&customer_side).await;
     let relay = format!(
         "smtp+starttls://127.0.0.1:{}",
         customer_side.smtp.unwrap().port()

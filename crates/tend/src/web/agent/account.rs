@@ -19,6 +19,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use tend_domain::preferences::Preferences;
+use tend_store::signatures::SignatureOf;
 
 /// The account page.
 #[derive(Template)]
@@ -41,6 +42,9 @@ struct AccountPage {
     notify_email: &'static str,
     /// The agent's handle, for @mentions.
     handle: String,
+    /// The agent's email signature, and where its form posts.
+    signature: String,
+    signature_action: &'static str,
 }
 
 /// A two-factor secret waiting for its first code.
@@ -93,6 +97,7 @@ pub async fn page(
         Some("totp_off") => Some("Two-factor sign-in is off."),
         Some("display") => Some("Your display settings are saved."),
         Some("notifications") => Some("Your notification settings are saved."),
+        Some("signature") => Some("Your signature is saved."),
         _ => None,
     };
     render(&s, &session, StatusCode::OK, notice, None).await
@@ -133,6 +138,11 @@ async fn render(
             .map(|name| name.as_str().to_owned())
             .collect(),
         handle,
+        signature: s
+            .store
+            .signature(SignatureOf::Agent(session.agent_id()))
+            .await?,
+        signature_action: "/account/signature",
         notify_email: s
             .store
             .notification_email(session.agent_id())

@@ -37,6 +37,7 @@ fn context<'a>(session: &'a Session, case: &'a Case, customer: &'a Customer) -> 
         case_reference: &case.reference,
         case_subject: &case.subject,
         agent_name: &session.web.agent_name,
+        inbox_name: None,
     }
 }
 

@@ -5,9 +5,10 @@
 
 use super::canned_picker::{self, CannedPicker, Chosen};
 use super::live;
+use super::reply_email;
 use super::views::Row;
 use crate::http::AppState;
-use crate::replies::{MAX_BODY, outbound_for};
+use crate::replies::{CopyRequest, MAX_BODY, outbound_for};
 use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout, when};
@@ -84,6 +85,8 @@ struct CasePage {
     following: bool,
     /// Until when the case is snoozed, if it is.
     snoozed_until: Option<String>,
+    /// Where a reply goes by email, on a case with an email conversation.
+    addressing: Option<super::reply_email::Addressing>,
     /// Whether messages can be ticked to split them off (an agent who may
     /// work cases, on a case with more than one message that is not closed).
     can_split: bool,
@@ -94,6 +97,11 @@ struct CasePage {
 pub struct Draft {
     pub reply: String,
     pub note: String,
+    /// The reply's Cc as typed; `None` shows the conversation's.
+    pub cc: Option<String>,
+    pub bcc: String,
+    /// Whether the reply was formatted with the toolbar.
+    pub formatted: bool,
 }
 
 /// What a render shows beyond the case itself.
@@ -252,7 +260,10 @@ pub async fn render(
         .map(|until| when(&until));
     let can_split =
         session.role().may(Action::Work) && case.status != Status::Closed && case.message_count > 1;
+    let addressing =
+        super::reply_email::Addressing::load(s, case.id, shown.draft.cc.as_deref()).await?;
     let page = CasePage {
+        addressing,
         layout: Layout::new(session, ""),
         warning: live::viewed(s, session, case.id),
         version: live::version(&case),
@@ -385,6 +396,11 @@ pub struct MessageForm {
     tz_offset: Option<String>,
     visible_to_customer: Option<String>,
     kept_by: Option<String>,
+    /// Only sent by a reply box that shows it: see [`reply_email::copies`].
+    cc: Option<String>,
+    bcc: Option<String>,
+    /// `on` when the reply is Markdown from the toolbar, sent as HTML too.
+    formatted: Option<String>,
 }
 
 impl MessageForm {
@@ -472,10 +488,16 @@ async fn post_message(
     } else {
         form.promise(s.store.clock().now())
     };
+    let copies = if internal {
+        Ok(CopyRequest::default())
+    } else {
+        reply_email::copies(form.cc.as_deref(), form.bcc.as_deref())
+    };
     let checked = text::required(field, &form.body, MAX_BODY)
         .map_err(|e| WebError::Invalid(format!("The {field} {}.", e.message)))
-        .and_then(|body| Ok((body, uploads(s, files)?, then?, promise?)));
-    let (mut body, attachments, then, promise) = match checked {
+        .and_then(|body| Ok((body, uploads(s, files)?, then?, promise?, copies?)));
+    let formatted = !internal && form.formatted.as_deref() == Some("on");
+    let (mut body, attachments, then, promise, copies) = match checked {
         Ok(checked) => checked,
         Err(e) => {
             let draft = if internal {
@@ -486,6 +508,9 @@ async fn post_message(
             } else {
                 Draft {
                     reply: form.body,
+                    cc: form.cc,
+                    bcc: form.bcc.unwrap_or_default(),
+                    formatted,
                     ..Draft::default()
                 }
             };
@@ -500,7 +525,12 @@ async fn post_message(
         promise,
         ..NewMessage::text(session.actor(), case.channel, internal, body)
     };
-    let outbound = outbound_for(&s.store, case.id, &mut msg).await?;
+    if formatted {
+        let parts = crate::formatted::format(&msg.body_text);
+        msg.body_text = parts.text;
+        msg.body_html = Some(parts.html);
+    }
+    let outbound = outbound_for(&s.store, case.id, &mut msg, copies).await?;
     s.store.add_message(case.id, msg, outbound, None).await?;
     if let Some(status) = then {
         let change = CaseChange {

@@ -24,12 +24,15 @@ mod merge;
 mod new_case;
 mod notifications;
 mod organization_page;
+mod outreach;
 mod records;
 mod related;
 mod remote_images;
+mod reply_email;
 mod reports;
 mod saved;
 mod search;
+mod signatures;
 mod signin;
 mod signin_code;
 mod sla_panel;
@@ -60,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
         .route("/account/preferences", post(account::set_preferences))
+        .route("/account/signature", post(signatures::set_mine))
         .route("/account/notifications", post(notifications::set_email))
         .route("/account/availability", post(availability::set))
         .route("/account/totp/setup", post(account::begin_totp))
@@ -79,6 +83,11 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/agents/mentions", get(notifications::mentions))
         .route("/cases/new", get(new_case::page).post(new_case::submit))
+        .route(
+            "/cases/new/email",
+            get(outreach::page).post(outreach::submit),
+        )
+        .route("/cases/{id}/forward", post(outreach::forward))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))

@@ -24,6 +24,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../assets/casepage.js"),
     ),
     ("kb.js", JS, include_str!("../../../assets/kb.js")),
+    ("format.js", JS, include_str!("../../../assets/format.js")),
     (
         "notifications.js",
         JS,

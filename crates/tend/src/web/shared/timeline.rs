@@ -144,6 +144,9 @@ pub struct MessageView {
     pub remote_images: bool,
     pub attachments: Vec<Attachment>,
     /// For an emailed reply: queued, sent, failed or bounced.
+    /// Whom Tend's email went to: "to a@x · cc b@y · bcc c@z" (agents
+    /// only: the case page shows it, the portal never does).
+    pub addressed: Option<String>,
     pub delivery: Option<String>,
     /// For a customer's message that reads frustrated: its score and the
     /// phrases behind it.
@@ -231,6 +234,7 @@ pub fn build(
                     has_source: m.email.as_ref().is_some_and(|e| e.has_raw),
                     remote_images,
                     attachments: m.attachments,
+                    addressed: m.email.as_ref().and_then(addressed),
                     delivery: m.email.and_then(|e| e.delivery).map(|d| d.status),
                     frustration: frustration.get(&m.id.0).cloned(),
                 }),
@@ -606,6 +610,21 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         } => format!("routed the case in {}: {reason}", names.team(*team_id)),
         other => label(other.kind()),
     })
+}
+
+/// "to a@x · cc b@y · bcc c@z" for an email Tend sent with copies or to
+/// someone other than the case's customer; `None` for inbound mail.
+fn addressed(email: &tend_store::model::EmailDetails) -> Option<String> {
+    if email.to.is_empty() {
+        return None;
+    }
+    let parts = [("to", &email.to), ("cc", &email.cc), ("bcc", &email.bcc)];
+    let shown: Vec<String> = parts
+        .iter()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(label, list)| format!("{label} {}", list.join(", ")))
+        .collect();
+    Some(shown.join(" · "))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use tend_domain::Invalid;
 use tend_domain::agent::Action;
 use tend_domain::email::ClosedReply;
 use tend_store::email::{Inbox, InboxSettings};
+use tend_store::signatures::SignatureOf;
 use tend_store::surveys::SurveySettings;
 
 /// Where these pages live.
@@ -144,6 +145,9 @@ struct InboxPage {
     closed_replies: Vec<Choice>,
     form: InboxForm,
     error: Option<String>,
+    /// The inbox's email signature, and where its form posts.
+    signature: String,
+    signature_action: String,
 }
 
 async fn render_list(
@@ -173,9 +177,12 @@ async fn render_one(
     let layout = layout(session)?;
     let inbox = s.store.inbox(id).await?;
     let form = form.unwrap_or_else(|| InboxForm::of(&inbox));
+    let signature = s.store.signature(SignatureOf::Inbox(id)).await?;
     let page = InboxPage {
         layout,
         section: "inboxes",
+        signature,
+        signature_action: format!("/admin/inboxes/{id}/signature"),
         inbox,
         closed_replies: form.closed_replies(),
         form,

@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
             "/admin/inboxes/{id}",
             get(inboxes::edit).post(inboxes::update),
         )
+        .route(
+            "/admin/inboxes/{id}/signature",
+            post(super::signatures::set_inbox),
+        )
         .route("/admin/canned", get(canned::list).post(canned::create))
         .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
         .route("/admin/canned/{id}/delete", post(canned::delete))

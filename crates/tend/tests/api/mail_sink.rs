@@ -1,0 +1,102 @@
+//! A relay that accepts every message over real SMTP and keeps each
+//! envelope and message, so tests can see exactly whom Tend's mail went to
+//! (Bcc is only in the envelope).
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// One message as the relay received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub data: String,
+}
+
+/// The relay, listening on 127.0.0.1 until the test ends.
+pub struct MailSink {
+    pub url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl MailSink {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let kept = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(session(stream, kept.clone()));
+            }
+        });
+        MailSink { url, received }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits for a message whose data contains `marker`.
+    pub async fn wait_for(&self, marker: &str) -> Received {
+        crate::email::eventually(marker, || async {
+            self.received()
+                .into_iter()
+                .find(|r| r.data.contains(marker))
+        })
+        .await
+    }
+}
+
+async fn session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+    let mut recipients = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let answer = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            "250 sink\r\n"
+        } else if command.starts_with("MAIL FROM") {
+            recipients.clear();
+            "250 OK\r\n"
+        } else if command.starts_with("RCPT TO:") {
+            let to = line.trim_end()[8..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_lowercase();
+            recipients.push(to);
+            "250 OK\r\n"
+        } else if command == "DATA" {
+            let _ = write.write_all(b"354 go on\r\n").await;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(&line);
+            }
+            kept.lock().unwrap().push(Received {
+                recipients: std::mem::take(&mut recipients),
+                data,
+            });
+            "250 kept\r\n"
+        } else if command == "QUIT" {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            "250 OK\r\n"
+        };
+        let _ = write.write_all(answer.as_bytes()).await;
+    }
+}
