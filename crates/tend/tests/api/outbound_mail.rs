@@ -450,3 +450,39 @@ async fn the_web_reply_box_copies_and_sends_formatted_html(b: Backend) {
     })
     .await;
 }
+
+/// In Chromium: the toolbar marks up the selected words, the Cc shows whom
+/// Ann copied, and the reply goes out as HTML with a readable text part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_formatting_toolbar_sends_html_in_chromium() {
+    let Some(browser) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let sink = MailSink::start().await;
+    let t = relaying(Backend::Sqlite, &sink).await;
+    t.agent_with_password("ann.agent@example.com", "Ann Agent", Role::Agent, PASSWORD)
+        .await;
+    let case = anns_case(&t).await;
+    let b = &browser;
+    b.sign_in(&t, "ann.agent@example.com").await;
+    b.client
+        .goto(&format!("{}/cases/{case}", t.base))
+        .await
+        .unwrap();
+    let cc = b.wait_for("#reply-cc").await;
+    assert_eq!(cc.prop("value").await.unwrap().as_deref(), Some("bob@example.org"));
+    b.type_into("#reply", "Your toner is ").await;
+    b.click("#format-toolbar button[data-format=bold]").await;
+    // The cursor sits inside the marks, over the placeholder word.
+    b.type_into("#reply", "on its way").await;
+    let typed = b.wait_for("#reply").await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("Your toner is **on its way**"));
+    let ticked = b.wait_for("#reply-formatted").await.prop("checked").await.unwrap();
+    assert_eq!(ticked.as_deref(), Some("true"));
+    b.screenshot("reply-toolbar.png").await;
+    b.click("#reply-form .send button[type=submit]").await;
+    let got = sink.wait_for("on its way").await;
+    assert_eq!(got.recipients, ["ann@example.org", "bob@example.org"]);
+    assert!(got.data.contains("<strong>on its way</strong>"), "{}", got.data);
+    assert!(got.data.contains("multipart/alternative"), "{}", got.data);
+}
