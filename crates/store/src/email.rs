@@ -379,7 +379,7 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
         email.inbox_id = Some(mail.inbox.id);
     }
     let at = now();
-    let Some(case_id) = thread_case(tx, &mail.thread).await? else {
+    let Some((case_id, answers_note)) = thread_case(tx, &mail.thread).await? else {
         let (case_id, message_id) = open_case(tx, &mail, customer, None).await?;
         crate::outbound::acknowledge_later(tx, &mail, case_id, message_id).await?;
         return Ok(Ingested {
@@ -421,6 +421,9 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
         reopen_on_reply(tx, dialect, case_id, at).await?;
         IngestOutcome::Reopened
     };
+    // An answer to Tend's internal mail (a forward to a supplier) stays
+    // between agents: the customer never sees it.
+    mail.message.internal |= answers_note;
     let message_id = write_message(tx, dialect, case_id, &mail.message, at).await?;
     Ok(Ingested {
         case_id,
@@ -467,22 +470,26 @@ fn is_inbox(inbox: &Inbox, address: &EmailAddress) -> bool {
 }
 
 /// The case an email answers: by the Message-IDs it refers to (inbound and
-/// outbound), then a case number in its subject, then a plus address.
-async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<CaseId>> {
+/// outbound), then a case number in its subject, then a plus address; and
+/// whether the message it answers is internal (Tend's forward).
+async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<(CaseId, bool)>> {
     if !hints.references.is_empty() {
         let refs: Vec<&String> = hints.references.iter().take(50).collect();
         let placeholders: Vec<String> = (1..=refs.len()).map(|i| format!("${i}")).collect();
         let found = tx
             .fetch_optional(
                 &format!(
-                    "SELECT case_id FROM messages WHERE email_message_id IN ({}) ORDER BY id DESC LIMIT 1",
+                    "SELECT case_id, internal FROM messages WHERE email_message_id IN ({}) ORDER BY id DESC LIMIT 1",
                     placeholders.join(", ")
                 ),
                 refs.into_iter().map(Arg::from).collect(),
             )
             .await?;
         if let Some(row) = found {
-            return Ok(Some(CaseId(row.int("case_id")?)));
+            return Ok(Some((
+                CaseId(row.int("case_id")?),
+                row.int("internal")? != 0,
+            )));
         }
     }
     for candidate in [hints.subject_case, hints.address_case]
@@ -490,7 +497,7 @@ async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<CaseId>>
         .flatten()
     {
         if let Some(found) = surviving_case(tx, candidate).await? {
-            return Ok(Some(found));
+            return Ok(Some((found, false)));
         }
     }
     Ok(None)

@@ -296,7 +296,7 @@ async fn an_agent_opens_a_case_by_email_and_forwards_it(b: Backend) {
     ] {
         assert!(got.data.contains(words), "{words} missing: {}", got.data);
     }
-    // The plumber's answer joins the case.
+    // The plumber's answer joins the case, between agents only.
     let plumber = format!(
         "From: plumber@trade.example\r\nTo: support@example.com\r\nSubject: Re: Fwd\r\n\
          Message-ID: <plumber-1@trade.example>\r\nIn-Reply-To: <{}>\r\n\r\nBooked for 10:00.\r\n",
@@ -306,7 +306,10 @@ async fn an_agent_opens_a_case_by_email_and_forwards_it(b: Backend) {
         .await
         .unwrap();
     assert_eq!(cases(&t).await.len(), 1);
-    assert_eq!(messages(&t, case).await.len(), 4);
+    let all = messages(&t, case).await;
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[3]["body_text"].as_str().unwrap().trim(), "Booked for 10:00.");
+    assert_eq!(all[3]["internal"], true, "the customer never sees it");
 
     // Forwards are checked: nobody to send to, another case's message.
     let other = t.customer("Other", "other@example.org").await;
@@ -470,19 +473,31 @@ async fn the_formatting_toolbar_sends_html_in_chromium() {
         .await
         .unwrap();
     let cc = b.wait_for("#reply-cc").await;
-    assert_eq!(cc.prop("value").await.unwrap().as_deref(), Some("bob@example.org"));
+    assert_eq!(
+        cc.prop("value").await.unwrap().as_deref(),
+        Some("bob@example.org")
+    );
     b.type_into("#reply", "Your toner is ").await;
     b.click("#format-toolbar button[data-format=bold]").await;
     // The cursor sits inside the marks, over the placeholder word.
     b.type_into("#reply", "on its way").await;
     let typed = b.wait_for("#reply").await.prop("value").await.unwrap();
     assert_eq!(typed.as_deref(), Some("Your toner is **on its way**"));
-    let ticked = b.wait_for("#reply-formatted").await.prop("checked").await.unwrap();
+    let ticked = b
+        .wait_for("#reply-formatted")
+        .await
+        .prop("checked")
+        .await
+        .unwrap();
     assert_eq!(ticked.as_deref(), Some("true"));
     b.screenshot("reply-toolbar.png").await;
     b.click("#reply-form .send button[type=submit]").await;
     let got = sink.wait_for("on its way").await;
     assert_eq!(got.recipients, ["ann@example.org", "bob@example.org"]);
-    assert!(got.data.contains("<strong>on its way</strong>"), "{}", got.data);
+    assert!(
+        got.data.contains("<strong>on its way</strong>"),
+        "{}",
+        got.data
+    );
     assert!(got.data.contains("multipart/alternative"), "{}", got.data);
 }
