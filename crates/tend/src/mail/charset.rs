@@ -103,7 +103,7 @@ pub fn decode<'b, 'l>(
     let legacy = declared
         .into_iter()
         .filter_map(|label| Encoding::for_label(label.trim().as_bytes()))
-        .filter(|e| usable(e));
+        .filter(usable);
     for encoding in legacy {
         if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
             return text;
