@@ -95,8 +95,14 @@ pub fn parse_tag(field: &str, raw: &str) -> Result<String, Invalid> {
     Ok(tag)
 }
 
-/// Longest case subject typed by an agent, in characters.
+/// Longest case subject typed by a person (an agent, a customer in the
+/// portal or the request form, an API client), in characters.
 pub const MAX_SUBJECT: usize = 250;
+
+/// Longest subject kept from an email, in characters: 16 Ki, far beyond any
+/// real subject, so an email's subject is kept whole and only storage is
+/// bounded. Pages shorten subjects for display, never the store.
+pub const MAX_EMAIL_SUBJECT: usize = 16 * 1024;
 
 /// Most tags one case holds; a change that would pass it is refused.
 pub const MAX_TAGS_PER_CASE: usize = 50;

@@ -14,7 +14,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tend_domain::agent::Action;
-use tend_domain::case::{self as case_rules, CaseChange, Channel, Priority, Status};
+use tend_domain::case::{self as case_rules, CaseChange, Channel, MAX_SUBJECT, Priority, Status};
 use tend_domain::effort::EffortLevel;
 use tend_domain::event::{Actor, CaseEvent, EventData};
 use tend_domain::html::EmailHtml;
@@ -24,9 +24,6 @@ use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase};
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::{Case, Message, Page};
 use utoipa::{IntoParams, ToSchema};
-
-/// Longest subject, in characters.
-const MAX_SUBJECT: usize = 250;
 
 /// A file sent inline with a message.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,16 +7,20 @@
 
 pub mod acknowledge;
 pub mod bounce;
+pub mod charset;
+pub mod html_body;
 pub mod imap;
 pub mod import;
 pub mod inbox;
 pub mod notifications;
 pub mod outbound;
 pub mod parse;
+pub mod part_names;
 pub mod quote;
 pub mod rate_limit;
 pub mod smtp;
 pub mod tls;
+pub mod uuencode;
 
 use tend_store::email::{Inbox, Ingested};
 use tend_store::{Store, StoreError};

@@ -3,9 +3,10 @@
 //! attachments. Never fails: a message that cannot be read still becomes a
 //! message, with a note saying so; its raw source is kept either way.
 
-use super::quote;
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
-use tend_domain::case::Channel;
+use super::{charset, html_body, part_names, quote, uuencode};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use std::collections::HashSet;
+use tend_domain::case::{Channel, MAX_EMAIL_SUBJECT};
 use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
 use tend_domain::html::EmailHtml;
@@ -13,9 +14,6 @@ use tend_domain::html_bound;
 use tend_store::email::{InboundEmail, Inbox, ThreadHints};
 use tend_store::messages::{NewAttachment, NewMessage};
 use tend_store::model::EmailDetails;
-
-/// Longest subject kept, in characters.
-const MAX_SUBJECT: usize = 500;
 
 /// Line width of text derived from HTML.
 const TEXT_WIDTH: usize = 100;
@@ -29,11 +27,15 @@ pub fn inbound(
     envelope_from: Option<&str>,
 ) -> InboundEmail {
     let address_case = recipient.and_then(plus_address_case);
-    let parsed = MessageParser::default().parse(&raw).map(|m| read(&m));
-    let mut mail = match parsed {
-        Some(read) => read,
-        None => Read::unreadable(),
+    let parser = MessageParser::default();
+    let parsed = parser.parse(&raw);
+    // Legacy 8-bit headers: parse again a copy with them decoded (rare).
+    let decoded = parsed.as_ref().and_then(charset::utf8_copy);
+    let mail = match &decoded {
+        Some(copy) => parser.parse(copy).or(parsed).map(|m| read(&m)),
+        None => parsed.map(|m| read(&m)),
     };
+    let mut mail = mail.unwrap_or_else(Read::unreadable);
     if mail.from.is_none() {
         mail.from = envelope_from
             .and_then(|a| EmailAddress::parse("from", a).ok())
@@ -44,7 +46,11 @@ pub fn inbound(
     let subject = if mail.subject.trim().is_empty() {
         "(no subject)".to_owned()
     } else {
-        mail.subject.trim().chars().take(MAX_SUBJECT).collect()
+        mail.subject
+            .trim()
+            .chars()
+            .take(MAX_EMAIL_SUBJECT)
+            .collect()
     };
     let details = EmailDetails {
         message_id: mail.message_id,
@@ -130,17 +136,16 @@ fn read(m: &Message<'_>) -> Read {
     older.reverse();
     references.extend(older);
     references.dedup();
-    let html = m
-        .html_part(0)
-        .filter(|p| p.is_content_type("text", "html"))
-        .and_then(|_| m.body_html(0))
-        // Bounded before any HTML parser reads it: see `html_bound`.
+    // Bounded before any HTML parser reads it: see `html_bound`.
+    let html = html_body::compose(m)
+        .filter(|h| !h.trim().is_empty())
         .map(|h| html_bound::bounded(&h).into_owned());
-    let mut body_text = inline_text(m);
+    let (mut body_text, uuencoded) = inline_text(m);
     if body_text.trim().is_empty() && html.is_none() {
         body_text = unnamed_text_part(m).unwrap_or_else(|| "(this email has no text)".into());
     }
-    let attachments = attachments(m);
+    let mut attachments = attachments(m);
+    attachments.extend(uuencoded);
     let inline = attachments
         .iter()
         .filter_map(|a| a.content_id.clone())
@@ -166,22 +171,55 @@ fn read(m: &Message<'_>) -> Read {
 /// Every inline text part of the message in order, joined by blank lines:
 /// the parser's text body list, which holds the text parts around any
 /// attachments and images (text, image, text, PDF, text) and, where a part
-/// has no text alternative, its HTML, read here as text.
-fn inline_text(m: &Message<'_>) -> String {
-    m.text_body
+/// has no text alternative, its HTML, read here as text with its title.
+/// Files uuencoded in the text come out as attachments.
+fn inline_text(m: &Message<'_>) -> (String, Vec<NewAttachment>) {
+    let mut files = Vec::new();
+    let texts: Vec<String> = m
+        .text_body
         .iter()
         .filter_map(|&id| {
             let part = m.part(id)?;
             let text = part.text_contents()?;
             if part.is_content_type("text", "html") {
-                html_to_text(&html_bound::bounded(text))
-            } else {
-                Some(text.to_owned())
+                return html_text(&html_bound::bounded(text));
             }
+            let (text, found) = uuencode::extract(text);
+            files.extend(found.into_iter().map(|f| NewAttachment {
+                content_type: "application/octet-stream".into(),
+                filename: f.name,
+                data: f.data,
+                content_id: None,
+            }));
+            Some(text)
         })
         .filter(|text| !text.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n")
+        .collect();
+    (texts.join("\n\n"), files)
+}
+
+/// The visible text of an HTML part, its title first when the text does
+/// not begin with it.
+fn html_text(html: &str) -> Option<String> {
+    let text = html_to_text(html)?;
+    let title = title(html)
+        .and_then(html_to_text)
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty() && !text.trim_start().starts_with(t.as_str()));
+    Some(match title {
+        Some(title) => format!("{title}\n\n{text}"),
+        None => text,
+    })
+}
+
+/// The markup inside an HTML document's `<title>`.
+fn title(html: &str) -> Option<&str> {
+    // ASCII lower-casing keeps byte offsets.
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    html.get(start..end)
 }
 
 /// The text of an unnamed text/plain part that mail-parser filed as an
@@ -214,31 +252,39 @@ fn header_ids(value: &HeaderValue<'_>) -> Vec<String> {
     }
 }
 
+/// The message's attachments, named as mail clients name them; images shown
+/// in the body carry the Content-ID the HTML body shows them by.
 fn attachments(m: &Message<'_>) -> Vec<NewAttachment> {
-    m.attachments()
+    let shown: HashSet<u32> = m.html_body.iter().copied().collect();
+    m.attachments
+        .iter()
+        .filter_map(|&id| Some((id, m.part(id)?)))
         .enumerate()
-        .map(|(i, part)| {
+        .map(|(i, (id, part))| {
             let content_type = part
                 .content_type()
                 .map(|ct| match ct.subtype() {
                     Some(sub) => format!("{}/{}", ct.ctype(), sub),
                     None => ct.ctype().to_owned(),
                 })
-                .unwrap_or_else(|| "application/octet-stream".into())
+                .unwrap_or_else(|| match part.body {
+                    // A digest's parts are messages unless they say otherwise.
+                    PartType::Message(_) => "message/rfc822".into(),
+                    _ => "application/octet-stream".into(),
+                })
                 .to_lowercase();
-            let filename = part
-                .attachment_name()
-                .map(sanitize_filename)
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| default_name(i, &content_type));
+            let content_id = if shown.contains(&id) && html_body::is_image(part) {
+                Some(html_body::content_id(id, part))
+            } else {
+                part.content_id()
+                    .map(|id| id.trim().trim_matches(['<', '>']).to_owned())
+                    .filter(|id| !id.is_empty())
+            };
             NewAttachment {
-                filename,
+                filename: part_names::name(part, i + 1, &content_type),
                 content_type,
                 data: part.contents().to_vec(),
-                content_id: part
-                    .content_id()
-                    .map(|id| id.trim().trim_matches(['<', '>']).to_owned())
-                    .filter(|id| !id.is_empty()),
+                content_id,
             }
         })
         .collect()
@@ -252,33 +298,6 @@ fn html_to_text(html: &str) -> Option<String> {
         .allow_width_overflow()
         .string_from_read(html.as_bytes(), TEXT_WIDTH)
         .ok()
-}
-
-fn default_name(i: usize, content_type: &str) -> String {
-    let extension = match content_type {
-        "message/rfc822" => "eml",
-        "text/plain" => "txt",
-        "text/html" => "html",
-        "application/pdf" => "pdf",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        _ => "bin",
-    };
-    format!("attachment-{}.{extension}", i + 1)
-}
-
-/// A filename without path parts or control characters.
-fn sanitize_filename(raw: &str) -> String {
-    raw.rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect::<String>()
-        .trim()
-        .to_owned()
 }
 
 /// Auto-replies, bounces and bulk mail, which Tend must never answer

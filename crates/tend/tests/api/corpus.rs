@@ -19,6 +19,8 @@ struct Expect {
     file: String,
     from: Option<String>,
     subject: Option<String>,
+    /// The subject's length in characters (for subjects too long to list).
+    subject_chars: Option<usize>,
     /// Snippets the text body contains.
     #[serde(default)]
     text: Vec<String>,
@@ -29,6 +31,8 @@ struct Expect {
     html_lacks: Vec<String>,
     /// Every attachment, in order, as `filename content/type`.
     attachments: Option<Vec<String>>,
+    /// The size in bytes of every attachment, in the same order.
+    attachment_sizes: Option<Vec<i64>>,
     /// Snippets of the quoted history below the new text; `[]` expects none.
     quoted: Option<Vec<String>>,
     automated: Option<bool>,
@@ -71,7 +75,7 @@ async fn raw(t: &TestServer, message: i64) -> Vec<u8> {
 async fn every_corpus_message_is_stored_as_expected(b: Backend) {
     let t = server_with_limit(b, 1024 * 1024).await;
     let files = corpus();
-    assert!(files.len() >= 30, "the corpus is {} files", files.len());
+    assert!(files.len() >= 70, "the corpus is {} files", files.len());
     for (name, bytes) in &files {
         let answer = send(&t, "corpus@example.net", "support@example.com", bytes).await;
         assert!(answer.is_ok(), "{name}: {answer:?}");
@@ -87,7 +91,13 @@ async fn every_corpus_message_is_stored_as_expected(b: Backend) {
                 .iter()
                 .find(|(_, f)| f.trim_ascii_end() == kept.trim_ascii_end())
                 .map(|(n, _)| n.clone())
-                .unwrap_or_else(|| panic!("message {} matches no corpus file", m["id"]));
+                .unwrap_or_else(|| {
+                    panic!(
+                        "message {} matches no corpus file: {:?}",
+                        m["id"],
+                        String::from_utf8_lossy(&kept[..kept.len().min(300)])
+                    )
+                });
             invariants(&name, &m);
             assert!(stored.insert(name.clone(), m).is_none(), "{name} twice");
         }
@@ -97,7 +107,7 @@ async fn every_corpus_message_is_stored_as_expected(b: Backend) {
     let manifest: Manifest =
         toml::from_str(&std::fs::read_to_string(corpus_dir().join("manifest.toml")).unwrap())
             .unwrap();
-    assert!(manifest.message.len() >= 20);
+    assert!(manifest.message.len() >= 60);
     for e in &manifest.message {
         let m = stored
             .get(&e.file)
@@ -142,6 +152,10 @@ fn check(e: &Expect, m: &Value) {
     if let Some(subject) = &e.subject {
         assert_eq!(m["email"]["subject"], subject.as_str(), "{file}: subject");
     }
+    if let Some(chars) = e.subject_chars {
+        let subject = m["email"]["subject"].as_str().unwrap();
+        assert_eq!(subject.chars().count(), chars, "{file}: subject length");
+    }
     let text = m["body_text"].as_str().unwrap();
     for snippet in &e.text {
         assert!(
@@ -176,6 +190,15 @@ fn check(e: &Expect, m: &Value) {
             })
             .collect();
         assert_eq!(&found, expected, "{file}: attachments");
+    }
+    if let Some(expected) = &e.attachment_sizes {
+        let sizes: Vec<i64> = m["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["size"].as_i64().unwrap())
+            .collect();
+        assert_eq!(&sizes, expected, "{file}: attachment sizes");
     }
     if let Some(snippets) = &e.quoted {
         let quoted = m["quoted_text"].as_str();

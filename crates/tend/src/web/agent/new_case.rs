@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Map;
 use tend_domain::agent::Action;
-use tend_domain::case::{Channel, Priority, Status};
+use tend_domain::case::{Channel, MAX_SUBJECT, Priority, Status};
 use tend_domain::customer::{ContactKind, normalize_phone};
 use tend_domain::email::EmailAddress;
 use tend_domain::event::Actor;
@@ -29,8 +29,6 @@ use tend_store::customers::NewCustomer;
 use tend_store::messages::NewMessage;
 use tend_store::model::{Case, ContactPoint};
 
-/// Longest subject, in characters (as on the public request form).
-const MAX_SUBJECT: usize = 250;
 /// Longest customer name, in characters (as in the API).
 const MAX_NAME: usize = 200;
 /// Most open cases offered on the confirmation step.

@@ -15,15 +15,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Map;
-use tend_domain::case::{Channel, Priority};
+use tend_domain::case::{Channel, MAX_SUBJECT, Priority};
 use tend_domain::ids::AgreementId;
 use tend_domain::text;
 use tend_store::cases::NewCase;
 use tend_store::messages::NewMessage;
 use tend_store::model::Agreement;
-
-/// Longest subject, in characters (as the API).
-const MAX_SUBJECT: usize = 250;
 
 /// The form's fields; `agreement` is an agreement id or blank.
 #[derive(Deserialize, Default)]

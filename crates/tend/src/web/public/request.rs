@@ -20,6 +20,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
+use tend_domain::case::MAX_SUBJECT;
 use tend_domain::email::EmailAddress;
 use tend_domain::text;
 use tend_store::model::Case;
@@ -27,8 +28,6 @@ use tend_store::requests::NewRequest;
 
 /// Quickest a person fills in the form; quicker is a bot.
 const MIN_FILL_TIME: Duration = Duration::from_secs(2);
-/// Longest subject, in characters (as the API).
-const MAX_SUBJECT: usize = 250;
 /// Longest name, in characters.
 const MAX_NAME: usize = 200;
 
