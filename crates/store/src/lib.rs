@@ -26,6 +26,7 @@ mod expiry;
 pub mod followers;
 mod frustration;
 pub mod idempotency;
+pub mod inbox_oauth;
 pub mod identity;
 pub mod jobs;
 pub mod kb;
