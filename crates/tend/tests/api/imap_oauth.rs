@@ -240,9 +240,9 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     assert_eq!(first["scope"], "imap");
     assert!(first["redirect_uri"].ends_with("/admin/oauth/callback"));
     let stolen = come_back(&mut other, &books, &first).await;
-    assert_eq!(stolen.status, StatusCode::BAD_REQUEST, "{}", stolen.html);
+    assert_eq!(stolen.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stolen.html);
     let replayed = come_back(&mut web, &books, &first).await;
-    assert_eq!(replayed.status, StatusCode::BAD_REQUEST, "{}", replayed.html);
+    assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", replayed.html);
 
     let query = connect(&mut web, id).await;
     let back = come_back(&mut web, &books, &query).await;
