@@ -103,7 +103,8 @@ pub(crate) fn status(r: &AnyRow) -> Result<Option<OauthStatus>> {
     let Some(authorize_url) = get::<Option<String>>(r, "oauth_authorize_url")? else {
         return Ok(None);
     };
-    let set = |col| Ok::<_, StoreError>(get::<Option<String>>(r, col)?.is_some_and(|v| !v.is_empty()));
+    let set =
+        |col| Ok::<_, StoreError>(get::<Option<String>>(r, col)?.is_some_and(|v| !v.is_empty()));
     Ok(Some(OauthStatus {
         authorize_url,
         token_url: get(r, "oauth_token_url")?,
@@ -119,7 +120,12 @@ pub(crate) fn status(r: &AnyRow) -> Result<Option<OauthStatus>> {
 }
 
 /// Opens a sealed column that may be null or empty.
-fn open_optional(store: &Store, r: &AnyRow, col: &str, column: &secrets::SecretColumn) -> Result<Option<Password>> {
+fn open_optional(
+    store: &Store,
+    r: &AnyRow,
+    col: &str,
+    column: &secrets::SecretColumn,
+) -> Result<Option<Password>> {
     match get::<Option<String>>(r, col)? {
         Some(sealed) if !sealed.is_empty() => {
             Ok(Some(Password::new(secrets::open(store, column, sealed)?)))

@@ -79,7 +79,9 @@ impl Dovecot {
                 std::fs::write(root.join("passwd"), passwd).unwrap();
                 (
                     USERS.iter().map(|(user, _)| *user).collect(),
-                    format!("passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n"),
+                    format!(
+                        "passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n"
+                    ),
                 )
             }
             Passdb::Oauth2 {

@@ -174,7 +174,14 @@ async fn come_back(
 
 async fn inbox_json(t: &TestServer, id: i64) -> Value {
     let listed = t.get("/api/v1/inboxes").await;
-    listed.body.as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone()
+    listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+        .clone()
 }
 
 async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backend) {
@@ -187,7 +194,11 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     }) else {
         return;
     };
-    dovecot.deliver(USER, "1.a.test", &email("ann@example.org", "Waiting since Monday", "o1@example.org"));
+    dovecot.deliver(
+        USER,
+        "1.a.test",
+        &email("ann@example.org", "Waiting since Monday", "o1@example.org"),
+    );
     let t = TestServer::start_with(
         b,
         Options {
@@ -215,12 +226,22 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
                    "auth": "oauth2", "password": "pw"}}),
         )
         .await;
-    assert_eq!(with_password.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", with_password.body);
+    assert_eq!(
+        with_password.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        with_password.body
+    );
     let client = json!({"authorize_url": format!("{provider}/authorize"),
         "token_url": format!("{provider}/token"), "client_id": "tend-test",
         "client_secret": "client-secret-1", "scopes": "imap"});
     let set = t
-        .send(reqwest::Method::PUT, &format!("/api/v1/inboxes/{id}/oauth"), Some(&t.admin), Some(client))
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/inboxes/{id}/oauth"),
+            Some(&t.admin),
+            Some(client),
+        )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     assert_eq!(set.body["oauth"]["connected"], false);
@@ -229,8 +250,10 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     let doc = t.get("/api/v1/openapi.json").await.body;
     crate::openapi::check(&doc, "/api/v1/inboxes/{id}/oauth", "put", 200, &set.body);
 
-    t.agent_with_password("root@example.com", "Root", Role::Admin, PASSWORD).await;
-    t.agent_with_password("other@example.com", "Other", Role::Admin, PASSWORD).await;
+    t.agent_with_password("root@example.com", "Root", Role::Admin, PASSWORD)
+        .await;
+    t.agent_with_password("other@example.com", "Other", Role::Admin, PASSWORD)
+        .await;
     let mut web = WebAgent::signed_in(&t, "root@example.com").await;
     let mut other = WebAgent::signed_in(&t, "other@example.com").await;
 
@@ -240,9 +263,19 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     assert_eq!(first["scope"], "imap");
     assert!(first["redirect_uri"].ends_with("/admin/oauth/callback"));
     let stolen = come_back(&mut other, &books, &first).await;
-    assert_eq!(stolen.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stolen.html);
+    assert_eq!(
+        stolen.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        stolen.html
+    );
     let replayed = come_back(&mut web, &books, &first).await;
-    assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", replayed.html);
+    assert_eq!(
+        replayed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        replayed.html
+    );
 
     let query = connect(&mut web, id).await;
     let back = come_back(&mut web, &books, &query).await;
@@ -256,10 +289,17 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     })
     .await;
     eventually("the message flagged \\Seen", || async {
-        dovecot.flags(USER, None).iter().all(|f| f.contains('S')).then_some(())
+        dovecot
+            .flags(USER, None)
+            .iter()
+            .all(|f| f.contains('S'))
+            .then_some(())
     })
     .await;
-    assert!(books.lock().unwrap().refreshed >= 1, "the refused token was refreshed");
+    assert!(
+        books.lock().unwrap().refreshed >= 1,
+        "the refused token was refreshed"
+    );
     assert_eq!(books.lock().unwrap().bad_clients, 0);
     let connected = inbox_json(&t, id).await;
     assert_eq!(connected["oauth"]["connected"], true, "{connected}");
@@ -276,7 +316,11 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     pool.close().await;
     for value in [&sealed[0].0, &sealed[0].1, &sealed[0].2] {
         assert!(value.starts_with("v1:"), "{value}");
-        assert!(!value.contains("access-") && !value.contains("refresh-") && !value.contains("client-secret"));
+        assert!(
+            !value.contains("access-")
+                && !value.contains("refresh-")
+                && !value.contains("client-secret")
+        );
     }
 
     // IDLE: new mail is a case within seconds, long before the next poll.
@@ -286,11 +330,17 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     // The grant is revoked at the provider: the inbox needs attention, and
     // new mail stays unread in the mailbox.
     books.lock().unwrap().revoke_all();
-    dovecot.deliver(USER, "3.c.test", &email("cat@example.org", "While revoked", "o3@example.org"));
+    dovecot.deliver(
+        USER,
+        "3.c.test",
+        &email("cat@example.org", "While revoked", "o3@example.org"),
+    );
     dovecot.kick(USER);
     let attention = eventually("the inbox marked as needing attention", || async {
         let inbox = inbox_json(&t, id).await;
-        inbox["oauth"]["needs_attention"].as_str().map(str::to_owned)
+        inbox["oauth"]["needs_attention"]
+            .as_str()
+            .map(str::to_owned)
     })
     .await;
     assert!(attention.contains("invalid_grant"), "{attention}");
@@ -299,7 +349,11 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
     assert!(page.html.contains("invalid_grant"), "{}", page.html);
     assert_eq!(filed(&t).await.len(), 2);
     assert_eq!(
-        dovecot.flags(USER, None).iter().filter(|f| !f.contains('S')).count(),
+        dovecot
+            .flags(USER, None)
+            .iter()
+            .filter(|f| !f.contains('S'))
+            .count(),
         1,
         "the message waits unread"
     );
@@ -329,7 +383,11 @@ async fn idle_delivery(
     count: usize,
 ) -> (Vec<(String, String)>, Duration) {
     let started = Instant::now();
-    dovecot.deliver(USER, name, &email("bob@example.org", subject, &format!("{name}@example.org")));
+    dovecot.deliver(
+        USER,
+        name,
+        &email("bob@example.org", subject, &format!("{name}@example.org")),
+    );
     let found = eventually("the new message filed", || async {
         let found = filed(t).await;
         (found.len() == count).then_some(found)

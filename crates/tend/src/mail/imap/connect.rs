@@ -108,7 +108,11 @@ async fn xoauth2(
             }
         }
     };
-    if inbox.oauth.as_ref().is_some_and(|o| o.needs_attention.is_some()) {
+    if inbox
+        .oauth
+        .as_ref()
+        .is_some_and(|o| o.needs_attention.is_some())
+    {
         login.store.set_oauth_problem(inbox.id, None).await?;
     }
     Ok(session)

@@ -86,9 +86,9 @@ pub(super) async fn request(
                 .refresh_token
                 .filter(|t| !t.is_empty())
                 .map(Password::new),
-            expires_at: answer.expires_in.map(|s| {
-                now + SignedDuration::from_secs(s.clamp(0, MAX_LIFETIME_SECONDS))
-            }),
+            expires_at: answer
+                .expires_in
+                .map(|s| now + SignedDuration::from_secs(s.clamp(0, MAX_LIFETIME_SECONDS))),
         }),
         _ => Err(EndpointError::Unavailable(format!(
             "HTTP {status} without an access token"

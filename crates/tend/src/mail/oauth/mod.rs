@@ -133,7 +133,10 @@ fn authorize_url(client: &OauthClient, redirect_uri: &str, state: &str, challeng
         // Ask again for consent, so the answer carries a refresh token.
         ("prompt", "consent"),
     ];
-    if client.authorize_url.starts_with("https://accounts.google.com/") {
+    if client
+        .authorize_url
+        .starts_with("https://accounts.google.com/")
+    {
         // Google gives refresh tokens only to offline access.
         params.push(("access_type", "offline"));
     }
@@ -263,7 +266,12 @@ mod tests {
             scopes: "https://mail.google.com/".into(),
         };
         let url = authorize_url(&client, "https://tend.example/cb", "st", "ch");
-        assert!(url.starts_with("https://accounts.google.com/o/oauth2/v2/auth?response_type=code&client_id=app+id&"), "{url}");
+        assert!(
+            url.starts_with(
+                "https://accounts.google.com/o/oauth2/v2/auth?response_type=code&client_id=app+id&"
+            ),
+            "{url}"
+        );
         for part in [
             "redirect_uri=https%3A%2F%2Ftend.example%2Fcb",
             "state=st",

@@ -75,6 +75,8 @@ impl OauthRequest {
                 .ok_or_else(|| Invalid::new(field, "is required without a preset"))
                 .and_then(|u| endpoint(field, &u))
         };
+        let authorize_url = url("authorize_url", self.authorize_url, authorize)?;
+        let token_url = url("token_url", self.token_url, token)?;
         let scopes = match self.scopes {
             Some(s) => s,
             None => scopes
@@ -82,8 +84,8 @@ impl OauthRequest {
                 .ok_or_else(|| Invalid::new("scopes", "is required without a preset"))?,
         };
         Ok(OauthClient {
-            authorize_url: url("authorize_url", self.authorize_url, authorize)?,
-            token_url: url("token_url", self.token_url, token)?,
+            authorize_url,
+            token_url,
             client_id: printable("client_id", &self.client_id, 500)?,
             client_secret: Password::new(match self.client_secret.as_deref() {
                 Some(s) if !s.is_empty() => printable("client_secret", s, 1000)?,
@@ -172,7 +174,10 @@ mod tests {
         }
         .parse()
         .unwrap();
-        assert_eq!(google.authorize_url, "https://accounts.google.com/o/oauth2/v2/auth");
+        assert_eq!(
+            google.authorize_url,
+            "https://accounts.google.com/o/oauth2/v2/auth"
+        );
         assert_eq!(google.client_secret.expose(), "s");
         let field = |r: OauthRequest| r.parse().unwrap_err().field;
         let custom = |url: &str| OauthRequest {
@@ -183,8 +188,14 @@ mod tests {
             ..OauthRequest::default()
         };
         assert!(custom("http://127.0.0.1:8080/authorize").parse().is_ok());
-        assert_eq!(field(custom("http://idp.example.com/authorize")), "authorize_url");
-        assert_eq!(field(custom("https://u:p@idp.example.com/a")), "authorize_url");
+        assert_eq!(
+            field(custom("http://idp.example.com/authorize")),
+            "authorize_url"
+        );
+        assert_eq!(
+            field(custom("https://u:p@idp.example.com/a")),
+            "authorize_url"
+        );
         assert_eq!(field(custom("javascript:alert(1)")), "authorize_url");
         let bad_tenant = OauthRequest {
             preset: Some(OauthPreset::Microsoft365),

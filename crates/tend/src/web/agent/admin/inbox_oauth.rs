@@ -125,8 +125,15 @@ pub async fn callback(
         agent_id: session.agent_id(),
         session_hash: Some(session.id_hash.clone()),
     };
-    let inbox = oauth::finish(&s.store, &s.mailboxes, &admin, &back.state, &back.code, None)
-        .await
-        .map_err(ApiError::from)?;
+    let inbox = oauth::finish(
+        &s.store,
+        &s.mailboxes,
+        &admin,
+        &back.state,
+        &back.code,
+        None,
+    )
+    .await
+    .map_err(ApiError::from)?;
     Ok(Redirect::to(&page(inbox)).into_response())
 }

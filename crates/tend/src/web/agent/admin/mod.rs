@@ -47,8 +47,14 @@ pub fn router() -> Router<AppState> {
             get(inboxes::edit).post(inboxes::update),
         )
         .route("/admin/inboxes/{id}/oauth", post(inbox_oauth::set_client))
-        .route("/admin/inboxes/{id}/oauth/connect", post(inbox_oauth::connect))
-        .route(crate::mail::oauth::CALLBACK_PATH, get(inbox_oauth::callback))
+        .route(
+            "/admin/inboxes/{id}/oauth/connect",
+            post(inbox_oauth::connect),
+        )
+        .route(
+            crate::mail::oauth::CALLBACK_PATH,
+            get(inbox_oauth::callback),
+        )
         .route("/admin/canned", get(canned::list).post(canned::create))
         .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
         .route("/admin/canned/{id}/delete", post(canned::delete))
