@@ -119,6 +119,17 @@ crate::string_enum! {
     }
 }
 
+crate::string_enum! {
+    /// How Tend logs in to an IMAP mailbox.
+    ImapAuth {
+        /// LOGIN with the stored password.
+        Password = "password",
+        /// AUTHENTICATE XOAUTH2 with an OAuth 2.0 access token (Microsoft
+        /// 365, Google), from the inbox's connected OAuth client.
+        Oauth2 = "oauth2",
+    }
+}
+
 impl ImapSecurity {
     /// The port this security normally uses.
     pub fn default_port(self) -> u16 {

@@ -11,7 +11,7 @@ use crate::tx::{Arg, Tx, args};
 use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants, secrets};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
-use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
+use tend_domain::email::{ClosedReply, EmailAddress, ImapAuth, ImapSecurity};
 use tend_domain::event::{Actor, EventData};
 use tend_domain::ids::{CaseId, CustomerId, MessageId};
 use utoipa::ToSchema;
@@ -30,6 +30,8 @@ pub struct Inbox {
     pub closed_reply: ClosedReply,
     /// The mailbox Tend polls for this inbox, if any.
     pub imap: Option<ImapSettings>,
+    /// The OAuth 2.0 client its mailbox is connected with, if any.
+    pub oauth: Option<crate::inbox_oauth::OauthStatus>,
     /// Whether a new case opened by email is acknowledged to the sender.
     pub auto_acknowledge: bool,
     /// The first-reply promise the acknowledgement makes, in hours.
@@ -69,7 +71,10 @@ pub struct ImapSettings {
     pub port: u16,
     pub security: ImapSecurity,
     pub user: String,
-    /// Never sent out: readers only learn that one is set.
+    /// Password, or OAuth 2.0 through the inbox's connected client.
+    pub auth: ImapAuth,
+    /// Never sent out: readers only learn that one is set (empty with
+    /// OAuth 2.0).
     #[serde(rename = "password_set", serialize_with = "Password::serialize_is_set")]
     #[schema(value_type = bool)]
     pub password: Password,
@@ -167,7 +172,7 @@ pub enum IngestOutcome {
 }
 
 const INBOX_COLUMNS: &str = "id, address, name, closed_reply, created_at, imap_host, imap_port, \
-     imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, first_reply_hours, \
+     imap_security, imap_user, imap_password, imap_folder, imap_move_to, imap_auth, auto_acknowledge, first_reply_hours, \
      survey_enabled, survey_csat, survey_delay_minutes, survey_every_days";
 
 impl Store {
@@ -186,8 +191,10 @@ impl Store {
             .insert_returning_id(
                 "INSERT INTO inboxes (address, name, closed_reply, created_at, imap_host, imap_port, \
                  imap_security, imap_user, imap_password, imap_folder, imap_move_to, auto_acknowledge, \
-                 first_reply_hours, survey_enabled, survey_csat, survey_delay_minutes, survey_every_days) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+                 first_reply_hours, survey_enabled, survey_csat, survey_delay_minutes, survey_every_days, \
+                 imap_auth) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 RETURNING id",
                 args![
                     address.as_str(),
                     new.name.as_str(),
@@ -206,7 +213,8 @@ impl Store {
                     new.survey.enabled,
                     new.survey.csat,
                     new.survey.delay_minutes,
-                    new.survey.every_days
+                    new.survey.every_days,
+                    imap.map_or(ImapAuth::Password, |i| i.auth).as_str()
                 ],
                 "inbox",
                 None,
@@ -275,7 +283,12 @@ impl Store {
     }
 
     async fn inboxes_where(&self, condition: &str, arg: Arg) -> Result<Vec<Inbox>> {
-        let sql = format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE {condition} ORDER BY id");
+        let sql = format!(
+            "SELECT {INBOX_COLUMNS}, {oauth} FROM inboxes \
+             LEFT JOIN inbox_oauth ON inbox_oauth.inbox_id = inboxes.id \
+             WHERE {condition} ORDER BY id",
+            oauth = crate::inbox_oauth::STATUS_COLUMNS
+        );
         let query = crate::tx::bind(&sql, vec![arg]);
         query
             .fetch_all(&self.reader)
@@ -283,6 +296,7 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(Inbox {
+                    oauth: crate::inbox_oauth::status(r)?,
                     id: crate::rows::get(r, "id")?,
                     address: crate::rows::get(r, "address")?,
                     name: crate::rows::get(r, "name")?,
@@ -334,6 +348,7 @@ fn imap_settings(store: &Store, r: &sqlx::any::AnyRow) -> Result<Option<ImapSett
         port,
         security: crate::rows::parse_word("imap_security", &security, ImapSecurity::parse)?,
         user: get(r, "imap_user")?,
+        auth: crate::rows::word(r, "imap_auth", ImapAuth::parse)?,
         password: Password::new(password),
         folder: get(r, "imap_folder")?,
         move_to: get(r, "imap_move_to")?,

@@ -27,6 +27,7 @@ pub mod followers;
 mod frustration;
 pub mod idempotency;
 pub mod identity;
+pub mod inbox_oauth;
 pub mod jobs;
 pub mod kb;
 mod maintenance;

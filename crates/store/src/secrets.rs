@@ -1,4 +1,5 @@
-//! Secrets sealed at rest: the TOTP seeds and IMAP passwords Tend must keep
+//! Secrets sealed at rest: the TOTP seeds, IMAP passwords and OAuth client
+//! secrets and tokens Tend must keep
 //! in a form it can read back, encrypted with a key that lives outside the
 //! database (a key file or the environment), so a copy of the database alone
 //! does not give them away.
@@ -321,8 +322,35 @@ pub(crate) const IMAP_PASSWORD: SecretColumn = SecretColumn {
     column: "imap_password",
 };
 
+/// Inboxes' OAuth client secrets.
+pub(crate) const OAUTH_CLIENT_SECRET: SecretColumn = SecretColumn {
+    table: "inbox_oauth",
+    key: "inbox_id",
+    column: "client_secret",
+};
+
+/// Inboxes' OAuth access tokens.
+pub(crate) const OAUTH_ACCESS_TOKEN: SecretColumn = SecretColumn {
+    table: "inbox_oauth",
+    key: "inbox_id",
+    column: "access_token",
+};
+
+/// Inboxes' OAuth refresh tokens.
+pub(crate) const OAUTH_REFRESH_TOKEN: SecretColumn = SecretColumn {
+    table: "inbox_oauth",
+    key: "inbox_id",
+    column: "refresh_token",
+};
+
 /// Every column that holds a secret.
-const SECRET_COLUMNS: [&SecretColumn; 2] = [&TOTP_SECRET, &IMAP_PASSWORD];
+const SECRET_COLUMNS: [&SecretColumn; 5] = [
+    &TOTP_SECRET,
+    &IMAP_PASSWORD,
+    &OAUTH_CLIENT_SECRET,
+    &OAUTH_ACCESS_TOKEN,
+    &OAUTH_REFRESH_TOKEN,
+];
 
 /// What a pass over the secret columns found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -124,6 +124,7 @@ impl ImapFlags {
                 .map(|s| ImapSecurity::parse("imap-security", &s))
                 .transpose()?,
             user: self.imap_user.unwrap_or_default(),
+            auth: None,
             password: read_password()?,
             folder: self.imap_folder,
             move_to: self.imap_move_to,

@@ -64,7 +64,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 
 /// The whole application router for a store (assembled in `crate::router`);
 /// `shutdown` is cancelled when the server stops.
-pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Router {
+pub fn app(
+    store: Store,
+    settings: &Settings,
+    mailboxes: crate::mail::mailboxes::Mailboxes,
+    shutdown: CancellationToken,
+) -> Router {
     let limits = Limits {
         max_body_bytes: settings.max_body_bytes,
         max_attachment_bytes: settings.max_attachment_bytes,
@@ -82,6 +87,7 @@ pub fn app(store: Store, settings: &Settings, shutdown: CancellationToken) -> Ro
         store,
         limits: Arc::new(limits),
         web: Arc::new(web),
+        mailboxes,
         shutdown,
     })
 }

@@ -13,6 +13,7 @@ mod worker;
 pub use worker::Worker;
 
 use crate::config::Settings;
+use crate::mail::mailboxes::Mailboxes;
 use crate::mail::{imap, outbound, smtp};
 use crate::server;
 use anyhow::Context;
@@ -80,7 +81,9 @@ async fn start_parts(
 ) -> anyhow::Result<RunningApp> {
     let stopping = CancellationToken::new();
     let http_addr = http.local_addr()?;
-    let workers = start_workers(settings, &store)?;
+    let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let mailboxes = Mailboxes::new(tls.clone()).map_err(anyhow::Error::msg)?;
+    let workers = start_workers(settings, &store, tls, &mailboxes)?;
     let mut listeners = Vec::new();
     let smtp_addr = match start_smtp(settings, &store, &stopping).await {
         Ok(Some((bound, smtp))) => {
@@ -93,7 +96,7 @@ async fn start_parts(
             return Err(e);
         }
     };
-    let router = server::app(store.clone(), settings, stopping.clone());
+    let router = server::app(store.clone(), settings, mailboxes, stopping.clone());
     let task = tokio::spawn(server::serve(
         http,
         router,
@@ -130,7 +133,12 @@ async fn start_smtp(
 
 /// Starts the background workers: the job runner (which sends email when a
 /// relay is set) and IMAP polling. Each is a [`Worker`] stopped on its own.
-fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worker>> {
+fn start_workers(
+    settings: &Settings,
+    store: &Store,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+    mailboxes: &Mailboxes,
+) -> anyhow::Result<Vec<Worker>> {
     let mut workers = Vec::new();
     let relay = match &settings.smtp_relay {
         Some(url) => {
@@ -152,10 +160,9 @@ fn start_workers(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Worke
     let runner = crate::jobs::start(store.clone(), relay, settings.public_url.clone())
         .map_err(anyhow::Error::msg)?;
     workers.push(Worker::new("jobs", async move { runner.stop().await }));
-    let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
     let stop = CancellationToken::new();
     let polling = imap::PollSettings::from_settings(settings);
-    let task = imap::start(store.clone(), polling, tls, stop.clone());
+    let task = imap::start(store.clone(), polling, tls, mailboxes.clone(), stop.clone());
     workers.push(Worker::task("imap polling", stop, task, SHUTDOWN_GRACE));
     Ok(workers)
 }

@@ -3,7 +3,7 @@
 //! the API and `tend inbox create` accept exactly the same inboxes.
 
 use serde::Deserialize;
-use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
+use tend_domain::email::{ClosedReply, EmailAddress, ImapAuth, ImapSecurity};
 use tend_domain::{Invalid, text};
 use tend_store::email::{ImapSettings, NewInbox, Password};
 use tend_store::surveys::SurveySettings;
@@ -91,7 +91,12 @@ pub struct ImapRequest {
     /// [default: imaps]
     pub security: Option<ImapSecurity>,
     pub user: String,
+    /// `password`, or `oauth2` for Microsoft 365 and Google mailboxes
+    /// (connect them afterwards, see `PUT /inboxes/{id}/oauth`) [default: password].
+    pub auth: Option<ImapAuth>,
     /// Stored to log in; never returned (reads show `password_set`).
+    /// Required with password login, not allowed with `oauth2`.
+    #[serde(default)]
     pub password: String,
     /// The folder read [default: INBOX].
     pub folder: Option<String>,
@@ -149,8 +154,18 @@ impl ImapRequest {
             Some(p) => p,
             None => security.default_port(),
         };
-        if self.password.is_empty() {
-            return Err(Invalid::new("imap.password", "must not be empty"));
+        let auth = self.auth.unwrap_or(ImapAuth::Password);
+        match (auth, self.password.is_empty()) {
+            (ImapAuth::Password, true) => {
+                return Err(Invalid::new("imap.password", "must not be empty"));
+            }
+            (ImapAuth::Oauth2, false) => {
+                return Err(Invalid::new(
+                    "imap.password",
+                    "must be left out with OAuth 2.0",
+                ));
+            }
+            _ => {}
         }
         let folder = match self.folder.as_deref() {
             Some(f) => folder_name("imap.folder", f)?,
@@ -172,6 +187,7 @@ impl ImapRequest {
             port,
             security,
             user: text::required("imap.user", &self.user, 320)?,
+            auth,
             password: Password::new(text::bounded("imap.password", &self.password, 1000)?),
             folder,
             move_to,

@@ -152,6 +152,8 @@ pub struct Options {
     pub mail_rate_window: Option<u64>,
     /// Poll inboxes' IMAP mailboxes every second, trusting this CA file.
     pub imap_ca_file: Option<std::path::PathBuf>,
+    /// Poll IMAP mailboxes this often instead (servers without IDLE).
+    pub imap_poll_seconds: Option<u64>,
     /// Mark session cookies `Secure`.
     pub secure_cookies: bool,
     /// Seconds a sign-in waits for its two-factor code (the server's
@@ -194,7 +196,7 @@ impl TestServer {
             smtp_tls_key: options.smtp_tls.as_ref().map(|(_, key)| key.clone()),
             mail_rate_limit: options.mail_rate_limit,
             mail_rate_window: options.mail_rate_window,
-            imap_poll_seconds: Some(1),
+            imap_poll_seconds: Some(options.imap_poll_seconds.unwrap_or(1)),
             imap_ca_file: options.imap_ca_file.clone(),
             secure_cookies: options.secure_cookies,
             signin_code_seconds: options.signin_code_seconds,

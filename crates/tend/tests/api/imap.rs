@@ -17,20 +17,38 @@ crate::both_backends!(
 );
 
 /// A Dovecot running on free ports of 127.0.0.1 until dropped.
-struct Dovecot {
+pub struct Dovecot {
     dir: tempfile::TempDir,
     child: Child,
     /// Plain IMAP, upgraded with STARTTLS.
-    imap_port: u16,
-    imaps_port: u16,
+    pub imap_port: u16,
+    pub imaps_port: u16,
+}
+
+/// How Dovecot checks logins.
+pub enum Passdb<'a> {
+    /// The passwords of [`USERS`].
+    Passwords,
+    /// OAuth 2.0 bearer tokens (XOAUTH2, OAUTHBEARER) for `users`, checked
+    /// at this introspection URL (POST).
+    Oauth2 {
+        introspection_url: &'a str,
+        users: &'a [&'a str],
+    },
 }
 
 /// Users and their passwords.
 const USERS: &[(&str, &str)] = &[("seen", "pw-seen"), ("mover", "pw-mover")];
 
 impl Dovecot {
-    /// Starts Dovecot; `None` (skip) when it is not installed, unless in CI.
+    /// Starts Dovecot with password logins; `None` (skip) when it is not
+    /// installed, unless in CI.
     fn start() -> Option<Self> {
+        Self::start_with(Passdb::Passwords)
+    }
+
+    /// Starts Dovecot checking logins with `passdb`.
+    pub fn start_with(passdb: Passdb<'_>) -> Option<Self> {
         let Some(binary) = ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
             .into_iter()
             .map(PathBuf::from)
@@ -51,22 +69,52 @@ impl Dovecot {
             std::fs::create_dir(root.join(sub)).unwrap();
         }
         crate::harness::write_test_certificates(root);
-        let passwd: String = USERS
-            .iter()
-            .map(|(user, pw)| format!("{user}:{{PLAIN}}{pw}::::::\n"))
-            .collect();
-        std::fs::write(root.join("passwd"), passwd).unwrap();
-        for (user, _) in USERS {
+        let r = root.display();
+        let (users, passdb): (Vec<&str>, String) = match passdb {
+            Passdb::Passwords => {
+                let passwd: String = USERS
+                    .iter()
+                    .map(|(user, pw)| format!("{user}:{{PLAIN}}{pw}::::::\n"))
+                    .collect();
+                std::fs::write(root.join("passwd"), passwd).unwrap();
+                (
+                    USERS.iter().map(|(user, _)| *user).collect(),
+                    format!(
+                        "passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n"
+                    ),
+                )
+            }
+            Passdb::Oauth2 {
+                introspection_url,
+                users,
+            } => {
+                std::fs::write(
+                    root.join("dovecot-oauth2.conf.ext"),
+                    format!(
+                        "introspection_url = {introspection_url}\nintrospection_mode = post\n\
+                         username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                    ),
+                )
+                .unwrap();
+                (
+                    users.to_vec(),
+                    format!(
+                        "auth_mechanisms = plain xoauth2 oauthbearer\n\
+                         passdb {{\n  driver = oauth2\n  args = {r}/dovecot-oauth2.conf.ext\n}}\n"
+                    ),
+                )
+            }
+        };
+        for user in users {
             maildir(&root.join("mail").join(user));
         }
         let (imap_port, imaps_port) = (free_port(), free_port());
-        let r = root.display();
         let config = format!(
             "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
              protocols = imap\nlisten = 127.0.0.1\n\
              default_internal_user = dovecot\ndefault_login_user = dovenull\nfirst_valid_uid = 1\n\
              ssl = required\nssl_cert = <{r}/cert.pem\nssl_key = <{r}/key.pem\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n\
+             {passdb}\
              userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={r}/home/%u\n}}\n\
              mail_location = maildir:{r}/mail/%u\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
@@ -97,7 +145,7 @@ impl Dovecot {
         panic!("dovecot did not start: {}", dovecot.log());
     }
 
-    fn root(&self) -> &Path {
+    pub fn root(&self) -> &Path {
         self.dir.path()
     }
 
@@ -111,7 +159,7 @@ impl Dovecot {
     }
 
     /// Delivers `raw` into `user`'s INBOX as a new message.
-    fn deliver(&self, user: &str, name: &str, raw: &str) {
+    pub fn deliver(&self, user: &str, name: &str, raw: &str) {
         let path = self.folder(user, None).join("new").join(name);
         std::fs::write(path, raw).unwrap();
         own_mail(self.root());
@@ -119,7 +167,7 @@ impl Dovecot {
 
     /// The Maildir flags of the messages in a folder (`new/` ones have
     /// none yet).
-    fn flags(&self, user: &str, folder: Option<&str>) -> Vec<String> {
+    pub fn flags(&self, user: &str, folder: Option<&str>) -> Vec<String> {
         let dir = self.folder(user, folder);
         let mut flags = Vec::new();
         for sub in ["new", "cur"] {
@@ -137,7 +185,19 @@ impl Dovecot {
         flags
     }
 
-    fn log(&self) -> String {
+    /// Ends `user`'s sessions (as a server restart would).
+    pub fn kick(&self, user: &str) {
+        let status = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.root().join("dovecot.conf"))
+            .args(["kick", user])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "doveadm kick: {}", self.log());
+    }
+
+    pub fn log(&self) -> String {
         std::fs::read_to_string(self.root().join("dovecot.log")).unwrap_or_default()
     }
 }
@@ -178,7 +238,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn email(from: &str, subject: &str, id: &str) -> String {
+pub fn email(from: &str, subject: &str, id: &str) -> String {
     format!(
         "From: {from}\r\nTo: support@example.com\r\nSubject: {subject}\r\n\
          Message-ID: <{id}>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nHello from {from}.\r\n"
@@ -186,7 +246,7 @@ fn email(from: &str, subject: &str, id: &str) -> String {
 }
 
 /// Subject and sender of every case's first message, sorted.
-async fn filed(t: &TestServer) -> Vec<(String, String)> {
+pub async fn filed(t: &TestServer) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for case in cases(t).await {
         let msgs = messages(t, case["id"].as_i64().unwrap()).await;
@@ -199,7 +259,7 @@ async fn filed(t: &TestServer) -> Vec<(String, String)> {
     found
 }
 
-async fn create_inbox(t: &TestServer, body: Value) -> Value {
+pub async fn create_inbox(t: &TestServer, body: Value) -> Value {
     let r = t.post("/api/v1/inboxes", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body
@@ -248,8 +308,10 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
     assert_eq!(
         inbox["imap"],
         json!({"host": "127.0.0.1", "port": dovecot.imap_port, "security": "starttls",
-               "user": "seen", "password_set": true, "folder": "INBOX", "move_to": null})
+               "user": "seen", "auth": "password", "password_set": true, "folder": "INBOX",
+               "move_to": null})
     );
+    assert_eq!(inbox["oauth"], Value::Null);
     // IMAPS (the default), moving stored messages to another folder.
     create_inbox(
         &t,
@@ -320,7 +382,7 @@ async fn imap_mail_becomes_cases_once_and_is_flagged_after_storing(b: Backend) {
     assert_eq!(listed.status, StatusCode::OK);
     let text = listed.body.to_string();
     assert!(
-        !text.contains("pw-") && !text.contains("wrong") && !text.contains("\"password\""),
+        !text.contains("pw-") && !text.contains("wrong") && !text.contains("\"password\":"),
         "{text}"
     );
     let doc = t.get("/api/v1/openapi.json").await.body;

@@ -29,6 +29,7 @@ mod header_inputs;
 mod hostile_mail;
 mod idempotency;
 mod imap;
+mod imap_oauth;
 mod jobs;
 mod kb;
 mod limits;

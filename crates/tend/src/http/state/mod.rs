@@ -33,6 +33,8 @@ pub struct AppState {
     pub store: Store,
     pub limits: Arc<Limits>,
     pub web: Arc<WebConfig>,
+    /// The token endpoint client, and the signal that wakes mailbox readers.
+    pub mailboxes: crate::mail::mailboxes::Mailboxes,
     /// Cancelled when the server shuts down: endless responses (live
     /// updates) end so that shutdown need not wait for them.
     pub shutdown: CancellationToken,

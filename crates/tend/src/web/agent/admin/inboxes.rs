@@ -1,6 +1,7 @@
 //! Inboxes: the list, creating an inbox and editing its settings. The
 //! address is fixed once created; IMAP polling is set up through the API or
-//! `tend inbox create`, and the page says so.
+//! `tend inbox create`, and the page says so. The page shows the mailbox's
+//! OAuth connection (see [`super::inbox_oauth`]).
 
 use super::{layout, respond, settle};
 use crate::http::AppState;
@@ -142,6 +143,8 @@ struct InboxPage {
     layout: Layout,
     section: &'static str,
     inbox: Inbox,
+    /// Where the provider must send admins back (to register with it).
+    redirect_uri: String,
     closed_replies: Vec<Choice>,
     form: InboxForm,
     error: Option<String>,
@@ -167,7 +170,7 @@ async fn render_list(
     respond(&page, &page.error)
 }
 
-async fn render_one(
+pub(super) async fn render_one(
     s: &AppState,
     session: &Session,
     id: i64,
@@ -183,6 +186,7 @@ async fn render_one(
         section: "inboxes",
         signature,
         signature_action: format!("/admin/inboxes/{id}/signature"),
+        redirect_uri: crate::mail::oauth::redirect_uri(&s.web.public_url),
         inbox,
         closed_replies: form.closed_replies(),
         form,
@@ -205,7 +209,9 @@ pub async fn create(
     session.require(Action::Administer)?;
     let created = async {
         let new = form.request()?.parse()?;
-        Ok::<_, ApiError>(s.store.create_inbox(&new).await?)
+        let inbox = s.store.create_inbox(&new).await?;
+        s.mailboxes.changed();
+        Ok::<_, ApiError>(inbox)
     }
     .await;
     settle(created, HOME, |m| render_list(&s, &session, form, Some(m))).await

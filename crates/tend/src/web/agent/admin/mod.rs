@@ -1,4 +1,4 @@
-//! The admin pages: agents, teams, inboxes, canned replies, business
+//! The admin pages: agents, teams, inboxes (and their OAuth connection), canned replies, business
 //! hours, SLA policies, automation rules and jobs. Every route
 //! asks for [`Action::Administer`], so agents and light agents get a 403.
 //! A rejected form comes back with its message and the input (422); a
@@ -7,6 +7,7 @@
 mod agents;
 mod calendars;
 mod canned;
+mod inbox_oauth;
 mod inboxes;
 mod jobs;
 mod rules;
@@ -48,6 +49,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/inboxes/{id}/signature",
             post(super::signatures::set_inbox),
+        )
+        .route("/admin/inboxes/{id}/oauth", post(inbox_oauth::set_client))
+        .route(
+            "/admin/inboxes/{id}/oauth/connect",
+            post(inbox_oauth::connect),
+        )
+        .route(
+            crate::mail::oauth::CALLBACK_PATH,
+            get(inbox_oauth::callback),
         )
         .route("/admin/canned", get(canned::list).post(canned::create))
         .route("/admin/canned/{id}", get(canned::edit).post(canned::update))
