@@ -101,7 +101,7 @@ async fn agent_pages_are_labelled_and_fit_laptops_and_tablets() {
                  .filter(el => !el.closest("[hidden]"));
                return [all[0].textContent.trim(),
                        all.indexOf(document.getElementById("reply")) <
-                       all.indexOf(document.querySelector("#reply-form button"))];"##,
+                       all.indexOf(document.querySelector("#reply-form .send button"))];"##,
             vec![],
         )
         .await

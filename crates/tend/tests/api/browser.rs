@@ -204,7 +204,7 @@ async fn agent_works_a_case_in_chromium() {
 
     // Reply: it shows in the timeline and is queued as email.
     b.type_into("#reply", "Please try a new cartridge.").await;
-    b.click("#reply-form button").await;
+    b.click("#reply-form .send button").await;
     b.wait_for_text("message-reply", "Please try a new cartridge.")
         .await;
     let messages = crate::email::messages(&t, case).await;

@@ -1100,7 +1100,7 @@ async fn admin_writes_a_canned_reply_and_an_agent_sends_it_in_chromium() {
         url,
         "no navigation"
     );
-    b.click("#reply-form button").await;
+    b.click("#reply-form .send button").await;
     b.wait_for_text("message-reply", "is with Ann Agent").await;
     let messages = crate::email::messages(&t, case).await;
     assert!(
