@@ -240,7 +240,15 @@ async fn long_subjects_are_kept_whole_and_shortened_for_display(b: Backend) {
     let mut agent = WebAgent::signed_in(&t, "ann@example.com").await;
     let page = agent.get("/views/unassigned").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("class=\"subject\""), "{}", page.html);
+    assert!(page.html.contains(&format!(">{long}</a>")), "listed whole");
+    let css = t
+        .http
+        .get(format!("{}/assets/tend.css", t.base))
+        .send()
+        .await
+        .unwrap();
+    let css = css.text().await.unwrap();
+    assert!(css.contains(".cases td > a:first-child"), "{css}");
 }
 
 async fn both_alternatives_are_kept_and_html_only_mail_keeps_its_title(b: Backend) {
