@@ -150,7 +150,7 @@ fn start_workers(
                 relay = relay.with_password_file(file).map_err(anyhow::Error::msg)?;
             }
             tracing::info!("sending email through {relay:?}");
-            Some(relay)
+            Some(relay.with_oauth(mailboxes.clone()))
         }
         None => {
             tracing::info!("no --smtp-relay: email replies are queued, not sent");

@@ -5,14 +5,17 @@
 //! that hands queued messages to the SMTP relay (the job runner retries it
 //! with back-off).
 
+use super::mailboxes::Mailboxes;
 use crate::jobs::outcome::JobError;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
+use tend_domain::email::EmailAddress;
 use tend_domain::html::EmailHtml;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
@@ -305,6 +308,9 @@ pub struct Relay {
     credentials: Option<(String, String)>,
     /// A PEM CA certificate trusted besides the built-in roots.
     extra_ca: Option<Vec<u8>>,
+    /// For a relay without a password: mail from an inbox connected with
+    /// OAuth signs in as that mailbox with its token (XOAUTH2).
+    oauth: Option<Mailboxes>,
 }
 
 impl std::fmt::Debug for Relay {
@@ -356,7 +362,16 @@ impl Relay {
             port,
             credentials,
             extra_ca: None,
+            oauth: None,
         })
+    }
+
+    /// Signs in as the sending inbox's mailbox with its OAuth token when
+    /// the inbox is connected with OAuth and the relay URL gives no
+    /// password (Microsoft 365's and Google's relays take no passwords).
+    pub fn with_oauth(mut self, mailboxes: Mailboxes) -> Self {
+        self.oauth = Some(mailboxes);
+        self
     }
 
     /// Also trusts the CA certificate in the PEM file at `path` (a private
@@ -395,6 +410,27 @@ impl Relay {
     }
 
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let mut builder = self.builder()?;
+        if let Some((user, password)) = &self.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
+    }
+
+    /// A connection signing in as `user` with the OAuth access `token`.
+    fn oauth_transport(
+        &self,
+        user: &str,
+        token: String,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        Ok(self
+            .builder()?
+            .credentials(Credentials::new(user.to_owned(), token))
+            .authentication(vec![Mechanism::Xoauth2])
+            .build())
+    }
+
+    fn builder(&self) -> Result<AsyncSmtpTransportBuilder, String> {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
             .port(self.port)
             .timeout(Some(Duration::from_secs(60)));
@@ -413,10 +449,7 @@ impl Relay {
                 _ => Tls::Required(params),
             });
         }
-        if let Some((user, password)) = &self.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(builder.build())
+        Ok(builder)
     }
 }
 
@@ -427,6 +460,7 @@ impl Relay {
 /// attempts. An email already sent is not sent again.
 pub struct Sending {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    relay: Relay,
 }
 
 impl Sending {
@@ -435,6 +469,7 @@ impl Sending {
     pub fn new(relay: &Relay) -> Result<Self, String> {
         Ok(Sending {
             transport: relay.transport()?,
+            relay: relay.clone(),
         })
     }
 
@@ -445,7 +480,7 @@ impl Sending {
         if mail.delivered {
             return Ok(());
         }
-        let Err((permanent, error)) = self.send(&mail).await else {
+        let Err((permanent, error)) = self.send(&store, &mail).await else {
             store.outbound_sent(id).await?;
             return Ok(());
         };
@@ -459,13 +494,63 @@ impl Sending {
     }
 
     /// Hands `mail` to the relay; on failure, whether it is for good.
-    async fn send(&self, mail: &QueuedEmail) -> Result<(), (bool, String)> {
+    async fn send(&self, store: &Store, mail: &QueuedEmail) -> Result<(), (bool, String)> {
         let envelope = envelope(mail).map_err(|e| (true, e))?;
+        if let Some((mailboxes, inbox)) = self.oauth_sender(store, mail).await {
+            return self.send_as(store, mailboxes, inbox, &envelope, mail).await;
+        }
         self.transport
             .send_raw(&envelope, &mail.raw)
             .await
             .map(|_| ())
             .map_err(|e| (e.is_permanent(), e.to_string()))
+    }
+
+    /// The inbox `mail` comes from, when the relay signs in as its mailbox
+    /// with OAuth (see [`Relay::with_oauth`]).
+    async fn oauth_sender(&self, store: &Store, mail: &QueuedEmail) -> Option<(&Mailboxes, Inbox)> {
+        let mailboxes = self
+            .relay
+            .oauth
+            .as_ref()
+            .filter(|_| self.relay.credentials.is_none())?;
+        let address = EmailAddress::parse("sender", &mail.sender).ok()?;
+        let inbox = store.inbox_by_address(&address).await.ok()??;
+        let grant = store.inbox_oauth_grant(inbox.id).await.ok()??;
+        grant.tokens.is_some().then_some((mailboxes, inbox))
+    }
+
+    /// Sends `mail` signed in as `inbox`'s mailbox; a token the relay
+    /// refuses (535) is refreshed once. A grant the provider refuses marks
+    /// the inbox as needing attention, and the email waits, queued.
+    async fn send_as(
+        &self,
+        store: &Store,
+        mailboxes: &Mailboxes,
+        inbox: Inbox,
+        envelope: &Envelope,
+        mail: &QueuedEmail,
+    ) -> Result<(), (bool, String)> {
+        let mut refused = String::new();
+        for force in [false, true] {
+            let token = super::oauth::access_token(store, mailboxes, inbox.id, force)
+                .await
+                .map_err(|e| (false, e.to_string()))?;
+            let transport = self
+                .relay
+                .oauth_transport(&inbox.address, token)
+                .map_err(|e| (false, e))?;
+            match transport.send_raw(envelope, &mail.raw).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.status().is_some_and(|c| c.to_string() == "535") => {
+                    refused = e.to_string();
+                }
+                Err(e) => return Err((e.is_permanent(), e.to_string())),
+            }
+        }
+        let why = format!("the relay refused the mailbox's OAuth token: {refused}");
+        let _ = store.set_oauth_problem(inbox.id, Some(&why)).await;
+        Err((false, why))
     }
 }
 

@@ -24,7 +24,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tend_domain::agent::Role;
 
-crate::both_backends!(oauth_mailbox_connects_refreshes_idles_and_survives_revocation,);
+crate::both_backends!(
+    oauth_mailbox_connects_refreshes_idles_and_survives_revocation,
+    replies_go_out_signed_in_as_the_oauth_mailbox,
+);
 
 /// The mailbox user at Dovecot.
 const USER: &str = "oauth";
@@ -143,6 +146,23 @@ async fn introspect(
     Json(json!({"active": if active { "true" } else { "false" }, "username": USER}))
 }
 
+/// Sets the test provider as inbox `id`'s OAuth client; answers the inbox.
+async fn set_client(t: &TestServer, id: i64, provider: &str) -> crate::harness::Reply {
+    let client = json!({"authorize_url": format!("{provider}/authorize"),
+        "token_url": format!("{provider}/token"), "client_id": "tend-test",
+        "client_secret": "client-secret-1", "scopes": "imap"});
+    let set = t
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/inboxes/{id}/oauth"),
+            Some(&t.admin),
+            Some(client),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    set
+}
+
 /// The admin clicks "Connect with OAuth": answers the provider URL's
 /// query parameters.
 async fn connect(web: &mut WebAgent, inbox: i64) -> HashMap<String, String> {
@@ -232,18 +252,7 @@ async fn oauth_mailbox_connects_refreshes_idles_and_survives_revocation(b: Backe
         "{}",
         with_password.body
     );
-    let client = json!({"authorize_url": format!("{provider}/authorize"),
-        "token_url": format!("{provider}/token"), "client_id": "tend-test",
-        "client_secret": "client-secret-1", "scopes": "imap"});
-    let set = t
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/inboxes/{id}/oauth"),
-            Some(&t.admin),
-            Some(client),
-        )
-        .await;
-    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let set = set_client(&t, id, &provider).await;
     assert_eq!(set.body["oauth"]["connected"], false);
     assert_eq!(set.body["oauth"]["client_secret_set"], true);
     assert!(!set.body.to_string().contains("client-secret-1"));
@@ -394,4 +403,93 @@ async fn idle_delivery(
     })
     .await;
     (found, started.elapsed())
+}
+
+/// Microsoft 365 and Google take no passwords at their relays either: with
+/// a relay URL that gives none, mail from an OAuth-connected inbox signs in
+/// as its mailbox (XOAUTH2). A token the relay refuses is refreshed once;
+/// a revoked grant leaves the reply queued and the inbox needing attention.
+async fn replies_go_out_signed_in_as_the_oauth_mailbox(b: Backend) {
+    let books = Provider::default();
+    let provider = start_provider(books.clone()).await;
+    let active = books.clone();
+    let check: crate::mail_sink::TokenCheck = Arc::new(move |user, token| {
+        user == "help@example.com" && active.lock().unwrap().access.get(token) == Some(&true)
+    });
+    let sink = crate::mail_sink::MailSink::start_with(Some(check)).await;
+    let t = TestServer::start_with(
+        b,
+        Options {
+            smtp: true,
+            smtp_relay: Some(sink.url.clone()),
+            imap_poll_seconds: Some(600),
+            mail_rate_limit: Some(0),
+            ..Options::default()
+        },
+    )
+    .await;
+    // The mailbox's IMAP side is not reachable here; only sending matters.
+    let inbox = create_inbox(
+        &t,
+        json!({"address": "help@example.com", "imap": {
+            "host": "127.0.0.1", "port": 1, "user": USER, "auth": "oauth2"}}),
+    )
+    .await;
+    let id = inbox["id"].as_i64().unwrap();
+    set_client(&t, id, &provider).await;
+    t.agent_with_password("root@example.com", "Root", Role::Admin, PASSWORD)
+        .await;
+    let mut web = WebAgent::signed_in(&t, "root@example.com").await;
+    let query = connect(&mut web, id).await;
+    let back = come_back(&mut web, &books, &query).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.html);
+
+    crate::email::send(
+        &t,
+        "ann@example.org",
+        "help@example.com",
+        crate::email::FIRST,
+    )
+    .await
+    .unwrap();
+    let case = cases(&t).await[0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/cases/{case}/messages");
+    let reply = t
+        .post(&path, json!({"body": "Signed in: marker-oauth-1"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let got = sink.wait_for("marker-oauth-1").await;
+    assert_eq!(got.user.as_deref(), Some("help@example.com"));
+    assert!(
+        books.lock().unwrap().refreshed >= 1,
+        "the refused first token was refreshed"
+    );
+
+    books.lock().unwrap().revoke_all();
+    let reply = t
+        .post(&path, json!({"body": "Revoked: marker-oauth-2"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let stuck = eventually("the inbox needing attention", || async {
+        let inbox = inbox_json(&t, id).await;
+        inbox["oauth"]["needs_attention"]
+            .is_string()
+            .then_some(inbox)
+    })
+    .await;
+    assert!(
+        stuck["oauth"]["needs_attention"]
+            .as_str()
+            .unwrap()
+            .contains("grant"),
+        "{stuck}"
+    );
+    let queued = crate::email::messages(&t, case).await;
+    let last = queued.last().unwrap();
+    assert_eq!(last["email"]["delivery"]["status"], "queued", "{last}");
+    assert!(
+        sink.received()
+            .iter()
+            .all(|r| !r.data.contains("marker-oauth-2"))
+    );
 }

@@ -1,6 +1,7 @@
 //! A relay that accepts every message over real SMTP and keeps each
 //! envelope and message, so tests can see exactly whom Tend's mail went to
-//! (Bcc is only in the envelope).
+//! (Bcc is only in the envelope). It can demand sign-in with an OAuth
+//! token (SASL XOAUTH2), as Microsoft 365's and Google's relays do.
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -11,7 +12,12 @@ use tokio::net::TcpListener;
 pub struct Received {
     pub recipients: Vec<String>,
     pub data: String,
+    /// Who signed in (XOAUTH2), if anyone.
+    pub user: Option<String>,
 }
+
+/// Whether a (user, token) may sign in.
+pub type TokenCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 /// The relay, listening on 127.0.0.1 until the test ends.
 pub struct MailSink {
@@ -21,13 +27,18 @@ pub struct MailSink {
 
 impl MailSink {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// A relay that takes mail only after an XOAUTH2 sign-in `check` allows.
+    pub async fn start_with(check: Option<TokenCheck>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let kept = received.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, kept.clone()));
+                tokio::spawn(session(stream, kept.clone(), check.clone()));
             }
         });
         MailSink { url, received }
@@ -49,11 +60,16 @@ impl MailSink {
     }
 }
 
-async fn session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Received>>>) {
+async fn session(
+    stream: tokio::net::TcpStream,
+    kept: Arc<Mutex<Vec<Received>>>,
+    check: Option<TokenCheck>,
+) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
     let mut recipients = Vec::new();
+    let mut user = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -62,10 +78,30 @@ async fn session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Received>>>)
         }
         let command = line.trim_end().to_ascii_uppercase();
         let answer = if command.starts_with("EHLO") || command.starts_with("HELO") {
-            "250 sink\r\n"
+            if check.is_some() {
+                "250-sink\r\n250 AUTH XOAUTH2\r\n"
+            } else {
+                "250 sink\r\n"
+            }
+        } else if let Some(response) = command.strip_prefix("AUTH XOAUTH2 ") {
+            let signed_in = check.as_ref().and_then(|check| {
+                let (who, token) = xoauth2(&line.trim_end()[command.len() - response.len()..])?;
+                check(&who, &token).then_some(who)
+            });
+            match signed_in {
+                Some(who) => {
+                    user = Some(who);
+                    "235 2.7.0 Accepted\r\n"
+                }
+                None => "535 5.7.8 Token refused\r\n",
+            }
         } else if command.starts_with("MAIL FROM") {
             recipients.clear();
-            "250 OK\r\n"
+            if check.is_some() && user.is_none() {
+                "530 5.7.0 Sign in first\r\n"
+            } else {
+                "250 OK\r\n"
+            }
         } else if command.starts_with("RCPT TO:") {
             let to = line.trim_end()[8..]
                 .trim()
@@ -89,6 +125,7 @@ async fn session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Received>>>)
             kept.lock().unwrap().push(Received {
                 recipients: std::mem::take(&mut recipients),
                 data,
+                user: user.clone(),
             });
             "250 kept\r\n"
         } else if command == "QUIT" {
@@ -99,4 +136,18 @@ async fn session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Received>>>)
         };
         let _ = write.write_all(answer.as_bytes()).await;
     }
+}
+
+/// The user and token of an XOAUTH2 initial response (base64 of
+/// `user=…\x01auth=Bearer …\x01\x01`).
+fn xoauth2(response: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(response.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let mut parts = text.split('\x01');
+    let who = parts.next()?.strip_prefix("user=")?.to_owned();
+    let token = parts.next()?.strip_prefix("auth=Bearer ")?.to_owned();
+    Some((who, token))
 }

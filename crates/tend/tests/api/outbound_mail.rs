@@ -308,7 +308,10 @@ async fn an_agent_opens_a_case_by_email_and_forwards_it(b: Backend) {
     assert_eq!(cases(&t).await.len(), 1);
     let all = messages(&t, case).await;
     assert_eq!(all.len(), 4);
-    assert_eq!(all[3]["body_text"].as_str().unwrap().trim(), "Booked for 10:00.");
+    assert_eq!(
+        all[3]["body_text"].as_str().unwrap().trim(),
+        "Booked for 10:00."
+    );
     assert_eq!(all[3]["internal"], true, "the customer never sees it");
 
     // Forwards are checked: nobody to send to, another case's message.
