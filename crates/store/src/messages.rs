@@ -206,6 +206,21 @@ impl Store {
             .await
     }
 
+    /// The bounce report a reply's email drew, as received: what the
+    /// agent reads to see why and where it bounced (its returned message).
+    pub async fn bounce_report(&self, id: MessageId) -> Result<Vec<u8>> {
+        let row = sqlx::query("SELECT bounce_sha256 FROM outbound_mail WHERE message_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?;
+        let sha256 = match row {
+            Some(row) => get::<Option<String>>(&row, "bounce_sha256")?,
+            None => None,
+        };
+        self.blob(&sha256.ok_or(StoreError::NotFound("bounce report"))?)
+            .await
+    }
+
     /// An attachment's metadata, the message it belongs to and whether that
     /// message is an internal note.
     pub async fn attachment(&self, id: AttachmentId) -> Result<(Attachment, CaseId, bool)> {

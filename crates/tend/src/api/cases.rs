@@ -533,6 +533,24 @@ pub async fn raw_message(
     ))
 }
 
+/// The bounce report an emailed reply drew (message/rfc822, with the
+/// delivery status and the returned message); 404 when it did not bounce.
+#[utoipa::path(get, path = "/messages/{id}/bounce", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The bounce report as received (message/rfc822)", content_type = "message/rfc822")))]
+pub async fn bounce_report(
+    State(s): State<AppState>,
+    me: Principal,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    me.require(Action::Read)?;
+    let data = s.store.bounce_report(MessageId(id)).await?;
+    Ok(download(
+        data,
+        "message/rfc822",
+        &format!("bounce-{id}.eml"),
+    ))
+}
+
 /// Decodes and checks uploaded files against the attachment limit.
 pub(super) fn attachments(
     s: &AppState,

@@ -133,6 +133,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(promises::broken))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
+        .routes(routes!(cases::bounce_report))
         .routes(routes!(effort::case_effort))
         .routes(routes!(effort::log_contact))
         .routes(routes!(effort::link_repeat, effort::unlink_repeat))

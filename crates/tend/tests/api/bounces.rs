@@ -126,6 +126,22 @@ async fn delivery_changes_are_events_and_bounces_mark_replies(b: Backend) {
         events[2],
         ("bounced".into(), json!("552 5.2.2 Mailbox full"))
     );
+    // The report, with the returned message, is there for agents to read.
+    let report = t
+        .http
+        .get(format!("{}/api/v1/messages/{reply_id}/bounce", t.base))
+        .bearer_auth(&t.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
+    let report = report.text().await.unwrap();
+    assert!(
+        report.contains("552 5.2.2 Mailbox full") && report.contains("Please try a new cartridge.")
+    );
+    let unbounced = msgs.iter().find(|m| m["id"] != reply_id).unwrap()["id"].clone();
+    let none = t.get(&format!("/api/v1/messages/{unbounced}/bounce")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
     // The same bounce again changes nothing.
     send(&t, "postmaster@example.org", "support@example.com", &bounce)
         .await

@@ -113,6 +113,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/related/{other}/unlink", post(related::unlink))
         .route("/cases/{id}/split", post(split::split))
         .route("/messages/{id}/source", get(source::source))
+        .route("/messages/{id}/bounce", get(source::bounce))
         .route("/messages/{id}/images", get(remote_images::page))
         .route("/attachments/{id}", get(case_page::attachment))
         .route("/customers", get(customer_lists::customers))

@@ -20,6 +20,22 @@ pub async fn source(
 ) -> Result<Response, WebError> {
     session.require(Action::Read)?;
     let raw = s.store.message_raw(MessageId(id)).await?;
+    Ok(plain_text(raw, &format!("message-{id}.txt")))
+}
+
+/// Shows the bounce report a reply's email drew, the same way.
+pub async fn bounce(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    session.require(Action::Read)?;
+    let raw = s.store.bounce_report(MessageId(id)).await?;
+    Ok(plain_text(raw, &format!("bounce-{id}.txt")))
+}
+
+/// `raw` as `text/plain` in a sandbox, named `filename`.
+fn plain_text(raw: Vec<u8>, filename: &str) -> Response {
     let content_type = if std::str::from_utf8(&raw).is_ok() {
         "text/plain; charset=utf-8"
     } else {
@@ -28,12 +44,12 @@ pub async fn source(
     let mut response = raw.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"message-{id}.txt\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox"),
     );
-    Ok(response)
+    response
 }
