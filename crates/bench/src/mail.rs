@@ -141,27 +141,31 @@ fn write_maildir(dir: &Path, count: usize, seed: u64) -> anyhow::Result<u64> {
     std::fs::create_dir_all(dir.join("cur"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut bytes = 0;
+    let mut senders = Vec::with_capacity(count);
     for i in 0..count {
-        let raw = message(&mut rng, i, "maildir");
+        let raw = message(&mut rng, i, "maildir", &mut senders);
         bytes += raw.len() as u64;
         std::fs::write(new.join(format!("{i:08}.bench")), raw)?;
     }
     Ok(bytes)
 }
 
-/// One realistic message; every fifth answers an earlier one.
-fn message(rng: &mut impl Rng, i: usize, run: &str) -> String {
-    let customer = rng.random_range(0..i.max(1) / 3 + 1);
+/// One realistic message; every fifth answers an earlier one, from that
+/// one's sender (Tend threads mail only from people in the case).
+/// `senders` holds the customer of each earlier message of the run.
+fn message(rng: &mut impl Rng, i: usize, run: &str, senders: &mut Vec<usize>) -> String {
+    let answered = (i > 0 && i.is_multiple_of(5)).then(|| rng.random_range(0..i));
+    let customer = match answered {
+        Some(earlier) => senders[earlier],
+        None => rng.random_range(0..i.max(1) / 3 + 1),
+    };
+    senders.push(customer);
     let name = corpus::customer_name(customer);
     let text = corpus::case_text(rng, &name, 1);
     let body = text.messages.into_iter().next().unwrap_or_default();
-    let threading = if i > 0 && i.is_multiple_of(5) {
-        format!(
-            "In-Reply-To: <{run}-{}@bench.example>\r\n",
-            rng.random_range(0..i)
-        )
-    } else {
-        String::new()
+    let threading = match answered {
+        Some(earlier) => format!("In-Reply-To: <{run}-{earlier}@bench.example>\r\n"),
+        None => String::new(),
     };
     format!(
         "From: {name} <customer{customer}@bench.example>\r\nTo: {INBOX}\r\nSubject: {}\r\n\
@@ -188,8 +192,9 @@ async fn send_many(
     command(&mut write, &mut read, "EHLO bench.example", "250").await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut latencies = Vec::with_capacity(count);
+    let mut senders = Vec::with_capacity(count);
     for i in 0..count {
-        let raw = message(&mut rng, i, &format!("smtp{sender}"));
+        let raw = message(&mut rng, i, &format!("smtp{sender}"), &mut senders);
         let started = Instant::now();
         command(
             &mut write,
