@@ -43,6 +43,7 @@ pub mod outbound;
 pub mod outbound_case;
 mod participants;
 pub mod portal;
+pub mod quotes;
 mod promise_upkeep;
 mod promises;
 pub mod related;
