@@ -68,10 +68,11 @@ pub fn render(sheet: &Sheet<'_>) -> Vec<u8> {
             .media_box(Rect::new(0.0, 0.0, PAGE.0, PAGE.1))
             .parent(tree)
             .contents(*contents);
-        let mut fonts = writer.resources().fonts();
-        fonts.pair(Name(b"F1"), regular);
-        fonts.pair(Name(b"F2"), bold);
-        drop(fonts);
+        writer
+            .resources()
+            .fonts()
+            .pair(Name(b"F1"), regular)
+            .pair(Name(b"F2"), bold);
         drop(writer);
         let mut content = Content::new();
         let mut y = PAGE.1 - MARGIN;
