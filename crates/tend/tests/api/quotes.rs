@@ -368,7 +368,7 @@ async fn invalid_quotes_store_nothing(b: Backend) {
         "application/pdf"
     );
     assert_eq!(
-        t.get(&format!("/api/v1/quotes/999999")).await.status,
+        t.get("/api/v1/quotes/999999").await.status,
         StatusCode::NOT_FOUND
     );
 }

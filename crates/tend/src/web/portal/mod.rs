@@ -38,10 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/cases/{id}/resolve", post(resolve::resolve))
         .route("/portal/cases/{id}/reopen", post(resolve::reopen))
         .route("/portal/cases/{id}/survey", post(cases::survey))
-        .route(
-            "/portal/cases/{id}/quotes/{quote}",
-            post(quotes::decide),
-        )
+        .route("/portal/cases/{id}/quotes/{quote}", post(quotes::decide))
         .route("/portal/attachments/{id}", get(cases::attachment))
         .route(
             "/portal/requests/new",

@@ -5,8 +5,8 @@
 mod brand;
 mod embed;
 pub mod help;
-mod request;
 mod quote;
+mod request;
 mod survey;
 
 use crate::http::AppState;
