@@ -7,7 +7,7 @@ use crate::case::{Channel, Priority, Status};
 use crate::contact::{ActionKind, Direction};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
-use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, TeamId};
+use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, QuoteId, TeamId};
 use crate::promise::PromiseKeeper;
 use crate::sla::ClockKind;
 use crate::survey::scale::SurveyKind;
@@ -290,6 +290,29 @@ pub enum EventData {
         rule: String,
         actions: Vec<String>,
     },
+    /// An agent sent the customer quote `quote_id` (numbered `number` on
+    /// the case), totalling `total_minor` minor units of `currency` with
+    /// tax, open to a decision until `valid_until`
+    /// ([`crate::quote`]).
+    QuoteSent {
+        quote_id: QuoteId,
+        number: i64,
+        total_minor: i64,
+        currency: String,
+        valid_until: Timestamp,
+    },
+    /// The customer approved quote `quote_id`, with an optional comment.
+    QuoteApproved {
+        quote_id: QuoteId,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    /// The customer declined quote `quote_id`, with an optional comment.
+    QuoteDeclined {
+        quote_id: QuoteId,
+        #[serde(default)]
+        comment: Option<String>,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -394,6 +417,9 @@ impl EventData {
             EventData::Routed { .. } => "routed",
             EventData::RuleApplied { .. } => "rule_applied",
             EventData::FrustrationScored { .. } => "frustration_scored",
+            EventData::QuoteSent { .. } => "quote_sent",
+            EventData::QuoteApproved { .. } => "quote_approved",
+            EventData::QuoteDeclined { .. } => "quote_declined",
         }
     }
 }

@@ -39,4 +39,6 @@ id_type!(
     EventId,
     /// A file attached to a message.
     AttachmentId,
+    /// A quote sent on a case.
+    QuoteId,
 );

@@ -23,6 +23,7 @@ pub mod links;
 pub mod notification;
 pub mod preferences;
 pub mod promise;
+pub mod quote;
 pub mod related;
 pub mod remote_images;
 pub mod repeat;
@@ -75,6 +76,8 @@ mod tests {
         check(effort::EffortLevel::ALL, effort::EffortLevel::as_str);
         check(effort::Driver::ALL, effort::Driver::as_str);
         check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
+        check(quote::QuoteStatus::ALL, quote::QuoteStatus::as_str);
+        check(quote::Decision::ALL, quote::Decision::as_str);
         check(
             notification::NotificationKind::ALL,
             notification::NotificationKind::as_str,

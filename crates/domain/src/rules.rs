@@ -43,6 +43,10 @@ crate::string_enum!(
         PromiseBroken = "promise_broken",
         /// The customer answered a survey.
         SurveyAnswered = "survey_answered",
+        /// The customer approved a quote.
+        QuoteApproved = "quote_approved",
+        /// The customer declined a quote.
+        QuoteDeclined = "quote_declined",
     }
 );
 
@@ -59,6 +63,8 @@ impl RuleEvent {
             EventData::SlaBreached { .. } => RuleEvent::SlaBreach,
             EventData::PromiseBroken { .. } => RuleEvent::PromiseBroken,
             EventData::SurveyAnswered { .. } => RuleEvent::SurveyAnswered,
+            EventData::QuoteApproved { .. } => RuleEvent::QuoteApproved,
+            EventData::QuoteDeclined { .. } => RuleEvent::QuoteDeclined,
             _ => return None,
         })
     }
@@ -74,6 +80,8 @@ impl RuleEvent {
             RuleEvent::SlaBreach => "sla_breached",
             RuleEvent::PromiseBroken => "promise_broken",
             RuleEvent::SurveyAnswered => "survey_answered",
+            RuleEvent::QuoteApproved => "quote_approved",
+            RuleEvent::QuoteDeclined => "quote_declined",
         }
     }
 }

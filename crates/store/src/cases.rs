@@ -1134,7 +1134,7 @@ async fn insert_tag(tx: &mut Tx, id: CaseId, tag: &str) -> Result<()> {
     Ok(())
 }
 
-fn json(value: &impl serde::Serialize) -> Result<String> {
+pub(crate) fn json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -45,6 +45,7 @@ mod participants;
 pub mod portal;
 mod promise_upkeep;
 mod promises;
+pub mod quotes;
 pub mod related;
 mod repeat;
 pub mod reports;

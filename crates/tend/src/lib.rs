@@ -15,6 +15,7 @@ pub mod formatted;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod quotes;
 pub mod replies;
 pub mod reports;
 pub mod router;

@@ -131,6 +131,12 @@ fn triggers_fire_on_their_event_only() {
         to: None,
     };
     assert!(!on(RuleEvent::Assigned, None).fired_by(&unassigned));
+    let approved = EventData::QuoteApproved {
+        quote_id: crate::ids::QuoteId(1),
+        comment: None,
+    };
+    assert!(on(RuleEvent::QuoteApproved, None).fired_by(&approved));
+    assert!(!on(RuleEvent::QuoteDeclined, None).fired_by(&approved));
 }
 
 #[test]

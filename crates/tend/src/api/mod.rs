@@ -18,6 +18,7 @@ mod notifications;
 mod organizations;
 mod outgoing;
 mod promises;
+mod quotes;
 mod reports;
 mod rules;
 mod search;
@@ -131,6 +132,9 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(promises::get))
         .routes(routes!(promises::kept))
         .routes(routes!(promises::broken))
+        .routes(routes!(quotes::list, quotes::send))
+        .routes(routes!(quotes::get))
+        .routes(routes!(quotes::pdf))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(cases::bounce_report))

@@ -44,6 +44,7 @@ mod permissions;
 mod portal;
 mod portal_customer_side;
 mod promises;
+mod quotes;
 mod remote_images;
 mod reports;
 mod requests;

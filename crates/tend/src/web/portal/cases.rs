@@ -12,6 +12,7 @@ use crate::web::shared::csrf::{Posted, PostedWithFiles};
 use crate::web::shared::error::WebError;
 use crate::web::shared::expectation::{self, DueView, ExpectationView};
 use crate::web::shared::layout::when;
+use crate::web::shared::quote_view::QuoteView;
 use crate::web::shared::timeline::{self, Entry, Names};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -79,6 +80,8 @@ struct CasePage<'a> {
     expect: Option<ExpectationView>,
     /// The open promises the customer may see, oldest first.
     promises: Vec<PortalPromise>,
+    /// The case's quotes, oldest first, open ones with their buttons.
+    quotes: Vec<QuoteView>,
     /// The "Reopen" offer after the customer marked the case solved.
     undo: Option<UndoOffer>,
     /// How long a resolve can be undone, in minutes, as the confirmation
@@ -248,6 +251,8 @@ pub(super) async fn render(
             promise: p.promise,
         })
         .collect();
+    let quotes = s.store.case_quotes(case.id).await?;
+    let quotes = quotes.iter().map(QuoteView::of).collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -267,6 +272,7 @@ pub(super) async fn render(
         survey,
         expect,
         promises,
+        quotes,
         undo,
         undo_minutes: s.web.portal_undo.as_secs() / 60,
     };

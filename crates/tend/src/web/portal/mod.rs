@@ -6,6 +6,7 @@
 //! queries, so anything outside a customer's scope is "not found".
 
 mod cases;
+mod quotes;
 mod requests;
 mod resolve;
 mod session;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/cases/{id}/resolve", post(resolve::resolve))
         .route("/portal/cases/{id}/reopen", post(resolve::reopen))
         .route("/portal/cases/{id}/survey", post(cases::survey))
+        .route("/portal/cases/{id}/quotes/{quote}", post(quotes::decide))
         .route("/portal/attachments/{id}", get(cases::attachment))
         .route(
             "/portal/requests/new",

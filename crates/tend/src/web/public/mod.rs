@@ -1,10 +1,11 @@
 //! Pages for anyone, signed in or not: the help centre, the public request
-//! form (which may be embedded in other sites), the survey pages survey
-//! emails link to, and the brand stylesheet and logo.
+//! form (which may be embedded in other sites), the survey and quote
+//! pages emails link to, and the brand stylesheet and logo.
 
 mod brand;
 mod embed;
 pub mod help;
+mod quote;
 mod request;
 mod survey;
 
@@ -33,11 +34,13 @@ pub fn request_router() -> Router<AppState> {
         .route("/brand/logo", get(brand::logo))
 }
 
-/// The survey answer pages survey emails link to; they take the web pages'
-/// headers.
+/// The survey answer and quote decision pages emails link to; they take
+/// the web pages' headers.
 pub fn survey_router() -> Router<AppState> {
-    Router::new().route(
-        "/survey/{case}/{token}",
-        get(survey::page).post(survey::answer),
-    )
+    Router::new()
+        .route(
+            "/survey/{case}/{token}",
+            get(survey::page).post(survey::answer),
+        )
+        .route("/quote/{id}/{token}", get(quote::page).post(quote::decide))
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod expectation;
 pub mod form_time;
 pub mod layout;
+pub mod quote_view;
 pub mod session;
 pub mod sla_badge;
 pub mod survey_form;

@@ -11,6 +11,7 @@ use tend_domain::effort::Direction;
 use tend_domain::event::{Actor, ActorKind, CaseEvent, EventData};
 use tend_domain::ids::{AgentId, AgreementId, CustomerId, TeamId};
 use tend_domain::promise::PromiseKeeper;
+use tend_domain::quote::format_money;
 use tend_domain::remote_images::has_remote_images;
 use tend_domain::sla::ClockKind;
 use tend_domain::survey::SurveyKind;
@@ -608,8 +609,29 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             team_id,
             reason,
         } => format!("routed the case in {}: {reason}", names.team(*team_id)),
+        EventData::QuoteSent {
+            number,
+            total_minor,
+            currency,
+            valid_until,
+            ..
+        } => format!(
+            "sent quote {number} for {}, valid until {}",
+            format_money(*total_minor, currency),
+            when(valid_until)
+        ),
+        EventData::QuoteApproved { comment, .. } => decided("approved", comment.as_deref()),
+        EventData::QuoteDeclined { comment, .. } => decided("declined", comment.as_deref()),
         other => label(other.kind()),
     })
+}
+
+/// A customer's decision on a quote, with their comment.
+fn decided(what: &str, comment: Option<&str>) -> String {
+    match comment {
+        Some(comment) => format!("{what} the quote, with \u{201c}{comment}\u{201d}"),
+        None => format!("{what} the quote"),
+    }
 }
 
 /// "to a@x · cc b@y · bcc c@z" for an email Tend sent with copies or to
