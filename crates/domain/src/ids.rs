@@ -39,4 +39,8 @@ id_type!(
     EventId,
     /// A file attached to a message.
     AttachmentId,
+    /// An email conversation agents hold with a third party about a case.
+    SideConversationId,
+    /// One item of a case's checklist.
+    TaskId,
 );

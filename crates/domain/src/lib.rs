@@ -34,6 +34,7 @@ pub mod state;
 pub mod stats;
 mod string_enum;
 pub mod survey;
+pub mod task;
 pub mod text;
 pub mod waiting;
 
@@ -75,6 +76,8 @@ mod tests {
         check(effort::EffortLevel::ALL, effort::EffortLevel::as_str);
         check(effort::Driver::ALL, effort::Driver::as_str);
         check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
+        check(task::OwnerKind::ALL, task::OwnerKind::as_str);
+        check(task::TaskStatus::ALL, task::TaskStatus::as_str);
         check(
             notification::NotificationKind::ALL,
             notification::NotificationKind::as_str,

@@ -189,7 +189,10 @@ impl CaseState {
             | EventData::SlaBreached { .. }
             | EventData::Routed { .. }
             | EventData::RuleApplied { .. }
-            | EventData::FrustrationScored { .. } => {}
+            | EventData::FrustrationScored { .. }
+            | EventData::SideConversationStarted { .. }
+            | EventData::TaskAdded { .. }
+            | EventData::TaskChanged { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

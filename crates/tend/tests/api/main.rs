@@ -53,6 +53,7 @@ mod schema;
 mod search;
 mod secrets;
 mod shutdown;
+mod side_conversations;
 mod sla;
 mod smtp_tls;
 mod surveys;

@@ -79,6 +79,10 @@ struct CasePage<'a> {
     expect: Option<ExpectationView>,
     /// The open promises the customer may see, oldest first.
     promises: Vec<PortalPromise>,
+    /// The customer's own open tasks on the case.
+    my_tasks: Vec<super::progress::PortalTask>,
+    /// Everyone else's tasks, as progress.
+    progress: Vec<super::progress::PortalTask>,
     /// The "Reopen" offer after the customer marked the case solved.
     undo: Option<UndoOffer>,
     /// How long a resolve can be undone, in minutes, as the confirmation
@@ -248,6 +252,7 @@ pub(super) async fn render(
             promise: p.promise,
         })
         .collect();
+    let (my_tasks, progress) = super::progress::split(s.store.tasks(case.id).await?, now);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -267,6 +272,8 @@ pub(super) async fn render(
         survey,
         expect,
         promises,
+        my_tasks,
+        progress,
         undo,
         undo_minutes: s.web.portal_undo.as_secs() / 60,
     };

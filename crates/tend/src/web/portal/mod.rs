@@ -6,6 +6,7 @@
 //! queries, so anything outside a customer's scope is "not found".
 
 mod cases;
+mod progress;
 mod requests;
 mod resolve;
 mod session;
