@@ -64,7 +64,8 @@ pub async fn start(
     }
     store.case(case).await?;
     let inbox = sending_inbox(store, case).await?;
-    if with.iter().any(|a| *a == inbox.address) {
+    let inboxes = store.inboxes().await?;
+    if inboxes.iter().any(|i| with.contains(&i.address)) {
         return Err(Invalid::new("to", "a side conversation is held with people outside").into());
     }
     let mut msg = note(agent, start.body);

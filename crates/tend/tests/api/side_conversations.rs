@@ -8,13 +8,15 @@
 use crate::email::{cases, eventually, messages, send};
 use crate::harness::{Backend, Options, TestServer};
 use crate::mail_sink::MailSink;
-use crate::web::WebAgent;
+use crate::web::{PASSWORD, WebAgent};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tend_domain::agent::Role;
 
 crate::both_backends!(
     a_supplier_answers_in_a_side_conversation_the_customer_never_sees,
     side_conversations_and_tasks_are_checked_before_anything_is_stored,
+    agents_hold_side_conversations_from_the_case_page,
 );
 
 const LEAK: &str = "From: Pat Plumb <pat@home.example>\r\n\
@@ -431,4 +433,79 @@ async fn side_conversations_and_tasks_are_checked_before_anything_is_stored(b: B
         json!("Step 0"),
         "nothing changed"
     );
+}
+
+async fn agents_hold_side_conversations_from_the_case_page(b: Backend) {
+    let sink = MailSink::start().await;
+    let (t, case) = pats_case(b, &sink).await;
+    t.agent_with_password("ann@example.com", "Ann Agent", Role::Agent, PASSWORD)
+        .await;
+    let mut web = WebAgent::signed_in(&t, "ann@example.com").await;
+    let page = web.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("No side conversations"), "{}", page.html);
+
+    // A bad address keeps the agent on the case with the error; nothing is sent.
+    let bad = web
+        .post(
+            &format!("/cases/{case}/side_conversations"),
+            &[
+                ("csrf", &page.csrf()),
+                ("to", "not an address"),
+                ("subject", "Parts"),
+                ("body", "b"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+    assert!(
+        list(&t, &format!("/api/v1/cases/{case}/side_conversations"))
+            .await
+            .is_empty()
+    );
+
+    let started = web
+        .post(
+            &format!("/cases/{case}/side_conversations"),
+            &[
+                ("csrf", &page.csrf()),
+                ("to", "parts@supplier.example"),
+                ("subject", "Parts for the leak"),
+                ("body", "Is the valve in stock? marker-web-ask"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.html);
+    assert_eq!(
+        started.location(),
+        format!("/cases/{case}#side-conversations")
+    );
+    sink.wait_for("marker-web-ask").await;
+    let side = list(&t, &format!("/api/v1/cases/{case}/side_conversations")).await[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let page = web.get(&format!("/cases/{case}")).await;
+    let panel = page.html.split("id=\"side-conversations\"").nth(1).unwrap();
+    assert!(panel.contains("Parts for the leak"), "{panel}");
+    assert!(panel.contains("marker-web-ask"), "{panel}");
+    let timeline = page.html.split("<ol class=\"timeline").nth(1).unwrap();
+    let timeline = timeline.split("<aside").next().unwrap();
+    assert!(timeline.contains("Water everywhere"), "{timeline}");
+    assert!(
+        !timeline.contains("marker-web-ask"),
+        "the message is not in the customer's timeline"
+    );
+
+    let replied = web
+        .post(
+            &format!("/side_conversations/{side}/reply"),
+            &[
+                ("csrf", &page.csrf()),
+                ("body", "Ship it. marker-web-reply"),
+            ],
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER, "{}", replied.html);
+    let got = sink.wait_for("marker-web-reply").await;
+    assert_eq!(got.recipients, ["parts@supplier.example"]);
 }
