@@ -9,7 +9,8 @@
 use crate::case::{Channel, Status};
 pub use crate::contact::{ActionKind, Direction};
 use crate::event::{ActorKind, EventData};
-use crate::ids::{AgentId, CaseId, TeamId};
+use crate::ids::{AgentId, CaseId, TaskId, TeamId};
+use crate::task::{OwnerKind, TaskStatus};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,6 +106,10 @@ pub struct EffortTally {
     /// Work asked of the customer, per kind.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<(ActionKind, u32)>,
+    /// Tasks on the case the customer owns (open or done, not cancelled):
+    /// work pushed onto them, at most [`crate::task::MAX_TASKS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub customer_tasks: Vec<TaskId>,
     /// The oldest customer contact no agent has answered yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<Timestamp>,
@@ -193,6 +198,17 @@ impl EffortTally {
                     None => self.actions.push((*kind, 1)),
                 }
             }
+            EventData::TaskAdded {
+                task_id,
+                owner_kind,
+                ..
+            } => self.task_is(*task_id, *owner_kind, TaskStatus::Open),
+            EventData::TaskChanged {
+                task_id,
+                owner_kind,
+                status,
+                ..
+            } => self.task_is(*task_id, *owner_kind, *status),
             EventData::PromiseMade {
                 promise, due_at, ..
             } if self.open_promises.len() < MAX_OPEN_PROMISES => {
@@ -233,6 +249,22 @@ impl EffortTally {
             self.switched(from, channel);
         }
         self.last_channel = Some(channel);
+    }
+
+    /// Task `id` is now owned by `owner` with `status`: the customer's
+    /// tasks count until cancelled (work done is work they did).
+    fn task_is(&mut self, id: TaskId, owner: OwnerKind, status: TaskStatus) {
+        let counts = owner == OwnerKind::Customer && status != TaskStatus::Cancelled;
+        let known = self.customer_tasks.iter().position(|t| *t == id);
+        match (counts, known) {
+            (true, None) if self.customer_tasks.len() < crate::task::MAX_TASKS => {
+                self.customer_tasks.push(id);
+            }
+            (false, Some(i)) => {
+                self.customer_tasks.remove(i);
+            }
+            _ => {}
+        }
     }
 
     fn switched(&mut self, from: Channel, to: Channel) {
@@ -311,6 +343,8 @@ pub struct EffortWeights {
     pub wait_at_home: u32,
     /// Per other action asked of the customer.
     pub other_action: u32,
+    /// Per task on the case the customer owns.
+    pub customer_task: u32,
     /// Hours of waiting worth one point.
     pub waiting_hours_per_point: u32,
     /// Most points waiting can add.
@@ -343,6 +377,7 @@ impl Default for EffortWeights {
             call_third_party: 15,
             wait_at_home: 12,
             other_action: 6,
+            customer_task: 6,
             waiting_hours_per_point: 4,
             waiting_max: 20,
             wait_past_promise: 10,
@@ -491,6 +526,9 @@ impl EffortWeights {
             count = count.saturating_add(*n);
             points = points.saturating_add(n.saturating_mul(each));
         }
+        let tasks = tally.customer_tasks.len() as u32;
+        count = count.saturating_add(tasks);
+        points = points.saturating_add(tasks.saturating_mul(self.customer_task));
         (count, points)
     }
 }
@@ -521,6 +559,11 @@ fn describe(driver: Driver, tally: &EffortTally) -> String {
                     } else {
                         kind.describe().to_owned()
                     }
+                })
+                .chain(match tally.customer_tasks.len() {
+                    0 => None,
+                    1 => Some("do a task".to_owned()),
+                    n => Some(format!("do {n} tasks")),
                 })
                 .collect();
             format!("asked to {}", names.join(", "))

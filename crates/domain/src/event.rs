@@ -7,10 +7,14 @@ use crate::case::{Channel, Priority, Status};
 use crate::contact::{ActionKind, Direction};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
-use crate::ids::{AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, QuoteId, TeamId};
+use crate::ids::{
+    AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, QuoteId, SideConversationId,
+    TaskId, TeamId,
+};
 use crate::promise::PromiseKeeper;
 use crate::sla::ClockKind;
 use crate::survey::scale::SurveyKind;
+use crate::task::{OwnerKind, TaskStatus};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -313,6 +317,31 @@ pub enum EventData {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// An agent started an email conversation about the case with people
+    /// outside (`with`: their addresses), kept apart from the customer's
+    /// thread; its messages follow as internal notes.
+    SideConversationStarted {
+        side_conversation_id: SideConversationId,
+        with: Vec<String>,
+        subject: String,
+    },
+    /// A task was added to the case's checklist; one the customer owns is
+    /// work pushed onto them.
+    TaskAdded {
+        task_id: TaskId,
+        title: String,
+        owner_kind: OwnerKind,
+        #[serde(default)]
+        due_at: Option<Timestamp>,
+    },
+    /// A task changed: its status, due time and owner kind after the change.
+    TaskChanged {
+        task_id: TaskId,
+        status: TaskStatus,
+        #[serde(default)]
+        due_at: Option<Timestamp>,
+        owner_kind: OwnerKind,
+    },
 }
 
 /// Longest promise text, in characters.
@@ -420,6 +449,9 @@ impl EventData {
             EventData::QuoteSent { .. } => "quote_sent",
             EventData::QuoteApproved { .. } => "quote_approved",
             EventData::QuoteDeclined { .. } => "quote_declined",
+            EventData::SideConversationStarted { .. } => "side_conversation_started",
+            EventData::TaskAdded { .. } => "task_added",
+            EventData::TaskChanged { .. } => "task_changed",
         }
     }
 }

@@ -41,4 +41,8 @@ id_type!(
     AttachmentId,
     /// A quote sent on a case.
     QuoteId,
+    /// An email conversation agents hold with a third party about a case.
+    SideConversationId,
+    /// One item of a case's checklist.
+    TaskId,
 );

@@ -35,6 +35,7 @@ pub mod state;
 pub mod stats;
 mod string_enum;
 pub mod survey;
+pub mod task;
 pub mod text;
 pub mod waiting;
 
@@ -78,6 +79,8 @@ mod tests {
         check(survey::SurveyKind::ALL, survey::SurveyKind::as_str);
         check(quote::QuoteStatus::ALL, quote::QuoteStatus::as_str);
         check(quote::Decision::ALL, quote::Decision::as_str);
+        check(task::OwnerKind::ALL, task::OwnerKind::as_str);
+        check(task::TaskStatus::ALL, task::TaskStatus::as_str);
         check(
             notification::NotificationKind::ALL,
             notification::NotificationKind::as_str,

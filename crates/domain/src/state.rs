@@ -192,7 +192,10 @@ impl CaseState {
             | EventData::FrustrationScored { .. }
             | EventData::QuoteSent { .. }
             | EventData::QuoteApproved { .. }
-            | EventData::QuoteDeclined { .. } => {}
+            | EventData::QuoteDeclined { .. }
+            | EventData::SideConversationStarted { .. }
+            | EventData::TaskAdded { .. }
+            | EventData::TaskChanged { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;

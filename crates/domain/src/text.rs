@@ -29,6 +29,16 @@ pub fn required_clean(field: &str, raw: &str, max_chars: usize) -> Result<String
     required(field, raw, max_chars)
 }
 
+/// `raw` trimmed, non-empty, at most `max` characters, without control
+/// characters or line breaks.
+pub fn one_line(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let text = required_clean(field, raw, max)?;
+    if text.contains(['\n', '\r', '\t']) {
+        return Err(Invalid::new(field, "must be one line"));
+    }
+    Ok(text)
+}
+
 /// Checks `raw` is at most `max_chars` long, keeping it as given.
 pub fn bounded(field: &str, raw: &str, max_chars: usize) -> Result<String, Invalid> {
     if raw.chars().count() > max_chars {

@@ -8,12 +8,15 @@ use crate::messages::NewMessage;
 use crate::model::case_reference;
 use crate::surveys::SurveySettings;
 use crate::tx::{Arg, Tx, args};
-use crate::{Dialect, Result, Store, StoreError, blobs, customers, now, participants, secrets};
+use crate::{
+    Dialect, Result, Store, StoreError, blobs, customers, now, participants, secrets,
+    side_conversations,
+};
 use serde::Serialize;
 use tend_domain::case::{Channel, Priority, Status};
 use tend_domain::email::{ClosedReply, EmailAddress, ImapAuth, ImapSecurity};
 use tend_domain::event::{Actor, EventData};
-use tend_domain::ids::{CaseId, CustomerId, MessageId};
+use tend_domain::ids::{CaseId, CustomerId, MessageId, SideConversationId};
 use utoipa::ToSchema;
 
 /// Most Cc'd addresses of one email recorded as customers; the rest stay
@@ -394,7 +397,7 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
         email.inbox_id = Some(mail.inbox.id);
     }
     let at = now();
-    let Some((case_id, answers_note)) = thread_case(tx, &mail.thread).await? else {
+    let Some(thread) = thread_case(tx, &mail.thread).await? else {
         let (case_id, message_id) = open_case(tx, &mail, customer, None).await?;
         crate::outbound::acknowledge_later(tx, &mail, case_id, message_id).await?;
         return Ok(Ingested {
@@ -403,12 +406,31 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
             outcome: IngestOutcome::NewCase,
         });
     };
-    if !participants::is_participant(tx, case_id, customer, &mail.from).await? {
+    let case_id = thread.case_id;
+    let status = tx
+        .fetch_one("SELECT status FROM cases WHERE id = $1", args![case_id.0])
+        .await?
+        .text("status")?;
+    let refused = match thread.side {
+        // A side conversation hears only from its participants, and only
+        // while its case is open: a closed case is never reopened by a
+        // third party behind the customer's back.
+        Some(side) if !side_conversations::is_participant(tx, side, &mail.from).await? => Some(
+            format!("its sender takes no part in side conversation S{side} of that case"),
+        ),
+        Some(_) if status == Status::Closed.as_str() => Some("that case is closed".to_owned()),
+        Some(_) => None,
+        None if !participants::is_participant(tx, case_id, customer, &mail.from).await? => {
+            Some("its sender takes no part in that case".to_owned())
+        }
+        None => None,
+    };
+    if let Some(why) = refused {
         // A reference proves nothing about who sent it: the sender gets a
         // case of their own, and agents see the link.
         let (new_case, message_id) = open_case(tx, &mail, customer, None).await?;
         let reason = format!(
-            "an email from {} referred to #{case_id}, but its sender takes no part in that case",
+            "an email from {} referred to #{case_id}, but {why}",
             mail.from
         );
         let link = EventData::PossiblyRelated { case_id, reason };
@@ -419,10 +441,16 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
             outcome: IngestOutcome::NewCase,
         });
     }
-    let status = tx
-        .fetch_one("SELECT status FROM cases WHERE id = $1", args![case_id.0])
-        .await?
-        .text("status")?;
+    if let Some(side) = thread.side {
+        mail.message.internal = true;
+        let message_id = write_message(tx, dialect, case_id, &mail.message, at).await?;
+        side_conversations::file_into(tx, side, message_id).await?;
+        return Ok(Ingested {
+            case_id,
+            message_id,
+            outcome: IngestOutcome::Threaded,
+        });
+    }
     let outcome = if status != Status::Closed.as_str() {
         IngestOutcome::Threaded
     } else if mail.inbox.closed_reply == ClosedReply::FollowUp {
@@ -438,7 +466,7 @@ async fn ingest(tx: &mut Tx, dialect: Dialect, mut mail: InboundEmail) -> Result
     };
     // An answer to Tend's internal mail (a forward to a supplier) stays
     // between agents: the customer never sees it.
-    mail.message.internal |= answers_note;
+    mail.message.internal |= thread.answers_note;
     let message_id = write_message(tx, dialect, case_id, &mail.message, at).await?;
     Ok(Ingested {
         case_id,
@@ -484,27 +512,38 @@ fn is_inbox(inbox: &Inbox, address: &EmailAddress) -> bool {
     inbox.address == address.as_str()
 }
 
+/// Where an email belongs.
+struct Thread {
+    case_id: CaseId,
+    /// Whether the message it answers is internal (Tend's forward).
+    answers_note: bool,
+    /// The side conversation whose message it answers, if any.
+    side: Option<SideConversationId>,
+}
+
 /// The case an email answers: by the Message-IDs it refers to (inbound and
 /// outbound), then a case number in its subject, then a plus address; and
-/// whether the message it answers is internal (Tend's forward).
-async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<(CaseId, bool)>> {
+/// whether the message it answers is internal or in a side conversation.
+async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<Thread>> {
     if !hints.references.is_empty() {
         let refs: Vec<&String> = hints.references.iter().take(50).collect();
         let placeholders: Vec<String> = (1..=refs.len()).map(|i| format!("${i}")).collect();
         let found = tx
             .fetch_optional(
                 &format!(
-                    "SELECT case_id, internal FROM messages WHERE email_message_id IN ({}) ORDER BY id DESC LIMIT 1",
+                    "SELECT case_id, internal, side_conversation_id FROM messages \
+                     WHERE email_message_id IN ({}) ORDER BY id DESC LIMIT 1",
                     placeholders.join(", ")
                 ),
                 refs.into_iter().map(Arg::from).collect(),
             )
             .await?;
         if let Some(row) = found {
-            return Ok(Some((
-                CaseId(row.int("case_id")?),
-                row.int("internal")? != 0,
-            )));
+            return Ok(Some(Thread {
+                case_id: CaseId(row.int("case_id")?),
+                answers_note: row.int("internal")? != 0,
+                side: row.opt_int("side_conversation_id")?.map(SideConversationId),
+            }));
         }
     }
     for candidate in [hints.subject_case, hints.address_case]
@@ -512,7 +551,11 @@ async fn thread_case(tx: &mut Tx, hints: &ThreadHints) -> Result<Option<(CaseId,
         .flatten()
     {
         if let Some(found) = surviving_case(tx, candidate).await? {
-            return Ok(Some((found, false)));
+            return Ok(Some(Thread {
+                case_id: found,
+                answers_note: false,
+                side: None,
+            }));
         }
     }
     Ok(None)

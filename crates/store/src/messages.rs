@@ -90,7 +90,8 @@ impl Store {
         Ok(message)
     }
 
-    /// A case's messages, oldest first, a page at a time.
+    /// A case's messages, oldest first, a page at a time: its own thread
+    /// (customer messages, replies and notes), without side conversations.
     pub async fn messages(
         &self,
         case_id: CaseId,
@@ -137,9 +138,20 @@ impl Store {
         let mut sql = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
         sql.eq("case_id", Some(case_id.0))
             .eq("internal", public_only.then_some(0_i64))
+            .and()
+            .push("side_conversation_id IS NULL")
             .after("id", after, descending)
             .order_limit("id", descending, limit);
         let rows = sql.query().fetch_all(&self.reader).await?;
+        let items = self.with_details(&rows).await?;
+        Ok(cursor::page(items, limit, |m| Cursor {
+            key: m.id.0,
+            id: m.id.0,
+        }))
+    }
+
+    /// Messages read from `rows`, with their attachments and deliveries.
+    pub(crate) async fn with_details(&self, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Message>> {
         let mut items = rows.iter().map(rows::message).collect::<Result<Vec<_>>>()?;
         let ids: Vec<MessageId> = items.iter().map(|m| m.id).collect();
         let mut attachments = self.attachments_of(&ids).await?;
@@ -147,10 +159,7 @@ impl Store {
             m.attachments = attachments.remove(&m.id).unwrap_or_default();
         }
         self.add_deliveries(&mut items).await?;
-        Ok(cursor::page(items, limit, |m| Cursor {
-            key: m.id.0,
-            id: m.id.0,
-        }))
+        Ok(items)
     }
 
     async fn attachments_of(

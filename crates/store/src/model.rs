@@ -229,6 +229,9 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     /// For messages that came or went by email.
     pub email: Option<EmailDetails>,
+    /// The side conversation with a third party it belongs to, if any
+    /// (never part of the customer's thread).
+    pub side_conversation_id: Option<SideConversationId>,
     pub created_at: Timestamp,
 }
 

@@ -115,7 +115,7 @@ impl Store {
         };
         let rows = sqlx::query(
             "SELECT email_message_id FROM messages WHERE case_id = $1 AND email_message_id IS NOT NULL \
-             ORDER BY id DESC LIMIT $2",
+             AND side_conversation_id IS NULL ORDER BY id DESC LIMIT $2",
         )
         .bind(case.0)
         .bind(MAX_REFERENCES)

@@ -13,8 +13,10 @@ const MAX_CC_MESSAGES: i64 = 200;
 /// Whether `sender` (the customer record of `address`) takes part in `case`:
 /// its customer (from any of their contact points), the customer of a case
 /// merged into it, a colleague when their organisation shares cases, an
-/// address Tend's own mail on the case went to (or copied, Cc or Bcc), or one the case's customer
-/// copied in (Cc).
+/// address Tend's own mail on the case went to (or copied, Cc or Bcc) outside
+/// its side conversations, or one the case's customer copied in (Cc). A third
+/// party in a side conversation takes part in that conversation only
+/// ([`crate::side_conversations::is_participant`]).
 pub(crate) async fn is_participant(
     tx: &mut Tx,
     case: CaseId,
@@ -56,7 +58,7 @@ pub(crate) async fn is_participant(
     let mailed = tx
         .fetch_optional(
             "SELECT o.id FROM outbound_mail o JOIN messages m ON m.id = o.message_id \
-             WHERE m.case_id = $1 AND (o.recipient = $2 OR EXISTS (SELECT 1 FROM outbound_copies k \
+             WHERE m.case_id = $1 AND m.side_conversation_id IS NULL AND (o.recipient = $2 OR EXISTS (SELECT 1 FROM outbound_copies k \
              WHERE k.outbound_id = o.id AND k.address = $2)) LIMIT 1",
             args![case.0, address.as_str()],
         )

@@ -171,7 +171,7 @@ pub(crate) fn actor(row: &AnyRow, kind_col: &str, id_col: &str) -> Result<Actor>
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, case_id, author_kind, author_id, channel, internal, body_text, body_html, \
      created_at, email_message_id, email_from, email_subject, email_cc, email_automated, raw_sha256, email_inbox_id, \
-     text_quote_start, html_quote_start, email_to, email_bcc";
+     text_quote_start, html_quote_start, email_to, email_bcc, side_conversation_id";
 
 /// A message without attachments; callers attach them.
 pub(crate) fn message(row: &AnyRow) -> Result<Message> {
@@ -189,6 +189,7 @@ pub(crate) fn message(row: &AnyRow) -> Result<Message> {
         body_html,
         attachments: Vec::new(),
         email: email_details(row)?,
+        side_conversation_id: optional_id(row, "side_conversation_id", SideConversationId)?,
         created_at: time(row, "created_at")?,
     })
 }

@@ -82,6 +82,7 @@ pub async fn open_case(
             subject: subject.clone(),
             references: &[],
             sender: Sender::Person,
+            side: None,
         }
         .write(case, msg)
     });
@@ -116,13 +117,7 @@ pub async fn forward(
         .ok_or_else(|| Invalid::new("to", "name at least one address"))?;
     let the_case = store.case(case).await?;
     let forwarded = forwarded_messages(store, case, fwd.message).await?;
-    let inbox = match store.reply_context(case).await? {
-        Some(ctx) => ctx.inbox,
-        None => store
-            .first_inbox()
-            .await?
-            .ok_or_else(|| Invalid::new("to", "there is no inbox to send from"))?,
-    };
+    let inbox = sending_inbox(store, case).await?;
     let mut body = fwd.note.trim_end().to_owned();
     let mut attachments = Vec::new();
     let mut bytes = 0;
@@ -172,10 +167,23 @@ pub async fn forward(
         subject: format!("Fwd: {}", the_case.subject),
         references: &[],
         sender: Sender::Person,
+        side: None,
     }
     .write(case, &mut msg)
     .map_err(|e| Invalid::new("to", e))?;
     Ok(store.add_message(case, msg, Some(mail), None).await?)
+}
+
+/// The inbox Tend's mail about `case` goes out from: the customer's
+/// conversation's, else the first inbox.
+pub(crate) async fn sending_inbox(store: &Store, case: CaseId) -> Result<Inbox, ApiError> {
+    Ok(match store.reply_context(case).await? {
+        Some(ctx) => ctx.inbox,
+        None => store
+            .first_inbox()
+            .await?
+            .ok_or_else(|| Invalid::new("to", "there is no inbox to send from"))?,
+    })
 }
 
 /// The messages a forward carries: `one` (which must be on the case and

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod router;
 pub mod secret_key;
 pub mod server;
+pub mod side_conversations;
 pub mod surveys;
 pub mod two_factor;
 pub mod web;

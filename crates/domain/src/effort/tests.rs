@@ -361,6 +361,12 @@ fn any_step() -> impl Strategy<Value = (i64, ActorKind, EventData)> {
         (0i64..3).prop_map(|p| EventData::PromiseBroken {
             promise: format!("p{p}"),
         }),
+        (
+            0i64..4,
+            prop::sample::select(crate::task::OwnerKind::ALL.to_vec()),
+            prop::sample::select(crate::task::TaskStatus::ALL.to_vec()),
+        )
+            .prop_map(|(id, owner, status)| task(id, owner, status)),
     ];
     let actor = prop::sample::select(vec![Agent, Customer, System]);
     (0i64..HOUR * 10, actor, event)
@@ -450,4 +456,53 @@ fn a_tally_is_written_without_its_zeros_and_reads_back_the_same() {
     let stored = serde_json::to_string(&tally).unwrap();
     assert!(!stored.contains("transfers"), "{stored}");
     assert_eq!(serde_json::from_str::<EffortTally>(&stored).unwrap(), tally);
+}
+
+fn task(id: i64, owner_kind: crate::task::OwnerKind, status: crate::task::TaskStatus) -> EventData {
+    EventData::TaskChanged {
+        task_id: TaskId(id),
+        status,
+        due_at: None,
+        owner_kind,
+    }
+}
+
+/// Tasks the customer owns are work pushed onto them, weighted like any
+/// other action; reassigning or cancelling one takes it back, finishing
+/// it does not (they did the work).
+#[test]
+fn customer_tasks_are_pushed_work_until_cancelled_or_reassigned() {
+    use crate::task::{OwnerKind, TaskStatus};
+    let added = |id, owner_kind| EventData::TaskAdded {
+        task_id: TaskId(id),
+        title: "Send a photo of the meter".into(),
+        owner_kind,
+        due_at: None,
+    };
+    let weights = EffortWeights::default();
+    let tally = fold(&[
+        (0, Customer, opened(Channel::Email)),
+        (0, Agent, added(1, OwnerKind::Customer)),
+        (0, Agent, added(2, OwnerKind::ThirdParty)),
+        (0, Agent, added(3, OwnerKind::Customer)),
+    ]);
+    let effort = weights.score(&tally);
+    assert_eq!(effort.index, 2 * weights.customer_task);
+    assert_eq!(effort.lines[0].driver, Driver::PushedWork);
+    assert_eq!(effort.lines[0].text, "asked to do 2 tasks +12");
+    let later = fold(&[
+        (0, Agent, added(1, OwnerKind::Customer)),
+        (0, Agent, added(2, OwnerKind::ThirdParty)),
+        (0, Agent, added(3, OwnerKind::Customer)),
+        (HOUR, Agent, task(1, OwnerKind::Customer, TaskStatus::Done)),
+        (HOUR, Agent, task(3, OwnerKind::Agent, TaskStatus::Open)),
+        (HOUR, Agent, task(2, OwnerKind::Customer, TaskStatus::Open)),
+        (
+            HOUR,
+            Agent,
+            task(2, OwnerKind::Customer, TaskStatus::Cancelled),
+        ),
+    ]);
+    assert_eq!(later.customer_tasks, vec![TaskId(1)]);
+    assert_eq!(weights.score(&later).index, weights.customer_task);
 }

@@ -23,7 +23,9 @@ mod reports;
 mod rules;
 mod search;
 mod service_levels;
+mod side_conversations;
 mod staff;
+mod tasks;
 
 use crate::http::AppState;
 use crate::http::error::ErrorBody;
@@ -126,6 +128,13 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(case_tools::unlink_related))
         .routes(routes!(case_tools::split))
         .routes(routes!(cases::messages, cases::post_message))
+        .routes(routes!(side_conversations::list, side_conversations::start))
+        .routes(routes!(
+            side_conversations::messages,
+            side_conversations::reply
+        ))
+        .routes(routes!(tasks::list, tasks::add))
+        .routes(routes!(tasks::change))
         .routes(routes!(cases::events, cases::record_event))
         .routes(routes!(cases::event))
         .routes(routes!(promises::list, promises::make))

@@ -17,7 +17,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 use tend_domain::email::EmailAddress;
 use tend_domain::html::EmailHtml;
-use tend_domain::ids::CaseId;
+use tend_domain::ids::{CaseId, SideConversationId};
 use tend_store::Store;
 use tend_store::email::Inbox;
 use tend_store::jobs::Job;
@@ -77,6 +77,9 @@ pub struct Letter<'a> {
     /// Message-IDs it answers, oldest first.
     pub references: &'a [String],
     pub sender: Sender,
+    /// The side conversation it belongs to: its subject carries
+    /// `[#123-S4]` instead of `[#123]`, its Message-ID `tend.123.s4.…`.
+    pub side: Option<SideConversationId>,
 }
 
 /// Renders `msg` (a reply on `case`) as email for the conversation in `ctx`,
@@ -96,6 +99,7 @@ pub fn reply_email(
         subject: format!("Re: {}", ctx.case_subject),
         references: &ctx.references,
         sender,
+        side: None,
     };
     letter.write(case, msg)
 }
@@ -133,7 +137,10 @@ impl Letter<'_> {
         body_html: Option<&str>,
         attachments: &[NewAttachment],
     ) -> Result<Rendered, String> {
-        let reference = format!("[#{case}]");
+        let (reference, thread) = match self.side {
+            Some(side) => (format!("[#{case}-S{side}]"), format!("{case}.s{side}")),
+            None => (format!("[#{case}]"), case.to_string()),
+        };
         let subject = if self.subject.contains(&reference) {
             self.subject.clone()
         } else {
@@ -144,7 +151,7 @@ impl Letter<'_> {
             .address
             .rsplit_once('@')
             .map_or("tend.invalid", |(_, d)| d);
-        let message_id = format!("tend.{case}.{}@{domain}", random_token());
+        let message_id = format!("tend.{thread}.{}@{domain}", random_token());
         let mailbox = |field: &str, a: &str| -> Result<Mailbox, String> {
             a.parse().map_err(|e| format!("{field}: {e}"))
         };

@@ -54,6 +54,7 @@ mod schema;
 mod search;
 mod secrets;
 mod shutdown;
+mod side_conversations;
 mod sla;
 mod smtp_tls;
 mod surveys;

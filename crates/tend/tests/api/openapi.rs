@@ -96,6 +96,20 @@ async fn real_responses_match_the_served_openapi_document(b: Backend) {
         )
         .await;
     check(&doc, "/api/v1/cases/{id}/events", "post", 201, &ev.body);
+    let task = t
+        .post(
+            &format!("/api/v1/cases/{id}/tasks"),
+            json!({"title": "Parts ordered", "owner_kind": "third_party", "due_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    check(&doc, "/api/v1/cases/{id}/tasks", "post", 201, &task.body);
+    let changed = t
+        .patch(
+            &format!("/api/v1/tasks/{}", task.id()),
+            json!({"status": "done", "due_at": null}),
+        )
+        .await;
+    check(&doc, "/api/v1/tasks/{id}", "patch", 200, &changed.body);
 
     for (path, template) in [
         ("/api/v1/cases?limit=1".to_string(), "/api/v1/cases"),
@@ -107,6 +121,14 @@ async fn real_responses_match_the_served_openapi_document(b: Backend) {
         (
             format!("/api/v1/cases/{id}/events"),
             "/api/v1/cases/{id}/events",
+        ),
+        (
+            format!("/api/v1/cases/{id}/tasks"),
+            "/api/v1/cases/{id}/tasks",
+        ),
+        (
+            format!("/api/v1/cases/{id}/side_conversations"),
+            "/api/v1/cases/{id}/side_conversations",
         ),
         ("/api/v1/customers".into(), "/api/v1/customers"),
         (format!("/api/v1/customers/{ann}"), "/api/v1/customers/{id}"),

@@ -41,12 +41,21 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
         .post("/api/v1/inboxes", json!({"address": "support@example.com"}))
         .await
         .id();
+    let task = t
+        .post(
+            &format!("/api/v1/cases/{case}/tasks"),
+            json!({"title": "Parts ordered", "owner_kind": "third_party"}),
+        )
+        .await
+        .id();
 
     let reads = [
         "/api/v1/cases".to_string(),
         format!("/api/v1/cases/{case}"),
         format!("/api/v1/cases/{case}/messages"),
         format!("/api/v1/cases/{case}/events"),
+        format!("/api/v1/cases/{case}/side_conversations"),
+        format!("/api/v1/cases/{case}/tasks"),
         format!("/api/v1/attachments/{attachment}"),
         "/api/v1/customers".into(),
         format!("/api/v1/customers/{ann}"),
@@ -84,6 +93,21 @@ async fn every_endpoint_checks_the_token_and_the_role(b: Backend) {
             Method::POST,
             format!("/api/v1/cases/{case}/events"),
             json!({"type": "identity_requested", "reason": "r"}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{case}/side_conversations"),
+            json!({"to": ["parts@supplier.example"], "subject": "s", "body": "b"}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{case}/tasks"),
+            json!({"title": "Visit booked", "owner_kind": "agent"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/tasks/{task}"),
+            json!({"status": "done"}),
         ),
         (
             Method::POST,

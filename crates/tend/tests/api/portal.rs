@@ -145,7 +145,7 @@ async fn api_status_with_cookies(t: &TestServer, web: &WebAgent, path: &str) -> 
 }
 
 /// The sign-in link path in a queued email's text.
-fn link_in(raw: &[u8], base: &str) -> String {
+pub fn link_in(raw: &[u8], base: &str) -> String {
     let text = body_text(raw);
     let start = text
         .find(&format!("{base}/portal/link/"))
@@ -197,7 +197,7 @@ pub async fn sign_in_link(t: &TestServer, to: &str) -> String {
 }
 
 /// Asks for a sign-in link for `email` through the form.
-async fn ask_for_link(web: &mut WebAgent, email: &str) -> Page {
+pub async fn ask_for_link(web: &mut WebAgent, email: &str) -> Page {
     let form = web.get("/portal/signin").await;
     assert_eq!(form.status, StatusCode::OK);
     web.post(
@@ -208,7 +208,7 @@ async fn ask_for_link(web: &mut WebAgent, email: &str) -> Page {
 }
 
 /// Opens a link's page and presses its button.
-async fn follow(web: &mut WebAgent, link: &str) -> Page {
+pub async fn follow(web: &mut WebAgent, link: &str) -> Page {
     let confirm = web.get(link).await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.html);
     let token = link.rsplit('/').next().unwrap();

@@ -81,6 +81,8 @@ struct CasePage {
     surveys: super::survey_box::SurveyBox,
     /// Cases linked as related, in the order linked.
     related: Vec<Row>,
+    /// Side conversations with third parties, and the tasks.
+    side: super::side_panel::SidePanel,
     /// Whether the signed-in agent follows the case.
     following: bool,
     /// Until when the case is snoozed, if it is.
@@ -253,6 +255,7 @@ pub async fn render(
         .into_iter()
         .map(|c| Row::new(c, &names, clock))
         .collect();
+    let side = super::side_panel::SidePanel::load(s, id).await?;
     let following = s.store.follows(id, session.agent_id()).await?;
     let snoozed_until = case
         .snoozed_until
@@ -296,6 +299,7 @@ pub async fn render(
         sla,
         surveys,
         related,
+        side,
         following,
         snoozed_until,
         can_split,

@@ -32,6 +32,7 @@ mod reply_email;
 mod reports;
 mod saved;
 mod search;
+mod side_panel;
 mod signatures;
 mod signin;
 mod signin_code;
@@ -88,6 +89,8 @@ pub fn router() -> Router<AppState> {
             get(outreach::page).post(outreach::submit),
         )
         .route("/cases/{id}/forward", post(outreach::forward))
+        .route("/cases/{id}/side_conversations", post(side_panel::start))
+        .route("/side_conversations/{id}/reply", post(side_panel::reply))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))
         .route("/cases/{id}/note", post(case_page::note))

@@ -82,6 +82,10 @@ struct CasePage<'a> {
     promises: Vec<PortalPromise>,
     /// The case's quotes, oldest first, open ones with their buttons.
     quotes: Vec<QuoteView>,
+    /// The customer's own open tasks on the case.
+    my_tasks: Vec<super::progress::PortalTask>,
+    /// Everyone else's tasks, as progress.
+    progress: Vec<super::progress::PortalTask>,
     /// The "Reopen" offer after the customer marked the case solved.
     undo: Option<UndoOffer>,
     /// How long a resolve can be undone, in minutes, as the confirmation
@@ -253,6 +257,7 @@ pub(super) async fn render(
         .collect();
     let quotes = s.store.case_quotes(case.id).await?;
     let quotes = quotes.iter().map(QuoteView::of).collect();
+    let (my_tasks, progress) = super::progress::split(s.store.tasks(case.id).await?, now);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -273,6 +278,8 @@ pub(super) async fn render(
         expect,
         promises,
         quotes,
+        my_tasks,
+        progress,
         undo,
         undo_minutes: s.web.portal_undo.as_secs() / 60,
     };

@@ -7,6 +7,7 @@
 
 mod cases;
 mod quotes;
+mod progress;
 mod requests;
 mod resolve;
 mod session;

@@ -622,6 +622,31 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
         ),
         EventData::QuoteApproved { comment, .. } => decided("approved", comment.as_deref()),
         EventData::QuoteDeclined { comment, .. } => decided("declined", comment.as_deref()),
+        EventData::SideConversationStarted { with, subject, .. } => format!(
+            "started a side conversation with {}: “{subject}”",
+            with.join(", ")
+        ),
+        EventData::TaskAdded {
+            title,
+            owner_kind,
+            due_at,
+            ..
+        } => format!(
+            "added the task “{title}” for {}{}",
+            owner_kind.describe(),
+            due_text(*due_at)
+        ),
+        EventData::TaskChanged {
+            task_id,
+            status,
+            due_at,
+            owner_kind,
+        } => format!(
+            "changed task {task_id}: {} for {}{}",
+            status.as_str(),
+            owner_kind.describe(),
+            due_text(*due_at)
+        ),
         other => label(other.kind()),
     })
 }
@@ -632,6 +657,13 @@ fn decided(what: &str, comment: Option<&str>) -> String {
         Some(comment) => format!("{what} the quote, with \u{201c}{comment}\u{201d}"),
         None => format!("{what} the quote"),
     }
+}
+
+/// ", due Thu 14 Mar 10:00" for a task with a due time.
+fn due_text(due_at: Option<jiff::Timestamp>) -> String {
+    due_at
+        .map(|d| format!(", due {}", when(&d)))
+        .unwrap_or_default()
 }
 
 /// "to a@x · cc b@y · bcc c@z" for an email Tend sent with copies or to
