@@ -6,8 +6,8 @@
 //! queries, so anything outside a customer's scope is "not found".
 
 mod cases;
-mod quotes;
 mod progress;
+mod quotes;
 mod requests;
 mod resolve;
 mod session;
