@@ -18,6 +18,7 @@ pub mod html;
 pub mod html_bound;
 pub mod ids;
 pub mod invalid;
+pub mod invite;
 pub mod kb;
 pub mod links;
 pub mod notification;
