@@ -63,8 +63,13 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let started = Instant::now();
-    let runner = tend::jobs::start(store.clone(), None, "http://127.0.0.1".into())
-        .map_err(|e| anyhow::anyhow!("starting the job runner: {e}"))?;
+    let runner = tend::jobs::start(
+        store.clone(),
+        None,
+        "http://127.0.0.1".into(),
+        "Tend".into(),
+    )
+    .map_err(|e| anyhow::anyhow!("starting the job runner: {e}"))?;
     let waited = wait_until_measured(store, started).await;
     runner.stop().await;
     waited?;

@@ -23,6 +23,8 @@ pub const MAX_HOLIDAYS: usize = 2_000;
 /// How far ahead open time is looked for: a calendar open less often than
 /// this is as good as never open.
 const HORIZON_DAYS: i64 = 3_700;
+/// Most days [`BusinessCalendar::windows`] looks through.
+pub const MAX_WINDOW_DAYS: i64 = 400;
 
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const FULL_DAY_NAMES: [&str; 7] = [
@@ -276,6 +278,11 @@ impl BusinessCalendar {
         }
     }
 
+    /// The time zone its hours are in.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// Open all the time: business time is plain time.
     pub fn always_open() -> Self {
         Self::new(TimeZone::UTC, WeeklyHours::always(), [])
@@ -310,6 +317,48 @@ impl BusinessCalendar {
         };
         let at = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
         self.zone.to_ambiguous_timestamp(at).compatible().ok()
+    }
+
+    /// The booking windows of `width` minutes from `from` to `to` (at most
+    /// [`MAX_WINDOW_DAYS`] days), in order: each open period of each day
+    /// cut into whole windows from its start in local time (09:00–11:00,
+    /// 11:00–13:00...), then turned into instants, so a window spanning a
+    /// clock change is as long as it really is.
+    pub fn windows(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        width: u16,
+    ) -> Vec<(Timestamp, Timestamp)> {
+        let mut found = Vec::new();
+        if width == 0 || to <= from {
+            return found;
+        }
+        let first = self.zone.to_datetime(from).date();
+        let last = self.zone.to_datetime(to).date();
+        let days = (0..MAX_WINDOW_DAYS)
+            .map_while(|n| first.checked_add(jiff::Span::new().days(n)).ok())
+            .take_while(|date| *date <= last)
+            .filter(|date| !self.holidays.contains(date));
+        for date in days {
+            for period in self.hours.of(date.weekday()) {
+                let mut start = period.start;
+                while start + width <= period.end {
+                    let window = self
+                        .instant(date, start)
+                        .zip(self.instant(date, start + width));
+                    if let Some((a, b)) = window
+                        && a < b
+                        && a >= from
+                        && b <= to
+                    {
+                        found.push((a, b));
+                    }
+                    start += width;
+                }
+            }
+        }
+        found
     }
 
     /// Whether the business is open at `at`.

@@ -192,12 +192,7 @@ impl EffortTally {
                 ..
             } => self.identity_requests += 1,
             EventData::InformationRepeated { .. } => self.information_repeats += 1,
-            EventData::CustomerActionRequested { kind, .. } => {
-                match self.actions.iter_mut().find(|(k, _)| k == kind) {
-                    Some((_, n)) => *n += 1,
-                    None => self.actions.push((*kind, 1)),
-                }
-            }
+            EventData::CustomerActionRequested { kind, .. } => self.asked(*kind),
             EventData::TaskAdded {
                 task_id,
                 owner_kind,
@@ -214,7 +209,14 @@ impl EffortTally {
             } if self.open_promises.len() < MAX_OPEN_PROMISES => {
                 self.open_promises.push((promise.clone(), *due_at));
             }
-            EventData::PromiseKept { promise } => self.close_promise(promise),
+            EventData::PromiseKept { promise } | EventData::PromiseWithdrawn { promise } => {
+                self.close_promise(promise)
+            }
+            EventData::AppointmentBooked { window_minutes, .. }
+                if *window_minutes > crate::appointment::DEFAULT_WINDOW_MINUTES =>
+            {
+                self.asked(ActionKind::WaitAtHome)
+            }
             EventData::PromiseBroken { promise } => {
                 self.close_promise(promise);
                 self.broken_promises += 1;
@@ -233,6 +235,14 @@ impl EffortTally {
                 self.repeat_of = None;
             }
             _ => {}
+        }
+    }
+
+    /// The customer was asked to do something of `kind`.
+    fn asked(&mut self, kind: ActionKind) {
+        match self.actions.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => self.actions.push((kind, 1)),
         }
     }
 

@@ -8,8 +8,8 @@ use crate::contact::{ActionKind, Direction};
 use crate::customer::VerificationLevel;
 use crate::email::DeliveryStatus;
 use crate::ids::{
-    AgentId, AgreementId, CaseId, CustomerId, EventId, MessageId, QuoteId, SideConversationId,
-    TaskId, TeamId,
+    AgentId, AgreementId, AppointmentId, CaseId, CustomerId, EventId, MessageId, QuoteId,
+    ResourceId, SideConversationId, TaskId, TeamId,
 };
 use crate::promise::PromiseKeeper;
 use crate::sla::ClockKind;
@@ -175,6 +175,9 @@ pub enum EventData {
     PromiseKept { promise: String },
     /// A promise was broken.
     PromiseBroken { promise: String },
+    /// A promise was let go, neither kept nor broken: the customer moved or
+    /// called off what it was about.
+    PromiseWithdrawn { promise: String },
     /// The email carrying a reply changed status: queued, sent, failed
     /// (retries exhausted) or bounced; `detail` says why when it went wrong.
     EmailDeliveryChanged {
@@ -342,6 +345,51 @@ pub enum EventData {
         due_at: Option<Timestamp>,
         owner_kind: OwnerKind,
     },
+    /// A visit of type `type_name` was offered: the customer is asked to
+    /// pick a window `window_minutes` wide ([`crate::appointment`]).
+    AppointmentOffered {
+        appointment_id: AppointmentId,
+        type_name: String,
+        window_minutes: u16,
+    },
+    /// A visit was booked in a window `window_minutes` wide, with
+    /// `resource_id`; wider than the default counts as customer effort.
+    AppointmentBooked {
+        appointment_id: AppointmentId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+        window_minutes: u16,
+        resource_id: ResourceId,
+    },
+    /// A booked visit moved to another window; `reason` is given when the
+    /// business moved it (a broken promise).
+    AppointmentRescheduled {
+        appointment_id: AppointmentId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+        resource_id: ResourceId,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A visit was called off; `reason` is given when the business did.
+    AppointmentCancelled {
+        appointment_id: AppointmentId,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The customer was reminded of a visit.
+    AppointmentReminded { appointment_id: AppointmentId },
+    /// The technician set off, expecting to arrive at `arrival_at`.
+    TechnicianOnTheWay {
+        appointment_id: AppointmentId,
+        arrival_at: Timestamp,
+    },
+    /// The technician arrived.
+    TechnicianArrived { appointment_id: AppointmentId },
+    /// The visit's work is done.
+    AppointmentDone { appointment_id: AppointmentId },
+    /// Nobody was there to let the technician in.
+    AppointmentNoShow { appointment_id: AppointmentId },
 }
 
 /// Longest promise text, in characters.
@@ -384,7 +432,8 @@ impl EventData {
             EventData::InformationRepeated { what } => Some(("what", what)),
             EventData::PromiseMade { promise, .. }
             | EventData::PromiseKept { promise }
-            | EventData::PromiseBroken { promise } => Some(("promise", promise)),
+            | EventData::PromiseBroken { promise }
+            | EventData::PromiseWithdrawn { promise } => Some(("promise", promise)),
             EventData::ChannelSwitched { .. } => None,
             other => {
                 return Err(Invalid::new(
@@ -452,6 +501,16 @@ impl EventData {
             EventData::SideConversationStarted { .. } => "side_conversation_started",
             EventData::TaskAdded { .. } => "task_added",
             EventData::TaskChanged { .. } => "task_changed",
+            EventData::PromiseWithdrawn { .. } => "promise_withdrawn",
+            EventData::AppointmentOffered { .. } => "appointment_offered",
+            EventData::AppointmentBooked { .. } => "appointment_booked",
+            EventData::AppointmentRescheduled { .. } => "appointment_rescheduled",
+            EventData::AppointmentCancelled { .. } => "appointment_cancelled",
+            EventData::AppointmentReminded { .. } => "appointment_reminded",
+            EventData::TechnicianOnTheWay { .. } => "technician_on_the_way",
+            EventData::TechnicianArrived { .. } => "technician_arrived",
+            EventData::AppointmentDone { .. } => "appointment_done",
+            EventData::AppointmentNoShow { .. } => "appointment_no_show",
         }
     }
 }

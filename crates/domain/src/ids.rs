@@ -45,4 +45,10 @@ id_type!(
     SideConversationId,
     /// One item of a case's checklist.
     TaskId,
+    /// A kind of visit customers book (a boiler repair, a delivery).
+    AppointmentTypeId,
+    /// Someone (a technician, an agent) whose time visits are booked in.
+    ResourceId,
+    /// A visit on a case: offered, booked, carried out.
+    AppointmentId,
 );

@@ -3,6 +3,7 @@
 //! I/O; storage and the web layer build on these types.
 
 pub mod agent;
+pub mod appointment;
 pub mod article_search;
 pub mod calendar;
 pub mod canned;
@@ -82,6 +83,11 @@ mod tests {
         check(quote::Decision::ALL, quote::Decision::as_str);
         check(task::OwnerKind::ALL, task::OwnerKind::as_str);
         check(task::TaskStatus::ALL, task::TaskStatus::as_str);
+        check(
+            appointment::AppointmentStatus::ALL,
+            appointment::AppointmentStatus::as_str,
+        );
+        check(appointment::Step::ALL, appointment::Step::as_str);
         check(
             notification::NotificationKind::ALL,
             notification::NotificationKind::as_str,

@@ -55,6 +55,9 @@ crate::string_enum!(
         Kept = "kept",
         /// Broken: its due time passed, or an agent marked it so.
         Broken = "broken",
+        /// Let go, neither kept nor broken: the customer moved or called
+        /// off what it was about.
+        Withdrawn = "withdrawn",
     }
 );
 
@@ -295,6 +298,7 @@ impl Promises {
             }
             EventData::PromiseKept { promise } => (PromiseState::Kept, promise),
             EventData::PromiseBroken { promise } => (PromiseState::Broken, promise),
+            EventData::PromiseWithdrawn { promise } => (PromiseState::Withdrawn, promise),
             _ => return None,
         };
         let (to, promise) = state;

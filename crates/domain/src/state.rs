@@ -195,7 +195,17 @@ impl CaseState {
             | EventData::QuoteDeclined { .. }
             | EventData::SideConversationStarted { .. }
             | EventData::TaskAdded { .. }
-            | EventData::TaskChanged { .. } => {}
+            | EventData::TaskChanged { .. }
+            | EventData::PromiseWithdrawn { .. }
+            | EventData::AppointmentOffered { .. }
+            | EventData::AppointmentBooked { .. }
+            | EventData::AppointmentRescheduled { .. }
+            | EventData::AppointmentCancelled { .. }
+            | EventData::AppointmentReminded { .. }
+            | EventData::TechnicianOnTheWay { .. }
+            | EventData::TechnicianArrived { .. }
+            | EventData::AppointmentDone { .. }
+            | EventData::AppointmentNoShow { .. } => {}
         }
         self.updated_at = at;
         self.last_seq += 1;
@@ -340,7 +350,9 @@ impl CaseState {
     /// only a snoozed case can be woken.
     pub fn check_event(&self, data: &EventData, now: Timestamp) -> Result<(), Invalid> {
         match data {
-            EventData::PromiseKept { promise } | EventData::PromiseBroken { promise }
+            EventData::PromiseKept { promise }
+            | EventData::PromiseBroken { promise }
+            | EventData::PromiseWithdrawn { promise }
                 if !self.effort.open_promises.iter().any(|(p, _)| p == promise) =>
             {
                 Err(Invalid::new(

@@ -55,6 +55,9 @@ tend_domain::string_enum!(
         /// Records the open promises of a case (`{"case_id": n, "seq": n}`,
         /// the promise made by event `seq`) broken once due, unless kept.
         PromiseDue = "promise_due",
+        /// Reminds the customer of a booked visit the day before
+        /// (`{"appointment_id": n}`), unless it moved or was called off.
+        AppointmentReminder = "appointment_reminder",
     }
 );
 

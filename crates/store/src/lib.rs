@@ -10,6 +10,7 @@
 pub mod account;
 pub mod agents;
 pub mod agreements;
+pub mod appointments;
 pub mod blobs;
 pub mod canned;
 pub mod case_lists;

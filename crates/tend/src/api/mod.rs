@@ -4,6 +4,7 @@
 //! served at `/api/v1/openapi.json`.
 
 mod agreements;
+mod appointments;
 mod articles;
 mod canned;
 mod case_tools;
@@ -144,6 +145,23 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(quotes::list, quotes::send))
         .routes(routes!(quotes::get))
         .routes(routes!(quotes::pdf))
+        .routes(routes!(appointments::types, appointments::create_type))
+        .routes(routes!(appointments::get_type, appointments::update_type))
+        .routes(routes!(
+            appointments::resources,
+            appointments::create_resource
+        ))
+        .routes(routes!(
+            appointments::get_resource,
+            appointments::update_resource
+        ))
+        .routes(routes!(appointments::list, appointments::offer))
+        .routes(routes!(appointments::get))
+        .routes(routes!(appointments::slots))
+        .routes(routes!(appointments::book))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::progress))
+        .routes(routes!(appointments::my_visits))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(cases::bounce_report))

@@ -157,8 +157,13 @@ fn start_workers(
             None
         }
     };
-    let runner = crate::jobs::start(store.clone(), relay, settings.public_url.clone())
-        .map_err(anyhow::Error::msg)?;
+    let runner = crate::jobs::start(
+        store.clone(),
+        relay,
+        settings.public_url.clone(),
+        settings.brand.name.clone(),
+    )
+    .map_err(anyhow::Error::msg)?;
     workers.push(Worker::new("jobs", async move { runner.stop().await }));
     let stop = CancellationToken::new();
     let polling = imap::PollSettings::from_settings(settings);

@@ -7,7 +7,7 @@
 //! [`JobRunner`] handle that stops it.
 //!
 //! ```ignore
-//! let runner = tend::jobs::start(store.clone(), relay, public_url)?;
+//! let runner = tend::jobs::start(store.clone(), relay, public_url, business)?;
 //! // ... serve ...
 //! runner.stop().await; // stops claiming, lets running jobs finish
 //! ```
@@ -30,10 +30,16 @@ use crate::mail::outbound::Relay;
 use tend_store::Store;
 
 /// Starts the job runner with Tend's handlers: acknowledgements, surveys
-/// (linking to `public_url`), clean-up, and, when a `relay` is given,
-/// sending email through it (without one, email stays queued). Fails when
-/// TLS to the relay cannot be set up.
-pub fn start(store: Store, relay: Option<Relay>, public_url: String) -> Result<JobRunner, String> {
-    let registry = Registry::standard(relay, public_url)?;
+/// and reminders (linking to `public_url`, sent as `business` where a case
+/// has no inbox), clean-up, and, when a `relay` is given, sending email
+/// through it (without one, email stays queued). Fails when TLS to the
+/// relay cannot be set up.
+pub fn start(
+    store: Store,
+    relay: Option<Relay>,
+    public_url: String,
+    business: String,
+) -> Result<JobRunner, String> {
+    let registry = Registry::standard(relay, public_url, business)?;
     Ok(JobRunner::start(store, registry, RunnerOptions::default()))
 }

@@ -34,10 +34,16 @@ const CLEAN_UP_EVERY: Duration = Duration::from_secs(3600);
 
 impl Registry {
     /// Tend's handlers; email is sent only when there is a `relay`.
-    /// Links in email (surveys, notifications) point to `public_url`.
-    pub fn standard(relay: Option<Relay>, public_url: String) -> Result<Self, String> {
+    /// Links in email (surveys, notifications, reminders) point to
+    /// `public_url`; reminders on cases without an inbox come from `business`.
+    pub fn standard(
+        relay: Option<Relay>,
+        public_url: String,
+        business: String,
+    ) -> Result<Self, String> {
         let public_url: Arc<str> = public_url.into();
         let links = public_url.clone();
+        let reminders = (public_url.clone(), Arc::<str>::from(business));
         let mut registry = Registry::default()
             .with(
                 JobKind::Acknowledge,
@@ -103,6 +109,16 @@ impl Registry {
                 JobKind::PromiseDue,
                 None,
                 Arc::new(|store, job| Box::pin(promises::due(store, job))),
+            )
+            .with(
+                JobKind::AppointmentReminder,
+                None,
+                Arc::new(move |store, job| {
+                    let (url, business) = reminders.clone();
+                    Box::pin(async move {
+                        crate::appointments::reminder::run(store, job, &url, &business).await
+                    })
+                }),
             );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);

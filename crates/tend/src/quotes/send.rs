@@ -7,16 +7,14 @@
 
 use super::link::Link;
 use super::pdf::{self, Sheet};
-use crate::mail::outbound::{Copies, Sender, reply_email};
-use crate::replies::{Names, sign_with, signature_of};
+use crate::customer_reply::CustomerReply;
 use std::fmt::Write as _;
 use tend_domain::Invalid;
-use tend_domain::event::Actor;
 use tend_domain::ids::{AgentId, CaseId, QuoteId};
 use tend_domain::quote::{Decision, Quote, format_money, format_rate};
 use tend_store::idempotency::IdempotencyKey;
 use tend_store::messages::{NewAttachment, NewMessage};
-use tend_store::outbound::{OutboundEmail, ReplyContext};
+use tend_store::outbound::OutboundEmail;
 use tend_store::quotes::QuoteRecord;
 use tend_store::{Store, StoreError};
 
@@ -39,34 +37,15 @@ impl Sending<'_> {
         idem: Option<&IdempotencyKey>,
     ) -> Result<QuoteRecord, StoreError> {
         let store = self.store;
-        let case = store.case(case).await?;
-        let ctx = store.reply_context(case.id).await?;
-        let agent = store.agent(self.agent).await?;
-        let customer = store.customer(case.customer_id).await?;
-        let signature = match &ctx {
-            Some(ctx) => signature_of(store, &ctx.inbox, Some(agent.id)).await?,
-            None => String::new(),
-        };
         let reply = Reply {
             store: store.clone(),
             public_url: self.public_url.to_owned(),
-            business: ctx
-                .as_ref()
-                .map_or(self.business, |c| c.inbox.name.as_str())
-                .to_owned(),
-            case: case.id,
-            subject: case.subject.clone(),
-            channel: case.channel,
-            agent: self.agent,
-            agent_name: agent.name,
-            customer_name: customer.name,
-            signature,
-            ctx,
+            base: CustomerReply::prepare(store, case, Some(self.agent), self.business).await?,
             quote: quote.clone(),
         };
         let render = Box::new(move |id, number| reply.render(id, number));
         store
-            .send_quote(case.id, quote, self.agent, render, idem)
+            .send_quote(case, quote, self.agent, render, idem)
             .await
     }
 }
@@ -76,15 +55,7 @@ impl Sending<'_> {
 struct Reply {
     store: Store,
     public_url: String,
-    business: String,
-    case: CaseId,
-    subject: String,
-    channel: tend_domain::case::Channel,
-    agent: AgentId,
-    agent_name: String,
-    customer_name: String,
-    signature: String,
-    ctx: Option<ReplyContext>,
+    base: CustomerReply,
     quote: Quote,
 }
 
@@ -95,47 +66,31 @@ impl Reply {
         id: QuoteId,
         number: i64,
     ) -> Result<(NewMessage, Option<OutboundEmail>), Invalid> {
-        let reference = format!("#{}", self.case);
+        let case = self.base.case;
         let pdf = pdf::render(&Sheet {
-            business: &self.business,
-            case: &format!("{reference}: {}", self.subject),
+            business: &self.base.business,
+            case: &format!("#{case}: {}", self.base.subject),
             number,
             quote: &self.quote,
         });
         let body = self.text(id, number)?;
-        let mut msg = NewMessage {
-            attachments: vec![NewAttachment {
-                filename: format!("quote-{}-{number}.pdf", self.case),
-                content_type: "application/pdf".into(),
-                data: pdf,
-                content_id: None,
-            }],
-            ..NewMessage::text(Actor::agent(self.agent), self.channel, false, body)
+        let attachment = NewAttachment {
+            filename: format!("quote-{case}-{number}.pdf"),
+            content_type: "application/pdf".into(),
+            data: pdf,
+            content_id: None,
         };
-        let Some(ctx) = &self.ctx else {
-            return Ok((msg, None));
-        };
-        let names = Names {
-            customer: &self.customer_name,
-            agent: &self.agent_name,
-            case: self.case,
-            subject: &self.subject,
-        };
-        sign_with(&mut msg, &self.signature, &ctx.inbox, &names);
-        let copies = Copies {
-            cc: ctx.cc.clone(),
-            bcc: Vec::new(),
-        };
-        let mail = reply_email(ctx, self.case, &mut msg, Sender::Person, &copies)
-            .map_err(|e| Invalid::new("email", e))?;
-        Ok((msg, Some(mail)))
+        self.base.render(body, vec![attachment])
     }
 
     /// The reply's text: the lines, the totals, the validity and the links.
     fn text(&self, id: QuoteId, number: i64) -> Result<String, Invalid> {
         let q = &self.quote;
         let money = |minor: i64| format_money(minor, &q.currency);
-        let mut text = format!("Here is our quote {number} for \"{}\":\n\n", self.subject);
+        let mut text = format!(
+            "Here is our quote {number} for \"{}\":\n\n",
+            self.base.subject
+        );
         for line in &q.lines {
             let net = i64::try_from(line.net_minor()).unwrap_or(i64::MAX);
             let _ = writeln!(

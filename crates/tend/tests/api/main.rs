@@ -11,6 +11,7 @@ mod accessibility;
 mod acknowledge;
 mod agent_changes;
 mod agreements;
+mod appointments;
 mod bounces;
 mod browser;
 mod case_tools;

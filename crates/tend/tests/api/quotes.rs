@@ -20,7 +20,7 @@ crate::both_backends!(
 );
 
 /// A Tend relaying to `sink`, with Ann's case opened by email.
-async fn anns_case(b: Backend, sink: &MailSink) -> (TestServer, i64) {
+pub async fn anns_case(b: Backend, sink: &MailSink) -> (TestServer, i64) {
     let relay = Options {
         smtp_relay: Some(sink.url.clone()),
         ..Options::default()
@@ -67,7 +67,7 @@ fn links_in(text: &str, base: &str) -> Vec<String> {
         .collect()
 }
 
-async fn page(t: &TestServer, path: &str) -> (StatusCode, String) {
+pub async fn page(t: &TestServer, path: &str) -> (StatusCode, String) {
     let r = t
         .http
         .get(format!("{}{path}", t.base))

@@ -438,14 +438,16 @@ impl MessageForm {
         }
     }
 
-    /// Where to go after posting: the `next` case page when it is one,
-    /// otherwise back to this case's latest message.
+    /// Where to go after posting: the `next` case page (or the
+    /// technician's visits) when it is one, otherwise back to this case's
+    /// latest message.
     fn after(&self, id: CaseId) -> String {
         match self.next.as_deref() {
             Some(next)
-                if next
-                    .strip_prefix("/cases/")
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+                if next == "/visits"
+                    || next.strip_prefix("/cases/").is_some_and(|n| {
+                        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                    }) =>
             {
                 next.to_owned()
             }

@@ -43,6 +43,7 @@ mod split;
 mod survey_box;
 mod view_counts;
 mod views;
+mod visits;
 
 use crate::http::AppState;
 // The agent templates call `super::layout::label`, and askama expands a
@@ -84,6 +85,8 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/agents/mentions", get(notifications::mentions))
         .route("/cases/new", get(new_case::page).post(new_case::submit))
+        .route("/visits", get(visits::page))
+        .route("/visits/{id}/progress", post(visits::mark))
         .route(
             "/cases/new/email",
             get(outreach::page).post(outreach::submit),

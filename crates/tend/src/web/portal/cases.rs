@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tend_domain::appointment::AppointmentStatus;
 use tend_domain::case::{Channel, Status};
 use tend_domain::ids::{AttachmentId, CaseId};
 use tend_domain::text;
@@ -82,6 +83,8 @@ struct CasePage<'a> {
     promises: Vec<PortalPromise>,
     /// The case's quotes, oldest first, open ones with their buttons.
     quotes: Vec<QuoteView>,
+    /// The case's visits, with the link to pick or change their time.
+    visits: Vec<super::progress::PortalVisit>,
     /// The customer's own open tasks on the case.
     my_tasks: Vec<super::progress::PortalTask>,
     /// Everyone else's tasks, as progress.
@@ -258,6 +261,7 @@ pub(super) async fn render(
     let quotes = s.store.case_quotes(case.id).await?;
     let quotes = quotes.iter().map(QuoteView::of).collect();
     let (my_tasks, progress) = super::progress::split(s.store.tasks(case.id).await?, now);
+    let visits = super::progress::visits(&s.store, case.id).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -278,6 +282,7 @@ pub(super) async fn render(
         expect,
         promises,
         quotes,
+        visits,
         my_tasks,
         progress,
         undo,

@@ -1,11 +1,15 @@
 //! A case's tasks as its customer sees them: the ones they own, with due
 //! times ("What you need to do"), and the others only as progress ("Parts
-//! ordered — due Thursday", "done"), never who a third party is.
+//! ordered — due Thursday", "done"), never who a third party is; and its
+//! visits, with where they stand and the link to pick or change the time.
 
 use crate::web::shared::expectation::{self, DueView};
 use jiff::Timestamp;
+use tend_domain::appointment::AppointmentStatus;
+use tend_domain::ids::CaseId;
 use tend_domain::task::{OwnerKind, TaskStatus};
 use tend_store::tasks::Task;
+use tend_store::{Store, StoreError};
 
 /// One task in the portal.
 pub struct PortalTask {
@@ -32,4 +36,41 @@ pub fn split(tasks: Vec<Task>, now: Timestamp) -> (Vec<PortalTask>, Vec<PortalTa
         }
     }
     (mine, progress)
+}
+
+/// One visit in the portal.
+pub struct PortalVisit {
+    pub type_name: String,
+    pub status: AppointmentStatus,
+    /// The window booked, for people.
+    pub when: Option<String>,
+    /// The visit's own page, while a time can still be picked or changed.
+    pub link: Option<String>,
+}
+
+/// A case's visits for its customer, oldest first (cancelled ones left out).
+pub async fn visits(store: &Store, case: CaseId) -> Result<Vec<PortalVisit>, StoreError> {
+    let mut visits = Vec::new();
+    for a in store.case_appointments(case).await? {
+        if a.status == AppointmentStatus::Cancelled {
+            continue;
+        }
+        let zone = crate::appointments::zone_of(store, &a).await?;
+        let link = match a.status {
+            AppointmentStatus::Offered | AppointmentStatus::Booked => {
+                Some(crate::appointments::link::path(store, a.id)?)
+            }
+            _ => None,
+        };
+        visits.push(PortalVisit {
+            when: a
+                .starts_at
+                .zip(a.ends_at)
+                .map(|(from, to)| crate::appointments::window_text(from, to, &zone)),
+            type_name: a.type_name,
+            status: a.status,
+            link,
+        });
+    }
+    Ok(visits)
 }

@@ -8,6 +8,7 @@ pub mod help;
 mod quote;
 mod request;
 mod survey;
+mod visit;
 
 use crate::http::AppState;
 use axum::Router;
@@ -43,4 +44,9 @@ pub fn survey_router() -> Router<AppState> {
             get(survey::page).post(survey::answer),
         )
         .route("/quote/{id}/{token}", get(quote::page).post(quote::decide))
+        .route(
+            "/visit/{id}/{signature}",
+            get(visit::page).post(visit::book),
+        )
+        .route("/visit/{id}/{signature}/cancel", post(visit::cancel))
 }

@@ -10,7 +10,8 @@
 
 use crate::brand::Brand;
 use crate::http::AppState;
-use crate::quotes::link::{Link, LinkError, VerifyError};
+use crate::quotes::link::Link;
+use crate::signed_link::{LinkError, VerifyError};
 use crate::web::shared::error::WebError;
 use crate::web::shared::quote_view::QuoteView;
 use askama::Template;

@@ -647,8 +647,45 @@ fn describe(data: &EventData, names: &Names) -> Option<String> {
             owner_kind.describe(),
             due_text(*due_at)
         ),
+        EventData::PromiseWithdrawn { promise } => {
+            format!("let go of the promise “{promise}”")
+        }
+        EventData::AppointmentOffered {
+            type_name,
+            window_minutes,
+            ..
+        } => format!("offered a {type_name} visit, in windows of {window_minutes} minutes"),
+        EventData::AppointmentBooked {
+            starts_at, ends_at, ..
+        } => format!(
+            "booked the visit for {} to {}",
+            when(starts_at),
+            when(ends_at)
+        ),
+        EventData::AppointmentRescheduled {
+            starts_at,
+            ends_at,
+            reason,
+            ..
+        } => format!(
+            "moved the visit to {} to {}{}",
+            when(starts_at),
+            when(ends_at),
+            because(reason.as_deref())
+        ),
+        EventData::AppointmentCancelled { reason, .. } => {
+            format!("cancelled the visit{}", because(reason.as_deref()))
+        }
+        EventData::TechnicianOnTheWay { arrival_at, .. } => {
+            format!("is on the way, arriving about {}", when(arrival_at))
+        }
         other => label(other.kind()),
     })
+}
+
+/// The reason the business gave, if any.
+fn because(reason: Option<&str>) -> String {
+    reason.map(|r| format!(": “{r}”")).unwrap_or_default()
 }
 
 /// A customer's decision on a quote, with their comment.
