@@ -10,9 +10,9 @@
 //! link from another visit is refused.
 
 use crate::harness::{Backend, TestServer};
-use crate::quotes::{anns_case, page};
 use crate::mail_sink::MailSink;
 use crate::portal::body_text;
+use crate::quotes::{anns_case, event_kinds, page};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -119,16 +119,8 @@ async fn slots(t: &TestServer, id: i64, query: &str) -> Vec<Value> {
     r.body.as_array().unwrap().clone()
 }
 
-pub async fn event_kinds(t: &TestServer, case: i64) -> Vec<String> {
-    t.all(&format!("/api/v1/cases/{case}/events"))
-        .await
-        .iter()
-        .map(|e| e["data"]["type"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The text of the `invite.ics` attached to message `message`.
-async fn invite_of(t: &TestServer, message: &Value) -> String {
+pub async fn invite_of(t: &TestServer, message: &Value) -> String {
     let attachment = message["attachments"]
         .as_array()
         .unwrap()
@@ -151,7 +143,7 @@ async fn invite_of(t: &TestServer, message: &Value) -> String {
 
 /// One property of the first VEVENT, as the `icalendar` crate parses it:
 /// its value and its parameters.
-fn event_property(ics: &str, name: &str) -> (String, Vec<(String, String)>) {
+pub fn event_property(ics: &str, name: &str) -> (String, Vec<(String, String)>) {
     let unfolded = icalendar::parser::unfold(ics);
     let calendar = icalendar::parser::read_calendar(&unfolded).unwrap();
     let event = calendar
@@ -183,7 +175,7 @@ fn event_property(ics: &str, name: &str) -> (String, Vec<(String, String)>) {
 }
 
 /// The calendar's METHOD, as the `icalendar` crate parses it.
-fn method(ics: &str) -> String {
+pub fn method(ics: &str) -> String {
     let unfolded = icalendar::parser::unfold(ics);
     let calendar = icalendar::parser::read_calendar(&unfolded).unwrap();
     calendar
@@ -196,7 +188,7 @@ fn method(ics: &str) -> String {
 
 /// What Python's `icalendar` reads: METHOD, UID, SEQUENCE and the start
 /// as zone name and local time. Missing Python fails in CI.
-fn python_reads(ics: &str) -> Option<String> {
+pub fn python_reads(ics: &str) -> Option<String> {
     let script = "import sys, icalendar\n\
         cal = icalendar.Calendar.from_ical(sys.stdin.read())\n\
         ev = [c for c in cal.walk('VEVENT')][0]\n\
@@ -245,7 +237,7 @@ fn amsterdam(t: &str) -> String {
 }
 
 /// The first offered window starting at least `hours` from now.
-fn first_after(starts: &[String], hours: i64) -> String {
+pub fn first_after(starts: &[String], hours: i64) -> String {
     let after = Timestamp::now() + SignedDuration::from_hours(hours);
     starts
         .iter()

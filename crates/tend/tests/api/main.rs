@@ -42,6 +42,7 @@ mod openapi;
 mod outbound_mail;
 mod parsing;
 mod permissions;
+mod plumber_story;
 mod portal;
 mod portal_customer_side;
 mod promises;

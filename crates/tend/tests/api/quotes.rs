@@ -41,7 +41,7 @@ fn in_days(days: i64) -> String {
 }
 
 /// A two-line quote in EUR, valid for a week.
-fn boiler_quote() -> Value {
+pub fn boiler_quote() -> Value {
     json!({
         "currency": "EUR",
         "valid_until": in_days(7),
@@ -52,14 +52,14 @@ fn boiler_quote() -> Value {
     })
 }
 
-async fn send_quote(t: &TestServer, case: i64, quote: Value) -> Value {
+pub async fn send_quote(t: &TestServer, case: i64, quote: Value) -> Value {
     let r = t.post(&format!("/api/v1/cases/{case}/quotes"), quote).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body
 }
 
 /// The decision links (paths) in an email's text: approve, then decline.
-fn links_in(text: &str, base: &str) -> Vec<String> {
+pub fn links_in(text: &str, base: &str) -> Vec<String> {
     text.split_whitespace()
         .filter_map(|w| w.strip_prefix(base))
         .filter(|path| path.starts_with("/quote/"))
@@ -77,7 +77,7 @@ pub async fn page(t: &TestServer, path: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
-async fn confirm(t: &TestServer, path: &str, comment: &str) -> (StatusCode, String) {
+pub async fn confirm(t: &TestServer, path: &str, comment: &str) -> (StatusCode, String) {
     let body = format!("comment={}", comment.replace(' ', "+"));
     let r = t
         .http
@@ -90,7 +90,7 @@ async fn confirm(t: &TestServer, path: &str, comment: &str) -> (StatusCode, Stri
     (r.status(), r.text().await.unwrap())
 }
 
-async fn event_kinds(t: &TestServer, case: i64) -> Vec<String> {
+pub async fn event_kinds(t: &TestServer, case: i64) -> Vec<String> {
     t.all(&format!("/api/v1/cases/{case}/events"))
         .await
         .iter()

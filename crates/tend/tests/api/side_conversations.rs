@@ -28,7 +28,7 @@ Water everywhere, please help.\r\n";
 
 /// A Tend relaying to `sink`, with the inbox `support@example.com` and the
 /// case Pat opened by email.
-async fn pats_case(b: Backend, sink: &MailSink) -> (TestServer, i64) {
+pub async fn pats_case(b: Backend, sink: &MailSink) -> (TestServer, i64) {
     let relay = Options {
         smtp_relay: Some(sink.url.clone()),
         ..Options::default()
@@ -42,7 +42,7 @@ async fn pats_case(b: Backend, sink: &MailSink) -> (TestServer, i64) {
 }
 
 /// An email from `from` answering Tend's message `message_id`.
-fn answer(from: &str, id: &str, message_id: &Value, text: &str) -> String {
+pub fn answer(from: &str, id: &str, message_id: &Value, text: &str) -> String {
     let id_of = message_id.as_str().unwrap();
     format!(
         "From: {from}\r\nTo: support@example.com\r\nSubject: Re: Parts for the leak\r\n\
@@ -51,20 +51,20 @@ fn answer(from: &str, id: &str, message_id: &Value, text: &str) -> String {
 }
 
 /// A list the API answers whole (not paged).
-async fn list(t: &TestServer, path: &str) -> Vec<Value> {
+pub async fn list(t: &TestServer, path: &str) -> Vec<Value> {
     let r = t.get(path).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body.as_array().unwrap().clone()
 }
 
-async fn effort_index(t: &TestServer, case: i64) -> i64 {
+pub async fn effort_index(t: &TestServer, case: i64) -> i64 {
     let r = t.get(&format!("/api/v1/cases/{case}/effort")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body["index"].as_i64().unwrap()
 }
 
 /// The customer's browser, signed in to the portal by the link the relay got.
-async fn portal_for(t: &TestServer, sink: &MailSink, email: &str) -> WebAgent {
+pub async fn portal_for(t: &TestServer, sink: &MailSink, email: &str) -> WebAgent {
     let mut web = WebAgent::new(t);
     let asked = crate::portal::ask_for_link(&mut web, email).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.html);
