@@ -148,9 +148,9 @@ impl Step {
     }
 }
 
-/// A kind of visit as an admin defines it.
+/// A kind of visit as an admin defines it. (Stored records flatten it, so
+/// its schema stays open to their extra fields.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct AppointmentTypeDefinition {
     /// "Boiler repair".
     pub name: String,
@@ -221,8 +221,9 @@ impl AppointmentTypeDefinition {
 }
 
 /// Someone whose time visits are booked in, as an admin defines them.
+/// (Stored records flatten it, so its schema stays open to their extra
+/// fields.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ResourceDefinition {
     /// "Sam (plumber)".
     pub name: String,

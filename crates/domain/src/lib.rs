@@ -40,6 +40,7 @@ pub mod survey;
 pub mod task;
 pub mod text;
 pub mod waiting;
+pub mod webhook;
 
 pub use invalid::Invalid;
 

@@ -185,6 +185,7 @@ impl Store {
             && new.message.attachments.is_empty()
             && !self.setups.sla.may_apply()
             && !self.setups.rules.may_apply()
+            && !self.setups.webhooks.may_apply()
             && !crate::routing::may_route(new.team_id, new.assignee_id)
         {
             // The one statement cannot read first: the earlier case this one
@@ -1017,7 +1018,9 @@ pub(crate) async fn insert_event(
             ],
         )
         .await?;
-    Ok(EventId(row.int("id")?))
+    let id = EventId(row.int("id")?);
+    crate::webhooks::dispatch::after_event(tx, (id, case_id, seq), actor, data, at).await?;
+    Ok(id)
 }
 
 /// The case row's columns a fold rewrites, in the order of

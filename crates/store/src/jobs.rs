@@ -58,6 +58,8 @@ tend_domain::string_enum!(
         /// Reminds the customer of a booked visit the day before
         /// (`{"appointment_id": n}`), unless it moved or was called off.
         AppointmentReminder = "appointment_reminder",
+        /// Makes an attempt at a webhook delivery (`{"delivery_id": n}`).
+        WebhookDelivery = "webhook_delivery",
     }
 );
 

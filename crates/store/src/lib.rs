@@ -70,6 +70,7 @@ pub mod surveys;
 pub mod tasks;
 mod time;
 mod tx;
+pub mod webhooks;
 mod writer;
 
 pub use dialect::Dialect;

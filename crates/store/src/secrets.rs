@@ -343,13 +343,21 @@ pub(crate) const OAUTH_REFRESH_TOKEN: SecretColumn = SecretColumn {
     column: "refresh_token",
 };
 
+/// Webhooks' signing secrets.
+pub(crate) const WEBHOOK_SECRET: SecretColumn = SecretColumn {
+    table: "webhooks",
+    key: "id",
+    column: "secret",
+};
+
 /// Every column that holds a secret.
-const SECRET_COLUMNS: [&SecretColumn; 5] = [
+const SECRET_COLUMNS: [&SecretColumn; 6] = [
     &TOTP_SECRET,
     &IMAP_PASSWORD,
     &OAUTH_CLIENT_SECRET,
     &OAUTH_ACCESS_TOKEN,
     &OAUTH_REFRESH_TOKEN,
+    &WEBHOOK_SECRET,
 ];
 
 /// What a pass over the secret columns found.

@@ -1,5 +1,5 @@
 //! Set-up every case write reads (SLA policies and calendars, automation
-//! rules), read once from the database and kept in memory. An admin's
+//! rules, webhooks), read once from the database and kept in memory. An admin's
 //! change in this process drops the copy at once; a change made by another
 //! node is picked up within [`MAX_AGE`].
 
@@ -56,4 +56,5 @@ impl<T> Held<T> {
 pub(crate) struct Setups {
     pub(crate) sla: crate::service_levels::SlaCache,
     pub(crate) rules: crate::rules::RuleCache,
+    pub(crate) webhooks: crate::webhooks::dispatch::WebhookCache,
 }

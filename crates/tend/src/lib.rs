@@ -28,3 +28,4 @@ pub mod signed_link;
 pub mod surveys;
 pub mod two_factor;
 pub mod web;
+pub mod webhooks;

@@ -27,6 +27,7 @@ mod service_levels;
 mod side_conversations;
 mod staff;
 mod tasks;
+mod webhooks;
 
 use crate::http::AppState;
 use crate::http::error::ErrorBody;
@@ -43,7 +44,7 @@ use utoipa_axum::routes;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tend API", version = "1", description = "Tend's REST API. Authenticate with `Authorization: Bearer <token>` (create one with `tend token create`). Errors use one envelope: `{\"error\": {\"code\", \"message\", \"details\"}}`. POSTs accept an `Idempotency-Key` header: a retried request returns the first request's resource instead of creating another."),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, webhooks::WebhookPayload)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -162,6 +163,10 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::progress))
         .routes(routes!(appointments::my_visits))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(cases::attachment))
         .routes(routes!(cases::raw_message))
         .routes(routes!(cases::bounce_report))

@@ -120,6 +120,15 @@ impl Registry {
                     })
                 }),
             );
+        let http = crate::webhooks::client()?;
+        registry = registry.with(
+            JobKind::WebhookDelivery,
+            None,
+            Arc::new(move |store, job| {
+                let http = http.clone();
+                Box::pin(async move { crate::webhooks::deliver(store, job, &http).await })
+            }),
+        );
         if let Some(relay) = relay {
             let sender = Arc::new(crate::mail::outbound::Sending::new(&relay)?);
             registry = registry.with(

@@ -43,6 +43,8 @@ pub async fn set_up(t: &TestServer, capacity: u16) -> (i64, i64) {
         )
         .await;
     assert_eq!(kind.status, StatusCode::CREATED, "{}", kind.body);
+    let doc = t.get("/api/v1/openapi.json").await.body;
+    crate::openapi::check(&doc, "/api/v1/appointment_types", "post", 201, &kind.body);
     assert_eq!(kind.body["window_minutes"], 120);
     assert_eq!(kind.body["cutoff_hours"], 24);
     let resource = t
@@ -52,6 +54,7 @@ pub async fn set_up(t: &TestServer, capacity: u16) -> (i64, i64) {
         )
         .await;
     assert_eq!(resource.status, StatusCode::CREATED, "{}", resource.body);
+    crate::openapi::check(&doc, "/api/v1/resources", "post", 201, &resource.body);
     (kind.id(), resource.id())
 }
 

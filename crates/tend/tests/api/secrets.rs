@@ -23,7 +23,7 @@ crate::both_backends!(
 );
 
 /// The values of the first column of `sql`, read straight from the database.
-async fn raw_column(db: &FreshDatabase, sql: &str) -> Vec<String> {
+pub async fn raw_column(db: &FreshDatabase, sql: &str) -> Vec<String> {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
