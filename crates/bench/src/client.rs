@@ -172,6 +172,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// What `elapsed` of work measured: the successes' latencies in
+    /// microseconds, in any order, and the failures.
+    pub fn new(mut latencies_us: Vec<u64>, errors: usize, elapsed: Duration) -> Self {
+        latencies_us.sort_unstable();
+        Self {
+            requests: latencies_us.len() + errors,
+            ok: latencies_us.len(),
+            errors,
+            elapsed,
+            latencies_us,
+        }
+    }
+
     /// Successful responses per wall-clock second.
     pub fn throughput(&self) -> f64 {
         let seconds = self.elapsed.as_secs_f64();
@@ -279,14 +292,7 @@ where
             samples.join("\n  ")
         );
     }
-    latencies_us.sort_unstable();
-    Ok(Outcome {
-        requests: latencies_us.len() + errors,
-        ok: latencies_us.len(),
-        errors,
-        elapsed,
-        latencies_us,
-    })
+    Ok(Outcome::new(latencies_us, errors, elapsed))
 }
 
 /// One connection's loop: claim a request index, send, time, repeat.
@@ -399,13 +405,7 @@ mod tests {
     use axum::routing::get;
 
     fn outcome(latencies_us: Vec<u64>) -> Outcome {
-        Outcome {
-            requests: latencies_us.len(),
-            ok: latencies_us.len(),
-            errors: 0,
-            elapsed: Duration::from_secs(1),
-            latencies_us,
-        }
+        Outcome::new(latencies_us, 0, Duration::from_secs(1))
     }
 
     #[test]

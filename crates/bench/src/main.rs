@@ -7,7 +7,8 @@
 //!   dataset, [`process`] for the server child, [`client`] for requests and
 //!   [`report`] for the results, and [`sla`] for its SLA set-up;
 //! - [`mail`] runs the email benchmark;
-//! - [`rules`] measures automation rules on the write path.
+//! - [`rules`] measures automation rules on the write path;
+//! - [`slots`] measures the appointment slot search.
 
 mod client;
 mod corpus;
@@ -18,6 +19,7 @@ mod report;
 mod rules;
 mod seed;
 mod sla;
+mod slots;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +43,8 @@ enum Command {
     Mail(mail::MailBenchArgs),
     /// Measure what automation rules cost on case creation (see docs/benchmarks.md).
     Rules(rules::RulesBenchArgs),
+    /// Measure the appointment slot search over two weeks (see docs/benchmarks.md).
+    Slots(slots::SlotsBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             Command::Load(args) => load::run(cli.store, args).await,
             Command::Mail(args) => mail::run(cli.store, args).await,
             Command::Rules(args) => rules::run(cli.store, args).await,
+            Command::Slots(args) => slots::run(cli.store, args).await,
         }
     })
 }

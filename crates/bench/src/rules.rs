@@ -8,22 +8,17 @@
 //! through every rule; the report gives creations per second, latency
 //! and the added cost per appended event.
 
+use crate::seed;
 use anyhow::Context;
 use clap::Args;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tend::config::{ServeArgs, Settings, StoreArgs};
 use tend::server;
-use tend_domain::case::{Channel, Priority};
-use tend_domain::customer::ContactKind;
 use tend_domain::event::Actor;
 use tend_domain::ids::{CaseId, CustomerId};
 use tend_domain::rules::RuleDefinition;
 use tend_store::Store;
-use tend_store::cases::NewCase;
-use tend_store::customers::NewCustomer;
-use tend_store::messages::NewMessage;
-use tend_store::model::ContactPoint;
 
 /// Options of `tend-bench rules`.
 #[derive(Debug, Args)]
@@ -48,20 +43,7 @@ pub async fn run(store_args: StoreArgs, args: RulesBenchArgs) -> anyhow::Result<
         store.rules().await?.is_empty(),
         "the database already holds rules: give an empty --data-dir"
     );
-    let customer = store
-        .create_customer(
-            &NewCustomer {
-                name: "Rule Bench".into(),
-                organization_id: None,
-                contact_points: vec![ContactPoint {
-                    kind: ContactKind::Email,
-                    value: format!("rules-bench-{}@example.net", std::process::id()),
-                }],
-            },
-            None,
-        )
-        .await?
-        .id;
+    let customer = seed::bench_customer(&store, "Rule Bench", "rules").await?;
     let bare = phase(&store, customer, args.cases, "no rules").await?;
     for i in 0..args.rules {
         store
@@ -175,24 +157,7 @@ async fn phase(
         let at = Instant::now();
         let case = store
             .create_case(
-                NewCase {
-                    subject: format!("Heating broken, flat {i}"),
-                    customer_id: customer,
-                    channel: Channel::WebForm,
-                    priority: Priority::Normal,
-                    tags: Vec::new(),
-                    team_id: None,
-                    assignee_id: None,
-                    agreement_id: None,
-                    custom_fields: Default::default(),
-                    message: NewMessage::text(
-                        Actor::customer(customer),
-                        Channel::WebForm,
-                        false,
-                        "The radiators are cold since this morning.".into(),
-                    ),
-                    follows: None,
-                },
+                seed::heating_case(customer, i),
                 Actor::customer(customer),
                 None,
             )

@@ -151,7 +151,7 @@ pub async fn prepare(store: &Store, plan: Plan) -> anyhow::Result<Dataset> {
 }
 
 /// The bench admin's id, creating the agent on first use.
-async fn ensure_admin(store: &Store) -> anyhow::Result<AgentId> {
+pub async fn ensure_admin(store: &Store) -> anyhow::Result<AgentId> {
     let email = EmailAddress::parse("email", ADMIN_EMAIL)?;
     if let Some(id) = store.agent_id_by_email(&email).await? {
         if !store.agent(id).await?.active {
@@ -169,6 +169,43 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<AgentId> {
         .await
         .context("creating the bench admin")?;
     Ok(agent.id)
+}
+
+/// A new customer `name` with an address of its own (`{tag}-bench-{pid}@example.net`),
+/// for the benches that create cases one at a time.
+pub async fn bench_customer(store: &Store, name: &str, tag: &str) -> anyhow::Result<CustomerId> {
+    let new = NewCustomer {
+        name: name.into(),
+        organization_id: None,
+        contact_points: vec![ContactPoint {
+            kind: ContactKind::Email,
+            value: format!("{tag}-bench-{}@example.net", std::process::id()),
+        }],
+    };
+    Ok(store.create_customer(&new, None).await?.id)
+}
+
+/// Case `i` of `customer`'s cold radiators, from the web form, to create
+/// through the store's ordinary write path.
+pub fn heating_case(customer: CustomerId, i: usize) -> NewCase {
+    NewCase {
+        subject: format!("Heating broken, flat {i}"),
+        customer_id: customer,
+        channel: Channel::WebForm,
+        priority: Priority::Normal,
+        tags: Vec::new(),
+        team_id: None,
+        assignee_id: None,
+        agreement_id: None,
+        custom_fields: Default::default(),
+        message: NewMessage::text(
+            Actor::customer(customer),
+            Channel::WebForm,
+            false,
+            "The radiators are cold since this morning.".into(),
+        ),
+        follows: None,
+    }
 }
 
 /// Customers `customer0@example.net`..., creating those not yet present.
