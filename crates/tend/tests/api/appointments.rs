@@ -10,9 +10,9 @@
 //! link from another visit is refused.
 
 use crate::harness::{Backend, TestServer};
-use crate::quotes::{anns_case, page};
 use crate::mail_sink::MailSink;
 use crate::portal::body_text;
+use crate::quotes::{anns_case, page};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -67,6 +67,7 @@ mod web_live_views;
 mod web_rules;
 mod web_totp;
 mod web_views;
+mod web_visits;
 mod write_path;
 
 /// Generates `sqlite::name` and `postgres::name` tests from
