@@ -7,7 +7,6 @@
 //! off the visit (with a reason the customer is told).
 
 use super::extract::{Id, Json, Params, Principal};
-use crate::appointments::notice::Notices;
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use axum::extract::State;
@@ -190,18 +189,9 @@ pub async fn offer(
     body: Json<Offer>,
 ) -> ApiResult<Response> {
     me.require(Action::Work)?;
-    let case = CaseId(id);
-    let notices = Notices::prepare(
-        &s.store,
-        case,
-        Some(me.agent_id),
-        &s.web.brand.name,
-        &s.web.public_url,
-    )
-    .await?;
     let appointment = s
-        .store
-        .offer_appointment(case, body.value.type_id, me.agent_id, notices.offer())
+        .scheduler()
+        .offer(CaseId(id), body.value.type_id, me.agent_id)
         .await?;
     Ok(super::created(
         format!("/api/v1/appointments/{}", appointment.id),
@@ -292,10 +282,7 @@ pub async fn book(
 ) -> ApiResult<axum::Json<Appointment>> {
     me.require(Action::Work)?;
     let b = body.value;
-    let change = Change::Book {
-        starts_at: b.starts_at,
-        address: short_text("address", b.address.as_deref())?,
-    };
+    let change = crate::appointments::booking(b.starts_at, b.address.as_deref())?;
     let reason = short_text("reason", b.reason.as_deref())?;
     apply(&s, &me, AppointmentId(id), change, reason).await
 }
@@ -362,19 +349,10 @@ async fn apply(
     change: Change,
     reason: Option<String>,
 ) -> ApiResult<axum::Json<Appointment>> {
-    let case = s.store.appointment(id).await?.case_id;
-    let notices = Notices::prepare(
-        &s.store,
-        case,
-        Some(me.agent_id),
-        &s.web.brand.name,
-        &s.web.public_url,
-    )
-    .await?;
-    let notify = notices.notify(change.clone(), reason.clone());
+    let visit = s.store.appointment(id).await?;
     let appointment = s
-        .store
-        .change_appointment(id, change, Actor::agent(me.agent_id), reason, notify)
+        .scheduler()
+        .change(&visit, change, Actor::agent(me.agent_id), reason)
         .await?;
     Ok(axum::Json(appointment))
 }

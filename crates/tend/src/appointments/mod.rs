@@ -1,18 +1,22 @@
 //! Appointments ([`tend_domain::appointment`]): the signed page link a
 //! customer books, moves or cancels a visit from ([`link`]), the messages
-//! and calendar invitations each change sends them ([`notice`]), and the
-//! day-before reminder job ([`reminder`]). The pages are in
-//! `web::public::visit` (from the email) and `web::agent::visits` (the
-//! technician's).
+//! and calendar invitations each change sends them ([`notice`]), the steps
+//! every offer and change takes, whoever asks ([`scheduler`]), the free
+//! windows pages list ([`windows`]), and the day-before reminder job
+//! ([`reminder`]). The pages are in `web::public::visit` (from the email),
+//! `web::agent::visits` (the technician's) and `web::agent::visits_panel`
+//! (the case page's).
 
 pub mod link;
 pub mod notice;
 pub mod reminder;
+pub mod scheduler;
+pub mod windows;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tend_domain::Invalid;
-use tend_domain::appointment::Step;
+use tend_domain::appointment::{Step, short_text};
 use tend_store::appointments::Appointment;
 use tend_store::appointments::changes::Change;
 use tend_store::{Store, StoreError};
@@ -37,6 +41,15 @@ pub fn window_text(start: Timestamp, end: Timestamp, zone: &TimeZone) -> String 
 /// A time of day for people, in `zone`: "10:40".
 pub fn clock_text(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned(zone.clone()).strftime("%H:%M").to_string()
+}
+
+/// The change booking the window from `starts_at` (or moving the visit
+/// there) makes, at `address` (blank: none given).
+pub fn booking(starts_at: Timestamp, address: Option<&str>) -> Result<Change, Invalid> {
+    Ok(Change::Book {
+        starts_at,
+        address: short_text("address", address)?,
+    })
 }
 
 /// The change a technician's progress step makes.

@@ -3,7 +3,7 @@
 //! moved since the job was queued has its own job; one called off or
 //! already reminded gets nothing ([`tend_store::appointments::changes`]).
 
-use super::notice::Notices;
+use super::scheduler::Scheduler;
 use crate::jobs::{JobError, payload_id};
 use tend_domain::event::Actor;
 use tend_domain::ids::AppointmentId;
@@ -15,10 +15,13 @@ use tend_store::jobs::Job;
 pub async fn run(store: Store, job: Job, public_url: &str, business: &str) -> Result<(), JobError> {
     let id = AppointmentId(payload_id(&job, "appointment_id")?);
     let appointment = store.appointment(id).await?;
-    let notices = Notices::prepare(&store, appointment.case_id, None, business, public_url).await?;
-    let notify = notices.notify(Change::Remind, None);
-    store
-        .change_appointment(id, Change::Remind, Actor::system(), None, notify)
+    let scheduler = Scheduler {
+        store: &store,
+        business,
+        public_url,
+    };
+    scheduler
+        .change(&appointment, Change::Remind, Actor::system(), None)
         .await?;
     Ok(())
 }

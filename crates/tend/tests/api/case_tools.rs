@@ -51,7 +51,8 @@ async fn server(b: Backend) -> (TestServer, i64, i64) {
     (t, cora, case)
 }
 
-async fn agent_id(t: &TestServer, email: &str) -> i64 {
+/// The id of the agent with `email`.
+pub async fn agent_id(t: &TestServer, email: &str) -> i64 {
     t.get("/api/v1/agents")
         .await
         .body

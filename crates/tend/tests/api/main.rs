@@ -68,6 +68,7 @@ mod web_live_views;
 mod web_rules;
 mod web_totp;
 mod web_views;
+mod web_visits;
 mod webhooks;
 mod write_path;
 

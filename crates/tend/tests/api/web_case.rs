@@ -76,7 +76,8 @@ async fn events(t: &TestServer, id: i64) -> Vec<Value> {
 /// One part of a multipart body: a field, or a file when `filename` is set.
 pub struct Part<'a> {
     name: &'a str,
-    filename: Option<&'a str>,
+    /// The file's name and content type.
+    filename: Option<(&'a str, &'a str)>,
     data: &'a [u8],
 }
 
@@ -89,9 +90,14 @@ pub fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
 }
 
 pub fn file<'a>(filename: &'a str, data: &'a [u8]) -> Part<'a> {
+    typed_file(filename, "text/plain", data)
+}
+
+/// A file of `content_type` (a phone's photo: `image/jpeg`).
+pub fn typed_file<'a>(filename: &'a str, content_type: &'a str, data: &'a [u8]) -> Part<'a> {
     Part {
         name: "files",
-        filename: Some(filename),
+        filename: Some((filename, content_type)),
         data,
     }
 }
@@ -108,10 +114,10 @@ pub async fn post_multipart(
     for p in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
         match p.filename {
-            Some(f) => body.extend_from_slice(
+            Some((f, content_type)) => body.extend_from_slice(
                 format!(
                     "Content-Disposition: form-data; name=\"{}\"; filename=\"{f}\"\r\n\
-                     Content-Type: text/plain\r\n\r\n",
+                     Content-Type: {content_type}\r\n\r\n",
                     p.name
                 )
                 .as_bytes(),

@@ -40,6 +40,18 @@ pub struct AppState {
     pub shutdown: CancellationToken,
 }
 
+impl AppState {
+    /// Offers and changes visits as this server: its brand's name on the
+    /// customer's messages, its public URL in their links.
+    pub fn scheduler(&self) -> crate::appointments::scheduler::Scheduler<'_> {
+        crate::appointments::scheduler::Scheduler {
+            store: &self.store,
+            business: &self.web.brand.name,
+            public_url: &self.web.public_url,
+        }
+    }
+}
+
 /// Web settings and shared state.
 #[derive(Debug)]
 pub struct WebConfig {

@@ -83,6 +83,8 @@ struct CasePage {
     related: Vec<Row>,
     /// Side conversations with third parties, and the tasks.
     side: super::side_panel::SidePanel,
+    /// The case's visits, with the forms to offer, book and cancel them.
+    visits: super::visits_panel::VisitsPanel,
     /// Whether the signed-in agent follows the case.
     following: bool,
     /// Until when the case is snoozed, if it is.
@@ -164,8 +166,24 @@ pub async fn back_or_error(
     id: CaseId,
     done: Result<(), WebError>,
 ) -> Result<Response, WebError> {
+    back_to(s, session, id, "", done).await
+}
+
+/// As [`back_or_error`], coming back to the page's section `anchor` (the
+/// top when blank).
+pub async fn back_to(
+    s: &AppState,
+    session: &Session,
+    id: CaseId,
+    anchor: &str,
+    done: Result<(), WebError>,
+) -> Result<Response, WebError> {
+    let to = match anchor {
+        "" => format!("/cases/{id}"),
+        anchor => format!("/cases/{id}#{anchor}"),
+    };
     match done {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&to).into_response()),
         Err(e) => render_error(s, session, id, e, Draft::default()).await,
     }
 }
@@ -256,6 +274,8 @@ pub async fn render(
         .map(|c| Row::new(c, &names, clock))
         .collect();
     let side = super::side_panel::SidePanel::load(s, id).await?;
+    let visits =
+        super::visits_panel::VisitsPanel::load(s, id, session.role().may(Action::Work)).await?;
     let following = s.store.follows(id, session.agent_id()).await?;
     let snoozed_until = case
         .snoozed_until
@@ -300,6 +320,7 @@ pub async fn render(
         surveys,
         related,
         side,
+        visits,
         following,
         snoozed_until,
         can_split,

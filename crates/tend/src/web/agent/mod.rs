@@ -44,6 +44,7 @@ mod survey_box;
 mod view_counts;
 mod views;
 mod visits;
+mod visits_panel;
 
 use crate::http::AppState;
 // The agent templates call `super::layout::label`, and askama expands a
@@ -93,6 +94,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/cases/{id}/forward", post(outreach::forward))
         .route("/cases/{id}/side_conversations", post(side_panel::start))
+        .route("/cases/{id}/visits", post(visits_panel::offer))
+        .route(
+            "/cases/{id}/visits/{appointment}/book",
+            post(visits_panel::book),
+        )
+        .route(
+            "/cases/{id}/visits/{appointment}/cancel",
+            post(visits_panel::cancel),
+        )
         .route("/side_conversations/{id}/reply", post(side_panel::reply))
         .route("/cases/{id}", get(case_page::page))
         .route("/cases/{id}/reply", post(case_page::reply))

@@ -5,7 +5,6 @@
 //! and a note with photos attached to the case (the case page's note form,
 //! coming back here).
 
-use crate::appointments::notice::Notices;
 use crate::appointments::{progress, window_text};
 use crate::http::AppState;
 use crate::web::shared::csrf::Posted;
@@ -136,18 +135,9 @@ pub async fn mark(
     };
     let change = progress(step, arrival_at).map_err(WebError::field)?;
     let visit = s.store.appointment(id).await?;
-    let notices = Notices::prepare(
-        &s.store,
-        visit.case_id,
-        Some(session.agent_id()),
-        &s.web.brand.name,
-        &s.web.public_url,
-    )
-    .await?;
-    let notify = notices.notify(change.clone(), None);
     let done = s
-        .store
-        .change_appointment(id, change, session.actor(), None, notify)
+        .scheduler()
+        .change(&visit, change, session.actor(), None)
         .await;
     match done {
         Ok(_) => Ok(Redirect::to("/visits").into_response()),

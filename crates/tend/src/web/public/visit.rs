@@ -8,8 +8,8 @@
 //! window taken meanwhile 409 (with the windows still free), a refused
 //! field 422; none of them changes anything.
 
-use crate::appointments::notice::Notices;
-use crate::appointments::{SEARCH_DAYS, link, window_text};
+use crate::appointments::windows::{Day, free_days};
+use crate::appointments::{link, window_text};
 use crate::brand::Brand;
 use crate::http::AppState;
 use crate::signed_link::{LinkError, VerifyError};
@@ -19,10 +19,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
-use tend_domain::appointment::{AppointmentStatus, before_cutoff, short_text};
+use tend_domain::appointment::{AppointmentStatus, before_cutoff};
 use tend_domain::event::Actor;
 use tend_domain::ids::AppointmentId;
 use tend_store::StoreError;
@@ -45,18 +44,6 @@ struct VisitPage<'a> {
     address: String,
     error: Option<String>,
     notice: Option<String>,
-}
-
-/// One day's free windows.
-struct Day {
-    label: String,
-    windows: Vec<Window>,
-}
-
-/// One free window: its start (the form's value) and its times.
-struct Window {
-    value: String,
-    label: String,
 }
 
 /// What the page was asked.
@@ -155,12 +142,7 @@ async fn show(
         _ => false,
     };
     let days = if changeable {
-        let to = now + SignedDuration::from_hours(24 * SEARCH_DAYS);
-        let slots = s
-            .store
-            .free_slots(visit.type_id, now, to, Some(visit.id))
-            .await?;
-        by_day(slots.iter().map(|s| (s.starts_at, s.ends_at)), &zone)
+        free_days(&s.store, &visit, &zone).await?
     } else {
         Vec::new()
     };
@@ -188,31 +170,6 @@ async fn show(
     Ok(page.render()?)
 }
 
-/// Windows grouped by local day.
-fn by_day(windows: impl Iterator<Item = (Timestamp, Timestamp)>, zone: &TimeZone) -> Vec<Day> {
-    let mut days: Vec<Day> = Vec::new();
-    for (start, end) in windows {
-        let local = start.to_zoned(zone.clone());
-        let label = local.strftime("%A %-d %B").to_string();
-        let window = Window {
-            value: start.to_string(),
-            label: format!(
-                "{}\u{2013}{}",
-                local.strftime("%H:%M"),
-                end.to_zoned(zone.clone()).strftime("%H:%M")
-            ),
-        };
-        match days.last_mut() {
-            Some(day) if day.label == label => day.windows.push(window),
-            _ => days.push(Day {
-                label,
-                windows: vec![window],
-            }),
-        }
-    }
-    days
-}
-
 /// Books the window picked (or moves the visit to it).
 pub async fn book(
     State(s): State<AppState>,
@@ -230,10 +187,7 @@ pub async fn book(
             .ok_or_else(|| {
                 tend_domain::Invalid::new("starts_at", "pick one of the times listed")
             })?;
-        let change = Change::Book {
-            starts_at,
-            address: short_text("address", Some(&form.address))?,
-        };
+        let change = crate::appointments::booking(starts_at, Some(&form.address))?;
         as_customer(&s, &visit, change).await
     };
     outcome(&s, id, &signature, address, change.await).await
@@ -255,17 +209,8 @@ pub async fn cancel(
 /// Makes `change` as the case's customer.
 async fn as_customer(s: &AppState, visit: &Appointment, change: Change) -> Result<(), Failure> {
     let customer = s.store.case(visit.case_id).await?.customer_id;
-    let notices = Notices::prepare(
-        &s.store,
-        visit.case_id,
-        None,
-        &s.web.brand.name,
-        &s.web.public_url,
-    )
-    .await?;
-    let notify = notices.notify(change.clone(), None);
-    s.store
-        .change_appointment(visit.id, change, Actor::customer(customer), None, notify)
+    s.scheduler()
+        .change(visit, change, Actor::customer(customer), None)
         .await
         .map_err(|e| match e {
             StoreError::State(message) => Failure::Taken(message),
