@@ -197,7 +197,14 @@ pub fn python_reads(ics: &str) -> Option<String> {
         ev = [c for c in cal.walk('VEVENT')][0]\n\
         start = ev.decoded('DTSTART')\n\
         print(cal['METHOD'], ev['UID'], ev['SEQUENCE'], start.tzinfo, start.strftime('%Y-%m-%d %H:%M'))\n";
-    let run = std::process::Command::new("python3")
+    // Debian's python3-icalendar is installed for /usr/bin/python3, which
+    // another python3 (pyenv's) may shadow on the PATH.
+    let python = if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    let run = std::process::Command::new(python)
         .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

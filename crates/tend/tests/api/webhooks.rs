@@ -19,6 +19,7 @@ crate::both_backends!(
     deliveries_are_signed_and_retried_after_a_500,
     a_receiver_that_keeps_refusing_is_switched_off,
     webhook_definitions_are_checked_and_admin_only,
+    admins_manage_webhooks_from_their_page,
 );
 
 /// A request the receiver got: its headers and body.
@@ -308,4 +309,85 @@ async fn webhook_definitions_are_checked_and_admin_only(b: Backend) {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn admins_manage_webhooks_from_their_page(b: Backend) {
+    use crate::web::{PASSWORD, WebAgent};
+    let t = TestServer::start(b).await;
+    let receiver = Receiver::start(200).await;
+    t.agent_with_password("boss@example.com", "Boss", Role::Admin, PASSWORD)
+        .await;
+    t.agent_with_password("ann@example.com", "Ann", Role::Agent, PASSWORD)
+        .await;
+    let mut boss = WebAgent::signed_in(&t, "boss@example.com").await;
+    let page = boss.get("/admin/webhooks").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("No webhooks yet"), "{}", page.html);
+    let csrf = page.csrf();
+
+    // A bad URL comes back with its message and what was typed.
+    let refused = boss
+        .post(
+            "/admin/webhooks",
+            &[("csrf", &csrf), ("url", "ftp://x.example/h"), ("events", "*")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert!(refused.html.contains("url: use an http or https URL"), "{}", refused.html);
+
+    // Added: the secret is shown on this page only.
+    let made = boss
+        .post(
+            "/admin/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", &receiver.url),
+                ("events", "case_opened"),
+                ("events", "status_changed"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.html);
+    let secret = made
+        .html
+        .split("<code>whsec_")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .map(|hex| format!("whsec_{hex}"))
+        .expect("the secret on the page");
+    let listed = boss.get("/admin/webhooks").await;
+    assert!(listed.html.contains("case_opened, status_changed"), "{}", listed.html);
+    assert!(!listed.html.contains(&secret));
+
+    // A delivery shows in its log and can be sent again.
+    let customer = t.customer("Cy", "cy@example.org").await;
+    t.case(customer, "Scanner", "Streaks").await;
+    let got = receiver.wait_for(1).await;
+    verify(&got[0], &secret);
+    let id = t.get("/api/v1/webhooks").await.body[0]["id"].as_i64().unwrap();
+    let delivery = crate::email::eventually("the delivery", || async {
+        let all = deliveries(&t, id).await;
+        (all.first().is_some_and(|d| d["status"] == "delivered")).then(|| all[0]["id"].clone())
+    })
+    .await;
+    let log = boss.get(&format!("/admin/webhooks/{id}")).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.html.contains("delivered"), "{}", log.html);
+    let again = boss
+        .post(
+            &format!("/admin/webhooks/deliveries/{delivery}/redeliver"),
+            &[("csrf", &log.csrf())],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    receiver.wait_for(2).await;
+
+    // Switched off from the page; agents may not see it.
+    let off = boss
+        .post(&format!("/admin/webhooks/{id}/enabled"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER, "{}", off.html);
+    assert_eq!(t.get(&format!("/api/v1/webhooks/{id}")).await.body["enabled"], false);
+    let mut ann = WebAgent::signed_in(&t, "ann@example.com").await;
+    assert_eq!(ann.get("/admin/webhooks").await.status, StatusCode::FORBIDDEN);
 }

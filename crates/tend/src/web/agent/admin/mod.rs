@@ -1,5 +1,5 @@
 //! The admin pages: agents, teams, inboxes (and their OAuth connection), canned replies, business
-//! hours, SLA policies, automation rules and jobs. Every route
+//! hours, SLA policies, automation rules, jobs and webhooks. Every route
 //! asks for [`Action::Administer`], so agents and light agents get a 403.
 //! A rejected form comes back with its message and the input (422); a
 //! change that works redirects back to the list (303).
@@ -13,6 +13,7 @@ mod jobs;
 mod rules;
 mod sla;
 mod teams;
+mod webhooks;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -84,6 +85,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/rules/{id}/enabled", post(rules::enabled))
         .route("/admin/rules/{id}/move", post(rules::reorder))
         .route("/admin/jobs", get(jobs::list))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/admin/webhooks/{id}", get(webhooks::log))
+        .route("/admin/webhooks/{id}/enabled", post(webhooks::enabled))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/admin/webhooks/deliveries/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }
 
