@@ -101,7 +101,8 @@ pub async fn run(store_args: StoreArgs, args: MailBenchArgs) -> anyhow::Result<E
     let (listen, listener) = smtp::start(
         "127.0.0.1:0".parse()?,
         store.clone(),
-        smtp::SmtpSettings::from_settings(&settings).map_err(anyhow::Error::msg)?,
+        smtp::SmtpSettings::from_settings(&settings, &tend::metrics::Metrics::new())
+            .map_err(anyhow::Error::msg)?,
         stop.clone(),
     )
     .await?;

@@ -68,6 +68,7 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         None,
         "http://127.0.0.1".into(),
         "Tend".into(),
+        &tend::metrics::Metrics::new(),
     )
     .map_err(|e| anyhow::anyhow!("starting the job runner: {e}"))?;
     let waited = wait_until_measured(store, started).await;

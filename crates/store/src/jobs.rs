@@ -101,6 +101,14 @@ pub struct Job {
     pub created_at: Timestamp,
 }
 
+/// The number of jobs of one kind in one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCount {
+    pub kind: String,
+    pub state: String,
+    pub count: i64,
+}
+
 /// A job to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -389,6 +397,24 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("job"))?;
         job(&row)
+    }
+
+    /// How many jobs there are of each kind in each state (done jobs are
+    /// deleted, so this is the queue), for the metrics. Kinds and states
+    /// come as stored: a newer node's kind is counted, not refused.
+    pub async fn job_counts(&self) -> Result<Vec<JobCount>> {
+        sqlx::query("SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(JobCount {
+                    kind: crate::rows::get(row, "kind")?,
+                    state: crate::rows::get(row, "state")?,
+                    count: crate::rows::get(row, "n")?,
+                })
+            })
+            .collect()
     }
 
     /// Jobs in `state` (every state when `None`), newest first, at most

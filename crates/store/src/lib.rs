@@ -129,6 +129,17 @@ impl Default for StoreOptions {
     }
 }
 
+/// The connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open, idle or in use.
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
 /// The database behind Tend.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -299,6 +310,16 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    /// How the connection pool is used: on SQLite the read pool (writes
+    /// go through the one writer connection besides it).
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.reader.size(),
+            idle: self.reader.num_idle(),
+            max: self.reader.options().get_max_connections(),
+        }
     }
 
     /// Closes all connections, letting SQLite checkpoint its WAL: writes

@@ -238,6 +238,17 @@ impl Store {
         })
     }
 
+    /// How many outbound emails there are in each status (`queued`,
+    /// `sent`, `failed`, `bounced`), for the metrics.
+    pub async fn outbound_counts(&self) -> Result<Vec<(String, i64)>> {
+        sqlx::query("SELECT status, COUNT(*) AS n FROM outbound_mail GROUP BY status")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| Ok((get(row, "status")?, get(row, "n")?)))
+            .collect()
+    }
+
     /// Records that an email was handed to the relay.
     pub async fn outbound_sent(&self, id: i64) -> Result<()> {
         self.outbound_outcome(id, DeliveryStatus::Sent, None).await

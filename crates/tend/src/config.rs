@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// Address customers reach Tend at, for links in email such as portal sign-in links, e.g. https://help.example.com [default: http://<listen>].
     #[arg(long, env = "TEND_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Serve Prometheus metrics at /metrics on the main listener (--listen), where anyone who reaches Tend can read them [default: off].
+    #[arg(long, env = "TEND_METRICS")]
+    pub metrics: bool,
+    /// Address to serve Prometheus metrics at (/metrics) apart from the main listener, e.g. 127.0.0.1:9100 [default: off].
+    #[arg(long, env = "TEND_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// SQLite durability, as a flag value.
@@ -171,6 +177,10 @@ pub struct Settings {
     pub brand: Brand,
     /// Where customers reach Tend, without a trailing slash.
     pub public_url: String,
+    /// Whether the main listener serves `/metrics`.
+    pub metrics: bool,
+    /// Where `/metrics` is served on a listener of its own, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -198,6 +208,8 @@ impl std::fmt::Debug for Settings {
             .field("embed_origins", &self.embed_origins)
             .field("brand", &self.brand.name)
             .field("public_url", &self.public_url)
+            .field("metrics", &self.metrics)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -292,6 +304,8 @@ impl Settings {
             embed_origins,
             brand,
             public_url,
+            metrics: serve.metrics,
+            metrics_listen: serve.metrics_listen,
         })
     }
 

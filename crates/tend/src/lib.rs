@@ -17,6 +17,7 @@ pub mod formatted;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod quotes;
 pub mod replies;
 pub mod reports;

@@ -1,6 +1,6 @@
 //! The application router, assembled in this one place: the REST API, its
-//! OpenAPI document, the web pages, the health check and the layers every
-//! response passes through. Handlers live in `api` and `web`; this module
+//! OpenAPI document, the web pages, the health check, the metrics when
+//! asked for, and the layers every response passes through. Handlers live in `api` and `web`; this module
 //! is the only one that knows both.
 
 use crate::api;
@@ -8,6 +8,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::health::healthz;
 use crate::http::state::BodyLimit;
+use crate::metrics::{self, Metrics};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
@@ -18,11 +19,16 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The application: API, health check, OpenAPI document and the web UI.
-pub fn router(state: AppState) -> Router {
+/// Every request is counted in `metrics`; `/metrics` is served too when
+/// `serve_metrics` (it is not part of the API and not in its document).
+pub fn router(state: AppState, metrics: &Metrics, serve_metrics: bool) -> Router {
     let limit = state.limits.max_body_bytes;
     let doc = api::openapi();
-    Router::new()
-        .merge(api::routes())
+    let mut app = Router::new();
+    if serve_metrics {
+        app = app.merge(metrics::http::routes(metrics.clone(), state.store.clone()));
+    }
+    app.merge(api::routes())
         .merge(web::router())
         .route(
             "/api/v1/openapi.json",
@@ -30,6 +36,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        // Inside the routes, where the matched route is known.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            metrics::http::track,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(Extension(BodyLimit(limit)))
         .layer(SetResponseHeaderLayer::overriding(

@@ -62,12 +62,14 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The whole application router for a store (assembled in `crate::router`);
-/// `shutdown` is cancelled when the server stops.
+/// The whole application router for a store (assembled in `crate::router`),
+/// counting requests in `metrics`; `shutdown` is cancelled when the server
+/// stops.
 pub fn app(
     store: Store,
     settings: &Settings,
     mailboxes: crate::mail::mailboxes::Mailboxes,
+    metrics: &crate::metrics::Metrics,
     shutdown: CancellationToken,
 ) -> Router {
     let limits = Limits {
@@ -83,13 +85,14 @@ pub fn app(
         public_url: settings.public_url.clone(),
         ..Default::default()
     };
-    crate::router::router(AppState {
+    let state = AppState {
         store,
         limits: Arc::new(limits),
         web: Arc::new(web),
         mailboxes,
         shutdown,
-    })
+    };
+    crate::router::router(state, metrics, settings.metrics)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then closes the

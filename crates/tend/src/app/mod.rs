@@ -1,5 +1,6 @@
 //! One place that starts and stops Tend: the store, the HTTP server, the
-//! SMTP listener and the background workers (outbound mail, IMAP polling).
+//! SMTP listener, the metrics listener and the background workers
+//! (outbound mail, IMAP polling), which share one [`Metrics`].
 //! `tend serve` and the test harness both run it, so the tests exercise
 //! what operators run.
 //!
@@ -15,6 +16,7 @@ pub use worker::Worker;
 use crate::config::Settings;
 use crate::mail::mailboxes::Mailboxes;
 use crate::mail::{imap, outbound, smtp};
+use crate::metrics::Metrics;
 use crate::server;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -38,19 +40,21 @@ pub struct RunningApp {
     pub http: SocketAddr,
     /// The SMTP address bound, when the listener runs.
     pub smtp: Option<SocketAddr>,
+    /// The metrics listener's address, when it runs.
+    pub metrics: Option<SocketAddr>,
     /// The store every part shares; closed at shutdown.
     pub store: Store,
     /// Cancelled when shutdown begins: listeners stop accepting.
     stopping: CancellationToken,
-    /// The HTTP and SMTP servers, stopped first.
+    /// The HTTP, SMTP and metrics servers, stopped first.
     listeners: Vec<Worker>,
     /// Background work, stopped once the listeners have drained.
     workers: Vec<Worker>,
 }
 
 impl App {
-    /// Opens the store, binds `settings.listen` (and the SMTP listener when
-    /// configured) and starts every part.
+    /// Opens the store, binds `settings.listen` (and the SMTP and metrics
+    /// listeners when configured) and starts every part.
     pub async fn start(settings: Settings) -> anyhow::Result<RunningApp> {
         let http = TcpListener::bind(settings.listen)
             .await
@@ -81,11 +85,22 @@ async fn start_parts(
 ) -> anyhow::Result<RunningApp> {
     let stopping = CancellationToken::new();
     let http_addr = http.local_addr()?;
+    let metrics = Metrics::new();
+    // Bound before anything starts, so a taken address stops nothing.
+    let metrics_listener = match settings.metrics_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+            Some((listener.local_addr()?, listener))
+        }
+        None => None,
+    };
     let tls = imap::tls_config(settings.imap_ca_file.as_deref()).map_err(anyhow::Error::msg)?;
     let mailboxes = Mailboxes::new(tls.clone()).map_err(anyhow::Error::msg)?;
-    let workers = start_workers(settings, &store, tls, &mailboxes)?;
+    let workers = start_workers(settings, &store, tls, &mailboxes, &metrics)?;
     let mut listeners = Vec::new();
-    let smtp_addr = match start_smtp(settings, &store, &stopping).await {
+    let smtp_addr = match start_smtp(settings, &store, &metrics, &stopping).await {
         Ok(Some((bound, smtp))) => {
             listeners.push(smtp);
             Some(bound)
@@ -96,16 +111,38 @@ async fn start_parts(
             return Err(e);
         }
     };
-    let router = server::app(store.clone(), settings, mailboxes, stopping.clone());
+    let router = server::app(
+        store.clone(),
+        settings,
+        mailboxes,
+        &metrics,
+        stopping.clone(),
+    );
     let task = tokio::spawn(server::serve(
         http,
         router,
         stopping.clone().cancelled_owned(),
     ));
     listeners.push(Worker::task("http", stopping.clone(), task, SHUTDOWN_GRACE));
+    let metrics_addr = metrics_listener.map(|(bound, listener)| {
+        let router = crate::metrics::http::routes(metrics, store.clone());
+        let task = tokio::spawn(server::serve(
+            listener,
+            router,
+            stopping.clone().cancelled_owned(),
+        ));
+        listeners.push(Worker::task(
+            "metrics",
+            stopping.clone(),
+            task,
+            SHUTDOWN_GRACE,
+        ));
+        bound
+    });
     Ok(RunningApp {
         http: http_addr,
         smtp: smtp_addr,
+        metrics: metrics_addr,
         store,
         stopping,
         listeners,
@@ -118,12 +155,14 @@ async fn start_parts(
 async fn start_smtp(
     settings: &Settings,
     store: &Store,
+    metrics: &Metrics,
     stopping: &CancellationToken,
 ) -> anyhow::Result<Option<(SocketAddr, Worker)>> {
     let Some(addr) = settings.smtp_listen else {
         return Ok(None);
     };
-    let smtp_settings = smtp::SmtpSettings::from_settings(settings).map_err(anyhow::Error::msg)?;
+    let smtp_settings =
+        smtp::SmtpSettings::from_settings(settings, metrics).map_err(anyhow::Error::msg)?;
     let (bound, task) = smtp::start(addr, store.clone(), smtp_settings, stopping.clone())
         .await
         .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
@@ -138,6 +177,7 @@ fn start_workers(
     store: &Store,
     tls: std::sync::Arc<rustls::ClientConfig>,
     mailboxes: &Mailboxes,
+    metrics: &Metrics,
 ) -> anyhow::Result<Vec<Worker>> {
     let mut workers = Vec::new();
     let relay = match &settings.smtp_relay {
@@ -162,12 +202,20 @@ fn start_workers(
         relay,
         settings.public_url.clone(),
         settings.brand.name.clone(),
+        metrics,
     )
     .map_err(anyhow::Error::msg)?;
     workers.push(Worker::new("jobs", async move { runner.stop().await }));
     let stop = CancellationToken::new();
     let polling = imap::PollSettings::from_settings(settings);
-    let task = imap::start(store.clone(), polling, tls, mailboxes.clone(), stop.clone());
+    let task = imap::start(
+        store.clone(),
+        polling,
+        tls,
+        mailboxes.clone(),
+        metrics.imap.clone(),
+        stop.clone(),
+    );
     workers.push(Worker::task("imap polling", stop, task, SHUTDOWN_GRACE));
     Ok(workers)
 }

@@ -7,7 +7,7 @@
 //! [`JobRunner`] handle that stops it.
 //!
 //! ```ignore
-//! let runner = tend::jobs::start(store.clone(), relay, public_url, business)?;
+//! let runner = tend::jobs::start(store.clone(), relay, public_url, business, &metrics)?;
 //! // ... serve ...
 //! runner.stop().await; // stops claiming, lets running jobs finish
 //! ```
@@ -27,19 +27,27 @@ pub use registry::{Handler, Registry};
 pub use runner::{JobRunner, RunnerOptions};
 
 use crate::mail::outbound::Relay;
+use crate::metrics::Metrics;
 use tend_store::Store;
 
 /// Starts the job runner with Tend's handlers: acknowledgements, surveys
 /// and reminders (linking to `public_url`, sent as `business` where a case
 /// has no inbox), clean-up, and, when a `relay` is given, sending email
-/// through it (without one, email stays queued). Fails when TLS to the
-/// relay cannot be set up.
+/// through it (without one, email stays queued). Runs, failures and SLA
+/// breaches are counted in `metrics`. Fails when TLS to the relay cannot
+/// be set up.
 pub fn start(
     store: Store,
     relay: Option<Relay>,
     public_url: String,
     business: String,
+    metrics: &Metrics,
 ) -> Result<JobRunner, String> {
-    let registry = Registry::standard(relay, public_url, business)?;
-    Ok(JobRunner::start(store, registry, RunnerOptions::default()))
+    let registry = Registry::standard(relay, public_url, business, metrics.sla.clone())?;
+    Ok(JobRunner::start(
+        store,
+        registry,
+        RunnerOptions::default(),
+        metrics.jobs.clone(),
+    ))
 }

@@ -4,6 +4,7 @@
 use super::outcome::JobError;
 use super::{clean_up, effort_upkeep, promises, rules, sla};
 use crate::mail::outbound::Relay;
+use crate::metrics::SlaMetrics;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,10 +37,12 @@ impl Registry {
     /// Tend's handlers; email is sent only when there is a `relay`.
     /// Links in email (surveys, notifications, reminders) point to
     /// `public_url`; reminders on cases without an inbox come from `business`.
+    /// SLA breaches are counted in `breaches`.
     pub fn standard(
         relay: Option<Relay>,
         public_url: String,
         business: String,
+        breaches: SlaMetrics,
     ) -> Result<Self, String> {
         let public_url: Arc<str> = public_url.into();
         let links = public_url.clone();
@@ -88,7 +91,10 @@ impl Registry {
             .with(
                 JobKind::SlaTimer,
                 None,
-                Arc::new(|store, job| Box::pin(sla::timer(store, job))),
+                Arc::new(move |store, job| {
+                    let breaches = breaches.clone();
+                    Box::pin(async move { sla::timer(store, job, &breaches).await })
+                }),
             )
             .with(
                 JobKind::SlaRefresh,

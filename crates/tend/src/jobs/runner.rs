@@ -4,10 +4,11 @@
 //! id, kind and case, and records the outcome: done (deleted, or queued
 //! again for a recurring kind), failed (queued after the back-off) or dead.
 //! It polls every [`RunnerOptions::poll`] and wakes at once when this
-//! process commits a new job.
+//! process commits a new job. Runs and failures are counted by kind.
 
 use super::periodic;
 use super::registry::{Entry, Registry};
+use crate::metrics::JobMetrics;
 use std::sync::Arc;
 use std::time::Duration;
 use tend_store::jobs::{Job, JobKind};
@@ -46,15 +47,21 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
-    /// Starts a runner over `registry`'s kinds, with the periodic search
-    /// index catch-up beside it.
-    pub fn start(store: Store, registry: Registry, options: RunnerOptions) -> Self {
+    /// Starts a runner over `registry`'s kinds, counting runs in
+    /// `metrics`, with the periodic search index catch-up beside it.
+    pub fn start(
+        store: Store,
+        registry: Registry,
+        options: RunnerOptions,
+        metrics: JobMetrics,
+    ) -> Self {
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(work(
                 store.clone(),
                 Arc::new(registry),
                 options,
+                metrics,
                 stopped.clone(),
             )),
             tokio::spawn(periodic::run(store, stopped)),
@@ -79,6 +86,7 @@ async fn work(
     store: Store,
     registry: Arc<Registry>,
     options: RunnerOptions,
+    metrics: JobMetrics,
     mut stop: watch::Receiver<bool>,
 ) {
     let kinds = registry.kinds();
@@ -95,7 +103,7 @@ async fn work(
                 continue;
             };
             let span = job_span(&job);
-            running.spawn(run_one(store.clone(), entry, job).instrument(span));
+            running.spawn(run_one(store.clone(), entry, job, metrics.clone()).instrument(span));
         }
         let full = running.len() >= options.concurrency;
         tokio::select! {
@@ -146,8 +154,9 @@ fn job_span(job: &Job) -> tracing::Span {
 }
 
 /// Runs one claimed job and records how it went.
-async fn run_one(store: Store, entry: Entry, job: Job) {
+async fn run_one(store: Store, entry: Entry, job: Job, metrics: JobMetrics) {
     let outcome = (entry.handler)(store.clone(), job.clone()).await;
+    metrics.ran(job.kind, outcome.is_err());
     let recorded = match outcome {
         Ok(()) => {
             let next = entry

@@ -3,6 +3,7 @@
 //! a batch at a time, after an admin changed the SLA set-up.
 
 use super::{JobError, payload_id};
+use crate::metrics::SlaMetrics;
 use tend_domain::ids::CaseId;
 use tend_store::Store;
 use tend_store::jobs::Job;
@@ -10,11 +11,15 @@ use tend_store::jobs::Job;
 /// Cases per transaction when measuring again.
 const BATCH: i64 = 500;
 
-/// Records the warnings and breaches due on the job's case.
-pub(super) async fn timer(store: Store, job: Job) -> Result<(), JobError> {
+/// Records the warnings and breaches due on the job's case; counts the
+/// breaches in `metrics`.
+pub(super) async fn timer(store: Store, job: Job, metrics: &SlaMetrics) -> Result<(), JobError> {
     let case = CaseId(payload_id(&job, "case_id")?);
     let alerts = store.check_sla(case, store.clock().now()).await?;
     for alert in alerts {
+        if alert.breached {
+            metrics.breached(alert.clock);
+        }
         tracing::info!(
             case = %alert.case_id,
             clock = %alert.clock,

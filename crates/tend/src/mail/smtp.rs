@@ -5,12 +5,14 @@
 //! that acknowledgement has to wait on an async commit. With a certificate
 //! configured it offers STARTTLS; one session code path serves the plain
 //! and the TLS stream. Senders over their rate limit are told to retry.
+//! Sessions, and messages accepted and refused, are counted in the metrics.
 //! When asked to stop it closes the listening socket at once, lets every
 //! session finish the message it is sending (a message in DATA is still
 //! committed and acknowledged) and tells idle sessions `421`.
 
 use super::rate_limit::Limiter;
 use super::{parse, receive};
+use crate::metrics::{Metrics, Refusal, SmtpMetrics};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tend_store::Store;
@@ -27,6 +29,8 @@ const MAX_LINE: usize = 4096;
 const MAX_RECIPIENTS: usize = 100;
 /// A silent client is dropped after this long.
 const IDLE: Duration = Duration::from_secs(300);
+/// The answer to a message larger than the listener takes.
+const TOO_BIG: &str = "552 5.3.4 Message too big for this server";
 
 /// Listener settings.
 #[derive(Clone)]
@@ -39,6 +43,8 @@ pub struct SmtpSettings {
     pub tls: Option<TlsAcceptor>,
     /// Mail per sender (shared by every clone of these settings).
     pub limiter: Limiter,
+    /// Where sessions and messages are counted.
+    pub metrics: SmtpMetrics,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -53,9 +59,12 @@ impl std::fmt::Debug for SmtpSettings {
 }
 
 impl SmtpSettings {
-    /// The listener settings from Tend's configuration; fails when the TLS
-    /// certificate or key cannot be read.
-    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+    /// The listener settings from Tend's configuration, counting in
+    /// `metrics`; fails when the TLS certificate or key cannot be read.
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        metrics: &Metrics,
+    ) -> Result<Self, String> {
         let tls = match &settings.smtp_tls {
             Some((cert, key)) => Some(super::tls::acceptor(cert, key)?),
             None => None,
@@ -65,6 +74,7 @@ impl SmtpSettings {
             hostname: "tend".into(),
             tls,
             limiter: Limiter::new(settings.mail_rate_limit),
+            metrics: metrics.smtp.clone(),
         })
     }
 }
@@ -107,6 +117,7 @@ pub async fn serve(
                 continue;
             }
         };
+        settings.metrics.session_opened();
         // Replies are small and each waits for the next command.
         if let Err(e) = socket.set_nodelay(true) {
             tracing::debug!(error = %e, "setting TCP_NODELAY failed");
@@ -248,6 +259,7 @@ where
             "MAIL" => match mail_from(arg, settings.max_message_bytes) {
                 Ok(from) if !settings.limiter.admit(&sender_key(from.as_deref(), peer)) => {
                     tracing::info!(%peer, from = ?from, "throttling a sender over its mail rate limit");
+                    settings.metrics.refused(Refusal::RateLimited);
                     reply(
                         conn,
                         "450 4.7.1 Too much mail from this sender; try again later",
@@ -261,7 +273,12 @@ where
                     });
                     reply(conn, "250 2.1.0 OK").await?;
                 }
-                Err(answer) => reply(conn, answer).await?,
+                Err(answer) => {
+                    if answer == TOO_BIG {
+                        settings.metrics.refused(Refusal::TooBig);
+                    }
+                    reply(conn, answer).await?
+                }
             },
             "RCPT" => {
                 let answer = match envelope.as_mut() {
@@ -269,7 +286,7 @@ where
                     Some(env) if env.recipients.len() >= MAX_RECIPIENTS => {
                         "452 4.5.3 Too many recipients".to_owned()
                     }
-                    Some(env) => rcpt_to(env, arg, store).await,
+                    Some(env) => rcpt_to(env, arg, store, &settings.metrics).await,
                 };
                 reply(conn, &answer).await?;
             }
@@ -282,11 +299,12 @@ where
                 reply(conn, "354 End data with <CR><LF>.<CR><LF>").await?;
                 let Some(raw) = read_data(conn, settings.max_message_bytes).await? else {
                     envelope = None;
-                    reply(conn, "552 5.3.4 Message too big for this server").await?;
+                    settings.metrics.refused(Refusal::TooBig);
+                    reply(conn, TOO_BIG).await?;
                     continue;
                 };
                 let answer = match envelope.take() {
-                    Some(env) => accept(store, env, raw, peer).await,
+                    Some(env) => accept(store, env, raw, peer, &settings.metrics).await,
                     None => "503 5.5.1 RCPT first".to_owned(),
                 };
                 reply(conn, &answer).await?;
@@ -328,17 +346,28 @@ fn sender_key(from: Option<&str>, peer: SocketAddr) -> String {
 
 /// Files the message (once, into the first recipient's inbox) and gives the
 /// answer to DATA: success only after the commit.
-async fn accept(store: &Store, env: Envelope, raw: Vec<u8>, peer: SocketAddr) -> String {
+async fn accept(
+    store: &Store,
+    env: Envelope,
+    raw: Vec<u8>,
+    peer: SocketAddr,
+    metrics: &SmtpMetrics,
+) -> String {
     let Some((inbox, recipient)) = env.recipients.into_iter().next() else {
         return "503 5.5.1 RCPT first".into();
     };
     match receive(store, &inbox, raw, Some(&recipient), env.from.as_deref()).await {
-        Ok(filed) if filed.outcome == IngestOutcome::Bounced => {
-            format!("250 2.0.0 Bounce recorded on case #{}", filed.case_id)
+        Ok(filed) => {
+            metrics.accepted();
+            if filed.outcome == IngestOutcome::Bounced {
+                format!("250 2.0.0 Bounce recorded on case #{}", filed.case_id)
+            } else {
+                format!("250 2.0.0 Filed on case #{}", filed.case_id)
+            }
         }
-        Ok(filed) => format!("250 2.0.0 Filed on case #{}", filed.case_id),
         Err(e) => {
             tracing::error!(%peer, error = %e, "storing an incoming email failed");
+            metrics.refused(Refusal::TemporaryFailure);
             "451 4.3.0 Could not store the message; try again later".into()
         }
     }
@@ -353,7 +382,7 @@ fn mail_from(arg: &str, max: usize) -> Result<Option<String>, &'static str> {
     for param in params.split_whitespace() {
         if let Some(size) = strip_prefix_ci(param, "SIZE=") {
             match size.parse::<usize>() {
-                Ok(n) if n > max => return Err("552 5.3.4 Message too big for this server"),
+                Ok(n) if n > max => return Err(TOO_BIG),
                 Ok(_) => {}
                 Err(_) => return Err("501 5.5.4 Bad SIZE parameter"),
             }
@@ -363,7 +392,7 @@ fn mail_from(arg: &str, max: usize) -> Result<Option<String>, &'static str> {
 }
 
 /// Accepts `RCPT TO:<address>` when the address belongs to an inbox.
-async fn rcpt_to(env: &mut Envelope, arg: &str, store: &Store) -> String {
+async fn rcpt_to(env: &mut Envelope, arg: &str, store: &Store, metrics: &SmtpMetrics) -> String {
     let Some(path) = strip_prefix_ci(arg, "TO:")
         .and_then(split_path)
         .map(|(p, _)| p)
@@ -378,9 +407,13 @@ async fn rcpt_to(env: &mut Envelope, arg: &str, store: &Store) -> String {
             env.recipients.push((inbox, path.to_owned()));
             "250 2.1.5 OK".into()
         }
-        Ok(None) => "550 5.1.1 No such mailbox here".into(),
+        Ok(None) => {
+            metrics.refused(Refusal::UnknownRecipient);
+            "550 5.1.1 No such mailbox here".into()
+        }
         Err(e) => {
             tracing::error!(error = %e, "looking up an inbox failed");
+            metrics.refused(Refusal::TemporaryFailure);
             "451 4.3.0 Temporary failure; try again later".into()
         }
     }

@@ -126,6 +126,8 @@ pub struct TestServer {
     pub store: Store,
     /// The SMTP listener, when started with `Options::smtp`.
     pub smtp: Option<std::net::SocketAddr>,
+    /// The metrics listener, when started with `Options::metrics_listen`.
+    pub metrics: Option<std::net::SocketAddr>,
     _db: FreshDatabase,
     /// Stopped on drop. In a mutex only so tests can share the server
     /// between tasks (a worker's stop is `Send`, not `Sync`).
@@ -167,6 +169,11 @@ pub struct Options {
     /// Brand name and colour of customer-facing pages.
     pub brand_name: Option<String>,
     pub brand_color: Option<String>,
+    /// Serve `/metrics` on the main listener.
+    pub metrics: bool,
+    /// Also serve `/metrics` on a listener of its own (its address is in
+    /// `TestServer::metrics`).
+    pub metrics_listen: bool,
 }
 
 impl TestServer {
@@ -205,6 +212,10 @@ impl TestServer {
             brand_name: options.brand_name.clone(),
             brand_color: options.brand_color.clone(),
             public_url: Some(base.clone()),
+            metrics: options.metrics,
+            metrics_listen: options
+                .metrics_listen
+                .then(|| "127.0.0.1:0".parse().unwrap()),
             ..ServeArgs::default()
         };
         let settings = Settings::resolve(&store_args, &serve_args).unwrap();
@@ -215,6 +226,7 @@ impl TestServer {
             admin: String::new(),
             store: app.store.clone(),
             smtp: app.smtp,
+            metrics: app.metrics,
             _db: db,
             app: std::sync::Mutex::new(Some(app)),
         };

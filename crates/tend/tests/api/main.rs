@@ -37,6 +37,7 @@ mod limits;
 mod live;
 mod mail_rate_limit;
 mod mail_sink;
+mod metrics;
 mod notifications;
 mod openapi;
 mod outbound_mail;

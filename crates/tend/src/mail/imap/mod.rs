@@ -10,12 +10,14 @@
 //! otherwise the mailbox is polled. Connection and login failures are
 //! logged and retried with capped exponential back-off; a change of inbox
 //! settings or credentials ([`Mailboxes::changed`]) retries at once.
+//! Messages fetched and failed sessions are counted in the metrics.
 
 mod connect;
 
 use super::mailboxes::Mailboxes;
 use super::oauth::OauthError;
 use super::receive;
+use crate::metrics::ImapMetrics;
 use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
 use connect::Login;
@@ -119,7 +121,8 @@ impl PollSettings {
 
 /// Starts reading mailboxes: inboxes with IMAP settings that have no
 /// reader yet get one, looked for every `settings.every` (at most
-/// [`DISCOVER_EVERY`]) and whenever [`Mailboxes::changed`] says so.
+/// [`DISCOVER_EVERY`]) and whenever [`Mailboxes::changed`] says so;
+/// messages and failures are counted in `metrics`.
 /// Cancelling `stop` ends every reader where it is (a message filed but
 /// not yet flagged is filed again next time, as after a crash); the task
 /// ends once they all have.
@@ -128,6 +131,7 @@ pub fn start(
     settings: PollSettings,
     tls: Arc<rustls::ClientConfig>,
     mailboxes: Mailboxes,
+    metrics: ImapMetrics,
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     let tls = TlsConnector::from(tls);
@@ -147,6 +151,7 @@ pub fn start(
                                 tls: tls.clone(),
                                 settings,
                                 mailboxes: mailboxes.clone(),
+                                metrics: metrics.clone(),
                             };
                             let stop = stop.clone();
                             pollers.spawn(
@@ -180,6 +185,7 @@ struct Reader {
     tls: TlsConnector,
     settings: PollSettings,
     mailboxes: Mailboxes,
+    metrics: ImapMetrics,
 }
 
 impl Reader {
@@ -190,6 +196,7 @@ impl Reader {
             let wait = match self.session(&mut failures).await {
                 Ok(wait) => wait,
                 Err(e) => {
+                    self.metrics.failed();
                     failures = failures.saturating_add(1);
                     let wait = backoff(failures);
                     tracing::warn!(error = %e, failures, retry_in = ?wait, "reading IMAP failed");
@@ -284,6 +291,7 @@ impl Reader {
             };
             let filed = receive(&self.store, inbox, raw, Some(&inbox.address), None).await?;
             tracing::debug!(uid, case = %filed.case_id, outcome = ?filed.outcome, "filed");
+            self.metrics.fetched();
             mark_done(session, imap, uid).await?;
         }
         Ok(uids.len())
