@@ -329,11 +329,24 @@ async fn admins_manage_webhooks_from_their_page(b: Backend) {
     let refused = boss
         .post(
             "/admin/webhooks",
-            &[("csrf", &csrf), ("url", "ftp://x.example/h"), ("events", "*")],
+            &[
+                ("csrf", &csrf),
+                ("url", "ftp://x.example/h"),
+                ("events", "*"),
+            ],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
-    assert!(refused.html.contains("url: use an http or https URL"), "{}", refused.html);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("url: use an http or https URL"),
+        "{}",
+        refused.html
+    );
 
     // Added: the secret is shown on this page only.
     let made = boss
@@ -356,7 +369,11 @@ async fn admins_manage_webhooks_from_their_page(b: Backend) {
         .map(|hex| format!("whsec_{hex}"))
         .expect("the secret on the page");
     let listed = boss.get("/admin/webhooks").await;
-    assert!(listed.html.contains("case_opened, status_changed"), "{}", listed.html);
+    assert!(
+        listed.html.contains("case_opened, status_changed"),
+        "{}",
+        listed.html
+    );
     assert!(!listed.html.contains(&secret));
 
     // A delivery shows in its log and can be sent again.
@@ -364,7 +381,9 @@ async fn admins_manage_webhooks_from_their_page(b: Backend) {
     t.case(customer, "Scanner", "Streaks").await;
     let got = receiver.wait_for(1).await;
     verify(&got[0], &secret);
-    let id = t.get("/api/v1/webhooks").await.body[0]["id"].as_i64().unwrap();
+    let id = t.get("/api/v1/webhooks").await.body[0]["id"]
+        .as_i64()
+        .unwrap();
     let delivery = crate::email::eventually("the delivery", || async {
         let all = deliveries(&t, id).await;
         (all.first().is_some_and(|d| d["status"] == "delivered")).then(|| all[0]["id"].clone())
@@ -387,7 +406,13 @@ async fn admins_manage_webhooks_from_their_page(b: Backend) {
         .post(&format!("/admin/webhooks/{id}/enabled"), &[("csrf", &csrf)])
         .await;
     assert_eq!(off.status, StatusCode::SEE_OTHER, "{}", off.html);
-    assert_eq!(t.get(&format!("/api/v1/webhooks/{id}")).await.body["enabled"], false);
+    assert_eq!(
+        t.get(&format!("/api/v1/webhooks/{id}")).await.body["enabled"],
+        false
+    );
     let mut ann = WebAgent::signed_in(&t, "ann@example.com").await;
-    assert_eq!(ann.get("/admin/webhooks").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ann.get("/admin/webhooks").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

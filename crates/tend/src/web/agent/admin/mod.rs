@@ -85,7 +85,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/rules/{id}/enabled", post(rules::enabled))
         .route("/admin/rules/{id}/move", post(rules::reorder))
         .route("/admin/jobs", get(jobs::list))
-        .route("/admin/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
         .route("/admin/webhooks/{id}", get(webhooks::log))
         .route("/admin/webhooks/{id}/enabled", post(webhooks::enabled))
         .route("/admin/webhooks/{id}/delete", post(webhooks::delete))

@@ -102,12 +102,30 @@ pub async fn create(
     let wanted = definition(&form);
     let url = wanted.url.clone();
     let made = match wanted.check() {
-        Ok(checked) => s.store.create_webhook(checked).await.map_err(ApiError::from),
+        Ok(checked) => s
+            .store
+            .create_webhook(checked)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(ApiError::from(e)),
     };
     match made {
-        Ok((webhook, secret)) => render(&s, &session, Some((webhook.id, secret)), String::new(), None).await,
-        Err(e) => settle(Err::<(), _>(e), HOME, |m| render(&s, &session, None, url, Some(m))).await,
+        Ok((webhook, secret)) => {
+            render(
+                &s,
+                &session,
+                Some((webhook.id, secret)),
+                String::new(),
+                None,
+            )
+            .await
+        }
+        Err(e) => {
+            settle(Err::<(), _>(e), HOME, |m| {
+                render(&s, &session, None, url, Some(m))
+            })
+            .await
+        }
     }
 }
 
@@ -131,7 +149,10 @@ pub async fn enabled(
         .update_webhook(id, definition)
         .await
         .map_err(ApiError::from);
-    settle(changed, HOME, |m| render(&s, &session, None, String::new(), Some(m))).await
+    settle(changed, HOME, |m| {
+        render(&s, &session, None, String::new(), Some(m))
+    })
+    .await
 }
 
 /// Deletes a webhook and its delivery log.
@@ -142,7 +163,10 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     session.require(Action::Administer)?;
     let gone = s.store.delete_webhook(id).await.map_err(ApiError::from);
-    settle(gone, HOME, |m| render(&s, &session, None, String::new(), Some(m))).await
+    settle(gone, HOME, |m| {
+        render(&s, &session, None, String::new(), Some(m))
+    })
+    .await
 }
 
 async fn render_log(
@@ -189,5 +213,8 @@ pub async fn redeliver(
     let delivery = s.store.delivery(id).await?;
     let back = format!("{HOME}/{}", delivery.webhook_id);
     let again = s.store.redeliver(id).await.map_err(ApiError::from);
-    settle(again, &back, |m| render_log(&s, &session, delivery.webhook_id, Some(m))).await
+    settle(again, &back, |m| {
+        render_log(&s, &session, delivery.webhook_id, Some(m))
+    })
+    .await
 }
