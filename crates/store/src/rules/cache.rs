@@ -58,11 +58,12 @@ impl RuleCache {
     /// The enabled rules, read inside `tx` when there is no fresh copy.
     pub(crate) async fn get(tx: &mut Tx) -> Result<Arc<RuleSet>> {
         let cache = tx.setups.rules.clone();
-        if let Some(set) = cache.0.fresh() {
-            return Ok(set);
-        }
+        let stamp = match cache.0.fresh_or_stamp() {
+            Ok(set) => return Ok(set),
+            Err(stamp) => stamp,
+        };
         let set = Arc::new(RuleSet::load(tx).await?);
-        cache.0.keep(set.clone());
+        cache.0.keep(set.clone(), stamp);
         Ok(set)
     }
 

@@ -128,11 +128,12 @@ impl SlaCache {
     /// The set-up, read inside `tx` when there is no fresh copy.
     pub(crate) async fn get(tx: &mut Tx) -> Result<Arc<SlaSetup>> {
         let cache = tx.setups.sla.clone();
-        if let Some(setup) = cache.0.fresh() {
-            return Ok(setup);
-        }
+        let stamp = match cache.0.fresh_or_stamp() {
+            Ok(setup) => return Ok(setup),
+            Err(stamp) => stamp,
+        };
         let setup = Arc::new(SlaSetup::load(tx).await?);
-        cache.0.keep(setup.clone());
+        cache.0.keep(setup.clone(), stamp);
         Ok(setup)
     }
 

@@ -28,9 +28,10 @@ impl WebhookCache {
     /// The enabled webhooks, read inside `tx` when there is no fresh copy.
     async fn get(tx: &mut Tx) -> Result<Arc<Vec<Subscription>>> {
         let cache = tx.setups.webhooks.clone();
-        if let Some(held) = cache.0.fresh() {
-            return Ok(held);
-        }
+        let stamp = match cache.0.fresh_or_stamp() {
+            Ok(held) => return Ok(held),
+            Err(stamp) => stamp,
+        };
         let mut subscriptions = Vec::new();
         for row in tx
             .fetch_all(
@@ -49,7 +50,7 @@ impl WebhookCache {
             });
         }
         let held = Arc::new(subscriptions);
-        cache.0.keep(held.clone());
+        cache.0.keep(held.clone(), stamp);
         Ok(held)
     }
 
