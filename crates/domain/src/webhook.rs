@@ -173,7 +173,7 @@ mod tests {
             ("ftp://x.example", &["*"][..], "url"),
             ("https://user:pw@x.example", &["*"][..], "url"),
             ("not a url", &["*"][..], "url"),
-            ("https://x.example/\n", &["*"][..], "url"),
+            ("https://x.example/a\nb", &["*"][..], "url"),
             ("https://x.example", &[][..], "events"),
             ("https://x.example", &["teleported"][..], "events"),
         ] {
