@@ -68,6 +68,7 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         None,
         "http://127.0.0.1".into(),
         "Tend".into(),
+        std::time::Duration::from_secs(300),
         &tend::metrics::Metrics::new(),
     )
     .map_err(|e| anyhow::anyhow!("starting the job runner: {e}"))?;

@@ -62,12 +62,14 @@ pub mod service_levels;
 pub mod sessions;
 mod setups;
 pub mod side_conversations;
+pub mod signals;
 pub mod signatures;
 pub mod snooze;
 pub mod split;
 mod sql;
 pub mod surveys;
 pub mod tasks;
+pub mod throttle;
 mod time;
 mod tx;
 pub mod webhooks;
@@ -160,6 +162,9 @@ pub struct Store {
     clock: time::Clock,
     /// The SLA set-up case writes are measured against.
     setups: setups::Setups,
+    /// The PostgreSQL URL, for connections outside the pool (listening for
+    /// signals, holding advisory locks); none on SQLite.
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 /// Opens sqlx connections to one SQLite file with Tend's pragmas.
@@ -239,6 +244,7 @@ impl Store {
                     report_refresh: Default::default(),
                     clock: Default::default(),
                     setups,
+                    postgres_url: None,
                 }
             }
             Dialect::Postgres => {
@@ -269,6 +275,7 @@ impl Store {
                     report_refresh: Default::default(),
                     clock: Default::default(),
                     setups: Default::default(),
+                    postgres_url: Some(dialect.normalize_url(url).into()),
                 }
             }
         };

@@ -22,6 +22,9 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(flatten)]
     store: StoreArgs,
+    /// How log lines are written to standard error: `text` for people, `json` (one object a line, with the request id) for log collectors.
+    #[arg(long, global = true, env = "TEND_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -185,20 +188,36 @@ enum TokenCommand {
 /// Parses arguments, runs the command and maps errors to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    run_command(run(cli))
+    let json = cli.log_format == "json";
+    run_command_logging(json, run(cli))
 }
 
 /// Runs a command's future the way every Tend binary does: logs (filtered by
 /// `TEND_LOG`) to standard error, a multi-threaded runtime, and an error
 /// printed with its causes and answered with a failing exit code.
 pub fn run_command(command: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
-    tracing_subscriber::fmt()
+    run_command_logging(false, command)
+}
+
+/// [`run_command`], logging as JSON lines when `json`.
+fn run_command_logging(
+    json: bool,
+    command: impl Future<Output = anyhow::Result<ExitCode>>,
+) -> ExitCode {
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("TEND_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -90,6 +90,9 @@ pub struct ServeArgs {
     /// Seconds between polls of each inbox's IMAP mailbox [default: 60].
     #[arg(long, env = "TEND_IMAP_POLL_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub imap_poll_seconds: Option<u64>,
+    /// Seconds a node's claim on a background job lasts: if the node dies, another takes the job after this long. Keep it well above the slowest job (sending through a slow relay) [default: 300].
+    #[arg(long, env = "TEND_JOB_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(5..=86400))]
+    pub job_lease_seconds: Option<u64>,
     /// PEM file of extra CA certificates to trust for IMAP servers, besides the system's [default: none].
     #[arg(long, env = "TEND_IMAP_CA_FILE")]
     pub imap_ca_file: Option<PathBuf>,
@@ -105,6 +108,9 @@ pub struct ServeArgs {
     /// Sites allowed to frame the public request form (/request?embed=1), space- or comma-separated origins such as https://www.example.com [default: none; embedding is refused].
     #[arg(long, env = "TEND_EMBED_ORIGINS")]
     pub embed_origins: Option<String>,
+    /// Load balancers or proxies in front of Tend whose `X-Forwarded-For` names the client (for rate limits and logs): addresses or networks such as 10.0.0.0/8, space- or comma-separated [default: none; the header is ignored].
+    #[arg(long, env = "TEND_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
     /// Name shown on customer-facing pages [default: Tend].
     #[arg(long, env = "TEND_BRAND_NAME")]
     pub brand_name: Option<String>,
@@ -163,6 +169,8 @@ pub struct Settings {
     pub mail_rate_limit: RateLimit,
     /// How often each IMAP mailbox is polled.
     pub imap_poll: std::time::Duration,
+    /// How long a claim on a background job lasts.
+    pub job_lease: std::time::Duration,
     /// Extra CA certificates trusted for IMAP servers.
     pub imap_ca_file: Option<PathBuf>,
     /// Whether web session cookies are marked `Secure` (HTTPS only).
@@ -173,6 +181,8 @@ pub struct Settings {
     pub portal_undo: Duration,
     /// Origins allowed to frame the public request form.
     pub embed_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How customer-facing pages look.
     pub brand: Brand,
     /// Where customers reach Tend, without a trailing slash.
@@ -201,11 +211,13 @@ impl std::fmt::Debug for Settings {
             .field("smtp_tls", &self.smtp_tls)
             .field("mail_rate_limit", &self.mail_rate_limit)
             .field("imap_poll", &self.imap_poll)
+            .field("job_lease", &self.job_lease)
             .field("imap_ca_file", &self.imap_ca_file)
             .field("secure_cookies", &self.secure_cookies)
             .field("signin_code_lifetime", &self.signin_code_lifetime)
             .field("portal_undo", &self.portal_undo)
             .field("embed_origins", &self.embed_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("brand", &self.brand.name)
             .field("public_url", &self.public_url)
             .field("metrics", &self.metrics)
@@ -253,6 +265,10 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("[effort] in the settings file: {e}"))?;
         let embed_origins =
             parse_origins(serve.embed_origins.clone().as_deref().unwrap_or_default())?;
+        let trusted_proxies = crate::http::client_ip::parse_trusted(
+            serve.trusted_proxies.as_deref().unwrap_or_default(),
+        )
+        .map_err(anyhow::Error::msg)?;
         let brand = Brand::new(
             serve.brand_name.clone(),
             serve.brand_color.clone(),
@@ -295,6 +311,7 @@ impl Settings {
             imap_poll: std::time::Duration::from_secs(
                 serve.imap_poll_seconds.unwrap_or(60).clamp(1, 86400),
             ),
+            job_lease: std::time::Duration::from_secs(serve.job_lease_seconds.unwrap_or(300)),
             imap_ca_file: serve.imap_ca_file.clone(),
             secure_cookies: serve.secure_cookies,
             signin_code_lifetime: Duration::from_secs(
@@ -302,6 +319,7 @@ impl Settings {
             ),
             portal_undo: Duration::from_secs(serve.portal_undo_seconds.unwrap_or(600).min(86400)),
             embed_origins,
+            trusted_proxies,
             brand,
             public_url,
             metrics: serve.metrics,

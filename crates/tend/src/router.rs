@@ -52,6 +52,8 @@ pub fn router(state: AppState, metrics: &Metrics, serve_metrics: bool) -> Router
             HeaderValue::from_static("no-store"),
         ))
         .layer(TraceLayer::new_for_http())
+        // Outermost, so the trace layer's lines name the request too.
+        .layer(axum::middleware::from_fn(crate::http::request_id::assign))
         .with_state(state)
 }
 

@@ -81,14 +81,21 @@ pub fn app(
         signin_code_lifetime: settings.signin_code_lifetime,
         portal_undo: settings.portal_undo,
         embed_origins: settings.embed_origins.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
         brand: settings.brand.clone(),
         public_url: settings.public_url.clone(),
         ..Default::default()
     };
+    let web = Arc::new(web);
+    tokio::spawn(crate::http::state::signals::listen(
+        store.clone(),
+        web.clone(),
+        shutdown.clone(),
+    ));
     let state = AppState {
         store,
         limits: Arc::new(limits),
-        web: Arc::new(web),
+        web,
         mailboxes,
         shutdown,
     };

@@ -202,6 +202,7 @@ fn start_workers(
         relay,
         settings.public_url.clone(),
         settings.brand.name.clone(),
+        settings.job_lease,
         metrics,
     )
     .map_err(anyhow::Error::msg)?;

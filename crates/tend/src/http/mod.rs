@@ -4,9 +4,11 @@
 //! `api` and `web` build on this module and never on each other; the
 //! application router (`crate::router`) is the one place that knows both.
 
+pub mod client_ip;
 pub mod download;
 pub mod error;
 pub mod health;
+pub mod request_id;
 pub mod state;
 pub mod upload;
 

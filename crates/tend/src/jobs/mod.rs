@@ -7,7 +7,7 @@
 //! [`JobRunner`] handle that stops it.
 //!
 //! ```ignore
-//! let runner = tend::jobs::start(store.clone(), relay, public_url, business, &metrics)?;
+//! let runner = tend::jobs::start(store.clone(), relay, public_url, business, lease, &metrics)?;
 //! // ... serve ...
 //! runner.stop().await; // stops claiming, lets running jobs finish
 //! ```
@@ -33,7 +33,8 @@ use tend_store::Store;
 /// Starts the job runner with Tend's handlers: acknowledgements, surveys
 /// and reminders (linking to `public_url`, sent as `business` where a case
 /// has no inbox), clean-up, and, when a `relay` is given, sending email
-/// through it (without one, email stays queued). Runs, failures and SLA
+/// through it (without one, email stays queued). A claimed job is this
+/// node's for `lease`; if the node dies, another takes it after that. Runs, failures and SLA
 /// breaches are counted in `metrics`. Fails when TLS to the relay cannot
 /// be set up.
 pub fn start(
@@ -41,13 +42,17 @@ pub fn start(
     relay: Option<Relay>,
     public_url: String,
     business: String,
+    lease: std::time::Duration,
     metrics: &Metrics,
 ) -> Result<JobRunner, String> {
     let registry = Registry::standard(relay, public_url, business, metrics.sla.clone())?;
     Ok(JobRunner::start(
         store,
         registry,
-        RunnerOptions::default(),
+        RunnerOptions {
+            lease,
+            ..RunnerOptions::default()
+        },
         metrics.jobs.clone(),
     ))
 }

@@ -18,21 +18,26 @@ crate::both_backends!(
 
 /// An event read off a server-sent-event stream.
 #[derive(Debug, PartialEq)]
-struct Sse {
-    event: String,
-    data: String,
+pub struct Sse {
+    pub event: String,
+    pub data: String,
 }
 
 /// A case page's live stream, read as a browser's EventSource would.
-struct Stream {
+pub struct Stream {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Stream {
     async fn open(t: &TestServer, agent: &WebAgent, case: i64) -> Self {
+        Self::open_at(&t.base, agent, case).await
+    }
+
+    /// The stream of `case` from the server at `base`.
+    pub async fn open_at(base: &str, agent: &WebAgent, case: i64) -> Self {
         let response = reqwest::Client::new()
-            .get(format!("{}/cases/{case}/live", t.base))
+            .get(format!("{base}/cases/{case}/live"))
             .header("cookie", agent.cookie_header())
             .send()
             .await
@@ -46,7 +51,7 @@ impl Stream {
     }
 
     /// The next event, skipping keep-alive comments; fails after 10 s.
-    async fn next(&mut self) -> Sse {
+    pub async fn next(&mut self) -> Sse {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -76,7 +81,7 @@ impl Stream {
     }
 
     /// Skips events until one with this name and data arrives.
-    async fn until(&mut self, event: &str, data: &str) {
+    pub async fn until(&mut self, event: &str, data: &str) {
         loop {
             let next = self.next().await;
             if next.event == event && (data.is_empty() || next.data == data) {

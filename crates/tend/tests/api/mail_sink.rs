@@ -1,11 +1,15 @@
 //! A relay that accepts every message over real SMTP and keeps each
 //! envelope and message, so tests can see exactly whom Tend's mail went to
 //! (Bcc is only in the envelope). It can demand sign-in with an OAuth
-//! token (SASL XOAUTH2), as Microsoft 365's and Google's relays do.
+//! token (SASL XOAUTH2), as Microsoft 365's and Google's relays do. It can
+//! hold its answer to each message (to kill a sender mid-send): a message
+//! whose sender went away while held was never accepted and is not kept.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 
 /// One message as the relay received it.
 #[derive(Debug, Clone)]
@@ -23,6 +27,14 @@ pub type TokenCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 pub struct MailSink {
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
+    gate: Gate,
+}
+
+/// Holds the answers to messages while a test wants them held.
+#[derive(Clone, Default)]
+struct Gate {
+    open: Arc<RwLock<()>>,
+    waiting: Arc<AtomicUsize>,
 }
 
 impl MailSink {
@@ -36,12 +48,30 @@ impl MailSink {
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let kept = received.clone();
+        let gate = Gate::default();
+        let sessions_gate = gate.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, kept.clone(), check.clone()));
+                let gate = sessions_gate.clone();
+                tokio::spawn(session(stream, kept.clone(), check.clone(), gate));
             }
         });
-        MailSink { url, received }
+        MailSink {
+            url,
+            received,
+            gate,
+        }
+    }
+
+    /// Stops answering messages (each waits after its data) until the
+    /// guard is dropped.
+    pub async fn hold(&self) -> OwnedRwLockWriteGuard<()> {
+        self.gate.open.clone().write_owned().await
+    }
+
+    /// Messages waiting for their answer.
+    pub fn waiting(&self) -> usize {
+        self.gate.waiting.load(Ordering::SeqCst)
     }
 
     /// Everything received so far.
@@ -64,6 +94,7 @@ async fn session(
     stream: tokio::net::TcpStream,
     kept: Arc<Mutex<Vec<Received>>>,
     check: Option<TokenCheck>,
+    gate: Gate,
 ) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -122,12 +153,20 @@ async fn session(
                 }
                 data.push_str(&line);
             }
+            gate.waiting.fetch_add(1, Ordering::SeqCst);
+            let open = gate.open.read().await;
+            gate.waiting.fetch_sub(1, Ordering::SeqCst);
+            if sender_gone(lines.get_mut()) {
+                return; // it never saw the message accepted
+            }
             kept.lock().unwrap().push(Received {
                 recipients: std::mem::take(&mut recipients),
                 data,
                 user: user.clone(),
             });
-            "250 kept\r\n"
+            let _ = write.write_all(b"250 kept\r\n").await;
+            drop(open);
+            continue;
         } else if command == "QUIT" {
             let _ = write.write_all(b"221 bye\r\n").await;
             return;
@@ -136,6 +175,14 @@ async fn session(
         };
         let _ = write.write_all(answer.as_bytes()).await;
     }
+}
+
+/// Whether the sender closed the connection (nothing else arrives while
+/// it waits for an answer).
+fn sender_gone(read: &mut tokio::net::tcp::OwnedReadHalf) -> bool {
+    use futures_util::FutureExt;
+    let mut byte = [0u8; 1];
+    matches!(read.peek(&mut byte).now_or_never(), Some(Ok(0) | Err(_)))
 }
 
 /// The user and token of an XOAUTH2 initial response (base64 of

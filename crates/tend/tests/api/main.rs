@@ -38,6 +38,7 @@ mod live;
 mod mail_rate_limit;
 mod mail_sink;
 mod metrics;
+mod nodes;
 mod notifications;
 mod openapi;
 mod outbound_mail;

@@ -66,13 +66,27 @@ pub struct WebAgent {
 
 impl WebAgent {
     pub fn new(t: &TestServer) -> Self {
+        Self::at(&t.base)
+    }
+
+    /// A browser talking to the server at `base`.
+    pub fn at(base: &str) -> Self {
         Self {
-            base: t.base.clone(),
+            base: base.to_owned(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             cookies: HashMap::new(),
+        }
+    }
+
+    /// The same browser (its cookies) talking to the server at `base`.
+    pub fn on(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            http: self.http.clone(),
+            cookies: self.cookies.clone(),
         }
     }
 

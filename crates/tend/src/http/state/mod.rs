@@ -1,20 +1,18 @@
 //! What every handler can reach: the store, the request limits, the web
-//! settings and the process's in-memory state (sign-in and request rate
-//! limits, presence on cases, the form clock, deflection counts). The
-//! in-memory parts are kept here, apart from the pages that use them, so
-//! the state depends on no handler.
+//! settings and the state shared between requests (rate limits, presence
+//! on cases, the form clock). They are kept here, apart from the pages
+//! that use them, so the state depends on no handler. Nothing here is
+//! this node's alone except presence, which nodes share by notification.
 
-pub mod deflections;
 pub mod form_clock;
 pub mod presence;
 pub mod rate_limit;
+pub mod signals;
 
 use std::sync::Arc;
 use std::time::Duration;
 use tend_store::Store;
 use tokio_util::sync::CancellationToken;
-
-pub use rate_limit::{RequestLimiter, SignInLimiter};
 
 /// Limits applied to requests.
 #[derive(Debug, Clone, Copy)]
@@ -61,24 +59,18 @@ pub struct WebConfig {
     pub signin_code_lifetime: Duration,
     /// How long a customer may undo resolving a case in the portal.
     pub portal_undo: Duration,
-    /// Failed sign-ins per address and per client IP.
-    pub limiter: SignInLimiter,
     /// Who is on which case, for the collision warning.
     pub presence: presence::Presence,
-    /// Deflections per client, so counts cannot be inflated.
-    pub deflections: deflections::DeflectionLimiter,
-    /// Public requests per address and per client IP.
-    pub request_limiter: RequestLimiter,
-    /// Signs when the public request form was served.
-    pub form_clock: form_clock::FormClock,
+    /// What this node tells the others, and hears from them.
+    pub signals: signals::Signals,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Origins allowed to frame the public request form.
     pub embed_origins: Vec<String>,
     /// How customer-facing pages look.
     pub brand: crate::brand::Brand,
     /// Where customers reach Tend, for links in email.
     pub public_url: String,
-    /// Portal sign-in links asked for, per address and per client IP.
-    pub link_limiter: RequestLimiter,
 }
 
 impl Default for WebConfig {
@@ -87,15 +79,12 @@ impl Default for WebConfig {
             secure_cookies: false,
             signin_code_lifetime: Duration::from_secs(300),
             portal_undo: Duration::from_secs(600),
-            limiter: SignInLimiter::default(),
             presence: presence::Presence::default(),
-            deflections: deflections::DeflectionLimiter::default(),
-            request_limiter: RequestLimiter::default(),
-            form_clock: form_clock::FormClock::default(),
+            signals: signals::Signals::default(),
+            trusted_proxies: Vec::new(),
             embed_origins: Vec::new(),
             brand: crate::brand::Brand::default(),
             public_url: "http://127.0.0.1:8080".into(),
-            link_limiter: RequestLimiter::default(),
         }
     }
 }

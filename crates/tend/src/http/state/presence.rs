@@ -1,9 +1,10 @@
 //! Who is looking at which case, for the collision warning. Presence lives
-//! in this process's memory: it is seconds-old, cheap to lose on a restart,
-//! and not worth a database write per heartbeat. (With several Tend
-//! processes behind a load balancer, route a session to one process.)
+//! in memory: it is seconds-old, cheap to lose on a restart, and not worth
+//! a database write per heartbeat. With several nodes each keeps its own
+//! copy, and every change is also sent to the others as a [`Signal`]
+//! (see [`super::signals`]), which they [`Presence::apply`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -30,6 +31,29 @@ pub struct Other {
     pub typing: bool,
 }
 
+/// A change of presence, as nodes send it to each other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signal {
+    pub case: CaseId,
+    /// The session, by the hash it is stored under.
+    pub session: String,
+    pub agent: AgentId,
+    pub name: String,
+    pub doing: Doing,
+}
+
+/// What a session is doing on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Doing {
+    /// Viewing for at least this many more milliseconds.
+    Viewing { for_ms: u64 },
+    /// Typing a reply.
+    Typing,
+    /// The page was closed.
+    Left,
+}
+
 /// Viewers per case, keyed by session.
 #[derive(Debug, Default)]
 pub struct Presence {
@@ -45,6 +69,26 @@ impl Presence {
         // (every change is a single insert or remove), so keep going.
         let mut cases = self.cases.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut cases)
+    }
+
+    /// Records a change of presence, this node's or another's.
+    pub fn apply(&self, signal: &Signal) {
+        let Signal {
+            case,
+            session,
+            agent,
+            name,
+            doing,
+        } = signal;
+        match *doing {
+            Doing::Viewing { for_ms } => {
+                // Another node's word is bounded by what a page may claim.
+                let ttl = Duration::from_millis(for_ms).min(VIEW_TTL);
+                self.touch(*case, session, *agent, name, ttl);
+            }
+            Doing::Typing => self.typing(*case, session, *agent, name),
+            Doing::Left => self.leave(*case, session),
+        }
     }
 
     /// Records that `session` is viewing `case` for at least `ttl` more.

@@ -11,6 +11,12 @@
 //! logged and retried with capped exponential back-off; a change of inbox
 //! settings or credentials ([`Mailboxes::changed`]) retries at once.
 //! Messages fetched and failed sessions are counted in the metrics.
+//!
+//! With several nodes on one PostgreSQL, each inbox is read by one node at
+//! a time: its reader holds an advisory lock
+//! (`tend_store::signals::LockKind::Mailbox`) while it reads, and the
+//! readers on other nodes try again every [`LOCK_RETRY`], so when the
+//! reading node dies another takes over within that time.
 
 mod connect;
 
@@ -29,6 +35,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tend_store::email::{ImapSettings, Inbox};
+use tend_store::signals::{ExclusiveLock, LockKind};
 use tend_store::{Store, StoreError};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -46,6 +53,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 /// IDLE is re-issued this often (servers may drop it after 30 minutes).
 const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
+/// How often a node whose inbox another node reads tries to take over.
+const LOCK_RETRY: Duration = Duration::from_secs(10);
 /// Longest time between looks for new inboxes.
 const DISCOVER_EVERY: Duration = Duration::from_secs(60);
 
@@ -192,7 +201,12 @@ impl Reader {
     async fn run(self) {
         let mut changed = self.mailboxes.subscribe();
         let mut failures = 0u32;
+        let mut lock = None;
         loop {
+            if !self.hold(&mut lock).await {
+                tokio::time::sleep(LOCK_RETRY).await;
+                continue;
+            }
             let wait = match self.session(&mut failures).await {
                 Ok(wait) => wait,
                 Err(e) => {
@@ -212,6 +226,34 @@ impl Reader {
                     // New settings or credentials: try them at once.
                     failures = 0;
                 }
+            }
+        }
+    }
+
+    /// Whether this node may read the mailbox: it holds the lock, or has
+    /// just taken it.
+    async fn hold(&self, lock: &mut Option<ExclusiveLock>) -> bool {
+        if let Some(held) = lock {
+            if held.still_held().await {
+                return true;
+            }
+            tracing::warn!("lost the lock on this mailbox; taking it again");
+            *lock = None;
+        }
+        match self
+            .store
+            .try_exclusive(LockKind::Mailbox, self.inbox_id)
+            .await
+        {
+            Ok(Some(taken)) => {
+                tracing::debug!("this node reads the mailbox");
+                *lock = Some(taken);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking the lock on this mailbox failed");
+                false
             }
         }
     }

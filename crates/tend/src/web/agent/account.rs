@@ -6,18 +6,18 @@
 
 use super::signin_code::{WRONG_CODE, use_code};
 use crate::http::AppState;
-use crate::http::state::rate_limit::SignInLimiter;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::rate_limit::{self, SIGN_IN};
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::Layout;
 use crate::web::shared::session::Session;
 use crate::{auth, two_factor};
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tend_domain::preferences::Preferences;
 use tend_store::signatures::SignatureOf;
 
@@ -194,10 +194,10 @@ async fn over_limit(
     email: &str,
     ip: &str,
 ) -> Result<Option<Response>, WebError> {
-    let Err(wait) = s.web.limiter.check(email, ip) else {
+    let Err(wait) = SIGN_IN.check(&s.store, email, ip).await? else {
         return Ok(None);
     };
-    let message = SignInLimiter::wait_message(wait);
+    let message = rate_limit::wait_message(wait);
     let page = render(
         s,
         session,
@@ -212,13 +212,13 @@ async fn over_limit(
 /// Changes the agent's password, given the current one.
 pub async fn change_password(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     posted: Posted<PasswordForm>,
 ) -> Result<Response, WebError> {
     let (session, form) = (posted.session, posted.form);
     let agent = session.agent_id();
     let email = s.store.agent(agent).await?.email;
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     if let Some(page) = over_limit(&s, &session, &email, &ip).await? {
         return Ok(page);
     }
@@ -237,7 +237,7 @@ pub async fn change_password(
         None => false,
     };
     if !right {
-        s.web.limiter.failed(&email, &ip);
+        SIGN_IN.count(&s.store, &email, &ip).await?;
         tracing::info!(%ip, %agent, "wrong current password at password change");
         return refuse(&s, &session, "The current password is not right.".into()).await;
     }
@@ -306,18 +306,18 @@ pub async fn enable_totp(
 /// Turns two-factor sign-in off, given a current code.
 pub async fn disable_totp(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     posted: Posted<CodeForm>,
 ) -> Result<Response, WebError> {
     let (session, form) = (posted.session, posted.form);
     let agent = session.agent_id();
     let email = s.store.agent(agent).await?.email;
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     if let Some(page) = over_limit(&s, &session, &email, &ip).await? {
         return Ok(page);
     }
     if !use_code(&s, agent, &form.code).await? {
-        s.web.limiter.failed(&email, &ip);
+        SIGN_IN.count(&s.store, &email, &ip).await?;
         return refuse(&s, &session, WRONG_CODE.into()).await;
     }
     s.store.disable_totp(agent).await?;

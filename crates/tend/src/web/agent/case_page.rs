@@ -288,7 +288,7 @@ pub async fn render(
     let page = CasePage {
         addressing,
         layout: Layout::new(session, ""),
-        warning: live::viewed(s, session, case.id),
+        warning: live::viewed(s, session, case.id).await,
         version: live::version(&case),
         id: case.id.0,
         statuses: Choice::statuses(case.status.as_str()),

@@ -2,11 +2,13 @@
 //! stream that says who else is on the case (the collision warning) and
 //! when the case has changed, whoever changed it: another agent, an email,
 //! the API. The page then fetches itself again and swaps in the new parts.
-//! Changes are noticed by polling the case row, so every Tend process sees
-//! every write, whichever process made it.
+//! Changes are heard as signals from whichever node made them (PostgreSQL,
+//! see `crate::http::state::signals`), and noticed by polling the case
+//! row: every few seconds on SQLite, rarely as a safety net otherwise.
 
 use crate::http::AppState;
-use crate::http::state::presence::{Other, VIEW_TTL};
+use crate::http::state::presence::{Doing, Other, Signal, VIEW_TTL};
+use crate::http::state::signals::Change;
 use crate::web::shared::csrf::Posted;
 use crate::web::shared::error::WebError;
 use crate::web::shared::session::Session;
@@ -23,8 +25,11 @@ use tend_store::model::Case;
 
 /// How often presence is re-read and the viewer kept alive.
 const TICK: Duration = Duration::from_secs(1);
-/// Every how many ticks the case row is checked for changes.
+/// Every how many ticks the case row is checked for changes, when changes
+/// are not heard as signals.
 const CHECK_EVERY: u32 = 2;
+/// Every how many ticks it is checked when they are (in case one was lost).
+const CHECK_EVERY_LISTENING: u32 = 30;
 
 /// The collision warning's text, empty when nobody else is on the case.
 pub fn warning(others: &[Other]) -> String {
@@ -61,14 +66,45 @@ struct Watch {
     version: i64,
     warning: Option<String>,
     ticks: u32,
+    changes: tokio::sync::broadcast::Receiver<Change>,
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.state
-            .web
-            .presence
-            .leave(self.case, &self.session.id_hash);
+        let state = self.state.clone();
+        let left = signal(&self.session, self.case, Doing::Left);
+        tokio::spawn(async move { tell(&state, left).await });
+    }
+}
+
+/// A presence change of `session` on `case`.
+fn signal(session: &Session, case: CaseId, doing: Doing) -> Signal {
+    Signal {
+        case,
+        session: session.id_hash.clone(),
+        agent: session.web.agent_id,
+        name: session.web.agent_name.clone(),
+        doing,
+    }
+}
+
+/// Records a presence change on this node and tells the others.
+async fn tell(state: &AppState, signal: Signal) {
+    let web = &state.web;
+    web.signals
+        .presence(&state.store, &web.presence, signal)
+        .await;
+}
+
+/// Waits until a change to `case` (or to anything) is heard.
+async fn heard(changes: &mut tokio::sync::broadcast::Receiver<Change>, case: CaseId) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match changes.recv().await {
+            Ok(Some(changed)) if changed != case => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
     }
 }
 
@@ -76,25 +112,30 @@ impl Watch {
     /// Waits for the next thing worth telling the page.
     async fn next(&mut self) -> Event {
         loop {
+            let mut changed = false;
             if self.ticks > 0 {
-                tokio::time::sleep(TICK).await;
+                tokio::select! {
+                    () = tokio::time::sleep(TICK) => {}
+                    () = heard(&mut self.changes, self.case) => changed = true,
+                }
             }
             self.ticks = self.ticks.wrapping_add(1);
-            let presence = &self.state.web.presence;
-            let web = &self.session.web;
-            presence.touch(
-                self.case,
-                &self.session.id_hash,
-                web.agent_id,
-                &web.agent_name,
-                TICK * 3,
-            );
-            let warning = warning(&presence.others(self.case, web.agent_id));
+            let viewing = Doing::Viewing {
+                for_ms: (TICK * 3).as_millis() as u64,
+            };
+            tell(&self.state, signal(&self.session, self.case, viewing)).await;
+            let web = &self.state.web;
+            let warning = warning(&web.presence.others(self.case, self.session.web.agent_id));
             if self.warning.as_ref() != Some(&warning) {
                 self.warning = Some(warning.clone());
                 return Event::default().event("presence").data(warning);
             }
-            if self.ticks.is_multiple_of(CHECK_EVERY) {
+            let every = if web.signals.listening() {
+                CHECK_EVERY_LISTENING
+            } else {
+                CHECK_EVERY
+            };
+            if changed || self.ticks.is_multiple_of(every) {
                 match self.state.store.case(self.case).await {
                     Ok(case) if version(&case) != self.version => {
                         self.version = version(&case);
@@ -123,6 +164,7 @@ pub async fn stream(
     let watch = Watch {
         version: params.since.unwrap_or_else(|| version(&case)),
         case: case.id,
+        changes: state.web.signals.changes(),
         state,
         session,
         warning: None,
@@ -153,27 +195,16 @@ pub async fn typing(
     let session = posted.session;
     session.require(Action::Work)?;
     let case = state.store.case(CaseId(id)).await?;
-    let web = &session.web;
-    state
-        .web
-        .presence
-        .typing(case.id, &session.id_hash, web.agent_id, &web.agent_name);
+    tell(&state, signal(&session, case.id, Doing::Typing)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Marks a page view of `case` (so agents without JavaScript are seen too)
 /// and answers the warning to render with the page.
-pub fn viewed(state: &AppState, session: &Session, case: CaseId) -> String {
-    let presence = &state.web.presence;
-    let web = &session.web;
-    presence.touch(
-        case,
-        &session.id_hash,
-        web.agent_id,
-        &web.agent_name,
-        VIEW_TTL,
-    );
-    warning(&presence.others(case, web.agent_id))
+pub async fn viewed(state: &AppState, session: &Session, case: CaseId) -> String {
+    let for_ms = VIEW_TTL.as_millis() as u64;
+    tell(state, signal(session, case, Doing::Viewing { for_ms })).await;
+    warning(&state.web.presence.others(case, session.web.agent_id))
 }
 
 #[cfg(test)]

@@ -4,17 +4,17 @@
 use super::signin_code;
 use crate::auth;
 use crate::http::AppState;
-use crate::http::state::rate_limit::SignInLimiter;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::rate_limit::{self, SIGN_IN};
 use crate::web::shared::csrf::{Posted, SIGNIN_COOKIE, SignInPosted, form_token};
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::SignInPage;
 use crate::web::shared::session::{self, Session};
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use tend_domain::email::EmailAddress;
 use tend_domain::ids::AgentId;
@@ -74,14 +74,14 @@ pub(super) async fn signed_in(
 /// Checks the password; on success starts a session and goes to the cases.
 pub async fn submit(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     posted: SignInPosted<SignInForm>,
 ) -> Result<Response, WebError> {
     let form = posted.form;
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     let email = form.email.trim();
-    if let Err(wait) = s.web.limiter.check(email, &ip) {
-        let message = SignInLimiter::wait_message(wait);
+    if let Err(wait) = SIGN_IN.check(&s.store, email, &ip).await? {
+        let message = rate_limit::wait_message(wait);
         return render(&s, StatusCode::TOO_MANY_REQUESTS, email, Some(message));
     }
     match check_password(&s, email, form.password).await? {
@@ -91,11 +91,11 @@ pub async fn submit(
                 // re-entering the password does not buy more code guesses.
                 return signin_code::begin(&s, agent).await;
             }
-            s.web.limiter.succeeded(email, &ip);
+            SIGN_IN.forget(&s.store, email).await?;
             signed_in(&s, agent, &[SIGNIN_COOKIE]).await
         }
         None => {
-            s.web.limiter.failed(email, &ip);
+            SIGN_IN.count(&s.store, email, &ip).await?;
             tracing::info!(%ip, "failed sign-in");
             render(
                 &s,

@@ -6,18 +6,18 @@
 
 use super::signin;
 use crate::http::AppState;
-use crate::http::state::rate_limit::SignInLimiter;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::rate_limit::{self, SIGN_IN};
 use crate::web::shared::csrf::form_token;
 use crate::web::shared::csrf::{SIGNIN_COOKIE, SignInPosted};
 use crate::web::shared::error::WebError;
 use crate::web::shared::session::{self, Session, cookie};
 use crate::{auth, two_factor};
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tend_domain::ids::AgentId;
 use tend_store::account::PendingSignIn;
 
@@ -102,20 +102,20 @@ pub async fn page(
 /// Checks the code; on success starts the session and goes to the cases.
 pub async fn submit(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     posted: SignInPosted<CodeForm>,
 ) -> Result<Response, WebError> {
     let Some((id_hash, pending)) = pending(&s, &headers).await? else {
         return start_over(&s);
     };
-    let ip = peer.ip().to_string();
-    if let Err(wait) = s.web.limiter.check(&pending.email, &ip) {
-        let message = SignInLimiter::wait_message(wait);
+    let ip = client.to_string();
+    if let Err(wait) = SIGN_IN.check(&s.store, &pending.email, &ip).await? {
+        let message = rate_limit::wait_message(wait);
         return render(&s, StatusCode::TOO_MANY_REQUESTS, Some(message));
     }
     if !use_code(&s, pending.agent_id, &posted.form.code).await? {
-        s.web.limiter.failed(&pending.email, &ip);
+        SIGN_IN.count(&s.store, &pending.email, &ip).await?;
         tracing::info!(%ip, agent = %pending.agent_id, "wrong two-factor code at sign-in");
         return render(&s, StatusCode::UNAUTHORIZED, Some(WRONG_CODE.into()));
     }
@@ -123,7 +123,7 @@ pub async fn submit(
     if !s.store.finish_pending_signin(&id_hash).await? {
         return start_over(&s);
     }
-    s.web.limiter.succeeded(&pending.email, &ip);
+    SIGN_IN.forget(&s.store, &pending.email).await?;
     signin::signed_in(&s, pending.agent_id, &[PENDING_COOKIE, SIGNIN_COOKIE]).await
 }
 

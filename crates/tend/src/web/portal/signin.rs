@@ -9,15 +9,16 @@ use super::session::{self, Customer};
 use crate::auth;
 use crate::brand::Brand;
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::rate_limit::PORTAL_LINK;
 use crate::mail::outbound::system_email;
 use crate::web::shared::csrf::form_token;
 use crate::web::shared::csrf::{Posted, SIGNIN_COOKIE, SignInPosted};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tend_domain::email::EmailAddress;
 use tend_store::Store;
@@ -98,7 +99,7 @@ fn render(
 /// page either way.
 pub async fn submit(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     posted: SignInPosted<LinkRequestForm>,
 ) -> Result<Response, PortalError> {
     let typed = posted.form.email.trim().to_owned();
@@ -109,8 +110,12 @@ pub async fn submit(
             return render(&s, StatusCode::UNPROCESSABLE_ENTITY, typed, error, None);
         }
     };
-    let ip = peer.ip().to_string();
-    if s.web.link_limiter.check(email.as_str(), &ip).is_err() {
+    let ip = client.to_string();
+    if PORTAL_LINK
+        .check(&s.store, email.as_str(), &ip)
+        .await?
+        .is_err()
+    {
         let error = "Several sign-in links were asked for recently. \
                      Use the latest one we sent, or try again in an hour.";
         return render(
@@ -121,7 +126,7 @@ pub async fn submit(
             None,
         );
     }
-    s.web.link_limiter.accepted(email.as_str(), &ip);
+    PORTAL_LINK.count(&s.store, email.as_str(), &ip).await?;
     // The work happens after the answer, so its timing says nothing about
     // whether the address is known.
     let (store, base, brand) = (

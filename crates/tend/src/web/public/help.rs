@@ -5,16 +5,17 @@
 
 use crate::brand::Brand;
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::rate_limit;
 use crate::web::shared::csrf::{HELP_COOKIE, HelpPosted, double_submit_token};
 use crate::web::shared::error::WebError;
 use crate::web::shared::session::{cookie, set_cookie};
 use askama::Template;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use tend_domain::kb::{render, snippet};
 use tend_store::kb::{Article, Audience, Category, Feedback};
 
@@ -269,10 +270,10 @@ pub struct Deflection {
 /// Records that a suggested article was opened and the form left unsent.
 pub async fn deflection(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     posted: HelpPosted<Deflection>,
 ) -> Result<Response, WebError> {
-    if !s.web.deflections.allow(peer.ip()) {
+    if !rate_limit::admit_deflection(&s.store, &client.to_string()).await? {
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
             "too many deflections; try later",

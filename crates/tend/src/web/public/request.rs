@@ -8,17 +8,19 @@ use super::embed;
 use crate::auth;
 use crate::brand::Brand;
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
+use crate::http::state::form_clock;
+use crate::http::state::rate_limit::PUBLIC_REQUEST;
 use crate::replies::MAX_BODY;
 use crate::web::shared::csrf::{PublicPosted, REQUEST_COOKIE};
 use crate::web::shared::error::WebError;
 use crate::web::shared::expectation::{self, ExpectationView};
 use crate::web::shared::session::{set_cookie, set_framed_cookie};
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tend_domain::case::MAX_SUBJECT;
 use tend_domain::email::EmailAddress;
@@ -128,7 +130,7 @@ fn render(
         embed: mode.embed(),
         embed_refused: mode.embed() && !embed::allowed(s),
         csrf,
-        started: s.web.form_clock.stamp(),
+        started: form_clock::stamp(&s.store).unwrap_or_default(),
         form,
         error,
     };
@@ -170,22 +172,19 @@ async fn thanks(s: &AppState, mode: &Mode, case: Option<&Case>) -> Result<Respon
 /// Opens a case from the form, or shows the form again with what is wrong.
 pub async fn submit(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Query(mode): Query<Mode>,
     posted: PublicPosted<RequestForm>,
 ) -> Result<Response, WebError> {
     let PublicPosted { form, files } = posted;
     if !form.website.is_empty() {
-        tracing::info!(ip = %peer.ip(), "public request dropped: honeypot filled");
+        tracing::info!(ip = %client, "public request dropped: honeypot filled");
         return thanks(&s, &mode, None).await;
     }
-    let quick = s
-        .web
-        .form_clock
-        .elapsed(&form.started)
-        .is_none_or(|took| took < MIN_FILL_TIME);
+    let quick =
+        form_clock::elapsed(&s.store, &form.started).is_none_or(|took| took < MIN_FILL_TIME);
     if quick {
-        tracing::info!(ip = %peer.ip(), "public request refused: sent too fast");
+        tracing::info!(ip = %client, "public request refused: sent too fast");
         let message = "That was sent faster than a person can type, so it looks like spam. \
                        Check your request and send it again.";
         return render(
@@ -196,8 +195,12 @@ pub async fn submit(
             Some(message.into()),
         );
     }
-    let ip = peer.ip().to_string();
-    if s.web.request_limiter.check(form.email.trim(), &ip).is_err() {
+    let ip = client.to_string();
+    if PUBLIC_REQUEST
+        .check(&s.store, form.email.trim(), &ip)
+        .await?
+        .is_err()
+    {
         let message = "We have received several requests from you recently. \
                        Please wait an hour before sending another, or reply to our email.";
         return render(
@@ -217,7 +220,7 @@ pub async fn submit(
     };
     let email = request.email.as_str().to_owned();
     let case = s.store.open_request(request).await?;
-    s.web.request_limiter.accepted(&email, &ip);
+    PUBLIC_REQUEST.count(&s.store, &email, &ip).await?;
     let portal = format!("{}/portal", s.web.public_url);
     crate::mail::acknowledge::confirm_web_request(&s.store, case.id, &portal).await;
     thanks(&s, &mode, Some(&case)).await
