@@ -23,10 +23,16 @@ const KILLS: usize = 5;
 const KILL_AFTER_MS: std::ops::Range<u64> = 100..600;
 
 /// Starts `tend serve` with SMTP on `port` and waits until it listens.
-pub fn start(db: &FreshDatabase, (http, smtp): (u16, u16)) -> Server {
+pub fn start(db: &FreshDatabase, ports: (u16, u16)) -> Server {
+    start_with(db, ports, &[])
+}
+
+/// [`start`] with further `serve` arguments.
+pub fn start_with(db: &FreshDatabase, (http, smtp): (u16, u16), args: &[&str]) -> Server {
     let mut child = tend(db)
         .args(["serve", "--listen", &format!("127.0.0.1:{http}")])
         .args(["--smtp-listen", &format!("127.0.0.1:{smtp}")])
+        .args(args)
         .env("TEND_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

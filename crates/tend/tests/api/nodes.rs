@@ -7,6 +7,7 @@
 //! reply and sends no email twice.
 
 use crate::cli::{Server, tend};
+use crate::crash::{free_ports, start_with};
 use crate::email::eventually;
 use crate::harness::{Backend, FreshDatabase, postgres_available};
 use crate::live::Stream;
@@ -16,7 +17,7 @@ use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -35,11 +36,6 @@ fn haproxy() -> Option<&'static str> {
         "CI must install haproxy for the multi-node test"
     );
     found
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 /// One node: its HTTP and SMTP ports, the process and the relay it sends through.
@@ -67,33 +63,19 @@ impl Node {
 /// Starts a node on `db` and waits until it listens.
 async fn start_node(db: &FreshDatabase) -> Node {
     let sink = MailSink::start().await;
-    let (http, smtp) = (free_port(), free_port());
-    let mut child = tend(db)
-        .args(["serve", "--listen", &format!("127.0.0.1:{http}")])
-        .args(["--smtp-listen", &format!("127.0.0.1:{smtp}")])
-        .args(["--smtp-relay", &sink.url])
-        .args(["--trusted-proxies", "127.0.0.1"])
-        .args(["--job-lease-seconds", "10"])
-        .env("TEND_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    loop {
-        let Some(Ok(line)) = lines.next() else {
-            panic!("a node stopped before listening: {seen:#?}");
-        };
-        if line.contains("SMTP listening on") {
-            break;
-        }
-        seen.push(line);
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let (http, smtp) = free_ports();
+    let args = [
+        "--smtp-relay",
+        &sink.url,
+        "--trusted-proxies",
+        "127.0.0.1",
+        "--job-lease-seconds",
+        "10",
+    ];
     Node {
         http,
         smtp,
-        server: Some(Server(child)),
+        server: Some(start_with(db, (http, smtp), &args)),
         sink,
     }
 }
@@ -101,7 +83,7 @@ async fn start_node(db: &FreshDatabase) -> Node {
 /// HAProxy in front of `nodes`, round robin, retrying a refused
 /// connection on another node; answers its process and base URL.
 async fn start_proxy(haproxy: &str, nodes: &[Node], dir: &std::path::Path) -> (Server, String) {
-    let port = free_port();
+    let (port, _) = free_ports();
     let servers: String = nodes
         .iter()
         .enumerate()
