@@ -63,7 +63,7 @@ impl Target {
             .header(COOKIE, self.cookie.clone());
         let request = match &call.body {
             Some(body) => builder
-                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_TYPE, call.content_type)
                 .body(Full::new(Bytes::from(body.clone()))),
             None => builder.body(Full::new(Bytes::new())),
         };
@@ -77,6 +77,7 @@ pub struct Call {
     method: Method,
     path: String,
     body: Option<String>,
+    content_type: &'static str,
 }
 
 impl Call {
@@ -86,6 +87,7 @@ impl Call {
             method: Method::GET,
             path,
             body: None,
+            content_type: "application/json",
         }
     }
 
@@ -95,6 +97,15 @@ impl Call {
             method: Method::POST,
             path: path.to_string(),
             body: Some(body),
+            content_type: "application/json",
+        }
+    }
+
+    /// `POST path` with a form body (`a=1&b=2`), as a browser sends one.
+    pub fn post_form(path: &str, body: String) -> Self {
+        Self {
+            content_type: "application/x-www-form-urlencoded",
+            ..Self::post_json(path, body)
         }
     }
 }

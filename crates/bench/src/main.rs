@@ -8,12 +8,14 @@
 //!   [`report`] for the results, and [`sla`] for its SLA set-up;
 //! - [`mail`] runs the email benchmark;
 //! - [`rules`] measures automation rules on the write path;
-//! - [`slots`] measures the appointment slot search.
+//! - [`slots`] measures the appointment slot search;
+//! - [`nodes`] measures several nodes behind HAProxy on one PostgreSQL.
 
 mod client;
 mod corpus;
 mod load;
 mod mail;
+mod nodes;
 mod process;
 mod report;
 mod rules;
@@ -45,6 +47,8 @@ enum Command {
     Rules(rules::RulesBenchArgs),
     /// Measure the appointment slot search over two weeks (see docs/benchmarks.md).
     Slots(slots::SlotsBenchArgs),
+    /// Measure several `tend serve` nodes behind HAProxy on one PostgreSQL (see docs/scaling.md).
+    Nodes(nodes::NodesBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
             Command::Mail(args) => mail::run(cli.store, args).await,
             Command::Rules(args) => rules::run(cli.store, args).await,
             Command::Slots(args) => slots::run(cli.store, args).await,
+            Command::Nodes(args) => nodes::run(cli.store, args).await,
         }
     })
 }

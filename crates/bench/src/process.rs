@@ -36,7 +36,7 @@ impl Server {
     /// password never shows up in the process list.
     pub fn spawn(tend: &Path, settings: &Settings, config: Option<&Path>) -> anyhow::Result<Self> {
         let addr = free_loopback_port()?;
-        let log = log_path(settings);
+        let log = log_path(settings, addr);
         let log_file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let mut command = Command::new(tend);
         command
@@ -171,12 +171,17 @@ fn free_loopback_port() -> anyhow::Result<SocketAddr> {
 }
 
 /// The server log: in the data directory when there is one (SQLite; each
-/// run overwrites the last), else a per-run file in the temporary directory.
-fn log_path(settings: &Settings) -> PathBuf {
+/// run overwrites the last), else a per-run file in the temporary
+/// directory; one per port, as several servers may run at once.
+fn log_path(settings: &Settings, addr: SocketAddr) -> PathBuf {
+    let port = addr.port();
     if settings.data_dir.is_dir() {
-        settings.data_dir.join("bench-server.log")
+        settings.data_dir.join(format!("bench-server-{port}.log"))
     } else {
-        std::env::temp_dir().join(format!("tend-bench-server-{}.log", std::process::id()))
+        std::env::temp_dir().join(format!(
+            "tend-bench-server-{}-{port}.log",
+            std::process::id()
+        ))
     }
 }
 

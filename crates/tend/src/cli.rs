@@ -210,6 +210,7 @@ fn run_command_logging(
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr);
+    let _ = JSON_LOGS.set(json);
     if json {
         logs.json()
             .with_current_span(true)
@@ -380,19 +381,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Whether logs are JSON lines (`--log-format json`), set once at start.
+static JSON_LOGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Tells the operator something: a plain line on standard error, or with
+/// JSON logs a log line like every other (so every line stays JSON).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if JSON_LOGS.get().copied().unwrap_or(false) {
+            tracing::info!($($arg)*);
+        } else {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
 /// Runs the whole application (see [`crate::app`]) until Ctrl-C or SIGTERM,
 /// then shuts it down gracefully.
 async fn run_server(settings: Settings) -> anyhow::Result<()> {
     let app = App::start(settings.clone()).await?;
     let addr = app.http;
-    eprintln!(
+    say!(
         "Tend {} listening on http://{addr}",
         env!("CARGO_PKG_VERSION")
     );
-    eprintln!("database: {}", settings.database_url_redacted());
-    eprintln!("agents sign in at http://{addr}/signin");
+    say!("database: {}", settings.database_url_redacted());
+    say!("agents sign in at http://{addr}/signin");
     if !app.store.has_admin().await? {
-        eprintln!(
+        say!(
             "\nNo admin yet. Create one and an API token (same --data-dir/--database-url):\n  \
              echo 'a long password' | tend admin create --email you@example.com --name 'Your Name' --password-stdin\n  \
              tend token create --email you@example.com\n\
@@ -400,14 +416,14 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
         );
     }
     if let Some(bound) = app.smtp {
-        eprintln!("SMTP listening on {bound}");
+        say!("SMTP listening on {bound}");
     }
-    eprintln!(
+    say!(
         "inboxes with IMAP settings are polled every {}s",
         settings.imap_poll.as_secs()
     );
     app.run_until(server::shutdown_signal()).await;
-    eprintln!("Tend stopped");
+    say!("Tend stopped");
     Ok(())
 }
 

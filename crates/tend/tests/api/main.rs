@@ -35,6 +35,7 @@ mod jobs;
 mod kb;
 mod limits;
 mod live;
+mod logs;
 mod mail_rate_limit;
 mod mail_sink;
 mod metrics;
