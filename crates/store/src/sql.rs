@@ -6,6 +6,16 @@ use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
+/// `1, 2, 3`: ids to inline in an `IN (…)` list. Only for ids read from
+/// the store (numbers, so nothing can be smuggled in), where binding each
+/// one would need a statement per list length.
+pub(crate) fn inline_ids(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value to bind.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

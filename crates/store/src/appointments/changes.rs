@@ -368,11 +368,7 @@ impl Visit<'_> {
                 "nobody can carry out this kind of visit yet".into(),
             ));
         }
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::sql::inline_ids(&ids);
         self.tx
             .fetch_all(
                 &format!(

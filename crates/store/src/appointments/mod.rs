@@ -121,11 +121,7 @@ impl Candidates {
 /// `$1` from, `$2` to, `$3` the appointment left out; the ids are inlined
 /// (they are numbers read from the store).
 fn held_sql(ids: &[i64]) -> String {
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::sql::inline_ids(ids);
     format!(
         "SELECT resource_id, starts_at, ends_at FROM appointments \
          WHERE resource_id IN ({list}) AND status IN ('booked', 'on_the_way', 'arrived') \
@@ -182,11 +178,7 @@ impl Store {
         if mine.is_empty() {
             return Ok(Vec::new());
         }
-        let list = mine
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::sql::inline_ids(&mine);
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE a.resource_id IN ({list}) \
              AND a.status <> 'offered' AND a.ends_at > $1 AND a.starts_at < $2 \
