@@ -49,6 +49,7 @@ mod promises;
 pub mod quotes;
 pub mod related;
 mod repeat;
+mod replica;
 pub mod reports;
 pub mod requests;
 mod routing;
@@ -77,6 +78,7 @@ mod writer;
 
 pub use dialect::Dialect;
 pub use error::StoreError;
+pub use replica::WalPosition;
 pub use time::{Clock, now};
 pub use tx::Tx;
 pub use writer::WriteFuture;
@@ -150,6 +152,11 @@ pub struct Store {
     reader: AnyPool,
     /// The one way writes reach the database.
     writes: WritePath,
+    /// A PostgreSQL standby views may read from (see [`replica`]).
+    replica: Option<replica::Replica>,
+    /// On a store reading from the replica: the store reading from the
+    /// primary it was made from.
+    primary: Option<std::sync::Arc<Store>>,
     token_cache: agents::TokenCache,
     dialect: Dialect,
     /// The keys secrets are sealed with at rest (see [`secrets`]).
@@ -237,6 +244,8 @@ impl Store {
                 Store {
                     reader,
                     writes: WritePath::Sqlite { group, opener },
+                    replica: None,
+                    primary: None,
                     token_cache: Default::default(),
                     dialect,
                     secrets: None,
@@ -268,6 +277,8 @@ impl Store {
                 Store {
                     reader: pool.clone(),
                     writes: WritePath::Postgres(pool),
+                    replica: None,
+                    primary: None,
                     token_cache: Default::default(),
                     dialect,
                     secrets: None,
@@ -335,6 +346,7 @@ impl Store {
         if let WritePath::Sqlite { group, .. } = &self.writes {
             group.stop().await;
         }
+        self.close_replica().await;
         self.reader.close().await;
     }
 }

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tend_domain::effort::EffortWeights;
-use tend_store::{SqliteSync, StoreOptions};
+use tend_store::{Dialect, SqliteSync, StoreOptions};
 
 /// Where Tend keeps its data and which database it uses; shared by every
 /// command that opens the database.
@@ -51,6 +51,9 @@ pub struct StoreArgs {
 #[derive(Debug, Clone, Args, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServeArgs {
+    /// PostgreSQL read replica for views, search and reports, postgres://USER@HOST/DB; needs a PostgreSQL --database-url (see docs/replicas.md) [default: none; everything reads from the primary].
+    #[arg(long, env = "TEND_DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
     /// Address to listen on for HTTP [default: 127.0.0.1:8080].
     #[arg(long, env = "TEND_LISTEN")]
     pub listen: Option<SocketAddr>,
@@ -148,6 +151,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// May hold a password: never printed whole (see [`Settings::database_url_redacted`]).
     pub database_url: String,
+    /// A PostgreSQL standby views, search and reports read from; may hold a
+    /// password like `database_url`.
+    pub database_read_url: Option<String>,
     pub store: StoreOptions,
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
@@ -198,6 +204,10 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url_redacted())
+            .field(
+                "database_read_url",
+                &self.database_read_url.as_deref().map(redact_url),
+            )
             .field("store", &self.store)
             .field("listen", &self.listen)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -241,6 +251,15 @@ impl Settings {
             .database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tend.db").display()));
+        let database_read_url = serve.database_read_url.clone();
+        if database_read_url.is_some()
+            && Dialect::from_url(&database_url).ok() != Some(Dialect::Postgres)
+        {
+            anyhow::bail!(
+                "--database-read-url (TEND_DATABASE_READ_URL) needs a PostgreSQL primary: \
+                 set --database-url to postgres://..., or leave the read URL out with SQLite"
+            );
+        }
         let smtp_tls = match (serve.smtp_tls_cert.clone(), serve.smtp_tls_key.clone()) {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
@@ -286,6 +305,7 @@ impl Settings {
         Ok(Self {
             data_dir,
             database_url,
+            database_read_url,
             store: StoreOptions {
                 max_connections: store.max_connections.unwrap_or(8),
                 sqlite_sync: match sync {

@@ -8,6 +8,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::health::healthz;
 use crate::http::state::BodyLimit;
+use crate::http::{read_your_writes, reads};
 use crate::metrics::{self, Metrics};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +42,11 @@ pub fn router(state: AppState, metrics: &Metrics, serve_metrics: bool) -> Router
             metrics.clone(),
             metrics::http::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            read_your_writes::remember,
+        ))
+        .layer(axum::middleware::from_fn(reads::retry_on_primary))
         .layer(DefaultBodyLimit::max(limit))
         .layer(Extension(BodyLimit(limit)))
         .layer(SetResponseHeaderLayer::overriding(

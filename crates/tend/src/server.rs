@@ -1,7 +1,7 @@
 //! Opening the store and serving HTTP until asked to stop. [`crate::app`]
 //! puts these together with the rest of the application.
 
-use crate::config::Settings;
+use crate::config::{Settings, redact_url};
 use crate::http::{AppState, Limits, WebConfig};
 use axum::Router;
 use std::sync::Arc;
@@ -29,6 +29,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
                 settings.database_url_redacted()
             )
         })?;
+    let store = match &settings.database_read_url {
+        Some(url) => store
+            .with_replica(url, settings.store.max_connections)
+            .map_err(|e| anyhow::anyhow!("cannot use the read replica {}: {e}", redact_url(url)))?,
+        None => store,
+    };
     store
         .migrate()
         .await

@@ -26,6 +26,10 @@ impl Store {
     /// cut short left behind. Answers how many days it recomputed. Refreshes
     /// run one at a time.
     pub async fn refresh_reports(&self) -> Result<usize> {
+        if let Some(primary) = &self.primary {
+            // What it reads it writes back: it must read from the primary.
+            return Box::pin(primary.refresh_reports()).await;
+        }
         let _one_at_a_time = self.report_refresh.lock().await;
         let dialect = self.dialect;
         let days: Vec<i64> = self

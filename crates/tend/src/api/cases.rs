@@ -6,6 +6,7 @@ use super::{PageParams, nullable};
 use crate::http::AppState;
 use crate::http::download;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::reads::Reads;
 use crate::http::upload::attachment_upload;
 use crate::replies::{CopyRequest, MAX_BODY};
 use axum::extract::State;
@@ -223,13 +224,13 @@ pub(crate) fn timestamp(field: &str, raw: &str) -> Result<jiff::Timestamp, Inval
 #[utoipa::path(get, path = "/cases", tag = "cases", params(CaseListParams, PageParams),
     responses((status = 200, description = "A page of cases", body = Page<Case>)))]
 pub async fn list(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(filters): Params<CaseListParams>,
     Params(page): Params<PageParams>,
 ) -> ApiResult<axum::Json<Page<Case>>> {
     me.require(Action::Read)?;
-    let filter = filters.filter(me.agent_id, s.store.clock().now())?;
+    let filter = filters.filter(me.agent_id, store.clock().now())?;
     let sort = filters
         .sort
         .as_deref()
@@ -237,9 +238,7 @@ pub async fn list(
         .transpose()?
         .unwrap_or_default();
     let (cursor, limit) = page.parse()?;
-    Ok(axum::Json(
-        s.store.cases(&filter, sort, cursor, limit).await?,
-    ))
+    Ok(axum::Json(store.cases(&filter, sort, cursor, limit).await?))
 }
 
 /// Opens a case with the customer's first message.

@@ -2,14 +2,14 @@
 //! surveys for a period and filters, as JSON or one table at a time as CSV.
 
 use super::extract::{Params, Principal};
-use crate::http::AppState;
 use crate::http::error::ApiResult;
+use crate::http::reads::Reads;
 use crate::reports::{self, Report, ReportParams, params::today, tables};
 use axum::Json;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use tend_domain::agent::Action;
+use tend_store::Store;
 use tend_store::reports::{EffortReport, ReportFilter, ServiceReport, SurveyReport};
 use utoipa::IntoParams;
 
@@ -33,12 +33,12 @@ fn filter(me: &Principal, params: &ReportParams) -> ApiResult<ReportFilter> {
 #[utoipa::path(get, path = "/reports/effort", tag = "reports", params(ReportParams),
     responses((status = 200, description = "The effort report", body = EffortReport)))]
 pub async fn effort(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
 ) -> ApiResult<Json<EffortReport>> {
     let filter = filter(&me, &params)?;
-    Ok(Json(s.store.effort_report(&filter).await?))
+    Ok(Json(store.effort_report(&filter).await?))
 }
 
 /// First response and resolution time percentiles, first-contact
@@ -46,12 +46,12 @@ pub async fn effort(
 #[utoipa::path(get, path = "/reports/service", tag = "reports", params(ReportParams),
     responses((status = 200, description = "The service report", body = ServiceReport)))]
 pub async fn service(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
 ) -> ApiResult<Json<ServiceReport>> {
     let filter = filter(&me, &params)?;
-    Ok(Json(s.store.service_report(&filter).await?))
+    Ok(Json(store.service_report(&filter).await?))
 }
 
 /// CES and CSAT answers given in the period, the response rate, and how the
@@ -59,17 +59,17 @@ pub async fn service(
 #[utoipa::path(get, path = "/reports/surveys", tag = "reports", params(ReportParams),
     responses((status = 200, description = "The survey report", body = SurveyReport)))]
 pub async fn surveys(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
 ) -> ApiResult<Json<SurveyReport>> {
     let filter = filter(&me, &params)?;
-    Ok(Json(s.store.survey_report(&filter).await?))
+    Ok(Json(store.survey_report(&filter).await?))
 }
 
 /// One table of a report as CSV.
 async fn csv(
-    s: &AppState,
+    store: &Store,
     me: &Principal,
     report: Report,
     params: &ReportParams,
@@ -79,7 +79,7 @@ async fn csv(
     let today = today();
     let filter = params.filter(today)?;
     let (from, to) = params.period(today)?;
-    let table = tables::pick(reports::tables(&s.store, report, &filter).await?, table)?;
+    let table = tables::pick(reports::tables(store, report, &filter).await?, table)?;
     Ok(reports::csv_download(report, &table, from, to))
 }
 
@@ -89,24 +89,24 @@ async fn csv(
 #[utoipa::path(get, path = "/reports/effort/csv", tag = "reports", params(ReportParams, TableParam),
     responses((status = 200, description = "The table, with a header row", content_type = "text/csv")))]
 pub async fn effort_csv(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
     Params(t): Params<TableParam>,
 ) -> ApiResult<Response> {
-    csv(&s, &me, Report::Effort, &params, t.table.as_deref()).await
+    csv(&store, &me, Report::Effort, &params, t.table.as_deref()).await
 }
 
 /// A table of the service report as CSV: `times`, `rates` or `backlog`.
 #[utoipa::path(get, path = "/reports/service/csv", tag = "reports", params(ReportParams, TableParam),
     responses((status = 200, description = "The table, with a header row", content_type = "text/csv")))]
 pub async fn service_csv(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
     Params(t): Params<TableParam>,
 ) -> ApiResult<Response> {
-    csv(&s, &me, Report::Service, &params, t.table.as_deref()).await
+    csv(&store, &me, Report::Service, &params, t.table.as_deref()).await
 }
 
 /// A table of the survey report as CSV: `summary`, `ces`, `csat` or
@@ -114,10 +114,10 @@ pub async fn service_csv(
 #[utoipa::path(get, path = "/reports/surveys/csv", tag = "reports", params(ReportParams, TableParam),
     responses((status = 200, description = "The table, with a header row", content_type = "text/csv")))]
 pub async fn surveys_csv(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(params): Params<ReportParams>,
     Params(t): Params<TableParam>,
 ) -> ApiResult<Response> {
-    csv(&s, &me, Report::Surveys, &params, t.table.as_deref()).await
+    csv(&store, &me, Report::Surveys, &params, t.table.as_deref()).await
 }

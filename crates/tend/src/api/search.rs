@@ -2,9 +2,8 @@
 
 use super::cases::{status_list, timestamp};
 use super::extract::{Params, Principal};
-use crate::http::AppState;
 use crate::http::error::ApiResult;
-use axum::extract::State;
+use crate::http::reads::Reads;
 use serde::{Deserialize, Serialize};
 use tend_domain::Invalid;
 use tend_domain::agent::Action;
@@ -56,7 +55,7 @@ pub struct SearchResults {
 #[utoipa::path(get, path = "/search", tag = "search", params(SearchParams),
     responses((status = 200, description = "Ranked hits", body = SearchResults)))]
 pub async fn search(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     me: Principal,
     Params(p): Params<SearchParams>,
 ) -> ApiResult<axum::Json<SearchResults>> {
@@ -65,6 +64,6 @@ pub async fn search(
     let limit = tend_store::cursor::limit(Some(p.limit.unwrap_or(20)))?;
     let filter = p.filter()?;
     Ok(axum::Json(SearchResults {
-        data: s.store.search(&terms, &filter, limit).await?,
+        data: store.search(&terms, &filter, limit).await?,
     }))
 }

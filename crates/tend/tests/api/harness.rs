@@ -174,6 +174,9 @@ pub struct Options {
     /// Also serve `/metrics` on a listener of its own (its address is in
     /// `TestServer::metrics`).
     pub metrics_listen: bool,
+    /// Read views, search and reports from this PostgreSQL URL; `{db}`
+    /// stands for the test's database.
+    pub database_read_url: Option<String>,
 }
 
 impl TestServer {
@@ -212,6 +215,10 @@ impl TestServer {
             brand_name: options.brand_name.clone(),
             brand_color: options.brand_color.clone(),
             public_url: Some(base.clone()),
+            database_read_url: options
+                .database_read_url
+                .as_ref()
+                .map(|url| url.replace("{db}", db.pg_name.as_deref().unwrap_or_default())),
             metrics: options.metrics,
             metrics_listen: options
                 .metrics_listen

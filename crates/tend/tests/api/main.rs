@@ -51,6 +51,7 @@ mod portal_customer_side;
 mod promises;
 mod quotes;
 mod remote_images;
+mod replicas;
 mod reports;
 mod requests;
 mod routing;

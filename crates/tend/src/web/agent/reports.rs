@@ -3,14 +3,14 @@
 //! survey sections with SVG charts beside tables of the same numbers, and
 //! every table as a CSV download.
 
-use crate::http::AppState;
+use crate::http::reads::Reads;
 use crate::reports::tables::{self, Table};
 use crate::reports::{self, Report, ReportParams, charts, params::today};
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout};
 use crate::web::shared::session::Session;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use tend_domain::agent::Action;
@@ -158,14 +158,14 @@ fn options(any: &str, pairs: impl Iterator<Item = (String, String)>, current: &s
 
 /// The reports page.
 pub async fn page(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     session: Session,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, WebError> {
     session.require(Action::ViewReports)?;
     let today = today();
-    let teams = s.store.teams().await?;
-    let agents = s.store.agents().await?;
+    let teams = store.teams().await?;
+    let agents = store.agents().await?;
     let current = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut page = ReportsPage {
         layout: Layout::new(&session, "reports"),
@@ -209,9 +209,9 @@ pub async fn page(
     };
     page.from = from.to_string();
     page.to = to.to_string();
-    let effort = s.store.effort_report(&filter).await?;
-    let service = s.store.service_report(&filter).await?;
-    let surveys = s.store.survey_report(&filter).await?;
+    let effort = store.effort_report(&filter).await?;
+    let service = store.service_report(&filter).await?;
+    let surveys = store.survey_report(&filter).await?;
     let query = params.query(from, to);
     let chart = |name: &str| chart_for(name, &effort, &service, &surveys);
     let no_cases = "No cases in this period.";
@@ -250,7 +250,7 @@ pub struct TableQuery {
 
 /// One table of a report as CSV.
 pub async fn csv(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     session: Session,
     Path(report): Path<String>,
     Query(params): Query<ReportParams>,
@@ -262,7 +262,7 @@ pub async fn csv(
     let filter = params.filter(today).map_err(WebError::field)?;
     let (from, to) = params.period(today).map_err(WebError::field)?;
     let table = tables::pick(
-        reports::tables(&s.store, report, &filter).await?,
+        reports::tables(&store, report, &filter).await?,
         t.table.as_deref(),
     )
     .map_err(WebError::field)?;

@@ -6,12 +6,12 @@
 //! the days the cases were opened.
 
 use crate::api::{MAX_SEARCH_CHARS, search_text};
-use crate::http::AppState;
+use crate::http::reads::Reads;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout};
 use crate::web::shared::session::Session;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Html;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -20,11 +20,11 @@ use std::collections::HashMap;
 use tend_domain::agent::Action;
 use tend_domain::case::Status;
 use tend_domain::ids::{CaseId, TeamId};
-use tend_store::StoreError;
 use tend_store::agreements::AgreementFilter;
 use tend_store::customers::CustomerFilter;
 use tend_store::model::{Agreement, Case, Customer, SearchHit};
 use tend_store::search::{SearchFilter, query_terms};
+use tend_store::{Store, StoreError};
 
 /// Messages and subjects matched (then grouped per case).
 const RESULTS: i64 = 50;
@@ -134,13 +134,13 @@ struct SearchPage {
 
 /// Searches, or shows the empty search box.
 pub async fn search(
-    State(s): State<AppState>,
+    Reads(store): Reads,
     session: Session,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, WebError> {
     session.require(Action::Read)?;
     let query = params.q.trim().to_owned();
-    let teams = s.store.teams().await?;
+    let teams = store.teams().await?;
     let mut page = SearchPage {
         layout: Layout::new(&session, "search"),
         query: String::new(),
@@ -173,10 +173,9 @@ pub async fn search(
             return Ok(Html(page.render()?));
         }
     };
-    page.case = numbered_case(&s, &query).await?;
+    page.case = numbered_case(&store, &query).await?;
     let text = Some(query.clone());
-    page.customers = s
-        .store
+    page.customers = store
         .customers(
             &CustomerFilter {
                 text: text.clone(),
@@ -187,8 +186,7 @@ pub async fn search(
         )
         .await?
         .data;
-    page.agreements = s
-        .store
+    page.agreements = store
         .agreements(
             &AgreementFilter {
                 text,
@@ -202,7 +200,7 @@ pub async fn search(
     let zone = agent_zone(&session);
     match (query_terms(&query), params.filter(&zone)) {
         (Ok(terms), Ok(filter)) => {
-            page.hits = per_case(s.store.search(&terms, &filter, RESULTS).await?)
+            page.hits = per_case(store.search(&terms, &filter, RESULTS).await?)
         }
         (Err(e), _) => page.error = Some(e.message),
         (_, Err(e)) => page.error = Some(e),
@@ -223,7 +221,7 @@ fn agent_zone(session: &Session) -> TimeZone {
 }
 
 /// The case a query such as `#12` or `12` numbers, if there is one.
-async fn numbered_case(s: &AppState, query: &str) -> Result<Option<Case>, WebError> {
+async fn numbered_case(store: &Store, query: &str) -> Result<Option<Case>, WebError> {
     let digits = query.strip_prefix('#').unwrap_or(query);
     let Ok(id) = digits.parse::<i64>() else {
         return Ok(None);
@@ -231,7 +229,7 @@ async fn numbered_case(s: &AppState, query: &str) -> Result<Option<Case>, WebErr
     if id <= 0 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }
-    match s.store.case(CaseId(id)).await {
+    match store.case(CaseId(id)).await {
         Ok(case) => Ok(Some(case)),
         Err(StoreError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),

@@ -7,11 +7,10 @@
 
 use super::notifications::NEWEST;
 use super::views::{COUNT_CAP, View};
-use crate::http::AppState;
+use crate::http::reads::Reads;
 use crate::web::shared::error::WebError;
 use crate::web::shared::session::Session;
 use axum::Json;
-use axum::extract::State;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tend_domain::agent::Action;
@@ -40,14 +39,14 @@ pub struct Counts {
 }
 
 /// `GET /views/counts`: the signed-in agent's view counts.
-pub async fn counts(State(s): State<AppState>, session: Session) -> Result<Json<Counts>, WebError> {
+pub async fn counts(Reads(store): Reads, session: Session) -> Result<Json<Counts>, WebError> {
     session.require(Action::Read)?;
     let me = session.agent_id();
-    let teams = s.store.agent(me).await?.team_ids;
+    let teams = store.agent(me).await?.team_ids;
     let mut views = BTreeMap::new();
     for view in COUNTED {
-        let n = match view.filter(me, teams.clone(), s.store.clock().now()) {
-            Some(filter) => s.store.count_cases(&filter, COUNT_CAP).await?,
+        let n = match view.filter(me, teams.clone(), store.clock().now()) {
+            Some(filter) => store.count_cases(&filter, COUNT_CAP).await?,
             None => 0,
         };
         views.insert(view.slug(), n);
@@ -55,7 +54,7 @@ pub async fn counts(State(s): State<AppState>, session: Session) -> Result<Json<
     Ok(Json(Counts {
         views,
         cap: COUNT_CAP,
-        changed: s.store.cases_changed_at().await?,
-        notifications: s.store.unread_notifications(me, NEWEST).await?,
+        changed: store.cases_changed_at().await?,
+        notifications: store.unread_notifications(me, NEWEST).await?,
     }))
 }

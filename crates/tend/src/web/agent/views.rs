@@ -6,6 +6,7 @@
 use super::bulk::{self, Report};
 use super::filters::{FilterForm, Filters, narrow};
 use crate::http::AppState;
+use crate::http::reads::Reads;
 use crate::web::shared::error::WebError;
 use crate::web::shared::layout::{Choice, Layout, ago, when};
 use crate::web::shared::session::Session;
@@ -20,6 +21,7 @@ use tend_domain::agent::Action;
 use tend_domain::case::Status;
 use tend_domain::ids::{AgentId, SavedFilterId, TeamId};
 use tend_domain::waiting::waited;
+use tend_store::Store;
 use tend_store::case_lists::ListedCase;
 use tend_store::cases::{AssigneeFilter, CaseFilter, CaseSort};
 use tend_store::cursor::Cursor;
@@ -332,6 +334,7 @@ impl Params {
 /// A built-in view, narrowed by the filters in its parameters.
 pub async fn view(
     State(s): State<AppState>,
+    Reads(store): Reads,
     session: Session,
     Path(slug): Path<String>,
     headers: HeaderMap,
@@ -345,12 +348,13 @@ pub async fn view(
         view,
         saved: None,
     };
-    render(&s, &session, &headers, listing, params).await
+    render(&s, &store, &session, &headers, listing, params).await
 }
 
 /// A saved filter: its view and filters, sortable and paged.
 pub async fn saved(
     State(s): State<AppState>,
+    Reads(store): Reads,
     session: Session,
     Path(id): Path<i64>,
     headers: HeaderMap,
@@ -375,7 +379,7 @@ pub async fn saved(
         view,
         saved: Some(saved),
     };
-    render(&s, &session, &headers, listing, params).await
+    render(&s, &store, &session, &headers, listing, params).await
 }
 
 /// Checks a stored filter still makes sense for agent `me` (views and
@@ -404,6 +408,7 @@ struct Listing {
 
 async fn render(
     s: &AppState,
+    store: &Store,
     session: &Session,
     headers: &HeaderMap,
     listing: Listing,
@@ -422,10 +427,10 @@ async fn render(
     let after = cursor.as_deref().map(Cursor::decode).transpose()?;
     let extra = filters.case_filter(me)?;
     let teams = match listing.view {
-        View::Team => s.store.agent(me).await?.team_ids,
+        View::Team => store.agent(me).await?.team_ids,
         _ => Vec::new(),
     };
-    let own = listing.view.filter(me, teams, s.store.clock().now());
+    let own = listing.view.filter(me, teams, store.clock().now());
     let empty = if own.is_none() {
         NO_TEAM
     } else if listing.saved.is_none() && !filters.is_empty() {
@@ -434,17 +439,17 @@ async fn render(
         listing.view.empty()
     };
     // Read before the list, so a change landing meanwhile makes it stale.
-    let changed = s.store.cases_changed_at().await?;
-    let agents = s.store.agents().await?;
+    let changed = store.cases_changed_at().await?;
+    let agents = store.agents().await?;
     let names = agents.iter().map(|a| (a.id, a.name.clone())).collect();
     let (rows, next_cursor, total) = match own.and_then(|own| narrow(own, extra)) {
         Some(filter) => {
-            let page = s.store.cases(&filter, case_sort, after, PAGE_SIZE).await?;
-            let total = s.store.count_cases(&filter, COUNT_CAP).await?;
-            let mut listed = s.store.listed_cases(&page.data).await?;
+            let page = store.cases(&filter, case_sort, after, PAGE_SIZE).await?;
+            let total = store.count_cases(&filter, COUNT_CAP).await?;
+            let mut listed = store.listed_cases(&page.data).await?;
             // The store's clock, as the filter above and the case page's
             // SLA panel read it, so a badge agrees with the view it is in.
-            let now = s.store.clock().now();
+            let now = store.clock().now();
             let rows = page
                 .data
                 .into_iter()
@@ -475,8 +480,7 @@ async fn render(
         None => first_page.clone(),
     };
     let next_at = (at + rows.len() as i64).to_string();
-    let saved = s
-        .store
+    let saved = store
         .saved_filters_for(me)
         .await?
         .into_iter()
@@ -495,7 +499,7 @@ async fn render(
         view: listing.view.slug(),
         saved_id: listing.saved.as_ref().map(|f| f.id.0),
         empty,
-        form: FilterForm::new(&filters, &s.store.teams().await?, &agents),
+        form: FilterForm::new(&filters, &store.teams().await?, &agents),
         keep: in_links
             .values()
             .iter()

@@ -6,15 +6,17 @@ use super::error::WebError;
 use crate::auth;
 use crate::http::AppState;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
 use tend_domain::agent::{Action, Role};
 use tend_domain::event::Actor;
 use tend_domain::ids::AgentId;
 use tend_store::sessions::{NewSession, WebSession};
 
+pub use crate::http::cookies::cookie;
+
 /// The session cookie's name.
-pub const COOKIE: &str = "tend_session";
+pub const COOKIE: &str = crate::http::cookies::AGENT_SESSION;
 /// How long a session lasts from sign-in.
 const LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
@@ -126,23 +128,8 @@ fn cookie_header(
     max_age_secs: u64,
     attributes: &str,
 ) -> Result<HeaderValue, WebError> {
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; {attributes}"
-    ))
-    .map_err(|_| WebError::Internal)
-}
-
-/// The value of cookie `name` in the request, if sent.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
+    crate::http::cookies::set_cookie_value(name, value, max_age_secs, attributes)
+        .ok_or(WebError::Internal)
 }
 
 impl axum::extract::OptionalFromRequestParts<AppState> for Session {
