@@ -16,9 +16,10 @@ use std::str::FromStr as _;
 /// Prefix of the target's bookkeeping tables.
 pub(crate) const BOOKKEEPING: &str = "tend_transfer_";
 
-/// Tables a fresh migration already fills (the job runner's own schedule):
-/// not counted as data, and emptied before the first batch.
-const SEEDED: [&str; 1] = ["jobs"];
+/// Tables Tend fills by itself (the job runner's schedule, by a migration;
+/// the effort weights in use, by every start): not counted as data, and
+/// emptied before the first batch.
+const SEEDED: [&str; 2] = ["jobs", "effort_scoring"];
 
 /// Most values bound in one statement (SQLite allows 32766).
 const MAX_BINDS: usize = 30_000;

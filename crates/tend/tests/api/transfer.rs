@@ -73,7 +73,7 @@ fn upload(name: &str, content: &str) -> Value {
     })
 }
 
-/// An install with customers, an organisation, agreements, cases with
+/// An install with customers, an organisation, a canned reply, agreements, cases with
 /// replies, internal notes and attachments, mail imported with an attached
 /// file, an agent's web session and a customer signed in to the portal;
 /// stopped, so its database can be read. `cases` extra cases make it larger.
@@ -92,6 +92,13 @@ async fn install(b: Backend, cases: usize) -> TestServer {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     }
+    let canned = t
+        .post(
+            "/api/v1/canned_replies",
+            json!({"title": "Thanks", "body": "Thank you, {{customer.first_name}}."}),
+        )
+        .await;
+    assert_eq!(canned.status, StatusCode::CREATED, "{}", canned.body);
     t.agent_with_password(
         "web@example.com",
         "Web Agent",
@@ -328,26 +335,46 @@ async fn interrupted_migrate_resumes_and_verifies() {
     if !postgres_available() {
         return;
     }
-    let t = install(Backend::Sqlite, 30).await;
+    let t = install(Backend::Sqlite, 3).await;
     let db = t.database();
     let pg = FreshDatabase::new(Backend::Postgres).await;
-    // One row per transaction, killed once some rows are in.
+    let schema = run(tend_at(db.dir(), &pg.url).arg("migrate"));
+    assert!(schema.status.success(), "{}", text(&schema.stderr));
+    // A lock that lets the copy read `canned_replies` (a table no foreign
+    // key touches) but not write it: the copy gets as far as that table and
+    // waits there, where it is killed.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&pg.url).await.unwrap();
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE canned_replies IN EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
     let mut child = tend_at(db.dir(), &db.url)
-        .args(["migrate", "--batch-rows", "1", "--from"])
+        .args(["migrate", "--batch-rows", "2", "--from"])
         .arg(db.dir())
         .args(["--to", &pg.url])
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    crate::email::eventually("some rows copied", || async {
-        rows(&pg.url, "case_events").await.filter(|n| *n > 0)
+    crate::email::eventually("the copy waiting at canned_replies", || async {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks \
+             WHERE NOT granted AND relation = 'canned_replies'::regclass",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (waiting > 0).then_some(())
     })
     .await;
     child.kill().unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "killed before the end");
-    assert!(rows(&pg.url, "tend_transfer_progress").await.is_some());
+    assert!(!child.wait().unwrap().success(), "killed before the end");
+    lock.rollback().await.unwrap();
+    pool.close().await;
+    assert!(rows(&pg.url, "blobs").await.unwrap() > 0);
+    assert_eq!(rows(&pg.url, "canned_replies").await, Some(0));
 
     let stderr = transfer_ok(
         tend_at(db.dir(), &db.url)
@@ -355,8 +382,12 @@ async fn interrupted_migrate_resumes_and_verifies() {
             .arg(db.dir())
             .args(["--to", &pg.url]),
     );
-    assert!(stderr.contains("(copied before)"), "{stderr}");
-    assert_eq!(rows(&pg.url, "cases").await, rows(&db.url, "cases").await);
+    let agents = stderr.lines().find(|l| l.starts_with("agents: ")).unwrap();
+    assert!(agents.ends_with("(copied before)"), "{stderr}");
+    assert_eq!(
+        rows(&pg.url, "canned_replies").await,
+        rows(&db.url, "canned_replies").await
+    );
 }
 
 async fn backup_and_restore_keep_every_listing(b: Backend) {
