@@ -72,6 +72,7 @@ pub mod surveys;
 pub mod tasks;
 pub mod throttle;
 mod time;
+pub mod transfer;
 mod tx;
 pub mod webhooks;
 mod writer;
@@ -95,6 +96,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The migrations this binary applies to a `dialect` database.
+pub(crate) fn migrator(dialect: Dialect) -> &'static sqlx::migrate::Migrator {
+    match dialect {
+        Dialect::Sqlite => &SQLITE_MIGRATIONS,
+        Dialect::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
 
 /// How durable a SQLite commit is. `Full` syncs the WAL on every commit, so an
 /// acknowledged write survives power loss; `Normal` survives a crash of Tend

@@ -1,6 +1,6 @@
 //! The operator command line. Scripts and tests rely on these names:
 //! `serve`, `migrate`, `version`, `admin create`, `token create`,
-//! `inbox create`, `mail import`, `secrets rotate`. The load generator is
+//! `inbox create`, `mail import`, `secrets rotate`, `backup`, `restore`. The load generator is
 //! the separate `tend-bench` (crates/bench).
 
 use crate::app::App;
@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use tend_domain::agent::Role;
 use tend_domain::email::{ClosedReply, EmailAddress, ImapSecurity};
 use tend_store::agents::NewAgent;
+use tend_store::transfer;
 use tracing_subscriber::EnvFilter;
 
 /// Tend: a customer-centric service desk.
@@ -33,8 +34,25 @@ struct Cli {
 enum Command {
     /// Run the server (HTTP API) until Ctrl-C or SIGTERM.
     Serve(Box<ServeArgs>),
-    /// Apply database migrations and exit.
-    Migrate,
+    /// Apply database migrations and exit. With --from and --to, copy a SQLite
+    /// install into a new PostgreSQL database instead (see docs/moving-data.md).
+    Migrate(MigrateArgs),
+    /// Write every table of the database to a new backup archive.
+    Backup {
+        /// The archive to write (it must not exist yet).
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        transfer: TransferFlags,
+    },
+    /// Restore a backup archive into a new, empty database.
+    Restore {
+        /// The archive `tend backup` wrote.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[command(flatten)]
+        transfer: TransferFlags,
+    },
     /// Print the version.
     Version,
     /// Manage admin agents.
@@ -62,6 +80,59 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+}
+
+/// `tend migrate`: migrations only, or a copy from SQLite to PostgreSQL.
+#[derive(Debug, clap::Args)]
+struct MigrateArgs {
+    /// The SQLite data directory (or its tend.db) to copy from.
+    #[arg(long, requires = "to")]
+    from: Option<std::path::PathBuf>,
+    /// The PostgreSQL database to copy into (postgres://...): new and empty,
+    /// or holding an interrupted copy, which continues.
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    #[command(flatten)]
+    transfer: TransferFlags,
+}
+
+/// How `migrate --from`, `backup` and `restore` copy tables.
+#[derive(Debug, clap::Args)]
+struct TransferFlags {
+    /// Leave out sign-in sessions (everyone signs in again). By default they
+    /// are copied, so agents and customers stay signed in.
+    #[arg(long)]
+    skip_sessions: bool,
+    /// Most rows per batch (one transaction each).
+    #[arg(long, default_value_t = 500)]
+    batch_rows: usize,
+}
+
+impl TransferFlags {
+    fn options(&self) -> transfer::Options {
+        transfer::Options {
+            skip_sessions: self.skip_sessions,
+            batch_rows: self.batch_rows,
+        }
+    }
+}
+
+/// Prints a transfer's verification; fails on any mismatch.
+fn verified(check: &transfer::Verification) -> anyhow::Result<ExitCode> {
+    print!("{check}");
+    if !check.ok() {
+        bail!(
+            "verification failed: {} differ",
+            check.mismatches().join(", ")
+        );
+    }
+    println!("verified: every table's rows and checksum match");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Progress lines on standard error.
+fn progress(line: &str) {
+    eprintln!("{line}");
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,7 +320,49 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_server(settings).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate => {
+        Command::Migrate(MigrateArgs {
+            from: Some(from),
+            to: Some(to),
+            transfer: flags,
+        }) => {
+            let file = if from.is_dir() {
+                from.join("tend.db")
+            } else {
+                from
+            };
+            let from = format!("sqlite://{}", file.display());
+            let check = transfer::migrate(&from, &to, &flags.options(), &progress).await?;
+            eprintln!(
+                "Start Tend on {} with the same secret key (secret.key in the old data directory).",
+                crate::config::redact_url(&to)
+            );
+            verified(&check)
+        }
+        Command::Backup {
+            to,
+            transfer: flags,
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            let check =
+                transfer::backup(&settings.database_url, &to, &flags.options(), &progress).await?;
+            verified(&check)
+        }
+        Command::Restore {
+            from,
+            transfer: flags,
+        } => {
+            let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
+            if settings.database_url.starts_with("sqlite:") {
+                std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+                    format!("creating data directory {}", settings.data_dir.display())
+                })?;
+            }
+            let check =
+                transfer::restore(&from, &settings.database_url, &flags.options(), &progress)
+                    .await?;
+            verified(&check)
+        }
+        Command::Migrate(_) => {
             let settings = Settings::resolve(&cli.store, &ServeArgs::default())?;
             let store = server::open_store(&settings).await?;
             store.close().await;

@@ -241,6 +241,15 @@ impl TestServer {
         server
     }
 
+    /// Shuts the server down (listeners, workers, then the store), keeping
+    /// the database for the test to read.
+    pub async fn stop(&self) {
+        let app = self.app.lock().ok().and_then(|mut app| app.take());
+        if let Some(app) = app {
+            app.shutdown().await;
+        }
+    }
+
     /// The test's database.
     pub fn database(&self) -> &FreshDatabase {
         &self._db

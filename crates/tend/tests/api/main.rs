@@ -64,6 +64,7 @@ mod side_conversations;
 mod sla;
 mod smtp_tls;
 mod surveys;
+mod transfer;
 mod web;
 mod web_admin;
 mod web_case;
