@@ -18,12 +18,18 @@ const SESSIONS: [&str; 3] = ["web_sessions", "portal_sessions", "web_pending_sig
 
 /// Tables never copied: bookkeeping (migrations, transfers), SQLite's
 /// full-text index (rebuilt from the rows on SQLite; generated columns on
-/// PostgreSQL) and the reports' to-do markers (marked again after a copy).
+/// PostgreSQL), the reports' to-do markers (marked again after a copy) and
+/// rate-limit counts (minutes old, and an install being moved is stopped).
 fn is_copied(name: &str) -> bool {
     let bookkeeping = name.starts_with("_sqlx") || name.starts_with("sqlite_");
     let search = name.ends_with("_fts") || name.contains("_fts_") || name == "fts_progress";
     let markers = name == "report_stale_days" || name == "report_refreshing_days";
-    !(bookkeeping || search || markers || name.starts_with(super::database::BOOKKEEPING))
+    let transient = name == "throttle_hits";
+    !(bookkeeping
+        || search
+        || markers
+        || transient
+        || name.starts_with(super::database::BOOKKEEPING))
 }
 
 /// What a column holds.
