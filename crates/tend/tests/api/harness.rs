@@ -107,6 +107,19 @@ impl Drop for FreshDatabase {
     }
 }
 
+/// The one number `sql` answers on the database at `url`; `None` if the
+/// query fails (e.g. no such table).
+pub async fn scalar(url: &str, sql: &str) -> Option<i64> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let n = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&pool)
+        .await
+        .ok();
+    pool.close().await;
+    n
+}
+
 async fn admin_exec(admin_url: &str, sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin_url)

@@ -186,14 +186,7 @@ fn raw_mail(id: &str, extra: &str) -> String {
 
 /// A plain count from the database.
 async fn count(db: &FreshDatabase, sql: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    n
+    crate::harness::scalar(&db.url, sql).await.expect(sql)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -268,15 +268,7 @@ fn transfer_ok(cmd: &mut Command) -> String {
 
 /// Rows in `table` of the database at `url`, or None if there is no such table.
 async fn rows(url: &str, table: &str) -> Option<i64> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let n =
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(&pool)
-            .await
-            .ok();
-    pool.close().await;
-    n
+    crate::harness::scalar(url, &format!("SELECT COUNT(*) FROM {table}")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
