@@ -87,8 +87,8 @@ pub struct ServeArgs {
     /// Messages one sender may send over SMTP per --mail-rate-window before being told to retry later; 0 = no limit [default: 30].
     #[arg(long, env = "TEND_MAIL_RATE_LIMIT")]
     pub mail_rate_limit: Option<u32>,
-    /// The rate limit's window, in seconds [default: 600].
-    #[arg(long, env = "TEND_MAIL_RATE_WINDOW")]
+    /// The rate limit's window, in seconds, at most a day [default: 600].
+    #[arg(long, env = "TEND_MAIL_RATE_WINDOW", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub mail_rate_window: Option<u64>,
     /// Seconds between polls of each inbox's IMAP mailbox [default: 60].
     #[arg(long, env = "TEND_IMAP_POLL_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]

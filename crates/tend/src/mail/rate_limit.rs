@@ -1,128 +1,54 @@
 //! The per-sender limit on mail coming in over SMTP: a sender past its
 //! allowance in a window is told to try again later (`450 4.7.1`), so its
-//! mail waits in the sending server's queue and nothing is lost. Kept in
-//! memory and bounded in size; imported mail never passes through it.
+//! mail waits in the sending server's queue and nothing is lost. Counted in
+//! the database (`tend_store::throttle`), so the limit holds however the
+//! sender spreads its mail over several nodes' listeners; imported mail
+//! never passes through it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Senders tracked at once; past that, finished windows are dropped first,
-/// then the oldest.
-const MAX_SENDERS: usize = 10_000;
+use std::time::Duration;
+use tend_store::Store;
+use tend_store::throttle::Allowance;
 
 /// How much mail one sender may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     /// Messages per window; 0 turns the limit off.
     pub messages: u32,
-    /// The window, starting at the sender's first message.
+    /// The window: a sender's messages count for this long (at most a day).
     pub window: Duration,
 }
 
-/// Counts mail per sender; clones share the counts.
-#[derive(Debug, Clone)]
+/// Counts mail per sender.
+#[derive(Debug, Clone, Copy)]
 pub struct Limiter {
     limit: RateLimit,
-    windows: Arc<Mutex<HashMap<String, Window>>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    start: Instant,
-    count: u32,
 }
 
 impl Limiter {
     /// A limiter enforcing `limit`.
     pub fn new(limit: RateLimit) -> Self {
-        Limiter {
-            limit,
-            windows: Arc::default(),
-        }
+        Limiter { limit }
     }
 
     /// Counts one message from `sender` (lower-case address, or another
     /// key for the null sender); `false`, without counting it, when the
-    /// sender has used up its window.
-    pub fn admit(&self, sender: &str) -> bool {
-        self.admit_at(sender, Instant::now())
-    }
-
-    fn admit_at(&self, sender: &str, now: Instant) -> bool {
+    /// sender has used up its window. If the count cannot be read the
+    /// message is let through: mail is never refused for want of a count.
+    pub async fn admit(&self, store: &Store, sender: &str) -> bool {
         let RateLimit { messages, window } = self.limit;
         if messages == 0 {
             return true;
         }
-        // A panic elsewhere while holding the lock leaves counts that are
-        // still counts: carry on with them.
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !windows.contains_key(sender) && windows.len() >= MAX_SENDERS {
-            windows.retain(|_, w| now.duration_since(w.start) < window);
-            let oldest = windows
-                .iter()
-                .min_by_key(|(_, w)| w.start)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest.filter(|_| windows.len() >= MAX_SENDERS) {
-                windows.remove(&oldest);
+        let allowance = [Allowance::new(
+            format!("smtp:{sender}"),
+            usize::try_from(messages).unwrap_or(usize::MAX),
+        )];
+        match store.throttle_admit(&allowance, window).await {
+            Ok(admitted) => admitted,
+            Err(e) => {
+                tracing::warn!(error = %e, "counting mail for the rate limit failed; letting it through");
+                true
             }
         }
-        let current = windows.entry(sender.to_owned()).or_insert(Window {
-            start: now,
-            count: 0,
-        });
-        if now.duration_since(current.start) >= window {
-            *current = Window {
-                start: now,
-                count: 0,
-            };
-        }
-        if current.count >= messages {
-            return false;
-        }
-        current.count += 1;
-        true
-    }
-
-    #[cfg(test)]
-    fn tracked(&self) -> usize {
-        self.windows.lock().map_or(0, |w| w.len())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limiter(messages: u32) -> Limiter {
-        Limiter::new(RateLimit {
-            messages,
-            window: Duration::from_secs(60),
-        })
-    }
-
-    #[test]
-    fn a_sender_past_its_allowance_waits_for_the_next_window() {
-        let l = limiter(2);
-        let t0 = Instant::now();
-        assert!(l.admit_at("a@x.org", t0));
-        assert!(l.admit_at("a@x.org", t0));
-        assert!(!l.admit_at("a@x.org", t0 + Duration::from_secs(59)));
-        assert!(l.admit_at("b@x.org", t0), "other senders are not held up");
-        assert!(l.admit_at("a@x.org", t0 + Duration::from_secs(60)));
-        assert!(limiter(0).admit_at("a@x.org", t0), "0 turns it off");
-    }
-
-    #[test]
-    fn memory_stays_bounded() {
-        let l = limiter(1);
-        let t0 = Instant::now();
-        for i in 0..MAX_SENDERS + 50 {
-            assert!(l.admit_at(&format!("s{i}@x.org"), t0));
-        }
-        assert_eq!(l.tracked(), MAX_SENDERS);
     }
 }

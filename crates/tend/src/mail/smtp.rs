@@ -257,7 +257,12 @@ where
             }
             "MAIL" if !greeted => reply(conn, "503 5.5.1 Say EHLO first").await?,
             "MAIL" => match mail_from(arg, settings.max_message_bytes) {
-                Ok(from) if !settings.limiter.admit(&sender_key(from.as_deref(), peer)) => {
+                Ok(from)
+                    if !settings
+                        .limiter
+                        .admit(store, &sender_key(from.as_deref(), peer))
+                        .await =>
+                {
                     tracing::info!(%peer, from = ?from, "throttling a sender over its mail rate limit");
                     settings.metrics.refused(Refusal::RateLimited);
                     reply(

@@ -165,12 +165,17 @@ fn admin(db: &FreshDatabase, email: &str, name: &str) {
 /// Sends `raw` from ann@example.org to the SMTP listener on `port`;
 /// whether it was acknowledged.
 async fn mail(port: u16, raw: &str) -> bool {
+    mail_from(port, "ann@example.org", raw).await
+}
+
+/// Sends `raw` from `from` to the SMTP listener on `port`.
+async fn mail_from(port: u16, from: &str, raw: &str) -> bool {
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(port)
         .timeout(Some(Duration::from_secs(10)))
         .build();
     let envelope = Envelope::new(
-        Some("ann@example.org".parse().unwrap()),
+        Some(from.parse().unwrap()),
         vec!["support@example.com".parse().unwrap()],
     )
     .unwrap();
@@ -178,8 +183,12 @@ async fn mail(port: u16, raw: &str) -> bool {
 }
 
 fn raw_mail(id: &str, extra: &str) -> String {
+    raw_mail_from("ann@example.org", id, extra)
+}
+
+fn raw_mail_from(from: &str, id: &str, extra: &str) -> String {
     format!(
-        "From: ann@example.org\r\nTo: support@example.com\r\nSubject: {id}\r\n\
+        "From: {from}\r\nTo: support@example.com\r\nSubject: {id}\r\n\
          Message-ID: <{id}@example.org>\r\n{extra}\r\nabout {id}\r\n"
     )
 }
@@ -244,6 +253,21 @@ async fn three_nodes_behind_a_proxy_act_as_one() {
         .await,
         1
     );
+    // The per-sender mail limit (30 by default) counts on every node: 30
+    // messages spread over the three are taken, the next is deferred.
+    for i in 0..30 {
+        let raw = raw_mail_from("loop@example.net", &format!("loop-{i}"), "");
+        assert!(
+            mail_from(nodes[i % 3].smtp, "loop@example.net", &raw).await,
+            "message {i}"
+        );
+    }
+    let raw = raw_mail_from("loop@example.net", "loop-30", "");
+    assert!(
+        !mail_from(nodes[2].smtp, "loop@example.net", &raw).await,
+        "over the limit"
+    );
+
     let case = count(
         &db,
         "SELECT case_id FROM messages WHERE email_message_id = 'one@example.org'",
@@ -320,10 +344,12 @@ async fn three_nodes_behind_a_proxy_act_as_one() {
     let smtp_ports: Vec<u16> = nodes.iter().map(|n| n.smtp).collect();
     let mails = tokio::spawn(async move {
         for i in 0..LOAD_MAILS {
-            let raw = raw_mail(&format!("load-{i}"), "");
+            // Each from its own sender, as the per-sender limit is shared.
+            let from = format!("load-{i}@example.org");
+            let raw = raw_mail_from(&from, &format!("load-{i}"), "");
             // Retry on the next node until some node acknowledges it.
             let mut port = i;
-            while !mail(smtp_ports[port % smtp_ports.len()], &raw).await {
+            while !mail_from(smtp_ports[port % smtp_ports.len()], &from, &raw).await {
                 port += 1;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -425,4 +451,51 @@ async fn three_nodes_behind_a_proxy_act_as_one() {
         let copies = bodies.iter().filter(|b| b.contains(&marker)).count();
         assert_eq!(copies, 1, "reply {i} is stored once");
     }
+}
+
+/// The lock that keeps a mailbox to one node: while one node's store holds
+/// it another's is refused, and it passes on once the holder's connection
+/// goes (as when its process dies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_is_read_by_one_node_at_a_time() {
+    use tend_store::signals::LockKind;
+    use tend_store::{Store, StoreOptions};
+    if !postgres_available() {
+        return;
+    }
+    let db = FreshDatabase::new(Backend::Postgres).await;
+    let first = Store::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    first.migrate().await.unwrap();
+    let second = Store::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    let mut held = first
+        .try_exclusive(LockKind::Mailbox, 7)
+        .await
+        .unwrap()
+        .expect("a free mailbox is taken");
+    assert!(held.still_held().await);
+    assert!(
+        second
+            .try_exclusive(LockKind::Mailbox, 7)
+            .await
+            .unwrap()
+            .is_none(),
+        "another node is refused while it is held"
+    );
+    assert!(
+        second
+            .try_exclusive(LockKind::Mailbox, 8)
+            .await
+            .unwrap()
+            .is_some(),
+        "other mailboxes are free"
+    );
+    drop(held);
+    eventually("the lock to pass on", || async {
+        second.try_exclusive(LockKind::Mailbox, 7).await.unwrap()
+    })
+    .await;
 }
