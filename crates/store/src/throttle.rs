@@ -25,13 +25,22 @@ pub struct Allowance {
     pub allowed: usize,
 }
 
+/// Longest key stored as it is; longer keys (a 100k-character address
+/// typed into a form) are stored as their SHA-256, so no key outgrows the
+/// index.
+const MAX_KEY_BYTES: usize = 200;
+
 impl Allowance {
     /// `allowed` attempts per window under `key`.
     pub fn new(key: impl Into<String>, allowed: usize) -> Self {
-        Allowance {
-            key: key.into(),
-            allowed,
-        }
+        let key = key.into();
+        let key = if key.len() > MAX_KEY_BYTES {
+            use sha2::{Digest, Sha256};
+            format!("sha256:{:x}", Sha256::digest(key.as_bytes()))
+        } else {
+            key
+        };
+        Allowance { key, allowed }
     }
 }
 
@@ -124,5 +133,22 @@ impl Store {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_stored_by_their_digest() {
+        assert_eq!(
+            Allowance::new("signin:ip:1.2.3.4", 5).key,
+            "signin:ip:1.2.3.4"
+        );
+        let long = Allowance::new(format!("signin:address:{}", "a".repeat(100_000)), 5);
+        assert!(long.key.len() <= MAX_KEY_BYTES, "{}", long.key.len());
+        let other = Allowance::new(format!("signin:address:{}", "b".repeat(100_000)), 5);
+        assert_ne!(long.key, other.key);
     }
 }

@@ -240,6 +240,10 @@ async fn failed_sign_ins_are_rate_limited(b: Backend) {
         page.html
     );
     assert!(!web.cookies.contains_key("tend_session"));
+    // A 100k-character address is counted like any other: refused, no 5xx.
+    let huge = format!("{}@example.com", "x".repeat(100_000));
+    let page = WebAgent::new(&t).sign_in(&huge, "guess").await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.html);
 }
 
 async fn every_form_rejects_a_missing_or_wrong_csrf_token(b: Backend) {
